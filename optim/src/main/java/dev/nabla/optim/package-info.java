@@ -1,0 +1,4 @@
+/**
+ * Placeholder until its issue lands.
+ */
+package dev.nabla.optim;
