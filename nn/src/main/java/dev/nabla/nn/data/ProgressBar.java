@@ -21,7 +21,7 @@ import java.util.function.LongSupplier;
  *         bar.advance(1);
  *     }
  * }
- * // epoch 1 [##########..........]  50%  391/782 batch  41.2 batch/s  ETA 0:09  loss 0.734
+ * // epoch 1 [############............]  50%  391/782 batch  41.2 batch/s  ETA 0:09  loss 0.734
  * }</pre>
  */
 public final class ProgressBar implements AutoCloseable {
@@ -39,7 +39,9 @@ public final class ProgressBar implements AutoCloseable {
     private final long startDone;
     private long done;
     private String message = "";
-    private long lastDraw = Long.MIN_VALUE;
+    private boolean drawn;
+    private long lastDraw;
+    private long lastDrawnDone;
     private int lastDecile = -1;
     private int lastLength;
     private boolean closed;
@@ -113,12 +115,12 @@ public final class ProgressBar implements AutoCloseable {
         done = value;
         long now = clock.getAsLong();
         if (terminal) {
-            if (now - lastDraw >= REDRAW_NANOS) {
+            if (!drawn || now - lastDraw >= REDRAW_NANOS) {
                 draw(now, false);
             }
         } else {
             int d = decile();
-            if (d > lastDecile || now - lastDraw >= PLAIN_NANOS) {
+            if (d > lastDecile || !drawn || now - lastDraw >= PLAIN_NANOS) {
                 lastDecile = Math.max(lastDecile, d);
                 draw(now, false);
             }
@@ -139,7 +141,10 @@ public final class ProgressBar implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            draw(clock.getAsLong(), true);
+            // a plain log already holds the final state unless something changed since
+            if (terminal || !drawn || done != lastDrawnDone) {
+                draw(clock.getAsLong(), true);
+            }
         }
     }
 
@@ -148,7 +153,9 @@ public final class ProgressBar implements AutoCloseable {
     }
 
     private void draw(long now, boolean last) {
+        drawn = true;
         lastDraw = now;
+        lastDrawnDone = done;
         String line = render(now);
         if (terminal) {
             int pad = Math.max(0, lastLength - line.length());
