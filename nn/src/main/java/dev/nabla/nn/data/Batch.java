@@ -9,9 +9,10 @@ import java.util.Objects;
  * classification losses), and which examples it holds. Neither variable requires grad.
  *
  * <pre>{@code
+ * Variable w = Variable.randn(new Generator(0), 784, 10).requiresGrad(true);
  * for (Batch b : loader.epoch(0)) {
- *     Variable logits = model.forward(b.inputs());
- *     Variable loss = logits.crossEntropy(b.targets());
+ *     Variable logits = b.inputs().flatten(1, 3).matmul(w);   // [B, 1, 28, 28] -> [B, 10]
+ *     Variable y = b.targets();                                // [B], e.g. 7.0 for class 7
  * }
  * }</pre>
  *

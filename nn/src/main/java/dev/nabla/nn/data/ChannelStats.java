@@ -24,8 +24,8 @@ public record ChannelStats(float[] mean, float[] std) {
         }
         for (int c = 0; c < std.length; c++) {
             if (!(std[c] > 0) || !Float.isFinite(std[c]) || !Float.isFinite(mean[c])) {
-                throw new IllegalArgumentException("channel " + c + ": need a finite mean and a finite std > 0, got mean "
-                        + mean[c] + ", std " + std[c]);
+                throw new IllegalArgumentException("channel " + c + ": need a finite mean and a finite std > 0, "
+                        + "got mean " + mean[c] + ", std " + std[c]);
             }
         }
         mean = mean.clone();

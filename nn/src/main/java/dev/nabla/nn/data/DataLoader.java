@@ -286,7 +286,7 @@ public final class DataLoader {
                 cleanable = null;
             } else {
                 generator = null;
-                producer = new Producer(DataLoader.this, order, g, total, prefetch);
+                producer = new Producer(DataLoader.this, epoch, order, g, total, prefetch);
                 // The action holds the producer, never this iterator, so an abandoned iterator can be collected.
                 cleanable = CLEANER.register(this, producer::cancel);
                 producer.start("nabla-data-loader-" + THREAD_IDS.incrementAndGet() + "-epoch-" + epoch);
@@ -343,6 +343,7 @@ public final class DataLoader {
         private static final long JOIN_MILLIS = 2_000;
 
         private final DataLoader loader;
+        private final int epoch;
         private final int[] order;
         private final Generator generator;
         private final int total;
@@ -350,8 +351,9 @@ public final class DataLoader {
         private volatile boolean cancelled;
         private Thread thread;
 
-        Producer(DataLoader loader, int[] order, Generator generator, int total, int capacity) {
+        Producer(DataLoader loader, int epoch, int[] order, Generator generator, int total, int capacity) {
             this.loader = loader;
+            this.epoch = epoch;
             this.order = order;
             this.generator = generator;
             this.total = total;
@@ -394,8 +396,9 @@ public final class DataLoader {
                         return batch;
                     }
                     if (o instanceof Failure f) {
-                        throw new DataLoaderException("batch " + f.batch() + " could not be prepared on thread "
-                                + thread.getName() + ": " + f.error(), f.error());
+                        throw new DataLoaderException("batch " + f.batch() + " of epoch " + epoch
+                                + " could not be prepared (on thread " + thread.getName() + "): " + f.error(),
+                                f.error());
                     }
                     if (!thread.isAlive() && queue.isEmpty()) {
                         throw new IllegalStateException("data loader thread " + thread.getName()
@@ -404,7 +407,7 @@ public final class DataLoader {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new DataLoaderException("interrupted while waiting for batch " + b, e);
+                throw new DataLoaderException("interrupted while waiting for batch " + b + " of epoch " + epoch, e);
             }
         }
 

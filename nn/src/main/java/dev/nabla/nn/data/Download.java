@@ -134,7 +134,8 @@ public final class Download {
                 last = e;
                 if (attempt < attempts) {
                     note("download of " + uri + " interrupted (" + e.getMessage() + "); retrying, "
-                            + (Files.exists(part) ? "resuming after " + Files.size(part) + " bytes" : "from the start"));
+                            + (Files.exists(part) ? "resuming after " + Files.size(part) + " bytes"
+                            : "from the start"));
                     sleep();
                 }
             }

@@ -149,7 +149,8 @@ public final class ImageDataset implements Dataset {
                     + size() + " images");
         }
         int n = imageSize();
-        return new ImageDataset(sliceName, Arrays.copyOfRange(pixels, from * n, to * n), Arrays.copyOfRange(labels, from, to),
+        return new ImageDataset(sliceName, Arrays.copyOfRange(pixels, from * n, to * n),
+                Arrays.copyOfRange(labels, from, to),
                 channels, height, width, numClasses, classNames);
     }
 

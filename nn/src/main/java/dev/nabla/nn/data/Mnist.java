@@ -80,7 +80,8 @@ public final class Mnist {
     static Split load(Path dir, String name, List<String> classes) throws IOException {
         return new Split(read(find(dir, "train-images-idx3-ubyte"), find(dir, "train-labels-idx1-ubyte"),
                 name + "-train", classes),
-                read(find(dir, "t10k-images-idx3-ubyte"), find(dir, "t10k-labels-idx1-ubyte"), name + "-test", classes));
+                read(find(dir, "t10k-images-idx3-ubyte"), find(dir, "t10k-labels-idx1-ubyte"), name + "-test",
+                        classes));
     }
 
     /** True when {@code dir} holds the four IDX files (gzipped or not). */

@@ -26,7 +26,7 @@ class CifarTest {
     @TempDir
     Path dir;
 
-    private final TestData.Cifar10Files data = TestData.cifar10(5, COUNTS);
+    private final DataFixtures.Cifar10Files data = DataFixtures.cifar10(5, COUNTS);
 
     private void assertMatches(Split s) {
         List<String> trainFiles = Cifar10.TRAIN_FILES;
@@ -54,15 +54,15 @@ class CifarTest {
 
     @Test
     void readsTheExtractedFolderAndItsParent() throws IOException {
-        TestData.writeAll(dir.resolve("cifar-10-batches-bin"), data.files());
+        DataFixtures.writeAll(dir.resolve("cifar-10-batches-bin"), data.files());
         assertMatches(Cifar10.load(dir.resolve("cifar-10-batches-bin")));
         assertMatches(Cifar10.load(dir));
     }
 
     @Test
     void readsStraightFromTheArchive() throws IOException {
-        Path archive = TestData.write(dir.resolve("cifar-10-binary.tar.gz"),
-                TestData.tarGz("cifar-10-batches-bin", data.files()));
+        Path archive = DataFixtures.write(dir.resolve("cifar-10-binary.tar.gz"),
+                DataFixtures.tarGz("cifar-10-batches-bin", data.files()));
         assertMatches(Cifar10.load(archive));
         assertMatches(Cifar10.load(dir));
         assertMatches(Cifar10.load(dir, false));
@@ -99,7 +99,7 @@ class CifarTest {
     void archiveWithoutAFileIsNamed() throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>(data.files());
         files.remove("data_batch_4.bin");
-        Path archive = TestData.write(dir.resolve("x.tar.gz"), TestData.tarGz("cifar-10-batches-bin", files));
+        Path archive = DataFixtures.write(dir.resolve("x.tar.gz"), DataFixtures.tarGz("cifar-10-batches-bin", files));
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(archive));
         assertTrue(e.getMessage().contains(archive + ": archive has no entry cifar-10-batches-bin/data_batch_4.bin"),
                 e.getMessage());
@@ -111,7 +111,7 @@ class CifarTest {
         byte[] b3 = files.get("data_batch_3.bin");
         files.put("data_batch_3.bin", Arrays.copyOf(b3, b3.length - 100)); // 4 records -> record 3 cut
         Path folder = dir.resolve("cifar-10-batches-bin");
-        TestData.writeAll(folder, files);
+        DataFixtures.writeAll(folder, files);
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(folder));
         assertEquals(folder.resolve("data_batch_3.bin").toString(), e.file());
         assertEquals(3, e.record());
@@ -124,11 +124,11 @@ class CifarTest {
         Map<String, byte[]> files = new LinkedHashMap<>(data.files());
         files.put("test_batch.bin", new byte[500]);
         Path folder = dir.resolve("a");
-        TestData.writeAll(folder, files);
+        DataFixtures.writeAll(folder, files);
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(folder));
         assertTrue(e.getMessage().contains("test_batch.bin, record 0: short file: size 500"), e.getMessage());
         files.put("test_batch.bin", new byte[0]);
-        TestData.writeAll(folder, files);
+        DataFixtures.writeAll(folder, files);
         e = assertThrows(CorruptDataException.class, () -> Cifar10.load(folder));
         assertTrue(e.getMessage().contains("test_batch.bin: empty file"), e.getMessage());
     }
@@ -139,7 +139,7 @@ class CifarTest {
         byte[] b5 = files.get("data_batch_5.bin").clone();
         b5[2 * 3073] = 10;
         files.put("data_batch_5.bin", b5);
-        Path archive = TestData.write(dir.resolve("c.tar.gz"), TestData.tarGz("cifar-10-batches-bin", files));
+        Path archive = DataFixtures.write(dir.resolve("c.tar.gz"), DataFixtures.tarGz("cifar-10-batches-bin", files));
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(archive));
         assertEquals(archive + "!cifar-10-batches-bin/data_batch_5.bin", e.file());
         assertEquals(2, e.record());
@@ -148,8 +148,8 @@ class CifarTest {
 
     @Test
     void truncatedArchiveIsAnError() throws IOException {
-        byte[] gz = TestData.tarGz("cifar-10-batches-bin", data.files());
-        Path archive = TestData.write(dir.resolve("t.tar.gz"), Arrays.copyOf(gz, gz.length * 2 / 3));
+        byte[] gz = DataFixtures.tarGz("cifar-10-batches-bin", data.files());
+        Path archive = DataFixtures.write(dir.resolve("t.tar.gz"), Arrays.copyOf(gz, gz.length * 2 / 3));
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(archive));
         assertTrue(e.getMessage().startsWith(archive + ": truncated tar archive"), e.getMessage());
     }
@@ -164,19 +164,20 @@ class CifarTest {
         for (int i = 0; i < n; i++) {
             coarse[i] = r.nextInt(20);
             fine[i] = r.nextInt(100);
-            images[i] = TestData.randomBytes(r, 3072);
+            images[i] = DataFixtures.randomBytes(r, 3072);
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("train.bin", TestData.cifarRecords(new int[][] {coarse, fine}, images));
-        files.put("test.bin", TestData.cifarRecords(new int[][] {Arrays.copyOf(coarse, 2), Arrays.copyOf(fine, 2)},
+        files.put("train.bin", DataFixtures.cifarRecords(new int[][] {coarse, fine}, images));
+        files.put("test.bin", DataFixtures.cifarRecords(new int[][] {Arrays.copyOf(coarse, 2), Arrays.copyOf(fine, 2)},
                 Arrays.copyOf(images, 2)));
         StringBuilder names = new StringBuilder();
         for (int i = 0; i < 100; i++) {
             names.append("fine").append(i).append('\n');
         }
         files.put("fine_label_names.txt", names.toString().getBytes(StandardCharsets.UTF_8));
-        TestData.writeAll(dir.resolve("cifar-100-binary"), files);
-        TestData.write(dir.resolve("archive/cifar-100-binary.tar.gz"), TestData.tarGz("cifar-100-binary", files));
+        DataFixtures.writeAll(dir.resolve("cifar-100-binary"), files);
+        DataFixtures.write(dir.resolve("archive/cifar-100-binary.tar.gz"),
+                DataFixtures.tarGz("cifar-100-binary", files));
         for (Path p : List.of(dir, dir.resolve("archive"))) {
             Split f = Cifar100.load(p);
             Split c = Cifar100.load(p, true);

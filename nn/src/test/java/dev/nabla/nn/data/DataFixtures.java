@@ -13,8 +13,8 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /** Writers for the formats the readers parse, so tests build their own files. */
-final class TestData {
-    private TestData() {
+final class DataFixtures {
+    private DataFixtures() {
     }
 
     /** An IDX file of unsigned bytes with the given dimensions. */
@@ -119,7 +119,7 @@ final class TestData {
     private static void tarEntry(OutputStream out, String name, char type, byte[] content) {
         byte[] h = new byte[512];
         put(h, 0, name);
-        put(h, 100, "0000644");
+        put(h, 100, type == '5' ? "0000755" : "0000644");
         put(h, 108, "0000000");
         put(h, 116, "0000000");
         put(h, 124, String.format("%011o", content.length));

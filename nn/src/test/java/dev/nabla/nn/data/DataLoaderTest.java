@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -246,7 +245,7 @@ class DataLoaderTest {
         }
         assertEquals(3, delivered, "batches 0..2 arrive, batch 3 holds the failing image");
         assertSame(boom, e.getCause());
-        assertTrue(e.getMessage().contains("batch 3 could not be prepared"), e.getMessage());
+        assertTrue(e.getMessage().contains("batch 3 of epoch 0 could not be prepared"), e.getMessage());
         awaitNoLoaderThreads();
     }
 
@@ -274,13 +273,13 @@ class DataLoaderTest {
             assertArrayEquals(new int[] {4, 2}, first.inputs().dims());
             DataLoaderException e = assertThrows(DataLoaderException.class, it::next);
             assertInstanceOf(ArithmeticException.class, e.getCause());
+            assertTrue(e.getMessage().startsWith("batch 1 of epoch 0 could not be prepared"), e.getMessage());
             assertFalse(it.hasNext());
         }
     }
 
     @Test
     void samplesOfAnotherShapeAreAnError() {
-        AtomicBoolean odd = new AtomicBoolean();
         Dataset d = new Dataset() {
             @Override
             public int size() {
@@ -289,7 +288,6 @@ class DataLoaderTest {
 
             @Override
             public Sample get(int index) {
-                odd.set(index == 2);
                 return new Sample(index == 2 ? Tensor.zeros(3) : Tensor.zeros(2), 0);
             }
         };

@@ -22,17 +22,17 @@ class IdxTest {
     private static final int N = 7;
 
     private final Random random = new Random(11);
-    private final byte[] pixels = TestData.randomBytes(random, N * 5 * 4);
+    private final byte[] pixels = DataFixtures.randomBytes(random, N * 5 * 4);
     private final byte[] labels = {3, 0, 9, 9, 1, 2, 7};
 
     private Path images(boolean gz) throws IOException {
-        byte[] f = TestData.idx(new int[] {N, 5, 4}, pixels);
-        return TestData.write(dir.resolve(gz ? "img.gz" : "img"), gz ? TestData.gzip(f) : f);
+        byte[] f = DataFixtures.idx(new int[] {N, 5, 4}, pixels);
+        return DataFixtures.write(dir.resolve(gz ? "img.gz" : "img"), gz ? DataFixtures.gzip(f) : f);
     }
 
     private Path labels(boolean gz, byte[] values) throws IOException {
-        byte[] f = TestData.idx(new int[] {values.length}, values);
-        return TestData.write(dir.resolve(gz ? "lab.gz" : "lab"), gz ? TestData.gzip(f) : f);
+        byte[] f = DataFixtures.idx(new int[] {values.length}, values);
+        return DataFixtures.write(dir.resolve(gz ? "lab.gz" : "lab"), gz ? DataFixtures.gzip(f) : f);
     }
 
     @ParameterizedTest
@@ -65,10 +65,12 @@ class IdxTest {
     @Test
     void mnistLayoutDirectoryMixesGzippedAndRawFiles() throws IOException {
         Path d = dir.resolve("mnist");
-        TestData.write(d.resolve("train-images-idx3-ubyte.gz"), TestData.gzip(TestData.idx(new int[] {N, 5, 4}, pixels)));
-        TestData.write(d.resolve("train-labels-idx1-ubyte"), TestData.idx(new int[] {N}, labels));
-        TestData.write(d.resolve("t10k-images-idx3-ubyte"), TestData.idx(new int[] {2, 5, 4}, new byte[40]));
-        TestData.write(d.resolve("t10k-labels-idx1-ubyte.gz"), TestData.gzip(TestData.idx(new int[] {2}, new byte[] {4, 5})));
+        DataFixtures.write(d.resolve("train-images-idx3-ubyte.gz"),
+                DataFixtures.gzip(DataFixtures.idx(new int[] {N, 5, 4}, pixels)));
+        DataFixtures.write(d.resolve("train-labels-idx1-ubyte"), DataFixtures.idx(new int[] {N}, labels));
+        DataFixtures.write(d.resolve("t10k-images-idx3-ubyte"), DataFixtures.idx(new int[] {2, 5, 4}, new byte[40]));
+        DataFixtures.write(d.resolve("t10k-labels-idx1-ubyte.gz"),
+                DataFixtures.gzip(DataFixtures.idx(new int[] {2}, new byte[] {4, 5})));
         Split s = Mnist.load(d);
         assertEquals(N, s.train().size());
         assertEquals(2, s.test().size());
@@ -78,7 +80,7 @@ class IdxTest {
     }
 
     private CorruptDataException corrupt(byte[] content, int rank) throws IOException {
-        Path f = TestData.write(dir.resolve("bad"), content);
+        Path f = DataFixtures.write(dir.resolve("bad"), content);
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Idx.read(f, rank));
         assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
         assertEquals(f.toString(), e.file());
@@ -95,12 +97,12 @@ class IdxTest {
 
     @Test
     void wrongMagicNumberIsNamed() throws IOException {
-        byte[] f = TestData.idx(new int[] {N, 5, 4}, pixels);
+        byte[] f = DataFixtures.idx(new int[] {N, 5, 4}, pixels);
         f[2] = 0x0D; // floats
         CorruptDataException e = corrupt(f, 3);
         assertTrue(e.getMessage().contains("wrong magic number 0x00000D03, expected 0x00000803"), e.getMessage());
         // a labels file where images are expected: right type, wrong rank
-        CorruptDataException rank = corrupt(TestData.idx(new int[] {N}, labels), 3);
+        CorruptDataException rank = corrupt(DataFixtures.idx(new int[] {N}, labels), 3);
         assertTrue(rank.getMessage().contains("0x00000801"), rank.getMessage());
         assertEquals(-1, rank.record());
     }
@@ -108,11 +110,11 @@ class IdxTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void truncatedDataNamesTheRecord(boolean gz) throws IOException {
-        byte[] f = TestData.idx(new int[] {N, 5, 4}, pixels);
+        byte[] f = DataFixtures.idx(new int[] {N, 5, 4}, pixels);
         byte[] cut = Arrays.copyOf(f, 16 + 4 * 20 + 13); // records 0..3 complete, 13 bytes of record 4
         if (gz) {
             // a gzip stream cut short, not a complete stream of a short file
-            byte[] whole = TestData.gzip(f);
+            byte[] whole = DataFixtures.gzip(f);
             cut = Arrays.copyOf(whole, whole.length / 2);
         }
         CorruptDataException e = corrupt(cut, 3);
@@ -128,7 +130,7 @@ class IdxTest {
 
     @Test
     void trailingDataIsAnError() throws IOException {
-        byte[] f = TestData.idx(new int[] {N, 5, 4}, pixels);
+        byte[] f = DataFixtures.idx(new int[] {N, 5, 4}, pixels);
         CorruptDataException e = corrupt(Arrays.copyOf(f, f.length + 3), 3);
         assertEquals(N, e.record());
         assertTrue(e.getMessage().contains("unexpected data after the last of the 7 records"), e.getMessage());

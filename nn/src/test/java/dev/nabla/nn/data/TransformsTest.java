@@ -140,7 +140,7 @@ class TransformsTest {
         int h = 6;
         int w = 7;
         int n = 40;
-        byte[] pixels = TestData.randomBytes(new Random(1), n * c * h * w);
+        byte[] pixels = DataFixtures.randomBytes(new Random(1), n * c * h * w);
         int[] labels = new int[n];
         ImageDataset d = new ImageDataset("rand", pixels, labels, c, h, w, 1, List.of());
         for (List<Transform> ts : pipelines()) {
@@ -253,7 +253,8 @@ class TransformsTest {
         ImageDataset d = new ImageDataset("g", new byte[28 * 28], new int[] {0}, 1, 28, 28, 1, List.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new DataLoader(d, 1, false, false, 0, Transforms.normalize(RGB)));
-        assertTrue(e.getMessage().contains("normalize: 3 channel means/stds for images with 1 channel"), e.getMessage());
+        assertTrue(e.getMessage().contains("normalize: 3 channel means/stds for images with 1 channel"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new DataLoader(d, 1, false, false, 0, Transforms.randomCrop(40, 5)));
         assertTrue(e.getMessage().contains("does not fit images of 28x28 (padded 38x38)"), e.getMessage());
