@@ -1,6 +1,8 @@
 package dev.nabla.nn.data;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,19 +37,24 @@ public final class DataLoaderBenchmark {
         System.out.println(train);
         for (int prefetch : new int[] {0, 4}) {
             DataLoader loader = new DataLoader(train, 64, true, true, 1, augment).withPrefetch(prefetch);
-            for (int round = 0; round < 6; round++) {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            for (int round = 0; round < 8; round++) {
+                long cpu0 = mx.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 int batches = 0;
                 double checksum = 0;
-                for (int e = 0; e < 4; e++) {
-                    for (Batch b : loader.epoch(round * 4 + e)) {
+                for (int e = 0; e < 8; e++) {
+                    for (Batch b : loader.epoch(round * 8 + e)) {
                         checksum += b.inputs().data().storageArray()[0];
                         batches++;
                     }
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("prefetch %d round %d: %.0f batches/s = %.0f images/s (checksum %.1f)%n", prefetch,
-                        round, batches / s, batches * 64 / s, checksum);
+                double cpu = (mx.getCurrentThreadCpuTime() - cpu0) / 1e9;
+                // without prefetch all the work is on this thread, so its CPU time is the loader's cost
+                System.out.printf("prefetch %d round %d: %.0f batches/s = %.0f images/s wall; consumer thread CPU "
+                        + "%.1f us/batch (checksum %.1f)%n", prefetch, round, batches / s, batches * 64 / s,
+                        cpu / batches * 1e6, checksum);
             }
         }
     }
