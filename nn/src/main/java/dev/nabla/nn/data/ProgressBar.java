@@ -62,7 +62,7 @@ public final class ProgressBar implements AutoCloseable {
         }
     }
 
-    /** A bar counting bytes on standard error; {@code total} < 0 when unknown. */
+    /** A bar counting bytes on standard error; {@code total < 0} when unknown. */
     public static ProgressBar bytes(String label, long total) {
         return bytes(label, total, 0, System.err);
     }
@@ -75,7 +75,7 @@ public final class ProgressBar implements AutoCloseable {
         return new ProgressBar(label, total, null, done, out, isTerminal(), System::nanoTime);
     }
 
-    /** A bar counting {@code unit}s (e.g. "batch") on standard error; {@code total} < 0 when unknown. */
+    /** A bar counting {@code unit}s (e.g. "batch") on standard error; {@code total < 0} when unknown. */
     public static ProgressBar count(String label, long total, String unit) {
         return count(label, total, unit, System.err);
     }
