@@ -143,7 +143,7 @@ class TransformsTest {
     @Test
     void fusedByteImagesMatchTheReference() {
         int c = 3;
-        int n = 40;
+        int n = 24;
         for (int[] hw : new int[][] {{6, 7}, {18, 21}, {9, 33}}) {
             int h = hw[0];
             int w = hw[1];
