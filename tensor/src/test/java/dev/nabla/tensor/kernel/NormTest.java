@@ -12,9 +12,22 @@ import org.junit.jupiter.api.Test;
  * splits.
  */
 class NormTest {
+    /** Small shapes (vector loops, tails, hw == 1) and large ones that split over threads. */
     private static final int[][] BN_SHAPES = {
-        {2, 3, 5}, {4, 2, 16}, {3, 5, 1}, {7, 13, 1}, {1, 4, 9}, {8, 16, 64}, {64, 3, 33}, {300, 20, 1}, {2, 1, 3}
+        {2, 3, 5}, {4, 2, 16}, {3, 5, 1}, {7, 13, 1}, {1, 4, 9}, {8, 16, 64}, {64, 3, 33}, {300, 20, 1}, {2, 1, 3},
+        {64, 8, 256}, {64, 1030, 1}
     };
+
+    /** Runs {@code body} with four kernel threads, so the large shapes take the split paths on any machine. */
+    private static void withThreads(Runnable body) {
+        int before = Parallel.threads();
+        Parallel.setThreads(4);
+        try {
+            body.run();
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
 
     private static float[] random(SplittableRandom r, int n, double shift) {
         float[] x = new float[n];
@@ -33,6 +46,10 @@ class NormTest {
 
     @Test
     void batchStatsMatchTwoPassDouble() {
+        withThreads(NormTest::batchStatsCases);
+    }
+
+    private static void batchStatsCases() {
         SplittableRandom r = new SplittableRandom(1);
         for (int[] s : BN_SHAPES) {
             int n = s[0], c = s[1], hw = s[2];
@@ -64,6 +81,10 @@ class NormTest {
 
     @Test
     void gradSumsAndNormalizeMatchDirectLoops() {
+        withThreads(NormTest::gradSumCases);
+    }
+
+    private static void gradSumCases() {
         SplittableRandom r = new SplittableRandom(2);
         for (int[] s : BN_SHAPES) {
             int n = s[0], c = s[1], hw = s[2];
@@ -96,8 +117,12 @@ class NormTest {
 
     @Test
     void layerNormForwardAndBackwardMatchDouble() {
+        withThreads(NormTest::layerNormCases);
+    }
+
+    private static void layerNormCases() {
         SplittableRandom r = new SplittableRandom(3);
-        int[][] shapes = {{3, 5}, {4, 8}, {2, 37}, {64, 128}, {1, 1}, {300, 7}};
+        int[][] shapes = {{3, 5}, {4, 8}, {2, 37}, {64, 128}, {1, 1}, {300, 7}, {512, 256}};
         for (int[] s : shapes) {
             int rows = s[0], d = s[1];
             float[] x = random(r, rows * d, 3);
