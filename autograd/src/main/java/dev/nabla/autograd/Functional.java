@@ -19,7 +19,10 @@ import dev.nabla.tensor.Tensor;
  * Variable img = Variable.randn(new Generator(2), 8, 3, 32, 32);
  * Variable k = Variable.randn(new Generator(3), 16, 3, 3, 3).requiresGrad(true);
  * Variable h = Functional.maxPool2d(Functional.conv2d(img, k, null, 1, 1).relu(), 2);   // [8, 16, 16, 16]
- * Variable loss = Functional.crossEntropy(Functional.linear(h.flatten(1, -1), w2, b2), labels);
+ * Variable fc = Variable.randn(new Generator(4), 10, 16 * 16 * 16).requiresGrad(true);
+ * Variable labels = Variable.of(3, 1, 4, 1, 5, 9, 2, 6);
+ * Variable loss = Functional.crossEntropy(Functional.linear(h.flatten(1, -1), fc, null), labels);
+ * loss.backward();                                        // k.grad(), fc.grad()
  * }</pre>
  *
  * <p>Spatial arguments given as {@code int[]} are {@code {height, width}} pairs; the {@code int}
