@@ -167,7 +167,9 @@ class Conv2dTest {
             int cg = 1 + r.nextInt(4), mg = 1 + r.nextInt(4);
             int kH = 1 + r.nextInt(5), kW = 1 + r.nextInt(5);
             int dH = 1 + (r.nextInt(3) == 0 ? r.nextInt(3) : 0), dW = 1 + (r.nextInt(3) == 0 ? r.nextInt(3) : 0);
-            int sH = 1 + r.nextInt(3), sW = 1 + r.nextInt(3);
+            // Unit stride takes the implicit-GEMM path, any other the unfold + GEMM path: half each.
+            boolean unit = r.nextBoolean();
+            int sH = unit ? 1 : 1 + r.nextInt(3), sW = unit ? 1 : 1 + r.nextInt(3);
             int pH = r.nextInt(4), pW = r.nextInt(4);
             int inH = 1 + r.nextInt(13), inW = 1 + r.nextInt(13);
             int batch = 1 + r.nextInt(5);
@@ -204,13 +206,33 @@ class Conv2dTest {
                 new Conv2dSpec(2, 2, 6, 13, 3, 2, 4, 3, 2, 1, 3, 1, 1, 1),    // everything asymmetric
                 Conv2dSpec.of(1, 3, 32, 32, 6, 5, 1, 0),                      // LeNet conv1, batch 1
                 Conv2dSpec.of(2, 6, 14, 14, 16, 5, 1, 0)));                   // LeNet conv2
-        // Several unfold tiles per image: K * outW * outH = 576 * 32 * 32 > TILE_FLOATS.
+        // Long reductions (K = 576) over several column blocks of the implicit GEMM, and the same
+        // with stride 2, which unfolds several tiles per image (K * outW * outH > TILE_FLOATS).
         cases.add(Conv2dSpec.of(1, 64, 32, 32, 4, 3, 1, 1));
         cases.add(Conv2dSpec.of(2, 64, 31, 32, 3, 3, 1, 1));
+        cases.add(Conv2dSpec.of(1, 64, 64, 64, 4, 3, 2, 1));
         assertTrue(64 * 9 * 32 * 32 > Conv2d.TILE_FLOATS);
         for (Conv2dSpec s : cases) {
             checkAll(s, r, true);
             checkAll(s, r, false);
+        }
+    }
+
+    /** Unit stride normally takes the implicit GEMM; the unfold + GEMM path must handle it too. */
+    @Test
+    void unfoldPathAlsoHandlesUnitStride() {
+        SplittableRandom r = new SplittableRandom(5);
+        ImplicitConv.enabled = false;
+        try {
+            for (int i = 0; i < 60; i++) {
+                Conv2dSpec s = randomSpec(r);
+                checkAll(new Conv2dSpec(s.batch(), s.inChannels(), s.inH(), s.inW(), s.outChannels(), s.kernelH(),
+                        s.kernelW(), 1, 1, s.padH(), s.padW(), s.dilationH(), s.dilationW(), s.groups()), r, true);
+            }
+            checkAll(Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0), r, true);          // pointwise: no unfold at all
+            checkAll(Conv2dSpec.of(1, 64, 32, 32, 4, 3, 1, 1), r, true);       // several unfold tiles
+        } finally {
+            ImplicitConv.enabled = true;
         }
     }
 
