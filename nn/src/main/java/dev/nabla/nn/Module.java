@@ -229,14 +229,19 @@ public abstract class Module {
         boolean mode = training;
         eval();
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return forward(Variable.zeros(inputShape)).shape();
+            return call(Variable.zeros(inputShape)).shape();
         } finally {
             train(mode);
         }
     }
 
-    /** Records an output shape for the summary; containers call it for each child. */
-    protected final Variable noteOutput(Variable output) {
+    /**
+     * Runs {@link #forward} and remembers the output's shape for {@link #toString()}: the
+     * counterpart of calling a PyTorch module, {@code module(x)}. Containers call their children
+     * this way.
+     */
+    public final Variable call(Variable input) {
+        Variable output = forward(input);
         lastOutputShape = output.shape();
         return output;
     }

@@ -41,8 +41,8 @@ public final class Sequential extends Module {
     public Variable forward(Variable input) {
         Variable x = input;
         for (Module m : layers) {
-            x = m.noteOutput(m.forward(x));
+            x = m.call(x);
         }
-        return noteOutput(x);
+        return x;
     }
 }
