@@ -102,6 +102,11 @@ public final class Autograd {
         if (top.released()) {
             throw releasedError(top);
         }
+        if (root.retainsGrad()) {
+            // The engine hands gradients to a node's inputs, never to its output: the root's own
+            // gradient is the one given here.
+            root.accumulateGrad(g);
+        }
         try (NoGrad ignored = noGrad()) {
             run(top, g, retainGraph);
         }
