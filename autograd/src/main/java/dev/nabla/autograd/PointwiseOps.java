@@ -144,11 +144,13 @@ final class PointwiseOps {
         if (!Autograd.needsGrad(a, b)) {
             return constant(out);
         }
+        Saved c = new Saved("where", condition);
         return record("where", out, g -> {
+            Tensor cv = c.get();
             Tensor zero = Tensor.scalar(0f);
             return new Tensor[] {
-                    a.requiresGrad() ? sumTo(Tensor.where(condition, g, zero), a.shape()) : null,
-                    b.requiresGrad() ? sumTo(Tensor.where(condition, zero, g), b.shape()) : null};
+                    a.requiresGrad() ? sumTo(Tensor.where(cv, g, zero), a.shape()) : null,
+                    b.requiresGrad() ? sumTo(Tensor.where(cv, zero, g), b.shape()) : null};
         }, a, b);
     }
 
