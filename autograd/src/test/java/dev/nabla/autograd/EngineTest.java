@@ -221,6 +221,30 @@ class EngineTest {
     }
 
     @Test
+    void gradientsAreSummedWithoutWritingIntoTensorsTheEngineDoesNotOwn() {
+        // add hands the very tensor it receives to both inputs, so h's first contribution (from
+        // the last add) is the caller's output gradient itself: summing the other three in place
+        // into it would corrupt it.
+        Variable x = Variable.of(0.5f, 1f, 2f).requiresGrad(true);
+        Variable h = x.exp();
+        Variable y = h.mul(2f).add(h.add(h)).add(h);
+        Tensor gOut = Tensor.of(1f, 2f, 3f);
+        y.backward(gOut);
+        assertClose(new float[] {1, 2, 3}, gOut.toArray(), 0);
+        float[] want = new float[3];
+        for (int i = 0; i < 3; i++) {
+            want[i] = (float) (5 * gOut.get(i) * Math.exp(x.get(i)));
+        }
+        assertClose(want, x.grad().toArray(), 1e-6);
+        Variable r = h.detach().requiresGrad(true);
+        Variable z = r.add(r).add(r.mul(3f));
+        z.backward(gOut, true);
+        z.backward(gOut);
+        assertClose(new float[] {1, 2, 3}, gOut.toArray(), 0);
+        assertClose(new float[] {10, 20, 30}, r.grad().toArray(), 0);
+    }
+
+    @Test
     void aValueUsedTwiceInOneOperation() {
         Variable x = Variable.of(3f, -2f).requiresGrad(true);
         x.mul(x).add(x).sum().backward();
