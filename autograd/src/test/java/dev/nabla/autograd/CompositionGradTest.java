@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whole models as compositions of primitives, checked end to end against finite differences:
- * an MLP with a cross-entropy loss, a small CNN, and an LSTM cell unrolled over a few steps.
+ * an MLP with a cross-entropy loss, a small CNN (on the fused conv and pool primitives, and built
+ * from views), and an LSTM cell unrolled over a few steps.
  */
 class CompositionGradTest {
 
@@ -71,6 +72,27 @@ class CompositionGradTest {
 
     @Test
     void smallCnn() {
+        // conv -> relu -> max pool -> conv -> relu -> linear -> cross-entropy, on the fused primitives.
+        Tensor targets = index(new int[] {1, 3}, 2);
+        Variable x = leaf(1, 2, 2, 8, 8);
+        Variable w1 = leaf(2, 4, 2, 3, 3);
+        Variable b1 = leaf(3, 4);
+        Variable w2 = leaf(4, 3, 4, 2, 2);
+        Variable b2 = leaf(5, 3);
+        Variable w3 = leaf(6, 4, 12);
+        Variable b3 = leaf(7, 4);
+        // A small step keeps every perturbation on one side of the relu kinks and pooling near-ties.
+        GradCheck.Options o = GradCheck.Options.defaults().withStep(1e-3);
+        GradCheck.check(v -> {
+            Variable h = Functional.maxPool2d(Functional.conv2d(v[0], v[1], v[2]).relu(), 2);   // [2, 4, 3, 3]
+            h = Functional.conv2d(h, v[3], v[4]).relu();                                       // [2, 3, 2, 2]
+            Variable logits = Functional.linear(h.flatten(1, -1), v[5], v[6]);
+            return nll(logits.logSoftmax(1), targets);
+        }, o, x, w1, b1, w2, b2, w3, b3);
+    }
+
+    @Test
+    void smallCnnComposedFromViews() {
         Tensor targets = index(new int[] {1, 3}, 2);
         Variable x = leaf(1, 2, 2, 6, 6);
         Variable w1 = leaf(2, 3, 2, 3, 3);
@@ -78,13 +100,35 @@ class CompositionGradTest {
         Variable w2 = leaf(4, 4, 12);
         Variable b2 = leaf(5, 4);
         assertArrayEquals(new int[] {2, 3, 4, 4}, conv2dByPatches(x, w1, b1).dims());
-        // A small step keeps every perturbation on one side of the pooling windows' near-ties.
         GradCheck.Options o = GradCheck.Options.defaults().withStep(1e-3);
         GradCheck.check(v -> {
             Variable h = maxPool2x2(conv2dByPatches(v[0], v[1], v[2]).tanh());   // [2, 3, 2, 2]
             Variable logits = Functional.linear(h.flatten(1, -1), v[3], v[4]);
             return nll(logits.logSoftmax(1), targets);
         }, o, x, w1, b1, w2, b2);
+    }
+
+    @Test
+    void fusedConvAndPoolAgreeWithTheirCompositions() {
+        // Two independent routes to the same values and gradients: the fused kernels of
+        // Functional and the composition of views, matmul and reductions.
+        Variable x = leaf(1, 2, 3, 6, 8);
+        Variable w = leaf(2, 4, 3, 3, 3);
+        Variable b = leaf(3, 4);
+        Tensor g = Tensor.uniform(new dev.nabla.tensor.Generator(4), -1, 1, 2, 4, 2, 3);
+        Variable fused = Functional.maxPool2d(Functional.conv2d(x, w, b), 2);
+        Variable composed = maxPool2x2(conv2dByPatches(x, w, b));
+        TestVars.assertClose(composed.toArray(), fused.toArray(), 1e-5);
+        fused.backward(g);
+        Tensor[] fusedGrads = {x.gradTensor(), w.gradTensor(), b.gradTensor()};
+        for (Variable v : new Variable[] {x, w, b}) {
+            v.setGrad(null);
+        }
+        composed.backward(g);
+        Tensor[] composedGrads = {x.gradTensor(), w.gradTensor(), b.gradTensor()};
+        for (int i = 0; i < 3; i++) {
+            TestVars.assertClose(composedGrads[i].toArray(), fusedGrads[i].toArray(), 1e-5);
+        }
     }
 
     @Test

@@ -464,7 +464,7 @@ class EngineTest {
 
     @Test
     void indexAndConditionTensorsAreVersionChecked() {
-        // The backward of where/gather/indexSelect reads the condition or index tensor: changing
+        // The backward of where/gather/indexSelect/embedding reads the condition or index tensor: changing
         // it in place between forward and backward would route gradients to the wrong elements.
         Variable x = Variable.of(1f, 2f, 3f).requiresGrad(true);
         Tensor cond = Tensor.of(1f, 0f, 1f);
@@ -485,6 +485,13 @@ class EngineTest {
         gi.set(0f, 0, 0);
         e = assertThrows(IllegalStateException.class, gsum::backward);
         assertTrue(e.getMessage().contains("'gather'"), e.getMessage());
+
+        Variable table = Variable.of(new float[][] {{1, 2}, {3, 4}, {5, 6}}).requiresGrad(true);
+        Variable ids = Variable.of(0f, 2f);
+        Variable esum = Functional.embedding(ids, table).sum();
+        ids.data().set(1f, 1);
+        e = assertThrows(IllegalStateException.class, esum::backward);
+        assertTrue(e.getMessage().contains("'embedding'"), e.getMessage());
     }
 
     @Test
