@@ -102,6 +102,11 @@ public final class Autograd {
         if (top.released()) {
             throw releasedError(top);
         }
+        if (root.retainsGrad()) {
+            // The engine hands gradients to a node's inputs, never to its output: the root's own
+            // gradient is the one given here.
+            root.accumulateGrad(g);
+        }
         try (NoGrad ignored = noGrad()) {
             run(top, g, retainGraph);
         }
@@ -114,15 +119,14 @@ public final class Autograd {
     }
 
     private static void run(Node top, Tensor gradOutput, boolean retainGraph) {
-        // Pass 1: count, for every reachable node, how many edges lead into it.
+        // Pass 1: count, for every reachable node, how many edges lead into it. A node belongs to
+        // this pass when its mark is this pass's token: cheaper than a set of visited nodes.
+        Object pass = new Object();
         List<Node> reachable = new ArrayList<>();
         ArrayDeque<Node> stack = new ArrayDeque<>();
-        top.pending = 0;
-        top.gradAccum = null;
+        top.enter(pass);
         reachable.add(top);
         stack.push(top);
-        java.util.IdentityHashMap<Node, Boolean> seen = new java.util.IdentityHashMap<>();
-        seen.put(top, Boolean.TRUE);
         while (!stack.isEmpty()) {
             Node n = stack.pop();
             if (n.released()) {
@@ -133,9 +137,8 @@ public final class Autograd {
                 if (child == null) {
                     continue;
                 }
-                if (seen.put(child, Boolean.TRUE) == null) {
-                    child.pending = 0;
-                    child.gradAccum = null;
+                if (child.visit != pass) {
+                    child.enter(pass);
                     reachable.add(child);
                     stack.push(child);
                 }
@@ -173,7 +176,7 @@ public final class Autograd {
                     }
                     if (child != null) {
                         if (gi != null) {
-                            child.gradAccum = child.gradAccum == null ? gi : child.gradAccum.add(gi);
+                            child.accumulate(gi);
                         }
                         if (--child.pending == 0) {
                             stack.push(child);

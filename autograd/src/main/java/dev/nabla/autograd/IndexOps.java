@@ -6,7 +6,10 @@ import static dev.nabla.autograd.Variable.record;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
 
-/** Integer indexing; the index tensors carry no gradient, and repeated indices accumulate. */
+/**
+ * Integer indexing; the index tensors carry no gradient, and repeated indices accumulate. The
+ * backward reads the index again, so it is saved (version-checked) like any other input.
+ */
 final class IndexOps {
     private IndexOps() {
     }
@@ -17,7 +20,8 @@ final class IndexOps {
             return constant(out);
         }
         Shape s = a.shape();
-        return record("gather", out, g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, index, g)}, a);
+        Saved ix = new Saved("gather", index);
+        return record("gather", out, g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, ix.get(), g)}, a);
     }
 
     static Variable indexSelect(Variable a, int dim, Tensor index) {
@@ -26,6 +30,7 @@ final class IndexOps {
             return constant(out);
         }
         Shape s = a.shape();
-        return record("indexSelect", out, g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, index, g)}, a);
+        Saved ix = new Saved("indexSelect", index);
+        return record("indexSelect", out, g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, ix.get(), g)}, a);
     }
 }

@@ -72,8 +72,10 @@ final class NeuralOps {
         if (!Autograd.needsGrad(weight)) {
             return constant(out);
         }
+        // The backward reads the indices again (flat is a view of them when they are contiguous).
+        Saved sIdx = new Saved("embedding", flat);
         return record("embedding", out, g -> {
-            Tensor gw = Tensor.zeros(rows, dim).indexAdd(0, flat, g.reshape(-1, dim));
+            Tensor gw = Tensor.zeros(rows, dim).indexAdd(0, sIdx.get(), g.reshape(-1, dim));
             if (paddingIdx >= 0) {
                 gw.select(0, paddingIdx).zero();
             }

@@ -23,11 +23,39 @@ final class Node {
     // Engine scratch, valid during one backward pass.
     Tensor gradAccum;
     int pending;
+    /** The pass that last reached this node (an identity token, compared with ==). */
+    Object visit;
+    /**
+     * True when {@link #gradAccum} is a sum the engine allocated itself: nothing else sees it, so
+     * further contributions are added in place. The first contribution is kept as it came (it may
+     * be another node's gradient or a view of one) and is never written to.
+     */
+    private boolean gradOwned;
 
     Node(String name, Backward backward, Variable[] inputs) {
         this.name = name;
         this.backward = backward;
         this.inputs = inputs;
+    }
+
+    /** Joins a backward pass: nothing counted, nothing received yet. */
+    void enter(Object pass) {
+        visit = pass;
+        pending = 0;
+        gradAccum = null;
+        gradOwned = false;
+    }
+
+    /** Adds one consumer's gradient of this node's output. */
+    void accumulate(Tensor g) {
+        if (gradAccum == null) {
+            gradAccum = g;
+        } else if (gradOwned) {
+            gradAccum.add(g, gradAccum);
+        } else {
+            gradAccum = gradAccum.add(g);
+            gradOwned = true;
+        }
     }
 
     Variable[] inputs() {

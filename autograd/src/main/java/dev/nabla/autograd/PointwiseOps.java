@@ -39,7 +39,8 @@ final class PointwiseOps {
         }
         Shape sa = a.shape();
         Shape sb = b.shape();
-        return record("add", out, g -> new Tensor[] {sumTo(g, sa), sumTo(g, sb)}, a, b);
+        return record("add", out, g -> new Tensor[] {
+                a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g, sb) : null}, a, b);
     }
 
     static Variable sub(Variable a, Variable b) {
@@ -49,7 +50,8 @@ final class PointwiseOps {
         }
         Shape sa = a.shape();
         Shape sb = b.shape();
-        return record("sub", out, g -> new Tensor[] {sumTo(g, sa), b.requiresGrad() ? sumTo(g.neg(), sb) : null}, a, b);
+        return record("sub", out, g -> new Tensor[] {
+                a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g.neg(), sb) : null}, a, b);
     }
 
     static Variable mul(Variable a, Variable b) {
@@ -144,11 +146,13 @@ final class PointwiseOps {
         if (!Autograd.needsGrad(a, b)) {
             return constant(out);
         }
+        Saved c = new Saved("where", condition);
         return record("where", out, g -> {
+            Tensor cv = c.get();
             Tensor zero = Tensor.scalar(0f);
             return new Tensor[] {
-                    a.requiresGrad() ? sumTo(Tensor.where(condition, g, zero), a.shape()) : null,
-                    b.requiresGrad() ? sumTo(Tensor.where(condition, zero, g), b.shape()) : null};
+                    a.requiresGrad() ? sumTo(Tensor.where(cv, g, zero), a.shape()) : null,
+                    b.requiresGrad() ? sumTo(Tensor.where(cv, zero, g), b.shape()) : null};
         }, a, b);
     }
 
