@@ -1,8 +1,6 @@
 package dev.nabla.nn.data;
 
-import java.io.Console;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -86,23 +84,17 @@ public final class ProgressBar implements AutoCloseable {
     }
 
     /**
-     * True when standard output is an interactive terminal. JDK 22 and later return a console even
-     * when the streams are redirected and tell the two apart with {@code Console.isTerminal()};
-     * this code targets Java 21, so it asks by reflection when the method exists.
+     * True when the bar's stream is an interactive terminal, so it can redraw one line. The
+     * {@code ./nabla} launcher knows (it tests the file descriptor) and passes
+     * {@code -Dnabla.terminal}; otherwise {@code System.console()} decides, which is exact on JDK 21
+     * (on later JDKs it also answers for redirected streams, and the bar then redraws into a file).
      */
     static boolean isTerminal() {
-        Console console = System.console();
-        if (console == null) {
-            return false;
+        String told = System.getProperty("nabla.terminal");
+        if (told != null) {
+            return Boolean.parseBoolean(told);
         }
-        try {
-            Method m = Console.class.getMethod("isTerminal");
-            return (Boolean) m.invoke(console);
-        } catch (NoSuchMethodException e) {
-            return true;
-        } catch (ReflectiveOperationException e) {
-            return false;
-        }
+        return System.console() != null;
     }
 
     /** Adds {@code delta} to the amount done and redraws if due. */
