@@ -334,8 +334,14 @@ public final class Tensor {
         return storage == other.storage;
     }
 
-    /** True when elements lie row-major without gaps (size-1 dimensions may have any stride). */
+    /**
+     * True when elements lie row-major without gaps (size-1 dimensions may have any stride, and an
+     * empty tensor is contiguous whatever its strides, as in PyTorch).
+     */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         int expected = 1;
         for (int i = dims.length - 1; i >= 0; i--) {
             if (dims[i] != 1) {
