@@ -156,7 +156,11 @@ public final class Tensor {
         }
         Tensor t = alloc(Shape.of(steps));
         float[] d = t.storage.data;
-        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        if (steps == 1) {
+            d[0] = (float) start; // torch.linspace(-10, 10, 1) is [-10]: the two-ended fill below would give end
+            return t;
+        }
+        double step = (end - start) / (steps - 1);
         for (int i = 0; i < steps; i++) {
             // Fill from both ends, as PyTorch does, so the last value is exactly end.
             d[i] = (float) (i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step);
