@@ -209,7 +209,7 @@ public final class Tensor {
         return randn(Generator.defaultGenerator(), shape);
     }
 
-    /** Uniform in [low, high). */
+    /** Uniform in [low, high) (just {@code low} when the two are equal). */
     public static Tensor uniform(Generator g, double low, double high, int... shape) {
         Objects.requireNonNull(g, "generator");
         if (!(low <= high)) {
@@ -218,8 +218,12 @@ public final class Tensor {
         Tensor t = alloc(Shape.of(shape));
         float[] d = t.storage.data;
         double span = high - low;
+        // low + span * u can round up to high in float (u = 1 - 2^-24 in [0.5, 1) gives 1 - 2^-25,
+        // which rounds to 1): step such values back below high so the interval stays half-open.
+        float below = Math.nextDown((float) high);
         for (int i = 0; i < d.length; i++) {
-            d[i] = (float) (low + span * g.nextFloat());
+            float v = (float) (low + span * g.nextFloat());
+            d[i] = v >= high && span > 0 ? below : v;
         }
         return t;
     }
