@@ -793,17 +793,21 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * True when {@code x} reads the storage {@code out} writes, other than as the very same view:
+     * an elementwise kernel writing {@code out} would then read values it already overwrote (or,
+     * split over threads, race with them), so {@code x} must be copied first.
+     */
+    private static boolean overlapsOtherwise(Tensor x, Tensor out) {
+        return x.storage == out.storage && (x.offset != out.offset || !Arrays.equals(x.dims, out.dims)
+                || !Arrays.equals(x.strides, out.strides));
+    }
+
     private Tensor binary(BinaryOp op, Tensor other, Tensor out) {
         Shape s = Shape.broadcast(op.label(), shape, other.shape);
         Tensor o = checkOut(op.label(), s, out);
-        Tensor a = this;
-        Tensor b = other;
-        if (o.storage == a.storage && (o.offset != a.offset || !Arrays.equals(a.strides, o.strides))
-                || o.storage == b.storage && (o.offset != b.offset || !Arrays.equals(b.strides, o.strides))) {
-            // Partial overlap between out and an input would read already-written values.
-            a = a.storage == o.storage ? a.copy() : a;
-            b = b.storage == o.storage ? b.copy() : b;
-        }
+        Tensor a = overlapsOtherwise(this, o) ? copy() : this;
+        Tensor b = overlapsOtherwise(other, o) ? other.copy() : other;
         int n = s.numel();
         if (a.shape.equals(s) && b.shape.equals(s) && a.isContiguous() && b.isContiguous()) {
             Elementwise.binary(op, a.storage.data, a.offset, 1, b.storage.data, b.offset, 1, o.storage.data, o.offset, n);
@@ -952,7 +956,7 @@ public final class Tensor {
 
     private Tensor unary(UnaryOp op, Tensor out) {
         Tensor o = checkOut(op.label(), shape, out);
-        Tensor x = contiguous();
+        Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
         Elementwise.unary(op, x.storage.data, x.offset, o.storage.data, o.offset, numel());
         o.storage.bump();
         return o;
@@ -1281,7 +1285,7 @@ public final class Tensor {
     private Tensor softmax(String op, boolean log, int dim, Tensor out) {
         int d = shape.axis(dim);
         Tensor o = checkOut(op, shape, out);
-        Tensor x = contiguous();
+        Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
         int outer = 1;
         int inner = 1;
         for (int i = 0; i < d; i++) {
