@@ -110,7 +110,12 @@ public final class Elementwise {
                 if (s == 2f) {
                     for (; i < ub; i += L) { FloatVector x = v(a, ao + i); x.mul(x).intoArray(o, oo + i); }
                 } else if (s == 0.5f) {
-                    for (; i < ub; i += L) v(a, ao + i).sqrt().intoArray(o, oo + i);
+                    // sqrt except where Math.pow differs: pow(-0, .5) = +0 (so add +0) and pow(-inf, .5) = +inf
+                    FloatVector inf = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                    for (; i < ub; i += L) {
+                        FloatVector x = v(a, ao + i);
+                        x.add(0f).sqrt().blend(inf, x.eq(Float.NEGATIVE_INFINITY)).intoArray(o, oo + i);
+                    }
                 }
             }
         }
