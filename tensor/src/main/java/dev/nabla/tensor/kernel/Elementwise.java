@@ -252,7 +252,7 @@ public final class Elementwise {
             case RSQRT -> -0.5f * y * y * y;
             case TANH -> 1f - y * y;
             case SIGMOID -> y * (1f - y);
-            case RELU -> x > 0f ? 1f : 0f;
+            case RELU -> x <= 0f ? 0f : 1f; // NaN passes the gradient, like the SIMD blend and PyTorch
             case GELU -> (float) (0.5 * (1.0 + Erf.erf(x * Erf.INV_SQRT2))
                     + x * Math.exp(-0.5 * x * x) * Erf.INV_SQRT_2PI);
             case SQUARE -> 2f * x;
