@@ -297,7 +297,7 @@ public final class Tensor {
 
     /** Size of one dimension; negative counts from the end. */
     public int size(int dim) {
-        return dims[shape.axis(dim)];
+        return shape.size(dim);
     }
 
     /** Rank (number of dimensions). */
@@ -559,6 +559,9 @@ public final class Tensor {
     public Tensor transpose(int dim0, int dim1) {
         int a = shape.axis(dim0);
         int b = shape.axis(dim1);
+        if (dims.length == 0) {
+            return this; // PyTorch allows transpose(0, -1) of a scalar
+        }
         int[] perm = new int[dims.length];
         for (int i = 0; i < perm.length; i++) {
             perm[i] = i;
@@ -600,7 +603,7 @@ public final class Tensor {
 
     /** Elements {@code start .. start+length-1} of one dimension (a view). */
     public Tensor narrow(int dim, int start, int length) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("narrow", dim);
         if (start < 0) {
             start += dims[d];
         }
@@ -618,7 +621,7 @@ public final class Tensor {
      * the end and out-of-range bounds are clipped, as in Python.
      */
     public Tensor slice(int dim, int start, int end, int step) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("slice", dim);
         if (step <= 0) {
             throw new IllegalArgumentException("slice: step must be positive, got " + step);
         }
@@ -635,7 +638,7 @@ public final class Tensor {
 
     /** One index of a dimension, which disappears from the shape (a view): {@code t[..., i, ...]}. */
     public Tensor select(int dim, int index) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("select", dim);
         int ix = index < 0 ? index + dims[d] : index;
         if (ix < 0 || ix >= dims[d]) {
             throw new IndexOutOfBoundsException("select: index " + index + " is out of bounds for dimension "
@@ -759,6 +762,7 @@ public final class Tensor {
 
     /** Copies {@code src} (broadcast to this shape) into this tensor, which may be a strided view. */
     public Tensor copyFrom(Tensor src) {
+        checkNoInternalOverlap("copyFrom");
         Tensor s = src.shape.equals(shape) ? src : src.expandTo("copyFrom", shape);
         if (s.storage == storage) {
             s = s.copy(); // overlapping source and destination
@@ -766,6 +770,20 @@ public final class Tensor {
         Strided.copy(s, this);
         storage.bump();
         return this;
+    }
+
+    /**
+     * In-place writes that accumulate or copy element by element are wrong when several elements
+     * of this tensor are one storage location (an expanded, stride-0 view): refuse, as PyTorch does.
+     */
+    private void checkNoInternalOverlap(String op) {
+        for (int i = 0; i < dims.length; i++) {
+            if (strides[i] == 0 && dims[i] > 1) {
+                throw new IllegalArgumentException(op + ": cannot write in place into a tensor whose elements share "
+                        + "memory (shape " + shape + ", strides " + Arrays.toString(strides)
+                        + ", e.g. from expand()); write into a copy()");
+            }
+        }
     }
 
     private Tensor expandTo(String op, Shape target) {
@@ -1480,7 +1498,7 @@ public final class Tensor {
             throw new IllegalArgumentException("cat: needs at least one tensor");
         }
         Tensor first = parts[0];
-        int d = first.shape.axis(dim);
+        int d = first.shape.dimension("cat", dim);
         int total = 0;
         for (Tensor p : parts) {
             if (p.dims.length != first.dims.length) {
@@ -1523,7 +1541,7 @@ public final class Tensor {
 
     /** Splits into pieces of {@code size} along {@code dim} (the last may be smaller); views. */
     public Tensor[] split(int size, int dim) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("split", dim);
         if (size <= 0) {
             throw new IllegalArgumentException("split: size must be positive, got " + size);
         }
@@ -1556,7 +1574,7 @@ public final class Tensor {
 
     /** Picks whole slices along {@code dim} by a 1-D tensor of indices: {@code t[..., idx, ...]}. */
     public Tensor indexSelect(int dim, Tensor index) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("indexSelect", dim);
         if (index.dims.length != 1) {
             throw new ShapeMismatchException("indexSelect: index must be 1-D, got shape " + index.shape);
         }
@@ -1575,7 +1593,8 @@ public final class Tensor {
      * repeated indices accumulate. The adjoint of {@link #indexSelect}.
      */
     public Tensor indexAdd(int dim, Tensor index, Tensor source) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("indexAdd", dim);
+        checkNoInternalOverlap("indexAdd");
         if (index.dims.length != 1) {
             throw new ShapeMismatchException("indexAdd: index must be 1-D, got shape " + index.shape);
         }
@@ -1599,7 +1618,7 @@ public final class Tensor {
      * element along {@code dim} per position of {@code index}, which has this tensor's rank.
      */
     public Tensor gather(int dim, Tensor index) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("gather", dim);
         checkGatherShapes("gather", d, index, null);
         Tensor x = contiguous();
         int[] ix = indexValues("gather", index, dims[d], d);
@@ -1625,7 +1644,8 @@ public final class Tensor {
      * {@code dim} (the adjoint of {@link #gather}); repeated positions accumulate.
      */
     public Tensor scatterAdd(int dim, Tensor index, Tensor source) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("scatterAdd", dim);
+        checkNoInternalOverlap("scatterAdd");
         checkGatherShapes("scatterAdd", d, index, source);
         int[] ix = indexValues("scatterAdd", index, dims[d], d);
         float[] src = source.toArray();
