@@ -247,6 +247,10 @@ public final class Tensor {
         if (high <= low) {
             throw new IllegalArgumentException("randint: need low < high, got " + low + ", " + high);
         }
+        if ((long) high - low > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("randint: [" + low + ", " + high + ") holds more than "
+                    + Integer.MAX_VALUE + " values");
+        }
         Tensor t = alloc(Shape.of(shape));
         float[] d = t.storage.data;
         for (int i = 0; i < d.length; i++) {
