@@ -346,6 +346,13 @@ class CreationTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Tensor.randint(new Generator(1), 3, 3, 2));
         assertTrue(e.getMessage().contains("randint"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.randint(new Generator(1), Integer.MIN_VALUE, Integer.MAX_VALUE, 2));
+        assertTrue(e.getMessage().startsWith("randint:"), e.getMessage());
+        float[] wide = Tensor.randint(new Generator(1), -(1 << 30), (1 << 30) - 1, 1000).toArray();
+        for (float x : wide) {
+            assertTrue(x >= -(1 << 30) && x <= (1 << 30), "wide range " + x);
+        }
     }
 
     @Test
