@@ -40,6 +40,22 @@ final class Ref {
         return out;
     }
 
+    /** Writes row-major values into any strided tensor by index arithmetic. */
+    static void write(Tensor t, float[] values) {
+        int[] d = t.dims();
+        int[] s = t.strides();
+        float[] data = t.storageArray();
+        int[] idx = new int[d.length];
+        for (float value : values) {
+            int at = t.storageOffset();
+            for (int k = 0; k < d.length; k++) {
+                at += idx[k] * s[k];
+            }
+            data[at] = value;
+            next(idx, d);
+        }
+    }
+
     static double[] toDouble(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
@@ -157,8 +173,9 @@ final class Ref {
     }
 
     /**
-     * A tensor of logical shape {@code dims} in the given layout, with storage values from
-     * {@code fill} (more storage than elements for the stepped and offset layouts).
+     * A tensor of logical shape {@code dims} in the given layout, with element values from
+     * {@code fill}. The stepped and offset layouts sit inside a bigger buffer whose other cells
+     * hold NaN, so an operation that reads outside its view shows up as NaN in the result.
      */
     static Tensor layout(SplittableRandom r, Layout layout, int[] dims, Fill fill) {
         int rank = dims.length;
@@ -185,10 +202,11 @@ final class Ref {
                 for (int i = 0; i < rank; i++) {
                     big[i] = dims[i] * 2 + 1;
                 }
-                Tensor t = Tensor.fromArray(fill.values(numel(big)), big);
+                Tensor t = Tensor.full(Float.NaN, big);
                 for (int i = 0; i < rank; i++) {
                     t = t.slice(i, 1, 1 + 2 * dims[i], 2);
                 }
+                write(t, fill.values(numel(dims)));
                 return t;
             }
             case EXPANDED -> {
@@ -208,8 +226,10 @@ final class Ref {
             case OFFSET -> {
                 // A contiguous block in the middle of a bigger buffer: offset != 0, still contiguous.
                 int n = numel(dims);
-                float[] v = fill.values(n + 7);
-                return Tensor.fromArray(v, n + 7).narrow(0, 3, n).view(dims);
+                float[] v = new float[n + 7];
+                Arrays.fill(v, Float.NaN);
+                System.arraycopy(fill.values(n), 0, v, 3, n);
+                return Tensor.wrap(v, n + 7).narrow(0, 3, n).view(dims);
             }
             default -> throw new AssertionError(layout);
         }
