@@ -474,7 +474,7 @@ public final class Tensor {
         if (st != null) {
             return new Tensor(storage, offset, s, st);
         }
-        Tensor c = contiguous() == this ? copy() : contiguous();
+        Tensor c = copy(); // no view exists, so this tensor is not contiguous
         return new Tensor(c.storage, 0, s, s.contiguousStrides());
     }
 
