@@ -27,6 +27,17 @@ public final class Elementwise {
     private Elementwise() {
     }
 
+    /**
+     * Splits {@code [0, n)} over the pool at multiples of the vector length. A transcendental
+     * SIMD lane and the scalar tail can differ by an ulp, so with arbitrary chunk boundaries an
+     * element's result would depend on the thread count; aligned, only the last {@code n % L}
+     * elements ever take the tail.
+     */
+    private static void split(int n, Parallel.Range body) {
+        int blocks = (n + L - 1) / L;
+        Parallel.forRange(blocks, GRAIN / L, (from, to) -> body.run(from * L, Math.min(n, to * L)));
+    }
+
     // ------------------------------------------------------------------ binary
 
     /**
@@ -35,7 +46,7 @@ public final class Elementwise {
      */
     public static void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
                               float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) ->
+        split(n, (from, to) ->
                 binaryRange(op, a, ao + from * as, as, b, bo + from * bs, bs, o, oo + from, to - from));
     }
 
@@ -152,7 +163,7 @@ public final class Elementwise {
 
     /** {@code o[oo + i] = op(x[xo + i])}; the output may alias the input. */
     public static void unary(UnaryOp op, float[] x, int xo, float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) -> unaryRange(op, x, xo + from, o, oo + from, to - from));
+        split(n, (from, to) -> unaryRange(op, x, xo + from, o, oo + from, to - from));
     }
 
     /** Serial form of {@link #unary}. */
@@ -197,7 +208,7 @@ public final class Elementwise {
      */
     public static void unaryBackward(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go,
                                      float[] gx, int gxo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) ->
+        split(n, (from, to) ->
                 unaryBackwardRange(op, x, xo + from, y, yo + from, g, go + from, gx, gxo + from, to - from));
     }
 
@@ -265,7 +276,7 @@ public final class Elementwise {
 
     /** {@code y[yo + i] += alpha * x[xo + i]}. */
     public static void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo) {
-        Parallel.forRange(n, GRAIN, (from, to) -> axpyRange(to - from, alpha, x, xo + from, y, yo + from));
+        split(n, (from, to) -> axpyRange(to - from, alpha, x, xo + from, y, yo + from));
     }
 
     static void axpyRange(int n, float alpha, float[] x, int xo, float[] y, int yo) {
@@ -282,7 +293,7 @@ public final class Elementwise {
 
     /** {@code o[oo + i] = min(max(x[xo + i], lo), hi)}; NaN stays NaN. */
     public static void clamp(float[] x, int xo, float lo, float hi, float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) -> {
+        split(n, (from, to) -> {
             int i = from;
             int ub = from + S.loopBound(to - from);
             for (; i < ub; i += L) {
@@ -296,7 +307,7 @@ public final class Elementwise {
 
     /** {@code o[oo + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i]} over contiguous operands. */
     public static void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) -> {
+        split(n, (from, to) -> {
             int i = from;
             int ub = from + S.loopBound(to - from);
             for (; i < ub; i += L) {
