@@ -80,8 +80,7 @@ class JoinIndexTest {
         assertThrows(IllegalArgumentException.class, () -> Tensor.cat(0));
         assertThrows(IllegalArgumentException.class, () -> Tensor.stack(0));
         RuntimeException ex = assertThrows(RuntimeException.class, () -> Tensor.cat(0, Tensor.scalar(1), Tensor.scalar(2)));
-        assertTrue(ex.getMessage().contains("cat") && ex.getMessage().contains("rank 0")
-                || ex.getMessage().contains("zero-dimensional"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("cat") && ex.getMessage().contains("rank 0"), ex.getMessage());
         assertArrayEquals(new float[] {1, 2}, Tensor.stack(0, Tensor.scalar(1), Tensor.scalar(2)).toArray());
     }
 

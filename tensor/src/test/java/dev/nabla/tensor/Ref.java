@@ -189,13 +189,8 @@ final class Ref {
                 for (int i = 0; i < rank; i++) {
                     src[perm[i]] = dims[i];
                 }
-                // base.permute(inverse) has shape dims
-                Tensor base = Tensor.fromArray(fill.values(numel(src)), src);
-                int[] inv = new int[rank];
-                for (int i = 0; i < rank; i++) {
-                    inv[i] = perm[i];
-                }
-                return base.permute(inv);
+                // base.permute(perm) has shape dims, with permuted strides
+                return Tensor.fromArray(fill.values(numel(src)), src).permute(perm);
             }
             case STEPPED -> {
                 int[] big = new int[rank];

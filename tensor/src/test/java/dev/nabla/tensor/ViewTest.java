@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Views against index arithmetic: each view element must be the source element the view maps it to. */
 class ViewTest {
 
-    /** Reads element {@code idx} of {@code t} through {@link Tensor#get}, for building expectations. */
+    /** Element {@code idx} of a row-major array of shape {@code dims}. */
     private static float at(float[] rowMajor, int[] dims, int... idx) {
         int flat = 0;
         for (int k = 0; k < dims.length; k++) {
