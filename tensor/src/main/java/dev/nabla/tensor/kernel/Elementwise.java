@@ -174,14 +174,14 @@ public final class Elementwise {
         switch (op) {
             case NEG -> { for (; i < ub; i += L) v(x, xo + i).neg().intoArray(o, oo + i); }
             case ABS -> { for (; i < ub; i += L) v(x, xo + i).abs().intoArray(o, oo + i); }
-            case EXP -> { for (; i < ub; i += L) v(x, xo + i).lanewise(VectorOperators.EXP).intoArray(o, oo + i); }
-            case LOG -> { for (; i < ub; i += L) v(x, xo + i).lanewise(VectorOperators.LOG).intoArray(o, oo + i); }
+            case EXP -> { for (; i < ub; i += L) VMath.exp(v(x, xo + i)).intoArray(o, oo + i); }
+            case LOG -> { for (; i < ub; i += L) VMath.log(v(x, xo + i)).intoArray(o, oo + i); }
             case SQRT -> { for (; i < ub; i += L) v(x, xo + i).sqrt().intoArray(o, oo + i); }
             case RSQRT -> { for (; i < ub; i += L) one.div(v(x, xo + i).sqrt()).intoArray(o, oo + i); }
-            case TANH -> { for (; i < ub; i += L) v(x, xo + i).lanewise(VectorOperators.TANH).intoArray(o, oo + i); }
+            case TANH -> { for (; i < ub; i += L) VMath.tanh(v(x, xo + i)).intoArray(o, oo + i); }
             case SIGMOID -> {
                 for (; i < ub; i += L) {
-                    one.div(one.add(v(x, xo + i).neg().lanewise(VectorOperators.EXP))).intoArray(o, oo + i);
+                    one.div(one.add(VMath.exp(v(x, xo + i).neg()))).intoArray(o, oo + i);
                 }
             }
             case RELU -> { for (; i < ub; i += L) v(x, xo + i).max(0f).intoArray(o, oo + i); }
@@ -221,13 +221,14 @@ public final class Elementwise {
         switch (op) {
             case RELU -> {
                 for (; i < ub; i += L) {
-                    v(g, go + i).blend(zero, v(x, xo + i).compare(VectorOperators.LE, 0f)).intoArray(gx, gxo + i);
+                    FloatVector d = one.blend(zero, v(x, xo + i).compare(VectorOperators.LE, 0f));
+                    v(g, go + i).mul(d).intoArray(gx, gxo + i);
                 }
             }
             case SIGMOID -> {
                 for (; i < ub; i += L) {
                     FloatVector yv = v(y, yo + i);
-                    v(g, go + i).mul(yv).mul(one.sub(yv)).intoArray(gx, gxo + i);
+                    v(g, go + i).mul(yv.mul(one.sub(yv))).intoArray(gx, gxo + i);
                 }
             }
             case TANH -> {
@@ -241,7 +242,7 @@ public final class Elementwise {
                 for (; i < ub; i += L) {
                     FloatVector xv = v(x, xo + i);
                     FloatVector cdf = Erf.erf(xv.mul((float) Erf.INV_SQRT2)).add(1f).mul(0.5f);
-                    FloatVector pdf = xv.mul(xv).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Erf.INV_SQRT_2PI);
+                    FloatVector pdf = VMath.exp(xv.mul(xv).mul(-0.5f)).mul((float) Erf.INV_SQRT_2PI);
                     v(g, go + i).mul(xv.fma(pdf, cdf)).intoArray(gx, gxo + i);
                 }
             }
@@ -252,7 +253,10 @@ public final class Elementwise {
         }
     }
 
-    /** {@code d op(x) / dx}, given {@code y = op(x)}; the scalar definition of the fused backward. */
+    /**
+     * {@code d op(x) / dx}, given {@code y = op(x)}; the scalar definition of the fused backward,
+     * which the SIMD loop reproduces bit for bit.
+     */
     public static float derivative(UnaryOp op, float x, float y) {
         return switch (op) {
             case NEG -> -1f;
@@ -261,11 +265,14 @@ public final class Elementwise {
             case LOG -> 1f / x;
             case SQRT -> 0.5f / y;
             case RSQRT -> -0.5f * y * y * y;
-            case TANH -> 1f - y * y;
+            case TANH -> Math.fma(-y, y, 1f);
             case SIGMOID -> y * (1f - y);
             case RELU -> x <= 0f ? 0f : 1f; // NaN passes the gradient, like the SIMD blend and PyTorch
-            case GELU -> (float) (0.5 * (1.0 + Erf.erf(x * Erf.INV_SQRT2))
-                    + x * Math.exp(-0.5 * x * x) * Erf.INV_SQRT_2PI);
+            case GELU -> {
+                float cdf = (Erf.erf(x * (float) Erf.INV_SQRT2) + 1f) * 0.5f;
+                float pdf = VMath.exp(x * x * -0.5f) * (float) Erf.INV_SQRT_2PI;
+                yield Math.fma(x, pdf, cdf);
+            }
             case SQUARE -> 2f * x;
             case RECIPROCAL -> -y * y;
             case SIGN -> 0f;

@@ -22,11 +22,14 @@ final class Erf {
     private Erf() {
     }
 
-    static double erf(double x) {
-        double ax = Math.abs(x);
-        double t = 1.0 / (1.0 + P * ax);
-        double poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        double y = 1.0 - poly * Math.exp(-ax * ax);
+    /** The scalar twin of {@link #erf(FloatVector)}: the same float operations in the same order. */
+    static float erf(float x) {
+        float ax = Math.abs(x);
+        float t = 1f / Math.fma(ax, P, 1f);
+        float poly = Math.fma(Math.fma(t, A5, A4), t, A3);
+        poly = Math.fma(Math.fma(poly, t, A2), t, A1) * t;
+        float e = VMath.exp(-(ax * ax));
+        float y = Math.fma(-poly, e, 1f);
         return x < 0 ? -y : y;
     }
 
@@ -36,7 +39,7 @@ final class Erf {
         t = FloatVector.broadcast(x.species(), 1f).div(t);
         FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(x.species(), A3));
         poly = poly.fma(t, FloatVector.broadcast(x.species(), A2)).fma(t, FloatVector.broadcast(x.species(), A1)).mul(t);
-        FloatVector e = ax.mul(ax).neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VMath.exp(ax.mul(ax).neg());
         FloatVector y = poly.neg().fma(e, FloatVector.broadcast(x.species(), 1f));
         return y.lanewise(VectorOperators.NEG, x.lt(0f));
     }
