@@ -1,7 +1,6 @@
 package dev.nabla.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -61,7 +60,7 @@ public final class Softmax {
             for (; i < ub; i += L) {
                 acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm)));
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VMath.sum(acc);
             for (; i < n; i++) {
                 sum += VMath.exp(x[xo + i] - max);
             }
@@ -79,7 +78,7 @@ public final class Softmax {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VMath.sum(acc);
             for (; i < n; i++) {
                 float e = VMath.exp(x[xo + i] - max);
                 y[yo + i] = e;
