@@ -156,7 +156,11 @@ public final class Tensor {
         }
         Tensor t = alloc(Shape.of(steps));
         float[] d = t.storage.data;
-        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        if (steps == 1) {
+            d[0] = (float) start; // torch.linspace(-10, 10, 1) is [-10]: the two-ended fill below would give end
+            return t;
+        }
+        double step = (end - start) / (steps - 1);
         for (int i = 0; i < steps; i++) {
             // Fill from both ends, as PyTorch does, so the last value is exactly end.
             d[i] = (float) (i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step);
@@ -205,7 +209,7 @@ public final class Tensor {
         return randn(Generator.defaultGenerator(), shape);
     }
 
-    /** Uniform in [low, high). */
+    /** Uniform in [low, high) (just {@code low} when the two are equal). */
     public static Tensor uniform(Generator g, double low, double high, int... shape) {
         Objects.requireNonNull(g, "generator");
         if (!(low <= high)) {
@@ -214,8 +218,12 @@ public final class Tensor {
         Tensor t = alloc(Shape.of(shape));
         float[] d = t.storage.data;
         double span = high - low;
+        // low + span * u can round up to high in float (u = 1 - 2^-24 in [0.5, 1) gives 1 - 2^-25,
+        // which rounds to 1): step such values back below high so the interval stays half-open.
+        float below = Math.nextDown((float) high);
         for (int i = 0; i < d.length; i++) {
-            d[i] = (float) (low + span * g.nextFloat());
+            float v = (float) (low + span * g.nextFloat());
+            d[i] = v >= high && span > 0 ? below : v;
         }
         return t;
     }
@@ -238,6 +246,10 @@ public final class Tensor {
         Objects.requireNonNull(g, "generator");
         if (high <= low) {
             throw new IllegalArgumentException("randint: need low < high, got " + low + ", " + high);
+        }
+        if ((long) high - low > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("randint: [" + low + ", " + high + ") holds more than "
+                    + Integer.MAX_VALUE + " values");
         }
         Tensor t = alloc(Shape.of(shape));
         float[] d = t.storage.data;
@@ -289,7 +301,7 @@ public final class Tensor {
 
     /** Size of one dimension; negative counts from the end. */
     public int size(int dim) {
-        return dims[shape.axis(dim)];
+        return shape.size(dim);
     }
 
     /** Rank (number of dimensions). */
@@ -334,8 +346,14 @@ public final class Tensor {
         return storage == other.storage;
     }
 
-    /** True when elements lie row-major without gaps (size-1 dimensions may have any stride). */
+    /**
+     * True when elements lie row-major without gaps (size-1 dimensions may have any stride, and an
+     * empty tensor is contiguous whatever its strides, as in PyTorch).
+     */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         int expected = 1;
         for (int i = dims.length - 1; i >= 0; i--) {
             if (dims[i] != 1) {
@@ -456,7 +474,7 @@ public final class Tensor {
         if (st != null) {
             return new Tensor(storage, offset, s, st);
         }
-        Tensor c = contiguous() == this ? copy() : contiguous();
+        Tensor c = copy(); // no view exists, so this tensor is not contiguous
         return new Tensor(c.storage, 0, s, s.contiguousStrides());
     }
 
@@ -545,6 +563,9 @@ public final class Tensor {
     public Tensor transpose(int dim0, int dim1) {
         int a = shape.axis(dim0);
         int b = shape.axis(dim1);
+        if (dims.length == 0) {
+            return this; // PyTorch allows transpose(0, -1) of a scalar
+        }
         int[] perm = new int[dims.length];
         for (int i = 0; i < perm.length; i++) {
             perm[i] = i;
@@ -586,7 +607,7 @@ public final class Tensor {
 
     /** Elements {@code start .. start+length-1} of one dimension (a view). */
     public Tensor narrow(int dim, int start, int length) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("narrow", dim);
         if (start < 0) {
             start += dims[d];
         }
@@ -604,7 +625,7 @@ public final class Tensor {
      * the end and out-of-range bounds are clipped, as in Python.
      */
     public Tensor slice(int dim, int start, int end, int step) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("slice", dim);
         if (step <= 0) {
             throw new IllegalArgumentException("slice: step must be positive, got " + step);
         }
@@ -621,7 +642,7 @@ public final class Tensor {
 
     /** One index of a dimension, which disappears from the shape (a view): {@code t[..., i, ...]}. */
     public Tensor select(int dim, int index) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("select", dim);
         int ix = index < 0 ? index + dims[d] : index;
         if (ix < 0 || ix >= dims[d]) {
             throw new IndexOutOfBoundsException("select: index " + index + " is out of bounds for dimension "
@@ -745,6 +766,7 @@ public final class Tensor {
 
     /** Copies {@code src} (broadcast to this shape) into this tensor, which may be a strided view. */
     public Tensor copyFrom(Tensor src) {
+        checkNoInternalOverlap("copyFrom");
         Tensor s = src.shape.equals(shape) ? src : src.expandTo("copyFrom", shape);
         if (s.storage == storage) {
             s = s.copy(); // overlapping source and destination
@@ -752,6 +774,20 @@ public final class Tensor {
         Strided.copy(s, this);
         storage.bump();
         return this;
+    }
+
+    /**
+     * In-place writes that accumulate or copy element by element are wrong when several elements
+     * of this tensor are one storage location (an expanded, stride-0 view): refuse, as PyTorch does.
+     */
+    private void checkNoInternalOverlap(String op) {
+        for (int i = 0; i < dims.length; i++) {
+            if (strides[i] == 0 && dims[i] > 1) {
+                throw new IllegalArgumentException(op + ": cannot write in place into a tensor whose elements share "
+                        + "memory (shape " + shape + ", strides " + Arrays.toString(strides)
+                        + ", e.g. from expand()); write into a copy()");
+            }
+        }
     }
 
     private Tensor expandTo(String op, Shape target) {
@@ -779,17 +815,21 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * True when {@code x} reads the storage {@code out} writes, other than as the very same view:
+     * an elementwise kernel writing {@code out} would then read values it already overwrote (or,
+     * split over threads, race with them), so {@code x} must be copied first.
+     */
+    private static boolean overlapsOtherwise(Tensor x, Tensor out) {
+        return x.storage == out.storage && (x.offset != out.offset || !Arrays.equals(x.dims, out.dims)
+                || !Arrays.equals(x.strides, out.strides));
+    }
+
     private Tensor binary(BinaryOp op, Tensor other, Tensor out) {
         Shape s = Shape.broadcast(op.label(), shape, other.shape);
         Tensor o = checkOut(op.label(), s, out);
-        Tensor a = this;
-        Tensor b = other;
-        if (o.storage == a.storage && (o.offset != a.offset || !Arrays.equals(a.strides, o.strides))
-                || o.storage == b.storage && (o.offset != b.offset || !Arrays.equals(b.strides, o.strides))) {
-            // Partial overlap between out and an input would read already-written values.
-            a = a.storage == o.storage ? a.copy() : a;
-            b = b.storage == o.storage ? b.copy() : b;
-        }
+        Tensor a = overlapsOtherwise(this, o) ? copy() : this;
+        Tensor b = overlapsOtherwise(other, o) ? other.copy() : other;
         int n = s.numel();
         if (a.shape.equals(s) && b.shape.equals(s) && a.isContiguous() && b.isContiguous()) {
             Elementwise.binary(op, a.storage.data, a.offset, 1, b.storage.data, b.offset, 1, o.storage.data, o.offset, n);
@@ -938,7 +978,7 @@ public final class Tensor {
 
     private Tensor unary(UnaryOp op, Tensor out) {
         Tensor o = checkOut(op.label(), shape, out);
-        Tensor x = contiguous();
+        Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
         Elementwise.unary(op, x.storage.data, x.offset, o.storage.data, o.offset, numel());
         o.storage.bump();
         return o;
@@ -1267,7 +1307,7 @@ public final class Tensor {
     private Tensor softmax(String op, boolean log, int dim, Tensor out) {
         int d = shape.axis(dim);
         Tensor o = checkOut(op, shape, out);
-        Tensor x = contiguous();
+        Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
         int outer = 1;
         int inner = 1;
         for (int i = 0; i < d; i++) {
@@ -1462,7 +1502,7 @@ public final class Tensor {
             throw new IllegalArgumentException("cat: needs at least one tensor");
         }
         Tensor first = parts[0];
-        int d = first.shape.axis(dim);
+        int d = first.shape.dimension("cat", dim);
         int total = 0;
         for (Tensor p : parts) {
             if (p.dims.length != first.dims.length) {
@@ -1505,7 +1545,7 @@ public final class Tensor {
 
     /** Splits into pieces of {@code size} along {@code dim} (the last may be smaller); views. */
     public Tensor[] split(int size, int dim) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("split", dim);
         if (size <= 0) {
             throw new IllegalArgumentException("split: size must be positive, got " + size);
         }
@@ -1538,7 +1578,7 @@ public final class Tensor {
 
     /** Picks whole slices along {@code dim} by a 1-D tensor of indices: {@code t[..., idx, ...]}. */
     public Tensor indexSelect(int dim, Tensor index) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("indexSelect", dim);
         if (index.dims.length != 1) {
             throw new ShapeMismatchException("indexSelect: index must be 1-D, got shape " + index.shape);
         }
@@ -1557,7 +1597,8 @@ public final class Tensor {
      * repeated indices accumulate. The adjoint of {@link #indexSelect}.
      */
     public Tensor indexAdd(int dim, Tensor index, Tensor source) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("indexAdd", dim);
+        checkNoInternalOverlap("indexAdd");
         if (index.dims.length != 1) {
             throw new ShapeMismatchException("indexAdd: index must be 1-D, got shape " + index.shape);
         }
@@ -1581,7 +1622,7 @@ public final class Tensor {
      * element along {@code dim} per position of {@code index}, which has this tensor's rank.
      */
     public Tensor gather(int dim, Tensor index) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("gather", dim);
         checkGatherShapes("gather", d, index, null);
         Tensor x = contiguous();
         int[] ix = indexValues("gather", index, dims[d], d);
@@ -1607,7 +1648,8 @@ public final class Tensor {
      * {@code dim} (the adjoint of {@link #gather}); repeated positions accumulate.
      */
     public Tensor scatterAdd(int dim, Tensor index, Tensor source) {
-        int d = shape.axis(dim);
+        int d = shape.dimension("scatterAdd", dim);
+        checkNoInternalOverlap("scatterAdd");
         checkGatherShapes("scatterAdd", d, index, source);
         int[] ix = indexValues("scatterAdd", index, dims[d], d);
         float[] src = source.toArray();

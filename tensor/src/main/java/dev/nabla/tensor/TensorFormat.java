@@ -1,17 +1,21 @@
 package dev.nabla.tensor;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 
 /**
- * PyTorch's print layout: {@code tensor([[0., 1.], [2., 3.]])} with nested rows aligned, values
- * in a shared format (integers as {@code 1.}, fixed point with 4 decimals, or scientific when the
- * magnitudes span too much), the middle of tensors over 1000 elements elided with {@code ...},
- * then the shape.
+ * PyTorch's print layout ({@code torch/_tensor_str.py} with default options):
+ * {@code tensor([[0., 1.], [2., 3.]])} with nested rows aligned, values in a shared format
+ * (integers as {@code 1.}, fixed point with 4 decimals, or scientific when the non-zero magnitudes
+ * span more than 1000x, exceed 1e8 or, for non-integers, go below 1e-4), the middle of tensors
+ * over 1000 elements elided with {@code ...}, then the shape.
  */
 final class TensorFormat {
     private static final int THRESHOLD = 1000;
     private static final int EDGE = 3;
     private static final int LINE_WIDTH = 80;
+    private static final int PRECISION = 4;
     private static final String PREFIX = "tensor(";
 
     private TensorFormat() {
@@ -25,10 +29,7 @@ final class TensorFormat {
         boolean summarize = t.numel() > THRESHOLD;
         float[] shown = collect(t, summarize);
         Style style = Style.of(shown);
-        int width = 0;
-        for (float v : shown) {
-            width = Math.max(width, style.render(v).length());
-        }
+        int width = style.width();
         StringBuilder sb = new StringBuilder(PREFIX);
         if (dims.length == 0) {
             sb.append(style.render(t.item()));
@@ -72,21 +73,21 @@ final class TensorFormat {
         boolean elide = summarize && n > 2 * EDGE;
         sb.append('[');
         if (d == t.dims.length - 1) {
-            int perLine = Math.max(1, (LINE_WIDTH - indent) / (width + 2));
-            int printed = 0;
+            // PyTorch's _vector_str: " ..." is one more item, and lines hold as many items as fit.
+            java.util.List<String> items = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (elide && i == EDGE) {
-                    sb.append("...,").append(' ');
+                    items.add(" ...");
                     i = n - EDGE;
                 }
-                if (printed > 0 && printed % perLine == 0) {
-                    sb.setLength(sb.length() - 1);
-                    sb.append('\n').append(" ".repeat(indent + 1));
+                items.add(style.render(t.storage.data[off + i * t.strides[d]], width));
+            }
+            int perLine = Math.max(1, (LINE_WIDTH - indent) / (width + 2));
+            for (int i = 0; i < items.size(); i++) {
+                if (i > 0) {
+                    sb.append(i % perLine == 0 ? ",\n" + " ".repeat(indent + 1) : ", ");
                 }
-                String s = style.render(t.storage.data[off + i * t.strides[d]]);
-                sb.append(" ".repeat(width - s.length())).append(s);
-                sb.append(i < n - 1 ? ", " : "");
-                printed++;
+                sb.append(items.get(i));
             }
         } else {
             String newlines = "\n".repeat(t.dims.length - d - 1);
@@ -104,49 +105,86 @@ final class TensorFormat {
         sb.append(']');
     }
 
-    /** One number format for every printed value, chosen the way PyTorch chooses it. */
-    private record Style(boolean integers, boolean scientific) {
+    /**
+     * One number format for every printed value, chosen as PyTorch's {@code _Formatter} chooses it:
+     * only the non-zero finite values decide the mode and the column width. Digits are rounded
+     * half-even from the exact binary value, as Python's {@code format} does (Java's
+     * {@code %.4f} rounds half-up and would print 0.03125 as 0.0313 where PyTorch prints 0.0312).
+     */
+    private record Style(boolean integers, boolean scientific, int width) {
         static Style of(float[] values) {
             boolean ints = true;
             double maxAbs = 0;
             double minAbs = Double.POSITIVE_INFINITY;
-            boolean anyFinite = false;
+            boolean any = false;
             for (float v : values) {
-                if (!Float.isFinite(v)) {
+                if (!Float.isFinite(v) || v == 0) {
                     continue;
                 }
-                anyFinite = true;
+                any = true;
                 if (v != Math.rint(v)) {
                     ints = false;
                 }
                 double a = Math.abs(v);
                 maxAbs = Math.max(maxAbs, a);
-                if (a != 0) {
-                    minAbs = Math.min(minAbs, a);
+                minAbs = Math.min(minAbs, a);
+            }
+            if (!any) {
+                return new Style(true, false, 1);
+            }
+            boolean sci = maxAbs / minAbs > 1000 || maxAbs > 1e8 || (!ints && minAbs < 1e-4);
+            Style style = new Style(ints, sci, 1);
+            int width = 1;
+            for (float v : values) {
+                if (Float.isFinite(v) && v != 0) {
+                    width = Math.max(width, style.text(v).length());
                 }
             }
-            if (!anyFinite) {
-                return new Style(true, false);
-            }
-            boolean sci = ints ? maxAbs > 1e8
-                    : maxAbs > 1e8 || (minAbs != Double.POSITIVE_INFINITY && (maxAbs / minAbs > 1000 || minAbs < 1e-4));
-            return new Style(ints, sci);
+            return new Style(ints, sci, width);
+        }
+
+        /** The value padded on the left to {@code width}. */
+        String render(float v, int width) {
+            String s = text(v);
+            return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
         }
 
         String render(float v) {
+            return render(v, width);
+        }
+
+        private String text(float v) {
             if (Float.isNaN(v)) {
                 return "nan";
             }
             if (Float.isInfinite(v)) {
                 return v > 0 ? "inf" : "-inf";
             }
+            String sign = (Float.floatToRawIntBits(v) < 0) ? "-" : "";
+            BigDecimal a = new BigDecimal(Math.abs((double) v));
             if (scientific) {
-                return String.format(Locale.ROOT, "%.4e", v);
+                return sign + scientific(a);
             }
             if (integers) {
-                return String.format(Locale.ROOT, "%.0f.", v);
+                return sign + a.setScale(0, RoundingMode.HALF_EVEN).toPlainString() + ".";
             }
-            return String.format(Locale.ROOT, "%.4f", v);
+            return sign + a.setScale(PRECISION, RoundingMode.HALF_EVEN).toPlainString();
+        }
+
+        /** Python's {@code '{:.4e}'} of a non-negative value: {@code d.dddde+XX}. */
+        private static String scientific(BigDecimal a) {
+            if (a.signum() == 0) {
+                return "0." + "0".repeat(PRECISION) + "e+00";
+            }
+            BigDecimal r = a.round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+            int exp = r.precision() - r.scale() - 1;
+            StringBuilder digits = new StringBuilder(r.unscaledValue().toString());
+            while (digits.length() < PRECISION + 1) {
+                digits.append('0');
+            }
+            String e = Integer.toString(Math.abs(exp));
+            return digits.charAt(0) + "." + digits.substring(1, PRECISION + 1) + "e" + (exp < 0 ? "-" : "+")
+                    + (e.length() < 2 ? "0" + e : e);
         }
     }
 }
