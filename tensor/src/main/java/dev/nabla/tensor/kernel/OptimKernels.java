@@ -16,11 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
  * bits on any number of threads; the reductions split the array into fixed blocks independent of
  * the thread count for the same reason.
  *
+ * <p>Hyperparameters come in as doubles and are rounded to float here, the way PyTorch turns its
+ * Python-float arguments into float32 scalars ({@code 1 - beta1} is formed in double first).
+ *
  * <pre>{@code
  * float[] w = {1, 2}, g = {0.5f, -1}, m = new float[2], v = new float[2];
- * // one Adam step, lr 0.1, at step 1: step size = lr / (1 - beta1), sqrt(1 - beta2)
- * OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, null, 0, 2, 0.9f, 0.999f,
- *         (float) (0.1 / (1 - 0.9)), (float) Math.sqrt(1 - 0.999), 1e-8f, 0f, 1f, false);
+ * // the first Adam step (t = 1) with lr 0.1 moves every weight by about lr against its gradient's sign
+ * OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, null, 0, 2, 0.1, 0.9, 0.999, 1e-8, 0, false, 1, false);
  * // w is now about {0.9, 2.1}
  * }</pre>
  */
@@ -46,25 +48,27 @@ public final class OptimKernels {
      * then {@code w -= lr * d}. {@code buf} is ignored (may be null) when {@code momentum == 0}.
      * {@code maximize} negates the gradient.
      */
-    public static void sgd(float[] w, int wo, float[] g, int go, float[] buf, int bo, int n, float lr,
-                           float weightDecay, float momentum, float dampening, boolean nesterov,
+    public static void sgd(float[] w, int wo, float[] g, int go, float[] buf, int bo, int n, double lr,
+                           double weightDecay, double momentum, double dampening, boolean nesterov,
                            boolean maximize, boolean initBuffer) {
         checkRange("sgd", w, wo, n);
         checkRange("sgd", g, go, n);
-        if (momentum != 0f) {
+        if (momentum != 0) {
             checkRange("sgd", buf, bo, n);
         }
+        float wd = (float) weightDecay;
+        float mom = (float) momentum;
+        float keep = (float) (1 - dampening);
+        float negLr = (float) -lr;
         Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> sgdRange(w, wo + from, g, go + from,
-                buf, bo + from, to - from, lr, weightDecay, momentum, dampening, nesterov, maximize, initBuffer));
+                buf, bo + from, to - from, negLr, wd, mom, keep, nesterov, maximize, initBuffer));
     }
 
-    private static void sgdRange(float[] w, int wo, float[] g, int go, float[] buf, int bo, int n, float lr,
-                                 float wd, float mom, float damp, boolean nesterov, boolean maximize,
+    private static void sgdRange(float[] w, int wo, float[] g, int go, float[] buf, int bo, int n, float negLr,
+                                 float wd, float mom, float keep, boolean nesterov, boolean maximize,
                                  boolean init) {
         float gs = maximize ? -1f : 1f;
         boolean decay = wd != 0f;
-        float negLr = -lr;
-        float keep = 1f - damp;
         FloatVector vgs = FloatVector.broadcast(S, gs);
         FloatVector vwd = FloatVector.broadcast(S, wd);
         FloatVector vNegLr = FloatVector.broadcast(S, negLr);
@@ -125,12 +129,15 @@ public final class OptimKernels {
      * vmax = max(vmax, v)                       (AMSGrad, when vmax != null)
      * w -= stepSize * m / (sqrt(vmax or v) / bc2Sqrt + eps)
      * </pre>
-     * where the caller passes {@code stepSize = lr / (1 - beta1^t)} and
-     * {@code bc2Sqrt = sqrt(1 - beta2^t)} for step {@code t}.
+     * with {@code stepSize = lr / (1 - beta1^step)} and {@code bc2Sqrt = sqrt(1 - beta2^step)};
+     * {@code step} counts from 1. {@code decoupled} selects AdamW's weight decay over Adam's L2 term.
      */
     public static void adam(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo,
-                            float[] vmax, int vmo, int n, float beta1, float beta2, float stepSize, float bc2Sqrt,
-                            float eps, float weightDecay, float decoupledDecay, boolean maximize) {
+                            float[] vmax, int vmo, int n, double lr, double beta1, double beta2, double eps,
+                            double weightDecay, boolean decoupled, long step, boolean maximize) {
+        if (step < 1) {
+            throw new IllegalArgumentException("adam: step counts from 1, got " + step);
+        }
         checkRange("adam", w, wo, n);
         checkRange("adam", g, go, n);
         checkRange("adam", m, mo, n);
@@ -138,21 +145,27 @@ public final class OptimKernels {
         if (vmax != null) {
             checkRange("adam", vmax, vmo, n);
         }
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float c1 = (float) (1 - beta1);
+        float c2 = (float) (1 - beta2);
+        float negStep = (float) -(lr / (1 - Math.pow(beta1, step)));
+        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float l2 = decoupled ? 0f : (float) weightDecay;
+        float shrink = decoupled ? (float) (1 - lr * weightDecay) : 1f;
+        float e = (float) eps;
         Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> adamRange(w, wo + from, g, go + from, m, mo + from,
-                v, vo + from, vmax, vmo + from, to - from, beta1, beta2, stepSize, bc2Sqrt, eps, weightDecay,
-                decoupledDecay, maximize));
+                v, vo + from, vmax, vmo + from, to - from, b1, b2, c1, c2, negStep, bc2Sqrt, e, l2, shrink, maximize));
     }
 
     private static void adamRange(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo,
-                                  float[] vmax, int vmo, int n, float beta1, float beta2, float stepSize,
-                                  float bc2Sqrt, float eps, float wd, float decoupled, boolean maximize) {
+                                  float[] vmax, int vmo, int n, float beta1, float beta2, float c1, float c2,
+                                  float negStep, float bc2Sqrt, float eps, float wd, float decoupled,
+                                  boolean maximize) {
         float gs = maximize ? -1f : 1f;
         boolean l2 = wd != 0f;
         boolean shrink = decoupled != 1f;
         boolean ams = vmax != null;
-        float c1 = 1f - beta1;
-        float c2 = 1f - beta2;
-        float negStep = -stepSize;
         FloatVector vgs = FloatVector.broadcast(S, gs);
         FloatVector vwd = FloatVector.broadcast(S, wd);
         FloatVector vDecoupled = FloatVector.broadcast(S, decoupled);
@@ -221,8 +234,8 @@ public final class OptimKernels {
      * </pre>
      */
     public static void rmsprop(float[] w, int wo, float[] g, int go, float[] sq, int so, float[] gAvg, int ao,
-                               float[] buf, int bo, int n, float lr, float alpha, float eps, float weightDecay,
-                               float momentum, boolean maximize) {
+                               float[] buf, int bo, int n, double lr, double alpha, double eps, double weightDecay,
+                               double momentum, boolean maximize) {
         checkRange("rmsprop", w, wo, n);
         checkRange("rmsprop", g, go, n);
         checkRange("rmsprop", sq, so, n);
@@ -232,19 +245,23 @@ public final class OptimKernels {
         if (buf != null) {
             checkRange("rmsprop", buf, bo, n);
         }
+        float negLr = (float) -lr;
+        float a = (float) alpha;
+        float c = (float) (1 - alpha);
+        float e = (float) eps;
+        float wd = (float) weightDecay;
+        float mom = (float) momentum;
         Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> rmspropRange(w, wo + from, g, go + from, sq, so + from,
-                gAvg, ao + from, buf, bo + from, to - from, lr, alpha, eps, weightDecay, momentum, maximize));
+                gAvg, ao + from, buf, bo + from, to - from, negLr, a, c, e, wd, mom, maximize));
     }
 
     private static void rmspropRange(float[] w, int wo, float[] g, int go, float[] sq, int so, float[] gAvg, int ao,
-                                     float[] buf, int bo, int n, float lr, float alpha, float eps, float wd,
-                                     float mom, boolean maximize) {
+                                     float[] buf, int bo, int n, float negLr, float alpha, float c, float eps,
+                                     float wd, float mom, boolean maximize) {
         float gs = maximize ? -1f : 1f;
         boolean decay = wd != 0f;
         boolean centered = gAvg != null;
         boolean useBuf = buf != null;
-        float c = 1f - alpha;
-        float negLr = -lr;
         FloatVector vgs = FloatVector.broadcast(S, gs);
         FloatVector vwd = FloatVector.broadcast(S, wd);
         FloatVector vc = FloatVector.broadcast(S, c);

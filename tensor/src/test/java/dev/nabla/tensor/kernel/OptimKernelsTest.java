@@ -48,8 +48,8 @@ class OptimKernelsTest {
         Random r = new Random(1);
         for (int n : SIZES) {
             for (int variant = 0; variant < 6; variant++) {
-                float lr = 0.05f, wd = variant % 2 == 0 ? 0f : 0.1f;
-                float mom = variant < 2 ? 0f : 0.9f, damp = variant == 3 ? 0.3f : 0f;
+                double lr = 0.05, wd = variant % 2 == 0 ? 0 : 0.1;
+                double mom = variant < 2 ? 0 : 0.9, damp = variant == 3 ? 0.3 : 0;
                 boolean nesterov = variant == 4, maximize = variant == 5, init = variant == 2;
                 float[] w = random(r, n, 1, false), g = random(r, n, 1, false), buf = random(r, n, 1, false);
                 double[] ew = toDouble(w), eb = toDouble(buf);
@@ -75,19 +75,22 @@ class OptimKernelsTest {
         Random r = new Random(2);
         for (int n : SIZES) {
             for (int variant = 0; variant < 4; variant++) {
-                boolean ams = variant == 1, maximize = variant == 3;
-                float wd = variant == 2 ? 0.1f : 0f;
-                float decoupled = variant == 3 ? 0.999f : 1f;
-                float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+                boolean ams = variant == 1, maximize = variant == 3, decoupled = variant == 3;
+                double lr = 0.01, wd = variant == 2 ? 0.1 : variant == 3 ? 0.05 : 0;
+                double b1 = 0.9, b2 = 0.999, eps = 1e-8;
                 int t = 3;
-                double stepSize = 0.01 / (1 - Math.pow(b1, t));
+                double stepSize = lr / (1 - Math.pow(b1, t));
                 double bc2 = Math.sqrt(1 - Math.pow(b2, t));
                 float[] w = random(r, n, 1, false), g = random(r, n, 1, false);
                 float[] m = random(r, n, 0.1, false), v = random(r, n, 0.01, true), vmax = random(r, n, 0.01, true);
                 double[] ew = toDouble(w), em = toDouble(m), ev = toDouble(v), evm = toDouble(vmax);
                 for (int i = 0; i < n; i++) {
-                    ew[i] *= decoupled;
-                    double gi = (maximize ? -g[i] : g[i]) + wd * ew[i];
+                    double gi = maximize ? -g[i] : g[i];
+                    if (decoupled) {
+                        ew[i] *= 1 - lr * wd;
+                    } else {
+                        gi += wd * ew[i];
+                    }
                     em[i] = b1 * em[i] + (1 - b1) * gi;
                     ev[i] = b2 * ev[i] + (1 - b2) * gi * gi;
                     double vv = ev[i];
@@ -97,8 +100,8 @@ class OptimKernelsTest {
                     }
                     ew[i] -= stepSize * em[i] / (Math.sqrt(vv) / bc2 + eps);
                 }
-                OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, ams ? vmax : null, 0, n, b1, b2, (float) stepSize,
-                        (float) bc2, eps, wd, decoupled, maximize);
+                OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, ams ? vmax : null, 0, n, lr, b1, b2, eps, wd, decoupled, t,
+                        maximize);
                 String at = "adam variant " + variant + " n=" + n;
                 assertClose(at + " w", ew, w, 1e-6);
                 assertClose(at + " m", em, m, 1e-6);
@@ -116,7 +119,7 @@ class OptimKernelsTest {
         for (int n : SIZES) {
             for (int variant = 0; variant < 4; variant++) {
                 boolean centered = variant >= 2, useBuf = variant % 2 == 1;
-                float lr = 0.01f, alpha = 0.99f, eps = 1e-8f, wd = variant == 3 ? 0.05f : 0f, mom = useBuf ? 0.9f : 0f;
+                double lr = 0.01, alpha = 0.99, eps = 1e-8, wd = variant == 3 ? 0.05 : 0, mom = useBuf ? 0.9 : 0;
                 float[] w = random(r, n, 1, false), g = random(r, n, 1, false);
                 float[] sq = random(r, n, 1, true), ga = random(r, n, 0.1, false), buf = random(r, n, 0.1, false);
                 for (int i = 0; i < n; i++) {
@@ -161,9 +164,9 @@ class OptimKernelsTest {
         float[] w = random(r, n, 1, false), g = random(r, n, 1, false);
         float[] m = random(r, n, 0.1, false), v = random(r, n, 0.01, true);
         float[] w1 = w.clone(), m1 = m.clone(), v1 = v.clone();
-        OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, null, 0, n, 0.9f, 0.999f, 0.1f, 0.03f, 1e-8f, 0.01f, 0.99f, false);
+        OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, null, 0, n, 0.1, 0.9, 0.999, 1e-8, 0.01, true, 2, false);
         for (int i = 0; i < n; i++) {
-            OptimKernels.adam(w1, i, g, i, m1, i, v1, i, null, 0, 1, 0.9f, 0.999f, 0.1f, 0.03f, 1e-8f, 0.01f, 0.99f, false);
+            OptimKernels.adam(w1, i, g, i, m1, i, v1, i, null, 0, 1, 0.1, 0.9, 0.999, 1e-8, 0.01, true, 2, false);
         }
         assertArrayEquals(w, w1);
         assertArrayEquals(m, m1);
@@ -171,17 +174,17 @@ class OptimKernelsTest {
 
         float[] sq = random(r, n, 1, true), ga = random(r, n, 0.1, false), buf = random(r, n, 0.1, false);
         float[] x = w.clone(), sq1 = sq.clone(), ga1 = ga.clone(), buf1 = buf.clone(), x1 = w.clone();
-        OptimKernels.rmsprop(x, 0, g, 0, sq, 0, ga, 0, buf, 0, n, 0.01f, 0.9f, 1e-6f, 0.1f, 0.5f, true);
+        OptimKernels.rmsprop(x, 0, g, 0, sq, 0, ga, 0, buf, 0, n, 0.01, 0.9, 1e-6, 0.1, 0.5, true);
         for (int i = 0; i < n; i++) {
-            OptimKernels.rmsprop(x1, i, g, i, sq1, i, ga1, i, buf1, i, 1, 0.01f, 0.9f, 1e-6f, 0.1f, 0.5f, true);
+            OptimKernels.rmsprop(x1, i, g, i, sq1, i, ga1, i, buf1, i, 1, 0.01, 0.9, 1e-6, 0.1, 0.5, true);
         }
         assertArrayEquals(x, x1);
         assertArrayEquals(buf, buf1);
 
         float[] s = w.clone(), sb = m.clone(), s1 = w.clone(), sb1 = m.clone();
-        OptimKernels.sgd(s, 0, g, 0, sb, 0, n, 0.1f, 0.01f, 0.9f, 0.1f, true, false, false);
+        OptimKernels.sgd(s, 0, g, 0, sb, 0, n, 0.1, 0.01, 0.9, 0.1, true, false, false);
         for (int i = 0; i < n; i++) {
-            OptimKernels.sgd(s1, i, g, i, sb1, i, 1, 0.1f, 0.01f, 0.9f, 0.1f, true, false, false);
+            OptimKernels.sgd(s1, i, g, i, sb1, i, 1, 0.1, 0.01, 0.9, 0.1, true, false, false);
         }
         assertArrayEquals(s, s1);
         assertArrayEquals(sb, sb1);
@@ -191,7 +194,7 @@ class OptimKernelsTest {
     void offsetsLeaveTheRestOfTheArraysAlone() {
         float[] w = {5, 1, 2, 3, 5};
         float[] g = {9, 9, 1, 1, 1, 9};
-        OptimKernels.sgd(w, 1, g, 2, null, 0, 3, 0.5f, 0f, 0f, 0f, false, false, false);
+        OptimKernels.sgd(w, 1, g, 2, null, 0, 3, 0.5, 0, 0, 0, false, false, false);
         assertArrayEquals(new float[] {5, 0.5f, 1.5f, 2.5f, 5}, w);
     }
 
@@ -228,9 +231,9 @@ class OptimKernelsTest {
     void badRangesAreRejectedWithTheOperationNamed() {
         float[] a = new float[4];
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
-                () -> OptimKernels.sgd(a, 2, a, 0, null, 0, 3, 0.1f, 0, 0, 0, false, false, false));
+                () -> OptimKernels.sgd(a, 2, a, 0, null, 0, 3, 0.1, 0, 0, 0, false, false, false));
         assertTrue(e.getMessage().contains("sgd"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> OptimKernels.sgd(a, 0, a, 0, null, 0, 3, 0.1f, 0, 0.9f, 0, false, false, false));
+                () -> OptimKernels.sgd(a, 0, a, 0, null, 0, 3, 0.1, 0, 0.9, 0, false, false, false));
     }
 }
