@@ -356,7 +356,7 @@ public final class OptimKernels {
             a0 = u.fma(u, a0);
             a1 = w.fma(w, a1);
         }
-        double s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(a0.add(a1));
         for (; i < n; i++) {
             s += (double) x[xo + i] * x[xo + i];
         }

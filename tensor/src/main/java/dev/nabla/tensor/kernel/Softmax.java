@@ -61,7 +61,7 @@ public final class Softmax {
             for (; i < ub; i += L) {
                 acc = acc.add(FloatVector.fromArray(S, x, xo + i).sub(vm).lanewise(VectorOperators.EXP));
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Lanes.sum(acc);
             for (; i < n; i++) {
                 sum += (float) Math.exp(x[xo + i] - max);
             }
@@ -79,7 +79,7 @@ public final class Softmax {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Lanes.sum(acc);
             for (; i < n; i++) {
                 float e = (float) Math.exp(x[xo + i] - max);
                 y[yo + i] = e;
