@@ -46,6 +46,8 @@ public abstract class Optimizer {
      * @param flags    the boolean options, shared by all groups
      * @param groups   the initial parameter groups
      */
+    // checkOption is called on a partly built subclass; overrides only look at their arguments.
+    @SuppressWarnings("this-escape")
     protected Optimizer(String kind, Map<String, Double> defaults, Map<String, Boolean> flags,
                         List<ParamGroup> groups) {
         this.kind = Objects.requireNonNull(kind, "kind");

@@ -30,7 +30,7 @@ public final class Lanes {
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] folds() {
         int steps = Integer.numberOfTrailingZeros(S.length());
-        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        VectorShuffle<Float>[] f = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
         for (int k = 0; k < steps; k++) {
             int half = S.length() >> (k + 1);
             f[k] = VectorShuffle.fromOp(S, i -> (i + half) % S.length());
