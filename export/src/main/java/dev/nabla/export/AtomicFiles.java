@@ -3,11 +3,14 @@ package dev.nabla.export;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
  * Writes a file so that readers see either the old file or the complete new one, never a part:
@@ -20,6 +23,8 @@ import java.util.Objects;
  * }</pre>
  */
 public final class AtomicFiles {
+    private static final RandomGenerator RANDOM = new SecureRandom();
+
     private AtomicFiles() {
     }
 
@@ -37,10 +42,22 @@ public final class AtomicFiles {
             throw new IOException(target + ": has no parent directory to write a temporary file in");
         }
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: it makes the file owner-only (0600), and the rename would pass
+        // that on to the target. A plain CREATE_NEW gets the usual permissions (umask applies).
+        Path tmp;
+        FileChannel opened;
+        while (true) {
+            tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+            try {
+                opened = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                break;
+            } catch (FileAlreadyExistsException taken) {
+                // another writer picked the same name: draw again
+            }
+        }
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = opened) {
                 content.writeTo(ch);
                 ch.force(true);
             }

@@ -147,6 +147,12 @@ class SafeTensorsTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(f), files.toList());
         }
+        // Permissions are the usual ones for a new file, not a temporary file's owner-only ones.
+        Path plain = Files.createFile(dir.resolve("plain"));
+        if (plain.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f));
+        }
+        Files.delete(plain);
         assertThrows(IllegalArgumentException.class,
                 () -> SafeTensors.write(f, Map.of("x", Tensor.of(1)), Map.of(SafeTensors.CRC_KEY, "0")));
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, Map.of("__metadata__", Tensor.of(1)), Map.of()));
