@@ -106,7 +106,7 @@ public final class Loss {
         for (int ub = S.loopBound(n); i < ub; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
             sum += (float) Math.exp(x[off + i] - max);
         }
