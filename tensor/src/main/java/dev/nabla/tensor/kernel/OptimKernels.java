@@ -325,7 +325,7 @@ public final class OptimKernels {
 
     /**
      * {@code sum(x[xo + i]^2)} over {@code n} elements: float partial sums over fixed blocks of
-     * {@value #BLOCK} elements, added in double, so the result is accurate and the same on any
+     * 1024 elements, added in double, so the result is accurate and the same on any
      * number of threads.
      */
     public static double sumOfSquares(float[] x, int xo, int n) {
