@@ -2,3 +2,5 @@
 import dev.nabla.tensor.*;
 import dev.nabla.autograd.*;
 import dev.nabla.nn.*;
+import dev.nabla.optim.*;
+import dev.nabla.export.*;

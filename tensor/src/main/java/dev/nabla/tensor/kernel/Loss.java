@@ -104,11 +104,11 @@ public final class Loss {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, x, off + i).sub(vm).lanewise(VectorOperators.EXP));
+            acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
-            sum += (float) Math.exp(x[off + i] - max);
+            sum += VMath.exp(x[off + i] - max);
         }
         return max + (float) Math.log(sum);
     }
@@ -126,7 +126,7 @@ public final class Loss {
         }
         float sum = 0f;
         for (int k = 0; k < n; k++) {
-            sum += (float) Math.exp(x[off + k * stride] - max);
+            sum += VMath.exp(x[off + k * stride] - max);
         }
         return max + (float) Math.log(sum);
     }
@@ -174,7 +174,7 @@ public final class Loss {
                         gradRow(x, xb, c, m, a, b, weight, gx, go);
                     } else {
                         for (int k = 0; k < c; k++) {
-                            float p = (float) Math.exp(x[xb + k * inner] - m);
+                            float p = VMath.exp(x[xb + k * inner] - m);
                             gx[go + k * inner] = a * p - b * (weight == null ? 1f : weight[k]);
                         }
                     }
@@ -191,12 +191,12 @@ public final class Loss {
         FloatVector vb = FloatVector.broadcast(S, -b);
         int k = 0;
         for (int ub = S.loopBound(c); k < ub; k += L) {
-            FloatVector p = FloatVector.fromArray(S, x, xo + k).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector p = VMath.exp(FloatVector.fromArray(S, x, xo + k).sub(vm));
             FloatVector t = w == null ? vb : FloatVector.fromArray(S, w, k).mul(vb);
             p.fma(va, t).intoArray(g, go + k);
         }
         for (; k < c; k++) {
-            g[go + k] = a * (float) Math.exp(x[xo + k] - m) - b * (w == null ? 1f : w[k]);
+            g[go + k] = a * VMath.exp(x[xo + k] - m) - b * (w == null ? 1f : w[k]);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.nabla.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -69,8 +68,8 @@ public final class Norm {
                         a1 = a1.add(d);
                         a2 = d.fma(d, a2);
                     }
-                    float t1 = a1.reduceLanes(VectorOperators.ADD);
-                    float t2 = a2.reduceLanes(VectorOperators.ADD);
+                    float t1 = Lanes.sum(a1);
+                    float t2 = Lanes.sum(a2);
                     for (; j < hw; j++) {
                         float d = x[row + j] - k;
                         t1 += d;
@@ -113,8 +112,8 @@ public final class Norm {
                         a1 = a1.add(gv);
                         a2 = FloatVector.fromArray(S, x, xo + off + j).sub(vm).fma(gv, a2);
                     }
-                    float t1 = a1.reduceLanes(VectorOperators.ADD);
-                    float t2 = a2.reduceLanes(VectorOperators.ADD);
+                    float t1 = Lanes.sum(a1);
+                    float t2 = Lanes.sum(a2);
                     for (; j < hw; j++) {
                         float gv = g[go + off + j];
                         t1 += gv;
@@ -305,7 +304,7 @@ public final class Norm {
                     FloatVector t = FloatVector.fromArray(S, x, xo + off + j).sub(vm);
                     acc = t.fma(t, acc);
                 }
-                float ss = acc.reduceLanes(VectorOperators.ADD);
+                float ss = Lanes.sum(acc);
                 for (; j < d; j++) {
                     float t = x[xo + off + j] - mu;
                     ss += t * t;
@@ -412,8 +411,8 @@ public final class Norm {
                 gv.add(FloatVector.fromArray(S, partial, pb + j)).intoArray(partial, pb + j);
             }
         }
-        float a = sa.reduceLanes(VectorOperators.ADD);
-        float b = sb.reduceLanes(VectorOperators.ADD);
+        float a = Lanes.sum(sa);
+        float b = Lanes.sum(sb);
         for (; j < d; j++) {
             float gv = g[go + j];
             float xv = (x[xo + j] - mu) * rs;

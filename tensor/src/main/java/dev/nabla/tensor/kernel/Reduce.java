@@ -87,7 +87,7 @@ public final class Reduce {
             for (; i < ub; i += L) {
                 a0 = a0.add(FloatVector.fromArray(S, x, off + i));
             }
-            float s = VMath.sum(a0.add(a1).add(a2.add(a3)));
+            float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
             for (; i < n; i++) {
                 s += x[off + i];
             }

@@ -60,7 +60,7 @@ public final class Softmax {
             for (; i < ub; i += L) {
                 acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm)));
             }
-            float sum = VMath.sum(acc);
+            float sum = Lanes.sum(acc);
             for (; i < n; i++) {
                 sum += VMath.exp(x[xo + i] - max);
             }
@@ -78,7 +78,7 @@ public final class Softmax {
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            float sum = VMath.sum(acc);
+            float sum = Lanes.sum(acc);
             for (; i < n; i++) {
                 float e = VMath.exp(x[xo + i] - max);
                 y[yo + i] = e;

@@ -4,14 +4,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * exp, log and tanh of float vectors built from IEEE arithmetic only (fma, multiply, add,
  * divide, bit moves), each with a scalar twin that performs the same operations in the same
- * order, so a value gets the same bits in a SIMD lane, in a scalar tail, interpreted or compiled;
- * and a lane sum with a fixed order of additions.
+ * order, so a value gets the same bits in a SIMD lane, in a scalar tail, interpreted or compiled
+ * (lane sums in a fixed order are {@link Lanes#sum}).
  *
  * <p>{@code VectorOperators.EXP/LOG/TANH} do not have that property: the JDK evaluates them lane by
  * lane in Java until C2 compiles the call site into the native SVML routine, which rounds
@@ -62,32 +61,7 @@ final class VMath {
     private static final float T4 = 1.33314422036e-1f;
     private static final float T5 = -3.33332819422e-1f;
 
-    /** Rotations by L/2, L/4, ..., 1 lanes: the fixed addition tree of {@link #sum}. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
-
     private VMath() {
-    }
-
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(S.length());
-        VectorShuffle<Float>[] h = new VectorShuffle[steps];
-        for (int i = 0, w = S.length() / 2; w >= 1; i++, w /= 2) {
-            h[i] = VectorShuffle.iota(S, w, 1, true);
-        }
-        return h;
-    }
-
-    /**
-     * The sum of the lanes, always added in the same tree. {@code reduceLanes(ADD)} leaves the order
-     * unspecified and really does change it: the Java fallback adds lane by lane, the compiled
-     * intrinsic pairwise, so a row sum changed in its last bit once C2 compiled the loop.
-     */
-    static float sum(FloatVector v) {
-        for (VectorShuffle<Float> h : HALVES) {
-            v = v.add(v.rearrange(h));
-        }
-        return v.lane(0);
     }
 
     // ------------------------------------------------------------------ exp
