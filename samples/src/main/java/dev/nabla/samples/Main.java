@@ -2,6 +2,7 @@ package dev.nabla.samples;
 
 import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
+import dev.nabla.samples.train.TrainCommand;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -41,6 +42,8 @@ public final class Main {
             switch (cmd) {
                 case "help", "--help", "-h" -> System.out.print(USAGE);
                 case "bench" -> bench(rest);
+                case "train" -> exit(TrainCommand.train(rest, System.out));
+                case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);
                     System.exit(2);
@@ -50,6 +53,20 @@ public final class Main {
             System.err.println("nabla " + cmd + ": " + e.getMessage());
             System.err.println("run './nabla " + cmd + " --help' for the options");
             System.exit(2);
+        } catch (java.io.IOException | IllegalArgumentException | IllegalStateException e) {
+            // Bad data, a corrupt file, a wrong shape: the message says which; no stack trace needed.
+            System.err.println("nabla " + cmd + ": " + e.getMessage());
+            if (Boolean.getBoolean("nabla.debug")) {
+                e.printStackTrace();
+            }
+            System.exit(1);
+        }
+    }
+
+    private static void exit(int code) {
+        System.out.flush();
+        if (code != 0) {
+            System.exit(code);
         }
     }
 

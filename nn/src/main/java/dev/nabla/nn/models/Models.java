@@ -13,13 +13,14 @@ import java.util.List;
  */
 public final class Models {
     /** The names {@link #create} accepts. */
-    public static final List<String> NAMES = List.of("lenet5", "cnn", "cnn-bn", "resnet20");
+    public static final List<String> NAMES = List.of("lenet5", "small-cnn", "cnn", "cnn-bn", "resnet20");
 
     private Models() {
     }
 
     /**
-     * @param name     lenet5, cnn (the VGG-style CNN), cnn-bn (with BatchNorm) or resnet20
+     * @param name     lenet5, small-cnn (the Fashion-MNIST peer's CNN), cnn (the VGG-style CNN),
+     *                 cnn-bn (with BatchNorm) or resnet20
      * @param channels input channels
      * @param size     input height and width
      * @param classes  output classes
@@ -27,6 +28,7 @@ public final class Models {
     public static Module create(String name, int channels, int size, int classes, Generator g) {
         return switch (name) {
             case "lenet5" -> new LeNet5(channels, size, classes, g);
+            case "small-cnn" -> SmallCnn.create(channels, size, classes, g);
             case "cnn" -> VggCnn.create(channels, size, classes, false, g);
             case "cnn-bn" -> VggCnn.create(channels, size, classes, true, g);
             case "resnet20" -> new ResNet20(channels, classes, g);

@@ -24,6 +24,8 @@ class ModelsTest {
         assertEquals(1_116_970, VggCnn.create(3, 32, 10, false, g).parameterCount());
         assertEquals(1_116_970 + 2 * (32 + 32 + 64 + 64), VggCnn.create(3, 32, 10, true, g).parameterCount());
         assertEquals(269_722, new ResNet20(3, 10, g).parameterCount());
+        // torch_fashion.py's model: 320 + 64 + 18,496 + 128 + 401,536 + 1,290
+        assertEquals(421_834, SmallCnn.create(1, 28, 10, g).parameterCount());
     }
 
     @Test
