@@ -3,6 +3,7 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
+import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 
 /**
@@ -14,7 +15,15 @@ import dev.nabla.tensor.Tensor;
  * Variable x = Variable.randn(new Generator(0), 64, 784);
  * Variable w = Variable.randn(new Generator(1), 10, 784).requiresGrad(true);
  * Variable y = Functional.linear(x, w, null);            // [64, 10]
+ *
+ * Variable img = Variable.randn(new Generator(2), 8, 3, 32, 32);
+ * Variable k = Variable.randn(new Generator(3), 16, 3, 3, 3).requiresGrad(true);
+ * Variable h = Functional.maxPool2d(Functional.conv2d(img, k, null, 1, 1).relu(), 2);   // [8, 16, 16, 16]
+ * Variable loss = Functional.crossEntropy(Functional.linear(h.flatten(1, -1), w2, b2), labels);
  * }</pre>
+ *
+ * <p>Spatial arguments given as {@code int[]} are {@code {height, width}} pairs; the {@code int}
+ * overloads use the same value for both, like PyTorch's single-int form.
  */
 public final class Functional {
     private Functional() {
@@ -55,6 +64,208 @@ public final class Functional {
             }
             return new Tensor[] {gx, gw, bias.requiresGrad() ? g2.sum(0) : null};
         }, inputs);
+    }
+
+    /** PyTorch's default {@code ignore_index}: no class index equals it. */
+    public static final int DEFAULT_IGNORE_INDEX = -100;
+
+    private static int[] pair(String op, String what, int[] v) {
+        if (v == null || v.length != 2) {
+            throw new IllegalArgumentException(op + ": " + what + " must be a {height, width} pair, got "
+                    + java.util.Arrays.toString(v));
+        }
+        return v.clone();
+    }
+
+    // =================================================================== convolution and pooling
+
+    /** 2-D convolution, stride 1, no padding: {@code [N, Cin, H, W] -> [N, Cout, H-kH+1, W-kW+1]}. */
+    public static Variable conv2d(Variable x, Variable weight, Variable bias) {
+        return conv2d(x, weight, bias, 1, 0, 1, 1);
+    }
+
+    public static Variable conv2d(Variable x, Variable weight, Variable bias, int stride, int padding) {
+        return conv2d(x, weight, bias, stride, padding, 1, 1);
+    }
+
+    public static Variable conv2d(Variable x, Variable weight, Variable bias, int stride, int padding, int dilation,
+                                  int groups) {
+        return conv2d(x, weight, bias, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {dilation, dilation}, groups);
+    }
+
+    /**
+     * PyTorch's {@code conv2d} (cross-correlation, zero padding): x {@code [N, Cin, H, W]} or
+     * {@code [Cin, H, W]}, weight {@code [Cout, Cin/groups, kH, kW]}, bias {@code [Cout]} or null.
+     * The bias is added inside the convolution kernel (no separate pass).
+     */
+    public static Variable conv2d(Variable x, Variable weight, Variable bias, int[] stride, int[] padding,
+                                  int[] dilation, int groups) {
+        return ConvOps.conv2d(x, weight, bias, pair("conv2d", "stride", stride), pair("conv2d", "padding", padding),
+                pair("conv2d", "dilation", dilation), groups);
+    }
+
+    /** Max pooling with stride equal to the kernel, no padding. */
+    public static Variable maxPool2d(Variable x, int kernel) {
+        return maxPool2d(x, kernel, kernel, 0, false);
+    }
+
+    public static Variable maxPool2d(Variable x, int kernel, int stride, int padding, boolean ceilMode) {
+        return maxPool2d(x, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {1, 1}, ceilMode);
+    }
+
+    /**
+     * PyTorch's {@code max_pool2d} over {@code [N, C, H, W]} or {@code [C, H, W]}; padding at most
+     * half the kernel. The gradient goes to the first maximum of each window.
+     */
+    public static Variable maxPool2d(Variable x, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                     boolean ceilMode) {
+        return ConvOps.maxPool2d(x, pair("maxPool2d", "kernel", kernel), pair("maxPool2d", "stride", stride),
+                pair("maxPool2d", "padding", padding), pair("maxPool2d", "dilation", dilation), ceilMode);
+    }
+
+    /** Average pooling with stride equal to the kernel, no padding. */
+    public static Variable avgPool2d(Variable x, int kernel) {
+        return avgPool2d(x, kernel, kernel, 0, false, true);
+    }
+
+    public static Variable avgPool2d(Variable x, int kernel, int stride, int padding, boolean ceilMode,
+                                     boolean countIncludePad) {
+        return avgPool2d(x, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
+                ceilMode, countIncludePad);
+    }
+
+    /**
+     * PyTorch's {@code avg_pool2d}: with {@code countIncludePad} the divisor counts the padding
+     * inside each window, otherwise only real input elements.
+     */
+    public static Variable avgPool2d(Variable x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                     boolean countIncludePad) {
+        return ConvOps.avgPool2d(x, pair("avgPool2d", "kernel", kernel), pair("avgPool2d", "stride", stride),
+                pair("avgPool2d", "padding", padding), ceilMode, countIncludePad);
+    }
+
+    /** PyTorch's {@code adaptive_avg_pool2d}: any {@code H x W} averaged down (or up) to {@code outH x outW}. */
+    public static Variable adaptiveAvgPool2d(Variable x, int outH, int outW) {
+        return ConvOps.adaptiveAvgPool2d(x, outH, outW);
+    }
+
+    // =================================================================== normalisation, dropout, embedding
+
+    /**
+     * Batch normalisation over {@code [N, C, ...]} per channel C. With {@code training} (or without
+     * running statistics) it normalises with the batch mean and biased variance and, when running
+     * statistics are given, updates them in place:
+     * {@code running = (1 - momentum) * running + momentum * batch}, using the unbiased variance.
+     * Otherwise it normalises with the running statistics. {@code weight} and {@code bias}
+     * ({@code [C]}) may be null.
+     */
+    public static Variable batchNorm(Variable x, Tensor runningMean, Tensor runningVar, Variable weight,
+                                     Variable bias, boolean training, double momentum, double eps) {
+        return NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
+     * Layer normalisation over the last {@code normalizedShape.length} dimensions (biased variance),
+     * then {@code * weight + bias} elementwise when they are given (each of {@code normalizedShape}).
+     */
+    public static Variable layerNorm(Variable x, int[] normalizedShape, Variable weight, Variable bias, double eps) {
+        return NormOps.layerNorm(x, normalizedShape.clone(), weight, bias, eps);
+    }
+
+    /**
+     * Inverted dropout: zeroes each element with probability {@code p} (mask drawn from {@code g})
+     * and scales the rest by {@code 1/(1-p)}; returns {@code x} itself when not training.
+     */
+    public static Variable dropout(Variable x, double p, boolean training, Generator g) {
+        return NeuralOps.dropout(x, p, training, g);
+    }
+
+    /** Rows of {@code weight [num, dim]} at integer {@code indices} (any shape): {@code [...indices, dim]}. */
+    public static Variable embedding(Variable indices, Variable weight) {
+        return NeuralOps.embedding(indices, weight, -1);
+    }
+
+    /**
+     * As {@link #embedding(Variable, Variable)}; row {@code paddingIdx} (negative counts from the
+     * end) receives no gradient.
+     */
+    public static Variable embedding(Variable indices, Variable weight, int paddingIdx) {
+        int rows = weight.size(0);
+        int p = paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
+        if (p < 0 || p >= rows) {
+            throw new IndexOutOfBoundsException("embedding: paddingIdx " + paddingIdx + " is out of range for "
+                    + rows + " embeddings");
+        }
+        return NeuralOps.embedding(indices, weight, p);
+    }
+
+    // =================================================================== losses
+
+    /** Cross entropy of logits {@code [N, C]} against class indices {@code [N]}, averaged. */
+    public static Variable crossEntropy(Variable input, Variable target) {
+        return crossEntropy(input, target, null, DEFAULT_IGNORE_INDEX, 0, Reduction.MEAN);
+    }
+
+    /**
+     * PyTorch's {@code cross_entropy} with class-index targets: input {@code [C]}, {@code [N, C]} or
+     * {@code [N, C, d1, ...]}, target {@code []}, {@code [N]} or {@code [N, d1, ...]} holding integers.
+     * {@code weight} ({@code [C]}, or null) weights each class; targets equal to {@code ignoreIndex}
+     * count for nothing; {@code labelSmoothing} mixes the one-hot target with the uniform one. MEAN
+     * divides by the summed weight of the non-ignored targets, as PyTorch does, for the smoothing term
+     * too. The log-softmax is fused in: its backward is one kernel pass.
+     */
+    public static Variable crossEntropy(Variable input, Variable target, Tensor weight, int ignoreIndex,
+                                        double labelSmoothing, Reduction reduction) {
+        return LossOps.crossEntropy(input, target, weight, ignoreIndex, labelSmoothing, reduction);
+    }
+
+    /** Negative log likelihood of log-probabilities {@code [N, C]} at class indices {@code [N]}, averaged. */
+    public static Variable nllLoss(Variable input, Variable target) {
+        return nllLoss(input, target, null, DEFAULT_IGNORE_INDEX, Reduction.MEAN);
+    }
+
+    /** PyTorch's {@code nll_loss}: shapes, weights, ignore index and MEAN as in {@link #crossEntropy}. */
+    public static Variable nllLoss(Variable input, Variable target, Tensor weight, int ignoreIndex,
+                                   Reduction reduction) {
+        return LossOps.nllLoss(input, target, weight, ignoreIndex, reduction);
+    }
+
+    /** Mean squared error. */
+    public static Variable mseLoss(Variable input, Variable target) {
+        return mseLoss(input, target, Reduction.MEAN);
+    }
+
+    /** {@code (input - target)^2}, reduced; the shapes must match (no silent broadcasting). */
+    public static Variable mseLoss(Variable input, Variable target, Reduction reduction) {
+        return LossOps.mseLoss(input, target, reduction);
+    }
+
+    /** Binary cross entropy on logits, averaged. */
+    public static Variable bceWithLogits(Variable input, Variable target) {
+        return bceWithLogits(input, target, null, null, Reduction.MEAN);
+    }
+
+    /**
+     * PyTorch's {@code binary_cross_entropy_with_logits}, in the stable form
+     * {@code (1 - t) x + (1 + (pw - 1) t) softplus(-x)} (times {@code weight}); {@code weight} and
+     * {@code posWeight} broadcast to the input (pos_weight typically {@code [C]} for the last
+     * dimension) and may be null.
+     */
+    public static Variable bceWithLogits(Variable input, Variable target, Tensor weight, Tensor posWeight,
+                                         Reduction reduction) {
+        return LossOps.bceWithLogits(input, target, weight, posWeight, reduction);
+    }
+
+    /**
+     * PyTorch's {@code kl_div}: {@code input} holds log-probabilities, {@code target} probabilities
+     * (log-probabilities with {@code logTarget}); pointwise {@code t (log t - x)} with
+     * {@code 0 log 0 = 0}. Use {@link Reduction#BATCHMEAN} for the true KL divergence per sample;
+     * MEAN averages over every element, as PyTorch's 'mean' does.
+     */
+    public static Variable klDiv(Variable input, Variable target, Reduction reduction, boolean logTarget) {
+        return LossOps.klDiv(input, target, reduction, logTarget);
     }
 
     // =================================================================== sequences
@@ -109,7 +320,7 @@ public final class Functional {
      * @param needWeights also return the attention weights averaged over heads
      */
     public record AttentionSpec(int heads, boolean batchFirst, Tensor mask, boolean causal, double dropout,
-                                dev.nabla.tensor.Generator generator, boolean needWeights) {
+                                Generator generator, boolean needWeights) {
         public AttentionSpec {
             if (heads <= 0) {
                 throw new IllegalArgumentException("attention: heads must be positive, got " + heads);
@@ -139,7 +350,7 @@ public final class Functional {
             return new AttentionSpec(heads, batchFirst, mask, flag, dropout, generator, needWeights);
         }
 
-        public AttentionSpec withDropout(double p, dev.nabla.tensor.Generator g) {
+        public AttentionSpec withDropout(double p, Generator g) {
             return new AttentionSpec(heads, batchFirst, mask, causal, p, g, needWeights);
         }
 
