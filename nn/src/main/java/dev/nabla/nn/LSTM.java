@@ -165,7 +165,7 @@ public final class LSTM extends Module {
             cs[l] = r.c();
             seq = r.output();
             if (dropout > 0 && l < numLayers - 1 && isTraining()) {
-                seq = interimDropout(seq);
+                seq = Functional.dropout(seq, dropout, true, generator);
             }
         }
         Variable h = Variable.stack(0, hs);
@@ -174,16 +174,6 @@ public final class LSTM extends Module {
             return new Output(seq.squeeze(1), h.squeeze(1), c.squeeze(1));
         }
         return new Output(batchFirst ? seq.transpose(0, 1) : seq, h, c);
-    }
-
-    /**
-     * Temporary: inverted dropout composed from Variable ops until Functional.dropout (branch
-     * layers) is merged, then replaced by it.
-     */
-    private Variable interimDropout(Variable x) {
-        dev.nabla.tensor.Tensor keep = dev.nabla.tensor.Tensor.rand(generator, x.dims())
-                .ge(dev.nabla.tensor.Tensor.scalar((float) dropout)).mul((float) (1 / (1 - dropout)));
-        return x.mul(Variable.of(keep));
     }
 
     @Override
