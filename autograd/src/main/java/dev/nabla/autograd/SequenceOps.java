@@ -6,6 +6,7 @@ import static dev.nabla.autograd.Variable.record;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.kernel.Attention;
+import dev.nabla.tensor.kernel.Dropout;
 import dev.nabla.tensor.kernel.Lstm;
 
 /**
@@ -156,9 +157,8 @@ final class SequenceOps {
         Attention.Mask mask = mask(spec.mask(), B, heads, L, S);
         float[] keep = null;
         if (spec.dropout() > 0) {
-            double p = spec.dropout();
-            Tensor dropped = Tensor.rand(spec.generator(), B, heads, L, S).lt(Tensor.scalar((float) p));
-            keep = Tensor.where(dropped, Tensor.scalar(0f), Tensor.scalar((float) (1.0 / (1.0 - p)))).storageArray();
+            keep = new float[B * heads * L * S];
+            Dropout.mask(spec.dropout(), spec.generator()::nextLong, keep, 0, keep.length);
         }
         int outN = B * L * E;
         int wN = spec.needWeights() ? B * L * S : 0;
