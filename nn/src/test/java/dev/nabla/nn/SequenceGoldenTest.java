@@ -122,4 +122,20 @@ class SequenceGoldenTest {
         AttentionOutput r = m.forward(q, k, v, kpm, null, g.metaBool("causal"), true);
         check(g, m, inputs, Map.of("output", r.output(), "weights", r.weights()));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rnn_encoder_relu_post", "rnn_encoder_gelu_pre", "rnn_encoder_relu_pre_bf_pad",
+            "rnn_encoder_gelu_post_bf_causal_pad"})
+    void transformerEncoderLayer(String name) {
+        Goldens g = Goldens.load(name);
+        var act = TransformerEncoderLayer.Activation.valueOf(g.meta("activation").toUpperCase());
+        TransformerEncoderLayer m = new TransformerEncoderLayer(g.metaInt("d_model"), g.metaInt("heads"),
+                g.metaInt("dim_feedforward"), 0, act, 1e-5, g.metaBool("batch_first"), g.metaBool("norm_first"),
+                new Generator(0));
+        loadParams(g, m);
+        Variable src = input(g, "src");
+        Tensor kpm = g.metaBool("padding") ? g.tensor("key_padding_mask") : null;
+        Variable out = m.forward(src, null, kpm, g.metaBool("causal"));
+        check(g, m, Map.of("src", src), Map.of("output", out));
+    }
 }

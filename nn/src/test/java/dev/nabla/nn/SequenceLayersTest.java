@@ -269,4 +269,59 @@ class SequenceLayersTest {
         assertTrue(e4.getMessage().contains("[4, 3, 8]") && e4.getMessage().contains("[5, 2, 8]"), e4.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MultiheadAttention(10, 4));
     }
+
+    // ------------------------------------------------------------------ transformer encoder layer
+
+    @Test
+    void encoderLayerHasPytorchStructure() {
+        var m = new TransformerEncoderLayer(16, 4, 32, 0.1, TransformerEncoderLayer.Activation.GELU, 1e-5, false,
+                false, new Generator(32));
+        assertEquals(List.of("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"),
+                List.copyOf(m.children().keySet()));
+        assertEquals(List.of("self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
+                "self_attn.out_proj.bias", "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
+                "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"), List.copyOf(m.stateDict().keySet()));
+        assertEquals(Shape.of(32, 16), m.linear1.weight.shape());
+        assertTrue(m.toString().contains("TransformerEncoderLayer(d 16, 4 heads, ff 32, gelu, dropout 0.1)"),
+                m.toString());
+    }
+
+    @Test
+    void encoderLayerGradcheckBothNormPlacements() {
+        for (boolean normFirst : new boolean[] {false, true}) {
+            var m = new TransformerEncoderLayer(4, 2, 6, 0, TransformerEncoderLayer.Activation.GELU, 1e-5, true,
+                    normFirst, new Generator(33));
+            Variable src = Variable.randn(new Generator(34), 2, 3, 4).requiresGrad(true);
+            Tensor pad = Tensor.zeros(2, 3);
+            pad.set(1, 1, 2);
+            List<Variable> ps = m.parameters();
+            Variable[] all = new Variable[1 + ps.size()];
+            all[0] = src;
+            for (int i = 0; i < ps.size(); i++) {
+                all[1 + i] = ps.get(i);
+            }
+            GradCheck.check(in -> m.forward(in[0], null, pad, true), all);
+        }
+    }
+
+    @Test
+    void encoderLayerDropoutTrainVsEvalAndUnbatched() {
+        var m = new TransformerEncoderLayer(8, 2, 16, 0.3, TransformerEncoderLayer.Activation.RELU, 1e-5, false,
+                true, new Generator(35));
+        Variable x = Variable.randn(new Generator(36), 5, 2, 8);
+        assertFalse(m.forward(x).data().allClose(m.forward(x).data(), 1e-6, 1e-6), "training drops at random");
+        m.eval();
+        Tensor full = m.forward(x).data();
+        assertClose(full, m.forward(x).data(), 0, "eval");
+        assertClose(full.select(1, 1), m.forward(x.select(1, 1)).data(), 1e-6, "unbatched");
+    }
+
+    @Test
+    void encoderLayerBadInputNamesLayerAndShapes() {
+        var m = new TransformerEncoderLayer(8, 2, 16, 0, TransformerEncoderLayer.Activation.RELU, 1e-5, true, false,
+                new Generator(37));
+        var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(2, 5, 6)));
+        assertTrue(e.getMessage().contains("TransformerEncoderLayer(d 8, 2 heads, ff 16, relu, batch first)")
+                && e.getMessage().contains("[B, L, 8]") && e.getMessage().contains("[2, 5, 6]"), e.getMessage());
+    }
 }
