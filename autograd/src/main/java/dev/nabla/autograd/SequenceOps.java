@@ -168,15 +168,11 @@ final class SequenceOps {
         int outSeq = bf ? E : B * E;
         int outBatch = bf ? L * E : E;
         float[] probs = new float[B * heads * L * S];
-        float[] weights = spec.needWeights() ? new float[wN] : null;
         Attention.Operand qo = operand(qt, bf);
         Attention.Operand ko = operand(kt, bf);
         Attention.Operand vo = operand(vt, bf);
         Attention.forward(B, heads, L, S, d, scale, qo, ko, vo, mask, spec.causal(), keep, probs,
-                new Attention.Operand(res, 0, outSeq, outBatch), weights);
-        if (weights != null) {
-            System.arraycopy(weights, 0, res, outN, wN);
-        }
+                new Attention.Operand(res, 0, outSeq, outBatch), wN > 0 ? res : null, outN);
         result.markModified();
 
         Variable[] inputs = qkv != null ? new Variable[] {qkv} : new Variable[] {q, k, v};

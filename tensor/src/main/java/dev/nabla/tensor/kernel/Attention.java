@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * var k = new Attention.Operand(qkv, E, B * 3 * E, 3 * E);
  * var v = new Attention.Operand(qkv, 2 * E, B * 3 * E, 3 * E);
  * Attention.forward(B, heads, T, T, E / heads, 0.5f, q, k, v, null, true, null, probs,
- *         new Attention.Operand(out, 0, B * E, E), null);   // causal self-attention
+ *         new Attention.Operand(out, 0, B * E, E), null, 0);   // causal self-attention
  * }</pre>
  */
 public final class Attention {
@@ -54,11 +54,11 @@ public final class Attention {
      * @param keep    dropout multipliers {@code [B, heads, L, S]} (0 or {@code 1/(1-p)}), or null
      * @param probs   receives the softmax {@code P}, {@code [B, heads, L, S]} (kept for the backward)
      * @param out     receives {@code O} (all {@code heads * d} columns of every row)
-     * @param weights receives {@code P'} averaged over heads, {@code [B, L, S]}, or null
+     * @param weights receives {@code P'} averaged over heads, {@code [B, L, S]} from {@code weightsOff}, or null
      */
     public static void forward(int B, int heads, int L, int S, int d, float scale, Operand q, Operand k,
                                Operand v, Mask mask, boolean causal, float[] keep, float[] probs, Operand out,
-                               float[] weights) {
+                               float[] weights, int weightsOff) {
         int LS = L * S;
         Parallel.forRange(B * heads, grain(L, S, d), (from, to) -> {
             float[] dropped = keep == null ? null : new float[LS];
@@ -86,7 +86,7 @@ public final class Attention {
             }
         });
         if (weights != null) {
-            average(B, heads, LS, probs, keep, weights);
+            average(B, heads, LS, probs, keep, weights, weightsOff);
         }
     }
 
@@ -124,11 +124,11 @@ public final class Attention {
     }
 
     /** {@code weights[b] = mean over heads of P'[b, h]}. */
-    private static void average(int B, int heads, int LS, float[] probs, float[] keep, float[] weights) {
+    private static void average(int B, int heads, int LS, float[] probs, float[] keep, float[] weights, int wOff) {
         float inv = 1f / heads;
         Parallel.forRange(B, Math.max(1, Elementwise.GRAIN / Math.max(1, heads * LS)), (from, to) -> {
             for (int b = from; b < to; b++) {
-                int wo = b * LS;
+                int wo = wOff + b * LS;
                 for (int h = 0; h < heads; h++) {
                     int po = (b * heads + h) * LS;
                     int i = 0;

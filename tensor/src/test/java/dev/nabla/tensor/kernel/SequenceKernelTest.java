@@ -150,7 +150,7 @@ class SequenceKernelTest {
         float[] weights = new float[B * L * S];
         Attention.forward(B, heads, L, S, d, scale, new Attention.Operand(q, 0, pitch, L * pitch),
                 new Attention.Operand(k, 0, pitch, S * pitch), new Attention.Operand(v, 0, pitch, S * pitch),
-                new Attention.Mask(pad, 0, S, 0, 0), true, null, probs, new Attention.Operand(out, 0, E, L * E), weights);
+                new Attention.Mask(pad, 0, S, 0, 0), true, null, probs, new Attention.Operand(out, 0, E, L * E), weights, 0);
         double[] refOut = new double[B * L * E];
         double[] refW = new double[B * L * S];
         for (int b = 0; b < B; b++) {
