@@ -22,7 +22,8 @@ import java.util.Arrays;
  * order i, f, g, o, and {@code bias_ih_l{k}}, {@code bias_hh_l{k}} {@code [4H]}; all initialised
  * uniform in {@code ±1/sqrt(H)} like PyTorch. Each layer is one fused autograd node (see
  * {@link Functional#lstm}). With {@code dropout > 0}, the outputs of every layer but the last are
- * dropped out in training mode.
+ * dropped out in training mode. PyTorch's {@code bidirectional} and {@code proj_size} are not
+ * provided.
  *
  * <pre>{@code
  * LSTM lstm = new LSTM(64, 128, 2, true, new Generator(0));       // 2 layers, batch first

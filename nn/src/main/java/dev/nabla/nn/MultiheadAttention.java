@@ -26,7 +26,9 @@ import dev.nabla.tensor.Tensor;
  * additive 0/-inf mask blocks too). {@code keyPaddingMask} is {@code [B, S]}, {@code attnMask}
  * {@code [L, S]} or {@code [B * numHeads, L, S]}; {@code causal} blocks keys after the query. A
  * query whose keys are all blocked gets NaN, as in PyTorch. Dropout on the attention weights
- * applies in training mode only.
+ * applies in training mode only. Key and value have the query's embedding size, and the weights
+ * come averaged over heads (PyTorch's {@code kdim}/{@code vdim}, {@code add_bias_kv},
+ * {@code add_zero_attn} and per-head weights are not provided).
  *
  * <pre>{@code
  * MultiheadAttention mha = new MultiheadAttention(128, 4, new Generator(0));
