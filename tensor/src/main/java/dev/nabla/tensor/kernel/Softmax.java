@@ -47,7 +47,7 @@ public final class Softmax {
         });
     }
 
-    private static void row(boolean log, float[] x, int xo, float[] y, int yo, int n) {
+    static void row(boolean log, float[] x, int xo, float[] y, int yo, int n) {
         float max = Reduce.reduceRow(Reduce.Op.MAX, x, xo, n);
         if (max == Float.NEGATIVE_INFINITY) {
             max = 0f; // all -inf: keep exp(-inf - 0) = 0 rather than NaN from (-inf) - (-inf)
