@@ -218,7 +218,7 @@ public final class Attention {
             for (; i < ub; i += LN) {
                 acc = FloatVector.fromArray(SP, g, gOff + i).fma(FloatVector.fromArray(SP, pr, pOff + i), acc);
             }
-            float dot = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+            float dot = Lanes.sum(acc);
             for (; i < S; i++) {
                 dot += g[gOff + i] * pr[pOff + i];
             }

@@ -1,7 +1,6 @@
 package dev.nabla.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -84,7 +83,7 @@ public final class Lstm {
         for (int ub = S.loopBound(H); j < ub; j += L) {
             FloatVector i = sigmoid(one, FloatVector.fromArray(S, g, go + j));
             FloatVector f = sigmoid(one, FloatVector.fromArray(S, g, go + H + j));
-            FloatVector gg = FloatVector.fromArray(S, g, go + 2 * H + j).lanewise(VectorOperators.TANH);
+            FloatVector gg = VMath.tanh(FloatVector.fromArray(S, g, go + 2 * H + j));
             FloatVector o = sigmoid(one, FloatVector.fromArray(S, g, go + 3 * H + j));
             FloatVector cn = f.mul(FloatVector.fromArray(S, cp, cpo + j)).add(i.mul(gg));
             i.intoArray(g, go + j);
@@ -92,12 +91,12 @@ public final class Lstm {
             gg.intoArray(g, go + 2 * H + j);
             o.intoArray(g, go + 3 * H + j);
             cn.intoArray(c, co + j);
-            o.mul(cn.lanewise(VectorOperators.TANH)).intoArray(h, ho + j);
+            o.mul(VMath.tanh(cn)).intoArray(h, ho + j);
         }
         for (; j < H; j++) {
             float i = sigmoid(g[go + j]);
             float f = sigmoid(g[go + H + j]);
-            float gg = (float) Math.tanh(g[go + 2 * H + j]);
+            float gg = VMath.tanh(g[go + 2 * H + j]);
             float o = sigmoid(g[go + 3 * H + j]);
             float cn = f * cp[cpo + j] + i * gg;
             g[go + j] = i;
@@ -105,16 +104,16 @@ public final class Lstm {
             g[go + 2 * H + j] = gg;
             g[go + 3 * H + j] = o;
             c[co + j] = cn;
-            h[ho + j] = o * (float) Math.tanh(cn);
+            h[ho + j] = o * VMath.tanh(cn);
         }
     }
 
     private static FloatVector sigmoid(FloatVector one, FloatVector x) {
-        return one.div(one.add(x.neg().lanewise(VectorOperators.EXP)));
+        return one.div(one.add(VMath.exp(x.neg())));
     }
 
     private static float sigmoid(float x) {
-        return (float) (1.0 / (1.0 + Math.exp(-x)));
+        return 1f / (1f + VMath.exp(-x));
     }
 
     /**
@@ -195,7 +194,7 @@ public final class Lstm {
             FloatVector f = FloatVector.fromArray(S, a, ao + H + j);
             FloatVector g = FloatVector.fromArray(S, a, ao + 2 * H + j);
             FloatVector o = FloatVector.fromArray(S, a, ao + 3 * H + j);
-            FloatVector tc = FloatVector.fromArray(S, c, co + j).lanewise(VectorOperators.TANH);
+            FloatVector tc = VMath.tanh(FloatVector.fromArray(S, c, co + j));
             FloatVector dhv = FloatVector.fromArray(S, gh, gho + j).add(FloatVector.fromArray(S, dh, dho + j));
             // dc_t = dc (from step t+1) + dh * o * (1 - tanh(c)^2)
             FloatVector dct = dhv.mul(o).mul(tc.neg().fma(tc, one)).add(FloatVector.fromArray(S, dc, dco + j));
@@ -214,7 +213,7 @@ public final class Lstm {
             float f = a[ao + H + j];
             float g = a[ao + 2 * H + j];
             float o = a[ao + 3 * H + j];
-            float tc = (float) Math.tanh(c[co + j]);
+            float tc = VMath.tanh(c[co + j]);
             float dhv = gh[gho + j] + dh[dho + j];
             float dct = dhv * o * (1f - tc * tc) + dc[dco + j];
             dg[dgo + j] = dct * g * i * (1f - i);
