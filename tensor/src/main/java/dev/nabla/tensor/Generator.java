@@ -125,4 +125,10 @@ public final class Generator {
         double u2 = nextDouble();
         return StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2);
     }
+
+    /** Names the algorithm and a short fingerprint of the current state (not the state itself). */
+    @Override
+    public synchronized String toString() {
+        return String.format("Generator(xoshiro256**, state %08x)", (int) (s0 ^ s1 ^ s2 ^ s3 ^ ((s0 ^ s2) >>> 32)));
+    }
 }

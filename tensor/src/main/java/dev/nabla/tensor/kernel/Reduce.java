@@ -47,7 +47,7 @@ public final class Reduce {
         }
         long work = (long) outer * r * inner;
         if (inner == 1) {
-            int grain = (int) Math.max(1, Elementwise.GRAIN / Math.max(1, r));
+            int grain = Math.max(1, Elementwise.GRAIN / Math.max(1, r));
             Parallel.forRange(outer, grain, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     o[oo + i] = reduceRow(op, x, xo + i * r, r);

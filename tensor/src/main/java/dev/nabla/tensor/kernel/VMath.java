@@ -104,7 +104,7 @@ final class VMath {
         // Subnormals: scale into the normal range first and take 23 off the exponent.
         VectorMask<Float> sub = x.lt(Float.MIN_NORMAL);
         FloatVector xs = x.blend(x.mul(0x1p23f), sub);
-        IntVector bits = (IntVector) xs.reinterpretAsInts();
+        IntVector bits = xs.reinterpretAsInts();
         IntVector e = bits.lanewise(VectorOperators.LSHR, 23).and(0xff).sub(126);
         e = e.blend(e.sub(23), sub.cast(I));
         // x = m * 2^e with m in [0.5, 1); then m in [sqrt(1/2), sqrt(2)) around 1
