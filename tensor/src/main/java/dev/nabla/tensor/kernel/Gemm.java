@@ -1,7 +1,8 @@
 package dev.nabla.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -62,6 +63,28 @@ public final class Gemm {
     /** Below this many multiply-adds a call stays on the calling thread. */
     static final long PARALLEL_MIN_MACS = 1L << 18;
 
+    /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
+    private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;
+    private static final boolean FAST_TRANSPOSE = S.vectorBitSize() >= 256;
+    private static final VectorShuffle<Float> UP4 = shift(-4);
+    private static final VectorShuffle<Float> UP2 = shift(-2);
+    private static final VectorShuffle<Float> UP1 = shift(-1);
+    private static final VectorShuffle<Float> DOWN4 = shift(4);
+    private static final VectorShuffle<Float> DOWN2 = shift(2);
+    private static final VectorShuffle<Float> DOWN1 = shift(1);
+    private static final VectorMask<Float> BIT4 = laneBit(4);
+    private static final VectorMask<Float> BIT2 = laneBit(2);
+    private static final VectorMask<Float> BIT1 = laneBit(1);
+    private static final VectorMask<Float> NOT4 = BIT4.not();
+    private static final VectorMask<Float> NOT2 = BIT2.not();
+    private static final VectorMask<Float> NOT1 = BIT1.not();
+
+    /** Rotations by 8, 4, 2, 1 lanes of S for {@link #sum}. */
+    private static final VectorShuffle<Float> ROT8 = S.shuffleFromOp(c -> (c + 8) % L);
+    private static final VectorShuffle<Float> ROT4 = S.shuffleFromOp(c -> (c + 4) % L);
+    private static final VectorShuffle<Float> ROT2 = S.shuffleFromOp(c -> (c + 2) % L);
+    private static final VectorShuffle<Float> ROT1 = S.shuffleFromOp(c -> (c + 1) % L);
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread packing buffers; they only grow, so steady-state calls allocate nothing. */
@@ -94,6 +117,20 @@ public final class Gemm {
     }
 
     private Gemm() {
+    }
+
+    /** Lane c of the result takes lane (c + d) mod 8. */
+    private static VectorShuffle<Float> shift(int d) {
+        return VectorShuffle.fromOp(T, c -> (c + d) & 7);
+    }
+
+    /** Lanes whose index has bit {@code bit} set. */
+    private static VectorMask<Float> laneBit(int bit) {
+        boolean[] set = new boolean[8];
+        for (int c = 0; c < 8; c++) {
+            set[c] = (c & bit) != 0;
+        }
+        return VectorMask.fromArray(T, set, 0);
     }
 
     /**
@@ -163,7 +200,13 @@ public final class Gemm {
         }
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
-        boolean splitN = nTiles >= mTiles;
+        // Every thread packs all of the operand that is not split. Packing a transposing layout
+        // (A not transposed, B transposed) is a scalar scatter, about twice the cost of B's vector
+        // copy, so split the side whose full packing would cost more, given enough tiles.
+        long packAllA = (long) m * (transA ? 1 : 2);
+        long packAllB = (long) n * (transB ? 2 : 1);
+        int threads = Parallel.threads();
+        boolean splitN = mTiles < threads || (nTiles >= threads && packAllA <= packAllB);
         int chunks = chunks((long) m * n * k, splitN ? nTiles : mTiles);
         if (chunks <= 1) {
             blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
@@ -281,12 +324,18 @@ public final class Gemm {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
             if (!transA) {
-                // op(A)[i][p] = a[i*lda + p]: read each row along k, scatter with stride mr.
+                // op(A)[i][p] = a[i*lda + p]: rows run along k, the panel runs along m.
+                int src = aOff + (i0 + ir) * lda + p0;
+                int p = 0;
+                if (FAST_TRANSPOSE && mr == 8 && rows == 8) {
+                    for (; p + 8 <= kc; p += 8) {
+                        transpose8x8(a, src + p, lda, ap, base + p * 8, 8);
+                    }
+                }
                 for (int r = 0; r < rows; r++) {
-                    int src = aOff + (i0 + ir + r) * lda + p0;
-                    int dst = base + r;
-                    for (int p = 0; p < kc; p++) {
-                        ap[dst + p * mr] = a[src + p];
+                    int sr = src + r * lda;
+                    for (int q = p; q < kc; q++) {
+                        ap[base + q * mr + r] = a[sr + q];
                     }
                 }
             } else {
@@ -340,23 +389,97 @@ public final class Gemm {
                     }
                 }
             } else {
-                // op(B)[p][j] = b[j*ldb + p]: read each stored row along k, scatter with stride NR.
-                for (int j = 0; j < cols; j++) {
-                    int src = bOff + (j0 + jr + j) * ldb + p0;
-                    int dst = base + j;
+                // op(B)[p][j] = b[j*ldb + p]: stored rows run along k, the panel runs along n.
+                int src = bOff + (j0 + jr) * ldb + p0;
+                int j = 0;
+                if (FAST_TRANSPOSE) {
+                    for (; j + 8 <= cols; j += 8) {
+                        int p = 0;
+                        for (; p + 8 <= kc; p += 8) {
+                            transpose8x8(b, src + j * ldb + p, ldb, bp, base + p * NR + j, NR);
+                        }
+                        for (int jj = j; jj < j + 8; jj++) {
+                            for (int q = p; q < kc; q++) {
+                                bp[base + q * NR + jj] = b[src + jj * ldb + q];
+                            }
+                        }
+                    }
+                }
+                for (; j < cols; j++) {
+                    int sj = src + j * ldb;
                     for (int p = 0; p < kc; p++) {
-                        bp[dst + p * NR] = b[src + p];
+                        bp[base + p * NR + j] = b[sj + p];
                     }
                 }
                 if (cols < NR) {
                     for (int p = 0; p < kc; p++) {
-                        for (int j = cols; j < NR; j++) {
-                            bp[base + p * NR + j] = 0f;
+                        for (int jj = cols; jj < NR; jj++) {
+                            bp[base + p * NR + jj] = 0f;
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * dst[d + c*ds + r] = src[s + r*ss + c] for an 8x8 block: three butterfly stages, each swapping
+     * the off-diagonal halves of 2x2 sub-blocks of width 4, 2, 1 with a lane rotation and a blend.
+     */
+    private static void transpose8x8(float[] src, int s, int ss, float[] dst, int d, int ds) {
+        FloatVector v0 = FloatVector.fromArray(T, src, s);
+        FloatVector v1 = FloatVector.fromArray(T, src, s + ss);
+        FloatVector v2 = FloatVector.fromArray(T, src, s + 2 * ss);
+        FloatVector v3 = FloatVector.fromArray(T, src, s + 3 * ss);
+        FloatVector v4 = FloatVector.fromArray(T, src, s + 4 * ss);
+        FloatVector v5 = FloatVector.fromArray(T, src, s + 5 * ss);
+        FloatVector v6 = FloatVector.fromArray(T, src, s + 6 * ss);
+        FloatVector v7 = FloatVector.fromArray(T, src, s + 7 * ss);
+        FloatVector t;
+        t = v0;
+        v0 = t.blend(v4.rearrange(UP4), BIT4);
+        v4 = v4.blend(t.rearrange(DOWN4), NOT4);
+        t = v1;
+        v1 = t.blend(v5.rearrange(UP4), BIT4);
+        v5 = v5.blend(t.rearrange(DOWN4), NOT4);
+        t = v2;
+        v2 = t.blend(v6.rearrange(UP4), BIT4);
+        v6 = v6.blend(t.rearrange(DOWN4), NOT4);
+        t = v3;
+        v3 = t.blend(v7.rearrange(UP4), BIT4);
+        v7 = v7.blend(t.rearrange(DOWN4), NOT4);
+        t = v0;
+        v0 = t.blend(v2.rearrange(UP2), BIT2);
+        v2 = v2.blend(t.rearrange(DOWN2), NOT2);
+        t = v1;
+        v1 = t.blend(v3.rearrange(UP2), BIT2);
+        v3 = v3.blend(t.rearrange(DOWN2), NOT2);
+        t = v4;
+        v4 = t.blend(v6.rearrange(UP2), BIT2);
+        v6 = v6.blend(t.rearrange(DOWN2), NOT2);
+        t = v5;
+        v5 = t.blend(v7.rearrange(UP2), BIT2);
+        v7 = v7.blend(t.rearrange(DOWN2), NOT2);
+        t = v0;
+        v0 = t.blend(v1.rearrange(UP1), BIT1);
+        v1 = v1.blend(t.rearrange(DOWN1), NOT1);
+        t = v2;
+        v2 = t.blend(v3.rearrange(UP1), BIT1);
+        v3 = v3.blend(t.rearrange(DOWN1), NOT1);
+        t = v4;
+        v4 = t.blend(v5.rearrange(UP1), BIT1);
+        v5 = v5.blend(t.rearrange(DOWN1), NOT1);
+        t = v6;
+        v6 = t.blend(v7.rearrange(UP1), BIT1);
+        v7 = v7.blend(t.rearrange(DOWN1), NOT1);
+        v0.intoArray(dst, d);
+        v1.intoArray(dst, d + ds);
+        v2.intoArray(dst, d + 2 * ds);
+        v3.intoArray(dst, d + 3 * ds);
+        v4.intoArray(dst, d + 4 * ds);
+        v5.intoArray(dst, d + 5 * ds);
+        v6.intoArray(dst, d + 6 * ds);
+        v7.intoArray(dst, d + 7 * ds);
     }
 
     /** 8 x NR micro-kernel: 16 accumulators, for 32-register machines. */
@@ -559,10 +682,10 @@ public final class Gemm {
             s2 = FloatVector.fromArray(S, mat, r2 + p).fma(xv, s2);
             s3 = FloatVector.fromArray(S, mat, r3 + p).fma(xv, s3);
         }
-        float d0 = s0.reduceLanes(VectorOperators.ADD);
-        float d1 = s1.reduceLanes(VectorOperators.ADD);
-        float d2 = s2.reduceLanes(VectorOperators.ADD);
-        float d3 = s3.reduceLanes(VectorOperators.ADD);
+        float d0 = sum(s0);
+        float d1 = sum(s1);
+        float d2 = sum(s2);
+        float d3 = sum(s3);
         for (; p < k; p++) {
             float xp = x[xo + p];
             d0 += mat[r0 + p] * xp;
@@ -583,13 +706,41 @@ public final class Gemm {
         }
     }
 
+    /**
+     * Sum of the lanes in a fixed tree order. reduceLanes(ADD) may associate differently in
+     * compiled and interpreted code, which would make results depend on JIT state and so on the
+     * thread split; this keeps every element's value independent of both.
+     */
+    private static float sum(FloatVector v) {
+        if (L > 16) {
+            float s = 0f;
+            for (int l = 0; l < L; l++) {
+                s += v.lane(l);
+            }
+            return s;
+        }
+        if (L == 16) {
+            v = v.add(v.rearrange(ROT8));
+        }
+        if (L >= 8) {
+            v = v.add(v.rearrange(ROT4));
+        }
+        if (L >= 4) {
+            v = v.add(v.rearrange(ROT2));
+        }
+        if (L >= 2) {
+            v = v.add(v.rearrange(ROT1));
+        }
+        return v.lane(0);
+    }
+
     private static float dot(int k, float[] mat, int r0, float[] x, int xo) {
         FloatVector s0 = FloatVector.zero(S);
         int p = 0;
         for (int ub = S.loopBound(k); p < ub; p += L) {
             s0 = FloatVector.fromArray(S, mat, r0 + p).fma(FloatVector.fromArray(S, x, xo + p), s0);
         }
-        float d = s0.reduceLanes(VectorOperators.ADD);
+        float d = sum(s0);
         for (; p < k; p++) {
             d += mat[r0 + p] * x[xo + p];
         }
