@@ -20,30 +20,42 @@ import jdk.incubator.vector.VectorSpecies;
  * }</pre>
  *
  * <h2>Design (GotoBLAS / BLIS)</h2>
+ * Loops, outermost first: {@code jc} over NC columns of C, {@code pc} over KC deep slices of k
+ * (pack op(B)[pc, jc] into NR-column panels), {@code ic} over MC rows (pack op(A)[ic, pc] into
+ * MR-row panels), {@code jr} over the B panels, {@code ir} over the A panels, micro-kernel.
  * <ul>
  * <li><b>Micro-kernel</b>: an {@code MR x NR} block of C lives in {@code MR * 2} vector
  * accumulators, {@code NR = 2 * L} with {@code L} the lanes of {@code SPECIES_PREFERRED}. Each
  * step over k loads two vectors of packed B, broadcasts MR packed A values from memory and issues
  * {@code 2 * MR} FMAs. With 32 vector registers (AVX-512, AArch64) {@code MR = 8}: 16 accumulators
  * + 2 B + 1 broadcast; with 16 (AVX2) {@code MR = 6}: 12 + 2 + 1 = 15, the classic Haswell 6x16.
- * C2's output was checked with a disassembler: the inner loop is only vmovups, vbroadcastss and
- * vfmadd231ps, no spills, no bounds checks (they are hoisted by loop predication). On the Zen 4
- * development machine (AVX-512, 16-lane vectors, so 8x32) 8x32 and 6x32 both run the kernel at
- * about 95 % of the FMA peak; 8 rows were kept because batch sizes are usually multiples of 8.
- * <li><b>Packing</b>: op(A) is copied into MR-row panels ({@code ap[p * MR + r]}) and op(B) into
- * NR-column panels ({@code bp[p * NR + c]}), zero-padded at the edges, so the kernel always reads
- * unit-stride memory and the four transpose cases differ only in the packing loops (nothing is
- * ever transposed as a whole). Partial edge tiles are computed into a small tile buffer and merged.
- * <li><b>Cache blocking</b>: {@code KC = 256} deep slices; the {@code KC x NR} B micro-panel
- * (32 KiB with 16 lanes, 16 KiB with 8) stays in L1 while the kernel sweeps the
- * {@code MC x KC} A block ({@code MC = 144}: 144 KiB) from L2; the {@code KC x NC} B block
- * ({@code NC = 2048}: 2 MiB) is streamed from L2/L3 once per A block. Measured choices, see below.
- * <li><b>Threading</b>: the larger of m and n (counted in micro-tiles) is cut into
- * {@link Parallel#threads()} contiguous slabs, one per thread; each thread packs its own slab of
- * B (or A) plus the whole of the other operand into per-thread scratch that is reused across
- * calls, so no thread waits for another and no barrier is needed. Problems below
- * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread. Inside a pool worker
- * (e.g. a batched matmul) {@link Parallel} runs everything serially.
+ * C2's code was checked with a disassembler: the inner loop is only vmovups, vbroadcastss and
+ * vfmadd231ps, no spills, no bounds checks (hoisted by loop predication). Measured on the Zen 4
+ * development machine (AVX-512, 16 lanes, so 8x32): in-cache kernels 6x32, 8x32, 12x32, 4x64 all
+ * reach ~100-110 GFLOP/s on one core (~95 % of peak); 8 rows divide the usual batch sizes. With
+ * {@code -XX:UseAVX=2} (16 registers, 8 lanes) 6x16 reaches 79 GFLOP/s at n = 1024 where 8x16
+ * spills and drops to 51, hence MR depends on the register file.
+ * <li><b>Packing</b>: op(A) goes to {@code ap[p * MR + r]} panels and op(B) to
+ * {@code bp[p * NR + c]} panels, zero-padded at the edges, so the kernel only reads unit-stride
+ * memory and the four transpose cases differ only in the packing loops; nothing is ever
+ * transposed as a whole. The layouts that need a transpose (A not transposed, B transposed) move
+ * 8x8 blocks through 256-bit registers (three butterfly stages), ~3x faster than scalar copies.
+ * Partial edge tiles are computed into a small tile buffer and merged.
+ * <li><b>Cache blocking</b>: {@code KC = 1024}, {@code MC = 48}, {@code NC = 1024}. The textbook
+ * choice (KC = 256 so a KC x NR B panel stays in L1) measured 65-70 GFLOP/s at n = 1024 because
+ * every KC slice re-reads and re-writes all of C, and C tiles (8 rows a full row pitch apart)
+ * miss in cache: with KC = 1024, C is swept k / 1024 times and the same code runs at 90-95
+ * GFLOP/s. The 8x32 kernel does 16 FMAs per two 64-byte B loads, so a 128 KiB B micro-panel
+ * served from L2 (1 MiB per core here) keeps up; the 48 x KC A block (192 KiB) also stays in L2.
+ * NC bounds the per-thread packed B block to 4 MiB.
+ * <li><b>Threading</b>: one of m or n is cut into {@link Parallel#threads()} contiguous slabs of
+ * whole micro-tiles, one per thread; each thread packs its slab of one operand plus all of the
+ * other into its own reusable scratch, so no thread waits for another and no barrier is needed
+ * (a barrier could deadlock if the shared pool is busy). The split side is the one whose full
+ * packing would cost more (transposing layouts count double). Problems below
+ * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
+ * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
+ * the split: every element is summed in the same order.
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
  * </ul>
@@ -55,11 +67,11 @@ public final class Gemm {
     static final int NR = 2 * L;
     /** Micro-tile height for this machine: 8 rows with a 32-register file, 6 with 16. */
     static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 8 : 6;
-    static final int KC = 256;
+    static final int KC = 1024;
     /** Rows of A packed per block; a multiple of both supported MR (6 and 8). */
-    static final int MC = 144;
+    static final int MC = 48;
     /** Columns of B packed per block; a multiple of NR. */
-    static final int NC = 2048;
+    static final int NC = 1024;
     /** Below this many multiply-adds a call stays on the calling thread. */
     static final long PARALLEL_MIN_MACS = 1L << 18;
 
