@@ -106,10 +106,22 @@ class GemmTest {
 
     /** Runs the case through {@code Gemm.run} with micro-kernel height mr and checks it against the triple loop. */
     private static void checkAgainstTripleLoop(Case t, int mr, Random rnd) {
+        checkAgainstTripleLoop(t, mr, rnd, false);
+    }
+
+    /** As above; with {@code prepack} B goes through {@link Gemm#packB} and {@code Gemm.runPacked}. */
+    private static void checkAgainstTripleLoop(Case t, int mr, Random rnd, boolean prepack) {
         boolean nanC = t.beta() == 0f;
         Operands o = new Operands(t, rnd, nanC);
-        Gemm.run(mr, t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, t.aOff(), t.lda(),
-                o.b, t.bOff(), t.ldb(), t.beta(), o.c, t.cOff(), t.ldc());
+        if (prepack) {
+            Gemm.PackedB pb = Gemm.packB(t.transB(), t.k(), t.n(), o.b, t.bOff(), t.ldb());
+            assertEquals(t.k(), pb.k());
+            assertEquals(t.n(), pb.n());
+            Gemm.runPacked(mr, t.transA(), t.m(), t.alpha(), o.a, t.aOff(), t.lda(), pb, t.beta(), o.c, t.cOff(), t.ldc());
+        } else {
+            Gemm.run(mr, t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, t.aOff(), t.lda(),
+                    o.b, t.bOff(), t.ldb(), t.beta(), o.c, t.cOff(), t.ldc());
+        }
         // Rows of op(A) and columns of op(B), read through the strided layouts once.
         double[][] rowsA = new double[t.m()][t.k()];
         double[][] colsB = new double[t.n()][t.k()];
@@ -138,7 +150,7 @@ class GemmTest {
                 double tol = 2 * (t.k() + 4) * U * (Math.abs(t.alpha()) * abs + Math.abs(t.beta() * c0)) + 1e-30;
                 float got = o.c[ci];
                 if (!(Math.abs(got - want) <= tol)) {
-                    fail("mr=" + mr + " " + t + ": C[" + i + "][" + j + "] = " + got + ", expected " + want
+                    fail("mr=" + mr + (prepack ? " packed B " : " ") + t + ": C[" + i + "][" + j + "] = " + got + ", expected " + want
                             + " (tolerance " + tol + ")");
                 }
             }
@@ -204,6 +216,55 @@ class GemmTest {
                         3, ((tr & 1) != 0 ? s[0] : s[2]) + 2, 1, ((tr & 2) != 0 ? s[2] : s[1]) + 1, 2, s[1] + 3);
                 checkAgainstTripleLoop(t, mr, rnd);
             }
+        }
+    }
+
+    /** Pre-packed B: edge tiles, several k-slices and column blocks, offsets, both kernels, all transposes. */
+    @ParameterizedTest(name = "mr={0}")
+    @ValueSource(ints = {6, 8})
+    void prepackedBMatchesTripleLoop(int mr) {
+        Random rnd = new Random(21 + mr);
+        int[][] shapes = {{1, 1, 1}, {1, 40, 9}, {7, 1, 13}, {9, 33, 17}, {64, 120, 400}, {17, 70, Gemm.KC + 9},
+            {3, Gemm.NC + 20, 5}, {130, 131, 61}, {2, 2 * Gemm.NR + 1, 2 * Gemm.KC + 1}};
+        for (int[] sh : shapes) {
+            for (int tr = 0; tr < 4; tr++) {
+                boolean transA = (tr & 1) != 0;
+                boolean transB = (tr & 2) != 0;
+                Case t = new Case(transA, transB, sh[0], sh[1], sh[2], tr == 1 ? 0.5f : 1f, tr >= 2 ? 0f : 0.75f,
+                        2, (transA ? sh[0] : sh[2]) + 1, 3, (transB ? sh[2] : sh[1]) + 2, 1, sh[1] + 1);
+                checkAgainstTripleLoop(t, mr, rnd, true);
+            }
+        }
+    }
+
+    /** One packed B serves many products, from several threads at once, with the same results as packing per call. */
+    @Test
+    void prepackedBIsReusableAndSharedAcrossThreads() {
+        Random rnd = new Random(31);
+        int m = 50;
+        int n = 90;
+        int k = 70;
+        float[] b = new float[n * k];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = rnd.nextFloat() - 0.5f;
+        }
+        Gemm.PackedB pb = Gemm.packB(true, k, n, b, 0, k);
+        float[][] as = new float[4][m * k];
+        float[][] want = new float[4][m * n];
+        for (int w = 0; w < 4; w++) {
+            for (int i = 0; i < as[w].length; i++) {
+                as[w][i] = rnd.nextFloat() - 0.5f;
+            }
+            Gemm.sgemm(false, true, m, n, k, 1f, as[w], 0, k, b, 0, k, 0f, want[w], 0, n);
+        }
+        float[][] got = new float[4][m * n];
+        Parallel.forChunks(4, 4, (from, to) -> {
+            for (int w = from; w < to; w++) {
+                Gemm.sgemm(false, m, 1f, as[w], 0, k, pb, 0f, got[w], 0, n);
+            }
+        });
+        for (int w = 0; w < 4; w++) {
+            assertArrayEquals(want[w], got[w], "product " + w);
         }
     }
 
@@ -411,5 +472,13 @@ class GemmTest {
                 () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, x, -1, 2, x, 0, 2, 0f, x, 0, 2));
         assertThrows(NullPointerException.class,
                 () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, null, 0, 2, x, 0, 2, 0f, x, 0, 2));
+        IllegalArgumentException packPitch = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.packB(false, 4, 10, x, 0, 9));
+        assertTrue(packPitch.getMessage().contains("packB") && packPitch.getMessage().contains("B is 4x10"),
+                packPitch.getMessage());
+        Gemm.PackedB pb = Gemm.packB(false, 4, 10, x, 0, 10);
+        IndexOutOfBoundsException packedC = assertThrows(IndexOutOfBoundsException.class,
+                () -> Gemm.sgemm(false, 11, 1f, x, 0, 4, pb, 0f, x, 0, 10));
+        assertTrue(packedC.getMessage().contains("C is 11x10"), packedC.getMessage());
     }
 }
