@@ -72,8 +72,12 @@ public final class Gemm {
     static final int MC = 48;
     /** Columns of B packed per block; a multiple of NR. */
     static final int NC = 1024;
-    /** Below this many multiply-adds a call stays on the calling thread. */
-    static final long PARALLEL_MIN_MACS = 1L << 18;
+    /**
+     * Below this many multiply-adds (128^3) a call stays on the calling thread: at 64^3 two
+     * threads ran at half the speed of one (hand-off and a cold second core), at 96^3 still
+     * slower, at 128^3 about even on a busy machine and ahead on a quiet one.
+     */
+    static final long PARALLEL_MIN_MACS = 1L << 21;
 
     /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
     private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;

@@ -420,7 +420,8 @@ class GemmTest {
         try {
             Random rnd = new Random(9);
             for (int tr = 0; tr < 4; tr++) {
-                for (int[] s : new int[][] {{150, 300, 70}, {300, 40, 90}, {1, 3000, 200}, {3000, 1, 200}}) {
+                // All above Gemm.PARALLEL_MIN_MACS, so the threaded paths (split n, split m, GEMV) run.
+                for (int[] s : new int[][] {{150, 300, 70}, {400, 60, 90}, {1, 3000, 800}, {3000, 1, 800}}) {
                     Case t = Case.packed((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 0.5f, 0.5f);
                     Operands o = new Operands(t, rnd, false);
                     float[] serial = o.c.clone();
