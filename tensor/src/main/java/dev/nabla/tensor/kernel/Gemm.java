@@ -73,11 +73,13 @@ public final class Gemm {
     /** Columns of B packed per block; a multiple of NR. */
     static final int NC = 1024;
     /**
-     * Below this many multiply-adds (128^3) a call stays on the calling thread: at 64^3 two
-     * threads ran at half the speed of one (hand-off and a cold second core), at 96^3 still
-     * slower, at 128^3 about even on a busy machine and ahead on a quiet one.
+     * Below this many multiply-adds (161^3) a call stays on the calling thread. Handing a chunk to
+     * the shared pool costs 30-50 us here (an empty Parallel.forChunks(2, 2) takes that long,
+     * the worker parks between calls), as much as a whole 128^3 product on one core: measured,
+     * two threads ran 128^3 at 61 GFLOP/s against 90 for one, 160^3 at 78 against 96, and only
+     * won from 192^3 on (112 against 96).
      */
-    static final long PARALLEL_MIN_MACS = 1L << 21;
+    static final long PARALLEL_MIN_MACS = 1L << 22;
 
     /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
     private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;

@@ -208,7 +208,7 @@ class GemmTest {
         int[][] shapes = {
             {Gemm.MC + 1, 40, 9}, {2 * Gemm.MC + 13, 3, 70}, {37, 35, 2 * Gemm.KC + 3}, {9, 70, Gemm.KC},
             {5, Gemm.NC + 37, 6}, {3, 2 * Gemm.NC + 1, 2}, {130, 131, 61}, {200, 64, 100}, {64, 200, 100},
-            {Gemm.MC + 7, 2 * Gemm.NR + 5, Gemm.KC + 1},
+            {2 * Gemm.MC + 7, 2 * Gemm.NR + 5, Gemm.KC + 1}, // above PARALLEL_MIN_MACS: threaded
         };
         for (int[] s : shapes) {
             for (int tr = 0; tr < 4; tr++) {
@@ -421,7 +421,8 @@ class GemmTest {
             Random rnd = new Random(9);
             for (int tr = 0; tr < 4; tr++) {
                 // All above Gemm.PARALLEL_MIN_MACS, so the threaded paths (split n, split m, GEMV) run.
-                for (int[] s : new int[][] {{150, 300, 70}, {400, 60, 90}, {1, 3000, 800}, {3000, 1, 800}}) {
+                for (int[] s : new int[][] {{150, 300, 100}, {400, 60, 180}, {1, 3000, 1500}, {3000, 1, 1500}}) {
+                    assertTrue((long) s[0] * s[1] * s[2] >= Gemm.PARALLEL_MIN_MACS, "too small to split");
                     Case t = Case.packed((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 0.5f, 0.5f);
                     Operands o = new Operands(t, rnd, false);
                     float[] serial = o.c.clone();
