@@ -200,7 +200,9 @@ public final class Gemm {
      * many A (a layer's weights at inference time): {@link #sgemm(boolean, int, float, float[], int,
      * int, PackedB, float, float[], int, int)} then skips packing B, which for a batch of 64 rows
      * is 10-25 % of the work. Immutable, so it can be shared between threads; it holds a copy, so
-     * later changes to the source array are not seen.
+     * later changes to the source array are not seen. For a single row of A (m == 1) the unpacked
+     * entry point is faster (2.6 against 9 us for 1x400x120): it runs a matrix-vector product on
+     * B as stored, while the packed kernel computes MR rows and keeps one.
      *
      * <pre>{@code
      * float[] w = new float[120 * 400];                      // a Linear layer's weight, out x in
