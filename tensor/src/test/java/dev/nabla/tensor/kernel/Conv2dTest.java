@@ -218,6 +218,25 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * Groups with many output channels: full 6- or 8-row tiles of the implicit GEMM plus padded
+     * edge tiles, and the weight gradient's channel tiles with their leftover rows.
+     */
+    @Test
+    void wideGroupsMatchTheDirectConvolution() {
+        SplittableRandom r = new SplittableRandom(6);
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int mg : new int[] {lanes, lanes + 1, 2 * lanes, 3 * lanes - 5, 40}) {
+            for (int i = 0; i < 4; i++) {
+                Conv2dSpec s = randomSpec(r);
+                int groups = 1 + r.nextInt(2);
+                checkAll(new Conv2dSpec(s.batch(), s.groupInChannels() * groups, s.inH(), s.inW(), mg * groups,
+                        s.kernelH(), s.kernelW(), 1, 1, s.padH(), s.padW(), s.dilationH(), s.dilationW(), groups),
+                        r, r.nextBoolean());
+            }
+        }
+    }
+
     /** Unit stride normally takes the implicit GEMM; the unfold + GEMM path must handle it too. */
     @Test
     void unfoldPathAlsoHandlesUnitStride() {
