@@ -56,7 +56,7 @@ final class ImplicitConv {
     static final class Plan {
         final int images, groups, srcC, srcH, srcW, cs, padT, padL, hp, wp, plane, xs;
         final int dstC, md, outH, outW, kH, kW, dH, dW, k;
-        /** Tile rows (8 or 6; 1 for one or two channels per group), row blocks, vectors per tile, tiles. */
+        /** Tile rows (8, 6, 4 or 1), row blocks, vectors of pixels per tile (2, or 4 for 4 and 1 rows), tiles. */
         final int mr, mblocks, vecs, tiles;
         /**
          * Per vector slot of the output plane, tile by tile: its pixel in the padded width
@@ -90,7 +90,7 @@ final class ImplicitConv {
             this.k = cs * kH * kW;
             this.mr = rowsPerTile(md);
             this.mblocks = (md + mr - 1) / mr;
-            this.vecs = mr == 1 ? 4 : 2;
+            this.vecs = mr <= 4 ? 4 : 2;
             // A vector at the end of a row, or the weight-gradient loops, read past the plane by
             // less than dW*(kW-1) + L floats; the slack is kept zero.
             this.xs = srcC * plane + dW * (kW - 1) + 2 * L;
@@ -117,10 +117,16 @@ final class ImplicitConv {
             }
         }
 
-        /** 1 for one or two channels (depthwise), else 8 or 6, whichever pads {@code md} less. */
+        /**
+         * 1 for one or two channels (depthwise); 4 (with four vectors of pixels) for three or four
+         * where 32 registers allow it; else 8 or 6, whichever pads {@code md} less.
+         */
         private static int rowsPerTile(int md) {
             if (md <= 2) {
                 return 1;
+            }
+            if (md <= 4 && WIDE_REGISTER_FILE) {
+                return 4;
             }
             boolean eight = WIDE_REGISTER_FILE && (md + 7) / 8 * 8 <= (md + 5) / 6 * 6;
             return eight ? 8 : 6;
@@ -307,6 +313,8 @@ final class ImplicitConv {
                 case 6 -> kernel6(xp, xg + p.slotX[v], xg + p.slotX[v + 1], p.off, p.k, wp, wo, bias, b0, rows,
                         out, whole ? d0 + p.slotY[v] : 0, whole ? d0 + p.slotY[v + 1] : L,
                         whole ? ld : 2 * L, whole && accumulate);
+                case 4 -> kernel4(xp, xg, p.slotX, v, p.off, p.k, wp, wo, bias, b0, rows,
+                        out, whole ? d0 : 0, whole ? ld : 4 * L, p.slotY, whole, whole && accumulate);
                 default -> kernel1(xp, xg, p.slotX, v, p.off, p.k, wp, wo, bias, b0,
                         out, whole ? d0 : 0, p.slotY, whole, whole && accumulate);
             }
@@ -475,6 +483,85 @@ final class ImplicitConv {
     /** The accumulator start of row {@code r}: its bias, or zero (no bias, or a padding row). */
     private static FloatVector init(float[] bias, int b0, int r, int rows) {
         return FloatVector.broadcast(S, bias != null && r < rows ? bias[b0 + r] : 0f);
+    }
+
+    /**
+     * Four output channels x four vector slots {@code v..v+3} (groups of three or four channels, as
+     * in the input gradient of an RGB layer): 16 accumulators. Whole tiles go to
+     * {@code out[d0 + r*ld + slotY[..]]}; otherwise to {@code out[r*ld + j*L]} with {@code ld = 4L}.
+     */
+    private static void kernel4(float[] xp, int xg, int[] slotX, int v, int[] off, int k, float[] wp, int w0,
+                                float[] bias, int b0, int rows, float[] out, int d0, int ld, int[] slotY,
+                                boolean whole, boolean add) {
+        int x0 = xg + slotX[v], x1 = xg + slotX[v + 1], x2 = xg + slotX[v + 2], x3 = xg + slotX[v + 3];
+        FloatVector c00 = init(bias, b0, 0, rows), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = init(bias, b0, 1, rows), c11 = c10, c12 = c10, c13 = c10;
+        FloatVector c20 = init(bias, b0, 2, rows), c21 = c20, c22 = c20, c23 = c20;
+        FloatVector c30 = init(bias, b0, 3, rows), c31 = c30, c32 = c30, c33 = c30;
+        for (int i = 0; i < k; i++) {
+            int o = off[i];
+            FloatVector b0v = FloatVector.fromArray(S, xp, x0 + o);
+            FloatVector b1v = FloatVector.fromArray(S, xp, x1 + o);
+            FloatVector b2v = FloatVector.fromArray(S, xp, x2 + o);
+            FloatVector b3v = FloatVector.fromArray(S, xp, x3 + o);
+            int a = w0 + i * 4;
+            FloatVector w = FloatVector.broadcast(S, wp[a]);
+            c00 = w.fma(b0v, c00);
+            c01 = w.fma(b1v, c01);
+            c02 = w.fma(b2v, c02);
+            c03 = w.fma(b3v, c03);
+            w = FloatVector.broadcast(S, wp[a + 1]);
+            c10 = w.fma(b0v, c10);
+            c11 = w.fma(b1v, c11);
+            c12 = w.fma(b2v, c12);
+            c13 = w.fma(b3v, c13);
+            w = FloatVector.broadcast(S, wp[a + 2]);
+            c20 = w.fma(b0v, c20);
+            c21 = w.fma(b1v, c21);
+            c22 = w.fma(b2v, c22);
+            c23 = w.fma(b3v, c23);
+            w = FloatVector.broadcast(S, wp[a + 3]);
+            c30 = w.fma(b0v, c30);
+            c31 = w.fma(b1v, c31);
+            c32 = w.fma(b2v, c32);
+            c33 = w.fma(b3v, c33);
+        }
+        int a0 = whole ? d0 + slotY[v] : 0, a1 = whole ? d0 + slotY[v + 1] : L;
+        int a2 = whole ? d0 + slotY[v + 2] : 2 * L, a3 = whole ? d0 + slotY[v + 3] : 3 * L;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, out, a0));
+            c01 = c01.add(FloatVector.fromArray(S, out, a1));
+            c02 = c02.add(FloatVector.fromArray(S, out, a2));
+            c03 = c03.add(FloatVector.fromArray(S, out, a3));
+            c10 = c10.add(FloatVector.fromArray(S, out, a0 + ld));
+            c11 = c11.add(FloatVector.fromArray(S, out, a1 + ld));
+            c12 = c12.add(FloatVector.fromArray(S, out, a2 + ld));
+            c13 = c13.add(FloatVector.fromArray(S, out, a3 + ld));
+            c20 = c20.add(FloatVector.fromArray(S, out, a0 + 2 * ld));
+            c21 = c21.add(FloatVector.fromArray(S, out, a1 + 2 * ld));
+            c22 = c22.add(FloatVector.fromArray(S, out, a2 + 2 * ld));
+            c23 = c23.add(FloatVector.fromArray(S, out, a3 + 2 * ld));
+            c30 = c30.add(FloatVector.fromArray(S, out, a0 + 3 * ld));
+            c31 = c31.add(FloatVector.fromArray(S, out, a1 + 3 * ld));
+            c32 = c32.add(FloatVector.fromArray(S, out, a2 + 3 * ld));
+            c33 = c33.add(FloatVector.fromArray(S, out, a3 + 3 * ld));
+        }
+        c00.intoArray(out, a0);
+        c01.intoArray(out, a1);
+        c02.intoArray(out, a2);
+        c03.intoArray(out, a3);
+        c10.intoArray(out, a0 + ld);
+        c11.intoArray(out, a1 + ld);
+        c12.intoArray(out, a2 + ld);
+        c13.intoArray(out, a3 + ld);
+        c20.intoArray(out, a0 + 2 * ld);
+        c21.intoArray(out, a1 + 2 * ld);
+        c22.intoArray(out, a2 + 2 * ld);
+        c23.intoArray(out, a3 + 2 * ld);
+        c30.intoArray(out, a0 + 3 * ld);
+        c31.intoArray(out, a1 + 3 * ld);
+        c32.intoArray(out, a2 + 3 * ld);
+        c33.intoArray(out, a3 + 3 * ld);
     }
 
     /**
