@@ -598,8 +598,9 @@ final class ImplicitConv {
     // ------------------------------------------------------------------ weight gradient
 
     /**
-     * Output channels x taps of the weight-gradient tile: 12 accumulators + 3 + 1 registers. An
-     * 8 x 3 tile for 32-register machines ran at half the speed of this one (C2 on JDK 25, Zen 4).
+     * Output channels x taps of the weight-gradient tile: 12 accumulators + 3 + 1 registers. On
+     * 32-register machines 8 x 3 and 6 x 3 tiles ran at about half the speed of this one (C2 on
+     * JDK 25, Zen 4).
      */
     private static final int WM = 4;
     private static final int WK = 3;
