@@ -1,4 +1,25 @@
 /**
- * Placeholder until its issue lands.
+ * Optimizers, learning-rate schedules and gradient clipping, shaped like {@code torch.optim}.
+ *
+ * <p>{@link dev.nabla.optim.SGD}, {@link dev.nabla.optim.Adam}, {@link dev.nabla.optim.AdamW} and
+ * {@link dev.nabla.optim.RMSprop} update the parameters ({@link dev.nabla.autograd.Variable}s) in
+ * place with one fused SIMD kernel per parameter ({@code dev.nabla.tensor.kernel.OptimKernels}),
+ * computing what PyTorch computes (checked against PyTorch trajectories). Options can differ per
+ * {@link dev.nabla.optim.ParamGroup}. A {@link dev.nabla.optim.Schedule} is a closed-form rate per
+ * step; an {@link dev.nabla.optim.LrScheduler} applies one to an optimizer. Optimizer and scheduler
+ * states ({@code stateDict()}) restore training exactly; module {@code export} saves them to disk.
+ *
+ * <pre>{@code
+ * AdamW opt = new AdamW(model.parameters(), 3e-4).weightDecay(0.1);
+ * LrScheduler sched = new LrScheduler(opt, Schedule.warmup(100, 0.01, Schedule.cosine(900, 0)));
+ * for (int step = 0; step < 1000; step++) {
+ *     opt.zeroGrad();
+ *     Variable loss = Functional.mseLoss(model.forward(x), y);
+ *     loss.backward();
+ *     GradClip.clipGradNorm(model.parameters(), 1.0);
+ *     opt.step();
+ *     sched.step();
+ * }
+ * }</pre>
  */
 package dev.nabla.optim;

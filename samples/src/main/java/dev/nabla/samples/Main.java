@@ -1,8 +1,93 @@
 package dev.nabla.samples;
 
-/** Placeholder front end. */
+import dev.nabla.samples.bench.Bench;
+import dev.nabla.samples.cli.Args;
+import dev.nabla.samples.train.TrainCommand;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The command-line front end behind {@code ./nabla}.
+ *
+ * <pre>{@code
+ * ./nabla help
+ * ./nabla bench --only gemm_1024
+ * }</pre>
+ */
 public final class Main {
-    public static void main(String[] args) {
-        System.out.println("nabla");
+    private static final String USAGE = """
+            usage: ./nabla <command> [options]
+
+            commands:
+              train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
+              evaluate   report test metrics of a saved checkpoint
+              bench      time the workloads of shared/peers/torch_bench.py
+                         [--threads N] [--only name,prefix,...] [--warmup SECONDS]
+              jshell     open JShell with Nabla on the class path
+              jmh        run the JMH benchmarks (arguments go to JMH)
+              test       run the whole test suite (mvn verify)
+              help       this text
+
+            Run './nabla <command> --help' for a command's options.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        String cmd = argv.length == 0 ? "help" : argv[0];
+        String[] rest = Arrays.copyOfRange(argv, Math.min(1, argv.length), argv.length);
+        try {
+            switch (cmd) {
+                case "help", "--help", "-h" -> System.out.print(USAGE);
+                case "bench" -> bench(rest);
+                case "train" -> exit(TrainCommand.train(rest, System.out));
+                case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
+                default -> {
+                    System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);
+                    System.exit(2);
+                }
+            }
+        } catch (Args.UsageException e) {
+            System.err.println("nabla " + cmd + ": " + e.getMessage());
+            System.err.println("run './nabla " + cmd + " --help' for the options");
+            System.exit(2);
+        } catch (java.io.IOException | IllegalArgumentException | IllegalStateException e) {
+            // Bad data, a corrupt file, a wrong shape: the message says which; no stack trace needed.
+            System.err.println("nabla " + cmd + ": " + e.getMessage());
+            if (Boolean.getBoolean("nabla.debug")) {
+                e.printStackTrace();
+            }
+            System.exit(1);
+        }
+    }
+
+    private static void exit(int code) {
+        System.out.flush();
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    private static void bench(String[] argv) {
+        Args a = Args.parse(argv, Set.of("help"));
+        if (a.flag("help")) {
+            System.out.print("""
+                    usage: ./nabla bench [--threads N] [--only a,b,...] [--warmup SECONDS]
+                    Prints name<TAB>value<TAB>unit per workload, with the names and definitions of
+                    shared/peers/torch_bench.py (run it the same way for the side-by-side figure).
+                    """);
+            return;
+        }
+        int threads = a.intValue("threads", 2);
+        String only = a.string("only", "");
+        double warmup = a.doubleValue("warmup", 2.0);
+        a.finish();
+        if (threads < 1) {
+            throw new Args.UsageException("--threads must be >= 1");
+        }
+        List<String> names = Arrays.stream(only.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        Bench.run(threads, names, warmup);
     }
 }

@@ -51,7 +51,7 @@ public record Shape(int[] dims) {
 
     /** Size of one dimension; negative axes count from the end, as in PyTorch. */
     public int size(int axis) {
-        return dims[axis(axis)];
+        return dims[dimension("size", axis)];
     }
 
     /** Number of elements (1 for a scalar). */
@@ -66,6 +66,18 @@ public record Shape(int[] dims) {
     /** Resolves a possibly negative axis against this rank, or throws naming the valid range. */
     public int axis(int axis) {
         return normalizeAxis(axis, dims.length);
+    }
+
+    /**
+     * Like {@link #axis} for operations that index into an actual dimension, which a scalar does
+     * not have ({@link #axis} lets a reduction name axis 0 or -1 of a scalar, as PyTorch does).
+     */
+    int dimension(String op, int axis) {
+        if (dims.length == 0) {
+            throw new IndexOutOfBoundsException(op + ": dimension " + axis
+                    + " out of range for a tensor of rank 0 (a scalar has no dimensions)");
+        }
+        return axis(axis);
     }
 
     static int normalizeAxis(int axis, int rank) {

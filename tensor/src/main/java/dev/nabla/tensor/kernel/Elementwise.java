@@ -27,6 +27,17 @@ public final class Elementwise {
     private Elementwise() {
     }
 
+    /**
+     * Splits {@code [0, n)} over the pool at multiples of the vector length. A transcendental
+     * SIMD lane and the scalar tail can differ by an ulp, so with arbitrary chunk boundaries an
+     * element's result would depend on the thread count; aligned, only the last {@code n % L}
+     * elements ever take the tail.
+     */
+    private static void split(int n, Parallel.Range body) {
+        int blocks = (n + L - 1) / L;
+        Parallel.forRange(blocks, GRAIN / L, (from, to) -> body.run(from * L, Math.min(n, to * L)));
+    }
+
     // ------------------------------------------------------------------ binary
 
     /**
@@ -35,7 +46,7 @@ public final class Elementwise {
      */
     public static void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
                               float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) ->
+        split(n, (from, to) ->
                 binaryRange(op, a, ao + from * as, as, b, bo + from * bs, bs, o, oo + from, to - from));
     }
 
@@ -110,7 +121,12 @@ public final class Elementwise {
                 if (s == 2f) {
                     for (; i < ub; i += L) { FloatVector x = v(a, ao + i); x.mul(x).intoArray(o, oo + i); }
                 } else if (s == 0.5f) {
-                    for (; i < ub; i += L) v(a, ao + i).sqrt().intoArray(o, oo + i);
+                    // sqrt except where Math.pow differs: pow(-0, .5) = +0 (so add +0) and pow(-inf, .5) = +inf
+                    FloatVector inf = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                    for (; i < ub; i += L) {
+                        FloatVector x = v(a, ao + i);
+                        x.add(0f).sqrt().blend(inf, x.eq(Float.NEGATIVE_INFINITY)).intoArray(o, oo + i);
+                    }
                 }
             }
         }
@@ -147,7 +163,7 @@ public final class Elementwise {
 
     /** {@code o[oo + i] = op(x[xo + i])}; the output may alias the input. */
     public static void unary(UnaryOp op, float[] x, int xo, float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) -> unaryRange(op, x, xo + from, o, oo + from, to - from));
+        split(n, (from, to) -> unaryRange(op, x, xo + from, o, oo + from, to - from));
     }
 
     /** Serial form of {@link #unary}. */
@@ -158,14 +174,14 @@ public final class Elementwise {
         switch (op) {
             case NEG -> { for (; i < ub; i += L) v(x, xo + i).neg().intoArray(o, oo + i); }
             case ABS -> { for (; i < ub; i += L) v(x, xo + i).abs().intoArray(o, oo + i); }
-            case EXP -> { for (; i < ub; i += L) v(x, xo + i).lanewise(VectorOperators.EXP).intoArray(o, oo + i); }
-            case LOG -> { for (; i < ub; i += L) v(x, xo + i).lanewise(VectorOperators.LOG).intoArray(o, oo + i); }
+            case EXP -> { for (; i < ub; i += L) VMath.exp(v(x, xo + i)).intoArray(o, oo + i); }
+            case LOG -> { for (; i < ub; i += L) VMath.log(v(x, xo + i)).intoArray(o, oo + i); }
             case SQRT -> { for (; i < ub; i += L) v(x, xo + i).sqrt().intoArray(o, oo + i); }
             case RSQRT -> { for (; i < ub; i += L) one.div(v(x, xo + i).sqrt()).intoArray(o, oo + i); }
-            case TANH -> { for (; i < ub; i += L) v(x, xo + i).lanewise(VectorOperators.TANH).intoArray(o, oo + i); }
+            case TANH -> { for (; i < ub; i += L) VMath.tanh(v(x, xo + i)).intoArray(o, oo + i); }
             case SIGMOID -> {
                 for (; i < ub; i += L) {
-                    one.div(one.add(v(x, xo + i).neg().lanewise(VectorOperators.EXP))).intoArray(o, oo + i);
+                    one.div(one.add(VMath.exp(v(x, xo + i).neg()))).intoArray(o, oo + i);
                 }
             }
             case RELU -> { for (; i < ub; i += L) v(x, xo + i).max(0f).intoArray(o, oo + i); }
@@ -192,7 +208,7 @@ public final class Elementwise {
      */
     public static void unaryBackward(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go,
                                      float[] gx, int gxo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) ->
+        split(n, (from, to) ->
                 unaryBackwardRange(op, x, xo + from, y, yo + from, g, go + from, gx, gxo + from, to - from));
     }
 
@@ -205,13 +221,14 @@ public final class Elementwise {
         switch (op) {
             case RELU -> {
                 for (; i < ub; i += L) {
-                    v(g, go + i).blend(zero, v(x, xo + i).compare(VectorOperators.LE, 0f)).intoArray(gx, gxo + i);
+                    FloatVector d = one.blend(zero, v(x, xo + i).compare(VectorOperators.LE, 0f));
+                    v(g, go + i).mul(d).intoArray(gx, gxo + i);
                 }
             }
             case SIGMOID -> {
                 for (; i < ub; i += L) {
                     FloatVector yv = v(y, yo + i);
-                    v(g, go + i).mul(yv).mul(one.sub(yv)).intoArray(gx, gxo + i);
+                    v(g, go + i).mul(yv.mul(one.sub(yv))).intoArray(gx, gxo + i);
                 }
             }
             case TANH -> {
@@ -225,7 +242,7 @@ public final class Elementwise {
                 for (; i < ub; i += L) {
                     FloatVector xv = v(x, xo + i);
                     FloatVector cdf = Erf.erf(xv.mul((float) Erf.INV_SQRT2)).add(1f).mul(0.5f);
-                    FloatVector pdf = xv.mul(xv).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Erf.INV_SQRT_2PI);
+                    FloatVector pdf = VMath.exp(xv.mul(xv).mul(-0.5f)).mul((float) Erf.INV_SQRT_2PI);
                     v(g, go + i).mul(xv.fma(pdf, cdf)).intoArray(gx, gxo + i);
                 }
             }
@@ -236,7 +253,10 @@ public final class Elementwise {
         }
     }
 
-    /** {@code d op(x) / dx}, given {@code y = op(x)}; the scalar definition of the fused backward. */
+    /**
+     * {@code d op(x) / dx}, given {@code y = op(x)}; the scalar definition of the fused backward,
+     * which the SIMD loop reproduces bit for bit.
+     */
     public static float derivative(UnaryOp op, float x, float y) {
         return switch (op) {
             case NEG -> -1f;
@@ -245,11 +265,14 @@ public final class Elementwise {
             case LOG -> 1f / x;
             case SQRT -> 0.5f / y;
             case RSQRT -> -0.5f * y * y * y;
-            case TANH -> 1f - y * y;
+            case TANH -> Math.fma(-y, y, 1f);
             case SIGMOID -> y * (1f - y);
-            case RELU -> x > 0f ? 1f : 0f;
-            case GELU -> (float) (0.5 * (1.0 + Erf.erf(x * Erf.INV_SQRT2))
-                    + x * Math.exp(-0.5 * x * x) * Erf.INV_SQRT_2PI);
+            case RELU -> x <= 0f ? 0f : 1f; // NaN passes the gradient, like the SIMD blend and PyTorch
+            case GELU -> {
+                float cdf = (Erf.erf(x * (float) Erf.INV_SQRT2) + 1f) * 0.5f;
+                float pdf = VMath.exp(x * x * -0.5f) * (float) Erf.INV_SQRT_2PI;
+                yield Math.fma(x, pdf, cdf);
+            }
             case SQUARE -> 2f * x;
             case RECIPROCAL -> -y * y;
             case SIGN -> 0f;
@@ -260,7 +283,7 @@ public final class Elementwise {
 
     /** {@code y[yo + i] += alpha * x[xo + i]}. */
     public static void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo) {
-        Parallel.forRange(n, GRAIN, (from, to) -> axpyRange(to - from, alpha, x, xo + from, y, yo + from));
+        split(n, (from, to) -> axpyRange(to - from, alpha, x, xo + from, y, yo + from));
     }
 
     static void axpyRange(int n, float alpha, float[] x, int xo, float[] y, int yo) {
@@ -277,7 +300,7 @@ public final class Elementwise {
 
     /** {@code o[oo + i] = min(max(x[xo + i], lo), hi)}; NaN stays NaN. */
     public static void clamp(float[] x, int xo, float lo, float hi, float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) -> {
+        split(n, (from, to) -> {
             int i = from;
             int ub = from + S.loopBound(to - from);
             for (; i < ub; i += L) {
@@ -291,7 +314,7 @@ public final class Elementwise {
 
     /** {@code o[oo + i] = c[co + i] != 0 ? a[ao + i] : b[bo + i]} over contiguous operands. */
     public static void where(float[] c, int co, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
-        Parallel.forRange(n, GRAIN, (from, to) -> {
+        split(n, (from, to) -> {
             int i = from;
             int ub = from + S.loopBound(to - from);
             for (; i < ub; i += L) {

@@ -2,7 +2,6 @@ package dev.nabla.tensor.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -759,18 +758,18 @@ final class ImplicitConv {
                 a32 = d.fma(x2, a32);
             }
         }
-        dw[w0 + kk] += a00.reduceLanes(VectorOperators.ADD);
-        dw[w0 + kk + 1] += a01.reduceLanes(VectorOperators.ADD);
-        dw[w0 + kk + 2] += a02.reduceLanes(VectorOperators.ADD);
-        dw[w0 + k + kk] += a10.reduceLanes(VectorOperators.ADD);
-        dw[w0 + k + kk + 1] += a11.reduceLanes(VectorOperators.ADD);
-        dw[w0 + k + kk + 2] += a12.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * k + kk] += a20.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * k + kk + 1] += a21.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 2 * k + kk + 2] += a22.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * k + kk] += a30.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * k + kk + 1] += a31.reduceLanes(VectorOperators.ADD);
-        dw[w0 + 3 * k + kk + 2] += a32.reduceLanes(VectorOperators.ADD);
+        dw[w0 + kk] += Lanes.sum(a00);
+        dw[w0 + kk + 1] += Lanes.sum(a01);
+        dw[w0 + kk + 2] += Lanes.sum(a02);
+        dw[w0 + k + kk] += Lanes.sum(a10);
+        dw[w0 + k + kk + 1] += Lanes.sum(a11);
+        dw[w0 + k + kk + 2] += Lanes.sum(a12);
+        dw[w0 + 2 * k + kk] += Lanes.sum(a20);
+        dw[w0 + 2 * k + kk + 1] += Lanes.sum(a21);
+        dw[w0 + 2 * k + kk + 2] += Lanes.sum(a22);
+        dw[w0 + 3 * k + kk] += Lanes.sum(a30);
+        dw[w0 + 3 * k + kk + 1] += Lanes.sum(a31);
+        dw[w0 + 3 * k + kk + 2] += Lanes.sum(a32);
     }
 
     private static void weight1x3(float[] xp, int xg, int xs, int cnt, int[] off, int kk, float[] dq, int y0, int ys,
@@ -786,9 +785,9 @@ final class ImplicitConv {
                 a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
             }
         }
-        dw[w0 + kk] += a0.reduceLanes(VectorOperators.ADD);
-        dw[w0 + kk + 1] += a1.reduceLanes(VectorOperators.ADD);
-        dw[w0 + kk + 2] += a2.reduceLanes(VectorOperators.ADD);
+        dw[w0 + kk] += Lanes.sum(a0);
+        dw[w0 + kk + 1] += Lanes.sum(a1);
+        dw[w0 + kk + 2] += Lanes.sum(a2);
     }
 
     /** {@code sum over the cnt images of sum_i a[ao + i] * b[bo + i]}, {@code n} a multiple of the vector length. */
@@ -799,6 +798,6 @@ final class ImplicitConv {
                 acc = FloatVector.fromArray(S, a, ao + j * as + i).fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 }

@@ -47,7 +47,7 @@ public final class Reduce {
         }
         long work = (long) outer * r * inner;
         if (inner == 1) {
-            int grain = (int) Math.max(1, Elementwise.GRAIN / Math.max(1, r));
+            int grain = Math.max(1, Elementwise.GRAIN / Math.max(1, r));
             Parallel.forRange(outer, grain, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     o[oo + i] = reduceRow(op, x, xo + i * r, r);
@@ -87,7 +87,7 @@ public final class Reduce {
             for (; i < ub; i += L) {
                 a0 = a0.add(FloatVector.fromArray(S, x, off + i));
             }
-            float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
             for (; i < n; i++) {
                 s += x[off + i];
             }

@@ -1,7 +1,6 @@
 package dev.nabla.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -48,7 +47,7 @@ public final class Softmax {
         });
     }
 
-    private static void row(boolean log, float[] x, int xo, float[] y, int yo, int n) {
+    static void row(boolean log, float[] x, int xo, float[] y, int yo, int n) {
         float max = Reduce.reduceRow(Reduce.Op.MAX, x, xo, n);
         if (max == Float.NEGATIVE_INFINITY) {
             max = 0f; // all -inf: keep exp(-inf - 0) = 0 rather than NaN from (-inf) - (-inf)
@@ -59,11 +58,11 @@ public final class Softmax {
         int i = 0;
         if (log) {
             for (; i < ub; i += L) {
-                acc = acc.add(FloatVector.fromArray(S, x, xo + i).sub(vm).lanewise(VectorOperators.EXP));
+                acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm)));
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Lanes.sum(acc);
             for (; i < n; i++) {
-                sum += (float) Math.exp(x[xo + i] - max);
+                sum += VMath.exp(x[xo + i] - max);
             }
             float shift = max + (float) Math.log(sum);
             FloatVector vs = FloatVector.broadcast(S, shift);
@@ -75,13 +74,13 @@ public final class Softmax {
             }
         } else {
             for (; i < ub; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, xo + i).sub(vm).lanewise(VectorOperators.EXP);
+                FloatVector e = VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm));
                 e.intoArray(y, yo + i);
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Lanes.sum(acc);
             for (; i < n; i++) {
-                float e = (float) Math.exp(x[xo + i] - max);
+                float e = VMath.exp(x[xo + i] - max);
                 y[yo + i] = e;
                 sum += e;
             }

@@ -19,19 +19,22 @@ public enum UnaryOp {
         return label;
     }
 
-    /** Scalar definition; the SIMD loops in {@link Elementwise} must agree with it to float rounding. */
+    /**
+     * Scalar definition; the SIMD loops in {@link Elementwise} give the same bits (exp, log, tanh
+     * and erf come from {@link VMath} and {@link Erf}, whose scalar and vector forms match).
+     */
     public float apply(float x) {
         return switch (this) {
             case NEG -> -x;
             case ABS -> Math.abs(x);
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
+            case EXP -> VMath.exp(x);
+            case LOG -> VMath.log(x);
             case SQRT -> (float) Math.sqrt(x);
-            case RSQRT -> (float) (1.0 / Math.sqrt(x));
-            case TANH -> (float) Math.tanh(x);
-            case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-x)));
+            case RSQRT -> 1f / (float) Math.sqrt(x);
+            case TANH -> VMath.tanh(x);
+            case SIGMOID -> 1f / (1f + VMath.exp(-x));
             case RELU -> x > 0f ? x : (x == x ? 0f : x);
-            case GELU -> (float) (0.5 * x * (1.0 + Erf.erf(x * Erf.INV_SQRT2)));
+            case GELU -> x * ((Erf.erf(x * (float) Erf.INV_SQRT2) + 1f) * 0.5f);
             case SQUARE -> x * x;
             case RECIPROCAL -> 1f / x;
             case SIGN -> x > 0f ? 1f : (x < 0f ? -1f : (x == x ? 0f : x));

@@ -1,0 +1,146 @@
+package dev.nabla.export;
+
+import dev.nabla.optim.OptimizerState;
+import dev.nabla.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Saves and loads a {@link TrainingState} as a directory of two safetensors files:
+ * <ul>
+ *   <li>{@value #MODEL_FILE}: the model's state dict alone, so PyTorch and other tools load the
+ *       weights directly;</li>
+ *   <li>{@value #TRAINING_FILE}: the optimizer's buffers as tensors ({@code optimizer.state.<i>.<name>}),
+ *       and in its metadata the optimizer's scalars ({@code optimizer.*}), the scheduler
+ *       ({@code scheduler.*}), the generators ({@code generator.<name>}, four hex longs), the epoch,
+ *       the step, the caller's extras ({@code extra.*}) and the model file's data checksum.</li>
+ * </ul>
+ * Each file is replaced atomically, the model first. The checksum ties the pair together: if a
+ * save is interrupted between the two files, loading reports the mismatch rather than resuming a
+ * model with another run's optimizer state.
+ *
+ * <pre>{@code
+ * Path dir = Path.of("runs/mlp/step-1000");
+ * Checkpoint.save(dir, TrainingState.capture(model, optimizer, scheduler, Map.of("shuffle", g), epoch, step));
+ * TrainingState s = Checkpoint.load(dir);
+ * s.restore(model, optimizer, scheduler, Map.of("shuffle", g));
+ * }</pre>
+ */
+public final class Checkpoint {
+    public static final String MODEL_FILE = "model.safetensors";
+    public static final String TRAINING_FILE = "training.safetensors";
+    private static final String FORMAT = "nabla-training-state-1";
+    private static final String OPT = "optimizer.";
+    private static final String SCHED = "scheduler.";
+    private static final String GEN = "generator.";
+    private static final String EXTRA = "extra.";
+
+    private Checkpoint() {
+    }
+
+    public static void save(Path dir, TrainingState state) throws IOException {
+        Files.createDirectories(dir);
+        Path modelFile = dir.resolve(MODEL_FILE);
+        SafeTensors.write(modelFile, state.model(), Map.of("format", "pt"));
+        String modelCrc = SafeTensors.readHeader(modelFile).metadata().get(SafeTensors.CRC_KEY);
+
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        state.optimizer().tensors().forEach((k, t) -> tensors.put(OPT + k, t));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("epoch", Long.toString(state.epoch()));
+        meta.put("step", Long.toString(state.step()));
+        meta.put("model." + SafeTensors.CRC_KEY, modelCrc);
+        state.optimizer().metadata().forEach((k, v) -> meta.put(OPT + k, v));
+        state.scheduler().forEach((k, v) -> meta.put(SCHED + k, v));
+        state.generators().forEach((k, s) -> {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < s.length; i++) {
+                sb.append(i == 0 ? "" : ",").append(Long.toHexString(s[i]));
+            }
+            meta.put(GEN + k, sb.toString());
+        });
+        state.extra().forEach((k, v) -> meta.put(EXTRA + k, v));
+        SafeTensors.write(dir.resolve(TRAINING_FILE), tensors, meta);
+    }
+
+    /** Reads and checks both files; nothing is applied until {@link TrainingState#restore}. */
+    public static TrainingState load(Path dir) throws IOException {
+        Path modelFile = dir.resolve(MODEL_FILE);
+        Path trainingFile = dir.resolve(TRAINING_FILE);
+        SafeTensors.Contents model = SafeTensors.read(modelFile);
+        SafeTensors.Contents training = SafeTensors.read(trainingFile);
+        Map<String, String> meta = training.metadata();
+        if (!FORMAT.equals(meta.get("format"))) {
+            throw new FileFormatException(trainingFile, "is not a Nabla training state (format '" + meta.get("format")
+                    + "', expected '" + FORMAT + "')");
+        }
+        String linked = meta.get("model." + SafeTensors.CRC_KEY);
+        String actual = model.metadata().get(SafeTensors.CRC_KEY);
+        if (linked == null || !linked.equals(actual)) {
+            throw new FileFormatException(dir, MODEL_FILE + " (data checksum " + actual + ") is not the model "
+                    + TRAINING_FILE + " was saved with (checksum " + linked + "): the two files come from different "
+                    + "saves, perhaps an interrupted one");
+        }
+        Map<String, Tensor> optTensors = new LinkedHashMap<>();
+        for (var e : training.tensors().entrySet()) {
+            if (!e.getKey().startsWith(OPT)) {
+                throw new FileFormatException(trainingFile, "unexpected tensor '" + e.getKey() + "'");
+            }
+            optTensors.put(e.getKey().substring(OPT.length()), e.getValue());
+        }
+        Map<String, String> optMeta = new LinkedHashMap<>();
+        Map<String, String> sched = new LinkedHashMap<>();
+        Map<String, long[]> gens = new LinkedHashMap<>();
+        Map<String, String> extra = new LinkedHashMap<>();
+        for (var e : meta.entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith(OPT)) {
+                optMeta.put(k.substring(OPT.length()), e.getValue());
+            } else if (k.startsWith(SCHED)) {
+                sched.put(k.substring(SCHED.length()), e.getValue());
+            } else if (k.startsWith(GEN)) {
+                gens.put(k.substring(GEN.length()), generatorState(trainingFile, k, e.getValue()));
+            } else if (k.startsWith(EXTRA)) {
+                extra.put(k.substring(EXTRA.length()), e.getValue());
+            }
+        }
+        return new TrainingState(model.tensors(), new OptimizerState(optTensors, optMeta), sched, gens,
+                counter(trainingFile, meta, "epoch"), counter(trainingFile, meta, "step"), extra);
+    }
+
+    private static long[] generatorState(Path file, String key, String text) throws FileFormatException {
+        String[] parts = text.split(",", -1);
+        if (parts.length != 4) {
+            throw new FileFormatException(file, key + " = '" + text + "' is not four hex numbers");
+        }
+        long[] s = new long[4];
+        try {
+            for (int i = 0; i < 4; i++) {
+                s[i] = Long.parseUnsignedLong(parts[i], 16);
+            }
+        } catch (NumberFormatException e) {
+            throw new FileFormatException(file, key + " = '" + text + "' is not four hex numbers");
+        }
+        if ((s[0] | s[1] | s[2] | s[3]) == 0) {
+            throw new FileFormatException(file, key + " is all zero, which is not a generator state");
+        }
+        return s;
+    }
+
+    private static long counter(Path file, Map<String, String> meta, String key) throws FileFormatException {
+        String v = meta.get(key);
+        try {
+            long x = Long.parseLong(v);
+            if (x >= 0) {
+                return x;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new FileFormatException(file, "metadata '" + key + "' = '" + v + "' is not a non-negative integer");
+    }
+}

@@ -1,0 +1,285 @@
+package dev.nabla.export;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The small JSON reader and writer a safetensors header needs (RFC 8259). Objects become
+ * {@link LinkedHashMap}s (duplicate keys are an error), arrays {@link ArrayList}s, integers that fit
+ * a long become {@link Long}s and other numbers {@link Double}s. Nesting is limited so a hostile
+ * header cannot exhaust the stack.
+ */
+final class Json {
+    static final int MAX_DEPTH = 64;
+
+    /** A syntax error at a character offset of the text. */
+    static final class SyntaxError extends Exception {
+        SyntaxError(String message, int at) {
+            super(message + " at character " + at);
+        }
+    }
+
+    private final String s;
+    private int pos;
+
+    private Json(String s) {
+        this.s = s;
+    }
+
+    static Object parse(String text) throws SyntaxError {
+        Json p = new Json(text);
+        p.skipSpace();
+        Object v = p.value(0);
+        p.skipSpace();
+        if (p.pos != text.length()) {
+            throw new SyntaxError("unexpected '" + text.charAt(p.pos) + "' after the JSON value", p.pos);
+        }
+        return v;
+    }
+
+    private void skipSpace() {
+        while (pos < s.length()) {
+            char c = s.charAt(pos);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return;
+            }
+            pos++;
+        }
+    }
+
+    private SyntaxError error(String what) {
+        return new SyntaxError(pos >= s.length() ? what + ", but the text ends" : what + ", found '" + s.charAt(pos) + "'",
+                pos);
+    }
+
+    private Object value(int depth) throws SyntaxError {
+        if (depth > MAX_DEPTH) {
+            throw new SyntaxError("nested deeper than " + MAX_DEPTH + " levels", pos);
+        }
+        if (pos >= s.length()) {
+            throw error("expected a value");
+        }
+        char c = s.charAt(pos);
+        return switch (c) {
+            case '{' -> object(depth);
+            case '[' -> array(depth);
+            case '"' -> string();
+            case 't' -> literal("true", Boolean.TRUE);
+            case 'f' -> literal("false", Boolean.FALSE);
+            case 'n' -> literal("null", null);
+            default -> {
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    yield number();
+                }
+                throw error("expected a value");
+            }
+        };
+    }
+
+    private Object literal(String word, Object v) throws SyntaxError {
+        if (!s.startsWith(word, pos)) {
+            throw error("expected '" + word + "'");
+        }
+        pos += word.length();
+        return v;
+    }
+
+    private Map<String, Object> object(int depth) throws SyntaxError {
+        pos++; // {
+        Map<String, Object> m = new LinkedHashMap<>();
+        skipSpace();
+        if (pos < s.length() && s.charAt(pos) == '}') {
+            pos++;
+            return m;
+        }
+        while (true) {
+            skipSpace();
+            if (pos >= s.length() || s.charAt(pos) != '"') {
+                throw error("expected a '\"' starting an object key");
+            }
+            int keyAt = pos;
+            String key = string();
+            skipSpace();
+            if (pos >= s.length() || s.charAt(pos) != ':') {
+                throw error("expected ':' after an object key");
+            }
+            pos++;
+            skipSpace();
+            Object v = value(depth + 1);
+            if (m.containsKey(key)) {
+                throw new SyntaxError("duplicate key \"" + key + "\"", keyAt);
+            }
+            m.put(key, v);
+            skipSpace();
+            if (pos < s.length() && s.charAt(pos) == ',') {
+                pos++;
+            } else if (pos < s.length() && s.charAt(pos) == '}') {
+                pos++;
+                return m;
+            } else {
+                throw error("expected ',' or '}' in an object");
+            }
+        }
+    }
+
+    private List<Object> array(int depth) throws SyntaxError {
+        pos++; // [
+        List<Object> a = new ArrayList<>();
+        skipSpace();
+        if (pos < s.length() && s.charAt(pos) == ']') {
+            pos++;
+            return a;
+        }
+        while (true) {
+            skipSpace();
+            a.add(value(depth + 1));
+            skipSpace();
+            if (pos < s.length() && s.charAt(pos) == ',') {
+                pos++;
+            } else if (pos < s.length() && s.charAt(pos) == ']') {
+                pos++;
+                return a;
+            } else {
+                throw error("expected ',' or ']' in an array");
+            }
+        }
+    }
+
+    private String string() throws SyntaxError {
+        pos++; // opening quote
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            if (pos >= s.length()) {
+                throw error("unterminated string");
+            }
+            char c = s.charAt(pos++);
+            if (c == '"') {
+                return sb.toString();
+            }
+            if (c < 0x20) {
+                pos--;
+                throw error("control character in a string");
+            }
+            if (c != '\\') {
+                sb.append(c);
+                continue;
+            }
+            if (pos >= s.length()) {
+                throw error("unterminated escape");
+            }
+            char e = s.charAt(pos++);
+            switch (e) {
+                case '"' -> sb.append('"');
+                case '\\' -> sb.append('\\');
+                case '/' -> sb.append('/');
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'n' -> sb.append('\n');
+                case 'r' -> sb.append('\r');
+                case 't' -> sb.append('\t');
+                case 'u' -> sb.append(hex4());
+                default -> {
+                    pos--;
+                    throw error("invalid escape '\\" + e + "'");
+                }
+            }
+        }
+    }
+
+    private char hex4() throws SyntaxError {
+        if (pos + 4 > s.length()) {
+            throw error("incomplete \\u escape");
+        }
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            int d = Character.digit(s.charAt(pos), 16);
+            if (d < 0) {
+                throw error("expected a hex digit in a \\u escape");
+            }
+            v = v * 16 + d;
+            pos++;
+        }
+        return (char) v;
+    }
+
+    private Object number() throws SyntaxError {
+        int start = pos;
+        if (s.charAt(pos) == '-') {
+            pos++;
+        }
+        if (pos >= s.length() || !isDigit(s.charAt(pos))) {
+            throw error("expected a digit");
+        }
+        if (s.charAt(pos) == '0') {
+            pos++;
+        } else {
+            while (pos < s.length() && isDigit(s.charAt(pos))) {
+                pos++;
+            }
+        }
+        boolean integral = true;
+        if (pos < s.length() && s.charAt(pos) == '.') {
+            integral = false;
+            pos++;
+            if (pos >= s.length() || !isDigit(s.charAt(pos))) {
+                throw error("expected a digit after '.'");
+            }
+            while (pos < s.length() && isDigit(s.charAt(pos))) {
+                pos++;
+            }
+        }
+        if (pos < s.length() && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
+            integral = false;
+            pos++;
+            if (pos < s.length() && (s.charAt(pos) == '+' || s.charAt(pos) == '-')) {
+                pos++;
+            }
+            if (pos >= s.length() || !isDigit(s.charAt(pos))) {
+                throw error("expected a digit in an exponent");
+            }
+            while (pos < s.length() && isDigit(s.charAt(pos))) {
+                pos++;
+            }
+        }
+        String text = s.substring(start, pos);
+        if (integral) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException tooBig) {
+                // falls through to a double: callers that need an exact integer reject it
+            }
+        }
+        return Double.parseDouble(text);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    // =================================================================== writing
+
+    /** Appends {@code text} as a JSON string literal. */
+    static void quote(StringBuilder out, String text) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+}

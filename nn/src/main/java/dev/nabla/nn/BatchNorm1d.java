@@ -1,0 +1,36 @@
+package dev.nabla.nn;
+
+import dev.nabla.autograd.Variable;
+
+/**
+ * Batch normalisation of {@code [N, C]} or {@code [N, C, L]} per channel C, PyTorch's
+ * {@code nn.BatchNorm1d}; statistics, modes and state dict as in {@link BatchNorm2d}.
+ *
+ * <pre>{@code
+ * BatchNorm1d bn = new BatchNorm1d(128);
+ * Variable y = bn.forward(Variable.randn(new Generator(0), 32, 128));
+ * }</pre>
+ */
+public final class BatchNorm1d extends BatchNorm {
+
+    /** eps 1e-5, momentum 0.1, affine, tracking running statistics: PyTorch's defaults. */
+    public BatchNorm1d(int features) {
+        this(features, 1e-5, 0.1, true, true);
+    }
+
+    public BatchNorm1d(int features, double eps, double momentum, boolean affine) {
+        this(features, eps, momentum, affine, true);
+    }
+
+    /** Without {@code trackRunningStats} there are no buffers and batch statistics are used in eval mode too. */
+    public BatchNorm1d(int features, double eps, double momentum, boolean affine, boolean trackRunningStats) {
+        super("BatchNorm1d", features, eps, momentum, affine, trackRunningStats);
+    }
+
+    @Override
+    void checkInput(Variable x) {
+        if ((x.dim() != 2 && x.dim() != 3) || x.size(1) != features) {
+            throw mismatch("[N, " + features + "] or [N, " + features + ", L]", x);
+        }
+    }
+}

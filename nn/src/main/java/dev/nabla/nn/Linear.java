@@ -1,0 +1,55 @@
+package dev.nabla.nn;
+
+import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.ShapeMismatchException;
+
+/**
+ * The fully connected ("dense") layer {@code y = x W^T + b}, with {@code W} of shape
+ * {@code [out, in]} as in PyTorch. Accepts any leading dimensions: {@code [..., in] -> [..., out]}.
+ * Initialised like PyTorch: weight Kaiming-uniform (bound {@code 1/sqrt(in)}), bias uniform in
+ * {@code ±1/sqrt(in)}.
+ *
+ * <pre>{@code
+ * Linear fc = new Linear(784, 10, new Generator(0));
+ * Variable y = fc.forward(Variable.zeros(64, 784));   // [64, 10]
+ * }</pre>
+ */
+public final class Linear extends Module {
+    private final int in;
+    private final int out;
+    public final Variable weight;
+    public final Variable bias;
+
+    public Linear(int in, int out) {
+        this(in, out, true, Generator.defaultGenerator());
+    }
+
+    public Linear(int in, int out, Generator g) {
+        this(in, out, true, g);
+    }
+
+    public Linear(int in, int out, boolean bias, Generator g) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
+        }
+        this.in = in;
+        this.out = out;
+        this.weight = registerParameter("weight", Init.kaimingUniform(g, 5f, out, in));
+        this.bias = bias ? registerParameter("bias", Init.uniform(g, 1.0 / Math.sqrt(in), out)) : null;
+    }
+
+    @Override
+    public Variable forward(Variable x) {
+        if (x.dim() == 0 || x.size(-1) != in) {
+            throw new ShapeMismatchException("Linear(" + in + " -> " + out + "): expected input [..., " + in
+                    + "], got " + x.shape());
+        }
+        return dev.nabla.autograd.Functional.linear(x, weight, bias);
+    }
+
+    @Override
+    protected String describe() {
+        return "Linear(" + in + " -> " + out + (bias == null ? ", no bias" : "") + ")";
+    }
+}

@@ -1,0 +1,17 @@
+package dev.nabla.nn;
+
+import dev.nabla.autograd.Variable;
+
+/**
+ * The logistic function {@code 1 / (1 + exp(-x))} elementwise.
+ *
+ * <pre>{@code
+ * new Sigmoid().forward(Variable.of(0f));   // [0.5]
+ * }</pre>
+ */
+public final class Sigmoid extends Module {
+    @Override
+    public Variable forward(Variable x) {
+        return x.sigmoid();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.nabla.nn.data;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * A console progress bar for downloads and training loops: done/total, percentage, rate and ETA,
+ * plus an optional message (e.g. the running loss). On a terminal it redraws one line in place (at
+ * most 10 times a second); when the output is not a terminal (a log file, CI) it prints a plain
+ * line at every 10% and at least every 30 seconds instead, so logs stay readable.
+ *
+ * <pre>{@code
+ * try (ProgressBar bar = ProgressBar.count("epoch 1", loader.size(), "batch")) {
+ *     for (Batch b : loader.epoch(1)) {
+ *         float loss = step(b);
+ *         bar.message(String.format("loss %.3f", loss));
+ *         bar.advance(1);
+ *     }
+ * }
+ * // epoch 1 [############............]  50%  391/782 batch  41.2 batch/s  ETA 0:09  loss 0.734
+ * }</pre>
+ */
+public final class ProgressBar implements AutoCloseable {
+    private static final int WIDTH = 24;
+    private static final long REDRAW_NANOS = 100_000_000L;
+    private static final long PLAIN_NANOS = 30_000_000_000L;
+
+    private final String label;
+    private final long total;
+    private final String unit; // null: bytes
+    private final PrintStream out;
+    private final boolean terminal;
+    private final LongSupplier clock;
+    private final long start;
+    private final long startDone;
+    private long done;
+    private String message = "";
+    private boolean drawn;
+    private long lastDraw;
+    private long lastDrawnDone;
+    private int lastDecile = -1;
+    private int lastLength;
+    private boolean closed;
+
+    ProgressBar(String label, long total, String unit, long done, PrintStream out, boolean terminal,
+                LongSupplier clock) {
+        this.label = Objects.requireNonNull(label, "label");
+        this.total = total;
+        this.unit = unit;
+        this.out = Objects.requireNonNull(out, "out");
+        this.terminal = terminal;
+        this.clock = clock;
+        this.start = clock.getAsLong();
+        this.done = done;
+        this.startDone = done;
+        if (done > 0) {
+            lastDecile = decile();
+        }
+    }
+
+    /** A bar counting bytes on standard error; {@code total < 0} when unknown. */
+    public static ProgressBar bytes(String label, long total) {
+        return bytes(label, total, 0, System.err);
+    }
+
+    /**
+     * A bar counting bytes that starts at {@code done} (a resumed download: the rate counts only
+     * what this run transfers).
+     */
+    public static ProgressBar bytes(String label, long total, long done, PrintStream out) {
+        return new ProgressBar(label, total, null, done, out, isTerminal(), System::nanoTime);
+    }
+
+    /** A bar counting {@code unit}s (e.g. "batch") on standard error; {@code total < 0} when unknown. */
+    public static ProgressBar count(String label, long total, String unit) {
+        return count(label, total, unit, System.err);
+    }
+
+    public static ProgressBar count(String label, long total, String unit, PrintStream out) {
+        return new ProgressBar(label, total, Objects.requireNonNull(unit, "unit"), 0, out, isTerminal(),
+                System::nanoTime);
+    }
+
+    /**
+     * True when the bar's stream is an interactive terminal, so it can redraw one line. The
+     * {@code ./nabla} launcher knows (it tests the file descriptor) and passes
+     * {@code -Dnabla.terminal}; otherwise {@code System.console()} decides, which is exact on JDK 21
+     * (on later JDKs it also answers for redirected streams, and the bar then redraws into a file).
+     */
+    static boolean isTerminal() {
+        String told = System.getProperty("nabla.terminal");
+        if (told != null) {
+            return Boolean.parseBoolean(told);
+        }
+        return System.console() != null;
+    }
+
+    /** Adds {@code delta} to the amount done and redraws if due. */
+    public synchronized void advance(long delta) {
+        set(done + delta);
+    }
+
+    /** Sets the amount done and redraws if due. */
+    public synchronized void set(long value) {
+        done = value;
+        long now = clock.getAsLong();
+        if (terminal) {
+            if (!drawn || now - lastDraw >= REDRAW_NANOS) {
+                draw(now, false);
+            }
+        } else {
+            int d = decile();
+            if (d > lastDecile || !drawn || now - lastDraw >= PLAIN_NANOS) {
+                lastDecile = Math.max(lastDecile, d);
+                draw(now, false);
+            }
+        }
+    }
+
+    /** Text shown after the numbers, e.g. the current loss. */
+    public synchronized void message(String text) {
+        message = text == null ? "" : text;
+    }
+
+    public synchronized long done() {
+        return done;
+    }
+
+    /** Draws the final state and ends the line; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            // a plain log already holds the final state unless something changed since
+            if (terminal || !drawn || done != lastDrawnDone) {
+                draw(clock.getAsLong(), true);
+            }
+        }
+    }
+
+    private int decile() {
+        return total > 0 ? (int) Math.min(10, done * 10 / total) : -1;
+    }
+
+    private void draw(long now, boolean last) {
+        drawn = true;
+        lastDraw = now;
+        lastDrawnDone = done;
+        String line = render(now);
+        if (terminal) {
+            int pad = Math.max(0, lastLength - line.length());
+            out.print("\r" + line + " ".repeat(pad) + (last ? "\n" : ""));
+            lastLength = line.length();
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    /** One line: label, bar, percentage, amounts, rate, ETA, message. */
+    String render(long now) {
+        StringBuilder sb = new StringBuilder(label);
+        double seconds = (now - start) / 1e9;
+        double rate = seconds > 0 ? (done - startDone) / seconds : 0;
+        if (total > 0) {
+            double frac = Math.min(1, (double) done / total);
+            int filled = (int) (frac * WIDTH);
+            sb.append(" [").append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
+            sb.append(String.format(Locale.ROOT, "%3d%%", (int) (frac * 100)));
+            sb.append("  ").append(amount(done, false)).append('/').append(amount(total, true));
+        } else {
+            sb.append("  ").append(amount(done, true));
+        }
+        if (rate > 0) {
+            sb.append("  ").append(unit == null ? amount((long) rate, true) + "/s"
+                    : String.format(Locale.ROOT, "%.1f %s/s", rate, unit));
+            if (total > 0 && done < total) {
+                sb.append("  ETA ").append(duration((total - done) / rate));
+            }
+        }
+        if (total > 0 && done >= total || closed) {
+            sb.append("  ").append(duration(seconds));
+        }
+        if (!message.isEmpty()) {
+            sb.append("  ").append(message);
+        }
+        return sb.toString();
+    }
+
+    private String amount(long v, boolean withUnit) {
+        if (unit != null) {
+            return withUnit ? v + " " + unit : Long.toString(v);
+        }
+        if (v < 1024) {
+            return v + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double x = v;
+        int i = -1;
+        while (x >= 1024 && i < units.length - 1) {
+            x /= 1024;
+            i++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", x, units[i]);
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (s >= 3600) {
+            return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}

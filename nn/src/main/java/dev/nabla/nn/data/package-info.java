@@ -1,0 +1,26 @@
+/**
+ * Data sets and the batch loader that feeds training.
+ *
+ * <p>{@link dev.nabla.nn.data.ImageDataset} keeps images compactly as bytes in memory; readers
+ * build it from real formats: {@link dev.nabla.nn.data.Idx} (MNIST, Fashion-MNIST, see
+ * {@link dev.nabla.nn.data.Mnist} and {@link dev.nabla.nn.data.FashionMnist}) and the CIFAR binary
+ * format ({@link dev.nabla.nn.data.Cifar10}, {@link dev.nabla.nn.data.Cifar100}).
+ * {@link dev.nabla.nn.data.DataLoader} shuffles with a seed, applies
+ * {@link dev.nabla.nn.data.Transforms} while it converts bytes to floats, and prepares the next
+ * batches on a background thread. {@link dev.nabla.nn.data.Download} fetches archives with resume
+ * and an MD5 check; {@link dev.nabla.nn.data.ProgressBar} reports progress on the console.
+ *
+ * <pre>{@code
+ * import dev.nabla.nn.data.*;
+ *
+ * Split mnist = Mnist.embedded();                  // 8,000 train + 2,000 test digits, no network
+ * DataLoader train = new DataLoader(mnist.train(), 64, true, false, 42,
+ *         Transforms.normalize(mnist.train().channelStats()));
+ * for (int epoch = 0; epoch < 3; epoch++) {
+ *     for (Batch b : train.epoch(epoch)) {
+ *         // b.inputs(): [64, 1, 28, 28], b.targets(): [64] class indices as floats
+ *     }
+ * }
+ * }</pre>
+ */
+package dev.nabla.nn.data;

@@ -1,0 +1,72 @@
+package dev.nabla.nn.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProgressBarTest {
+    private long now;
+
+    private ProgressBar bar(String unit, long total, long done, ByteArrayOutputStream out, boolean terminal) {
+        return new ProgressBar("get", total, unit, done,
+                new PrintStream(out, true, StandardCharsets.UTF_8), terminal, () -> now);
+    }
+
+    @Test
+    void plainOutputPrintsALinePerTenthWithRateAndEta() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ProgressBar b = bar(null, 100L << 20, 0, out, false)) {
+            for (int i = 1; i <= 100; i++) {
+                now += 10_000_000L; // 10 ms per MiB: 100 MiB/s
+                b.advance(1 << 20);
+            }
+        }
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(11, lines.size(), String.join("\n", lines)); // the first update, then 10%, 20%, ... 100%
+        assertEquals("get [........................]   1%  1.0 MiB/100.0 MiB  100.0 MiB/s  ETA 0:01", lines.get(0));
+        assertEquals("get [##......................]  10%  10.0 MiB/100.0 MiB  100.0 MiB/s  ETA 0:01", lines.get(1));
+        assertEquals("get [########################] 100%  100.0 MiB/100.0 MiB  100.0 MiB/s  0:01", lines.get(10));
+    }
+
+    @Test
+    void terminalOutputRedrawsOneLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ProgressBar b = bar("batch", 4, 0, out, true)) {
+            b.message("loss 0.500");
+            for (int i = 0; i < 4; i++) {
+                now += 200_000_000L;
+                b.advance(1);
+            }
+        }
+        String s = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, s.chars().filter(c -> c == '\n').count(), s);
+        assertTrue(s.endsWith("\n"));
+        assertTrue(s.contains("\rget [######..................]  25%  1/4 batch  5.0 batch/s  ETA 0:01  loss 0.500"),
+                s);
+    }
+
+    @Test
+    void resumedDownloadsCountOnlyNewBytesInTheRate() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressBar b = bar(null, 2000, 1000, out, false);
+        now += 1_000_000_000L;
+        assertTrue(b.render(now).contains("50%"));
+        b.set(1500); // 500 bytes in 1 s
+        assertTrue(b.render(now).contains("500 B/s  ETA 0:01"), b.render(now));
+    }
+
+    @Test
+    void unknownTotalShowsAmountAndRateOnly() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressBar b = bar(null, -1, 0, out, false);
+        now += 2_000_000_000L;
+        b.set(3 << 20);
+        assertEquals("get  3.0 MiB  1.5 MiB/s", b.render(now));
+        assertEquals("1:01:01", ProgressBar.duration(3661));
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Side-by-side speed of Nabla and PyTorch on this machine, as a ratio (ours / PyTorch).
+
+The machine's speed drifts (for minutes at a time two threads give about one core's worth), so
+absolute figures from different moments cannot be compared. This runs `./nabla bench` (A) and the
+peer script `torch_bench.py` (B) alternately, A B A B ..., for --rounds rounds, and reports per
+workload every figure and the median of the per-round ratios. For `ms` units (latency) the ratio
+is inverted so that > 1 always means Nabla is faster.
+
+    /usr/bin/python3 samples/scripts/compare_with_pytorch.py --only gemm_1024,lenet_train \\
+        [--threads 2] [--rounds 3] [--peer ../shared/peers/torch_bench.py]
+"""
+import argparse, os, statistics, subprocess, sys, datetime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+def parse(out):
+    figures = {}
+    for line in out.splitlines():
+        parts = line.split('\t')
+        if len(parts) == 3:
+            figures[parts[0]] = (float(parts[1]), parts[2])
+    return figures
+
+def run(cmd):
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
+    return parse(p.stdout)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--only', required=True)
+    ap.add_argument('--threads', default='2')
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--peer', default=os.path.join(ROOT, '..', 'shared', 'peers', 'torch_bench.py'))
+    a = ap.parse_args()
+    ours_cmd = ['./nabla', 'bench', '--threads', a.threads, '--only', a.only]
+    peer_cmd = ['/usr/bin/python3', a.peer, '--threads', a.threads, '--only', a.only]
+    rounds = []
+    for r in range(a.rounds):
+        ours = run(ours_cmd)
+        theirs = run(peer_cmd)
+        rounds.append((ours, theirs))
+        print(f"round {r + 1}: " + ", ".join(f"{k} {ours[k][0]:.4g}/{theirs[k][0]:.4g}" for k in ours if k in theirs),
+              file=sys.stderr, flush=True)
+    print(f"# {datetime.date.today()}  threads={a.threads}  rounds={a.rounds} (A B alternating)")
+    print("| workload | unit | Nabla (per round) | PyTorch (per round) | median ratio |")
+    print("|---|---|---|---|---|")
+    for name in rounds[0][0]:
+        if name not in rounds[0][1]:
+            continue
+        unit = rounds[0][0][name][1]
+        ours = [r[0][name][0] for r in rounds]
+        theirs = [r[1][name][0] for r in rounds]
+        ratios = [(t / o) if unit == 'ms' else (o / t) for o, t in zip(ours, theirs)]
+        fmt = lambda xs: ' / '.join(f"{x:.4g}" for x in xs)
+        print(f"| {name} | {unit} | {fmt(ours)} | {fmt(theirs)} | {statistics.median(ratios):.2f} |")
+
+if __name__ == '__main__':
+    main()

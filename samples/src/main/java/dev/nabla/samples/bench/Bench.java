@@ -1,0 +1,83 @@
+package dev.nabla.samples.bench;
+
+import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.kernel.Parallel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+
+/**
+ * {@code ./nabla bench}: the workloads of {@code shared/peers/torch_bench.py} under the same names
+ * and definitions, printed as {@code name<TAB>value<TAB>unit} so the two outputs line up.
+ *
+ * <pre>{@code
+ * ./nabla bench --threads 2 --only gemm_1024
+ * }</pre>
+ */
+public final class Bench {
+
+    /** One named figure: how to measure it and its unit. */
+    record Workload(String name, String unit, DoubleSupplier measure) {
+    }
+
+    private Bench() {
+    }
+
+    static List<Workload> workloads(double warmup) {
+        List<Workload> all = new ArrayList<>();
+        for (int n : new int[] {128, 256, 512, 1024, 2048}) {
+            all.add(new Workload("gemm_" + n, "GFLOP/s", () -> gemm(n, warmup)));
+        }
+        all.addAll(ModelWorkloads.all(warmup));
+        return all;
+    }
+
+    /** torch.mm of two random n x n matrices. */
+    static double gemm(int n, double warmup) {
+        Generator g = new Generator(0);
+        Tensor a = Tensor.randn(g, n, n);
+        Tensor b = Tensor.randn(g, n, n);
+        Tensor c = Tensor.zeros(n, n);
+        double s = Timing.secondsPerCall(() -> a.matmul(b, c), warmup);
+        return 2.0 * n * n * n / s / 1e9;
+    }
+
+    /**
+     * Runs the selected workloads. {@code only} holds names or name prefixes (as in the peer
+     * script); empty selects all.
+     */
+    public static void run(int threads, List<String> only, double warmup) {
+        Parallel.setThreads(threads);
+        Map<String, Workload> selected = new LinkedHashMap<>();
+        for (Workload w : workloads(warmup)) {
+            if (only.isEmpty() || only.stream().anyMatch(o -> w.name().equals(o) || w.name().startsWith(o))) {
+                selected.put(w.name(), w);
+            }
+        }
+        if (selected.isEmpty()) {
+            List<String> names = workloads(warmup).stream().map(Workload::name).toList();
+            throw new IllegalArgumentException("no workload matches " + only + "; known: " + String.join(", ", names));
+        }
+        for (Workload w : selected.values()) {
+            double v = w.measure().getAsDouble();
+            System.out.printf(Locale.ROOT, "%s\t%s\t%s%n", w.name(), fourSignificant(v), w.unit());
+            System.out.flush();
+        }
+    }
+
+    /** Python's {@code f"{v:.4g}"}. */
+    static String fourSignificant(double v) {
+        String s = String.format(Locale.ROOT, "%.4g", v);
+        if (s.contains("e")) {
+            return s;
+        }
+        if (s.contains(".")) {
+            s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return s;
+    }
+}

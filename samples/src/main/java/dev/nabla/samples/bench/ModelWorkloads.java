@@ -1,0 +1,84 @@
+package dev.nabla.samples.bench;
+
+import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.Functional;
+import dev.nabla.autograd.Variable;
+import dev.nabla.nn.Linear;
+import dev.nabla.nn.Module;
+import dev.nabla.nn.ReLU;
+import dev.nabla.nn.Sequential;
+import dev.nabla.nn.models.LeNet5;
+import dev.nabla.nn.models.VggCnn;
+import dev.nabla.optim.SGD;
+import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The model workloads of {@code torch_bench.py}, same models, shapes, optimizers and units:
+ * LeNet-5 and the VGG-style CNN on a random batch of 64 3x32x32 images, trained (forward,
+ * cross-entropy, backward, SGD momentum 0.9 step) or run for inference; the CNN's batch-1
+ * latency; and the MLP 784-512-512-10 for inference.
+ */
+final class ModelWorkloads {
+    private ModelWorkloads() {
+    }
+
+    static List<Bench.Workload> all(double warmup) {
+        List<Bench.Workload> w = new ArrayList<>();
+        w.add(new Bench.Workload("lenet_train", "images/s", () -> trainRate(ModelWorkloads::lenet, warmup)));
+        w.add(new Bench.Workload("cnn_train", "images/s", () -> trainRate(ModelWorkloads::cnn, warmup)));
+        w.add(new Bench.Workload("lenet_infer", "images/s", () -> inferRate(lenet(), 64, warmup)));
+        w.add(new Bench.Workload("cnn_infer", "images/s", () -> inferRate(cnn(), 64, warmup)));
+        w.add(new Bench.Workload("cnn_latency_b1", "ms", () -> 1000 / inferRate(cnn(), 1, warmup)));
+        w.addAll(SequenceWorkloads.all(warmup));
+        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", () -> mlpInfer(warmup)));
+        return w;
+    }
+
+    private static Module lenet() {
+        return new LeNet5(3, 32, 10, new Generator(0));
+    }
+
+    private static Module cnn() {
+        return VggCnn.create(3, 32, 10, false, new Generator(0));
+    }
+
+    private static Tensor images(int n) {
+        return Tensor.randn(new Generator(1), n, 3, 32, 32);
+    }
+
+    static double trainRate(Supplier<Module> build, double warmup) {
+        Module model = build.get();
+        Variable x = Variable.of(images(64));
+        Variable y = Variable.of(Tensor.randint(new Generator(2), 0, 10, 64));
+        SGD opt = new SGD(model.parameters(), 0.01).momentum(0.9);
+        double s = Timing.secondsPerCall(() -> {
+            opt.zeroGrad();
+            Functional.crossEntropy(model.forward(x), y).backward();
+            opt.step();
+        }, warmup);
+        return 64 / s;
+    }
+
+    static double inferRate(Module model, int batch, double warmup) {
+        model.eval();
+        Variable x = Variable.of(images(batch));
+        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+            return batch / Timing.secondsPerCall(() -> model.forward(x), warmup);
+        }
+    }
+
+    private static double mlpInfer(double warmup) {
+        Generator g = new Generator(0);
+        Module mlp = new Sequential(new Linear(784, 512, g), new ReLU(), new Linear(512, 512, g), new ReLU(),
+                new Linear(512, 10, g));
+        mlp.eval();
+        Variable x = Variable.of(Tensor.randn(new Generator(1), 64, 784));
+        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+            return 64 / Timing.secondsPerCall(() -> mlp.forward(x), warmup);
+        }
+    }
+}

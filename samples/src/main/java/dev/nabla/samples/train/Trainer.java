@@ -1,0 +1,252 @@
+package dev.nabla.samples.train;
+
+import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.Functional;
+import dev.nabla.autograd.Reduction;
+import dev.nabla.autograd.Variable;
+import dev.nabla.export.Checkpoint;
+import dev.nabla.export.TrainingState;
+import dev.nabla.nn.Module;
+import dev.nabla.nn.data.Batch;
+import dev.nabla.nn.data.DataLoader;
+import dev.nabla.nn.data.ProgressBar;
+import dev.nabla.nn.models.Models;
+import dev.nabla.optim.Adam;
+import dev.nabla.optim.AdamW;
+import dev.nabla.optim.LrScheduler;
+import dev.nabla.optim.Optimizer;
+import dev.nabla.optim.SGD;
+import dev.nabla.optim.Schedule;
+import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The training loop behind {@code ./nabla train}: builds model, optimizer and schedule from a
+ * {@link Recipe}, trains with a progress bar per epoch, evaluates on the test split after every
+ * epoch, checkpoints atomically at every epoch end (so an interrupted run resumes from the last
+ * one) and stops at the first non-finite loss, naming the step and keeping the last good
+ * checkpoint.
+ */
+final class Trainer {
+    static final String CHECKPOINT_DIR = "checkpoint";
+    static final String METRICS_FILE = "metrics.json";
+
+    /** A loss that became NaN or infinite; the run stops instead of training on garbage. */
+    static final class NonFiniteLossException extends RuntimeException {
+        final long step;
+
+        NonFiniteLossException(long step, int epoch, int batch, float loss) {
+            super("the loss became " + loss + " at step " + step + " (epoch " + epoch + ", batch " + batch + ")");
+            this.step = step;
+        }
+    }
+
+    /** What a finished run reports. */
+    record Result(Metrics test, List<Json.Obj> history, double trainSeconds, long images) {
+    }
+
+    private final Recipe recipe;
+    private final DataSource data;
+    private final Path out;
+    private final PrintStream log;
+    private final Module model;
+    private final Optimizer optimizer;
+    private final LrScheduler scheduler;
+    private final DataLoader trainLoader;
+    private final DataLoader testLoader;
+    private final List<Json.Obj> history = new ArrayList<>();
+    private int startEpoch = 1;
+    private double priorSeconds;
+    private long priorImages;
+
+    Trainer(Recipe recipe, DataSource data, Path out, PrintStream log) {
+        this.recipe = recipe;
+        this.data = data;
+        this.out = out;
+        this.log = log;
+        this.model = buildModel(recipe, data);
+        this.trainLoader = data.trainLoader(recipe);
+        this.testLoader = data.testLoader();
+        this.optimizer = buildOptimizer(recipe, model);
+        this.scheduler = new LrScheduler(optimizer, buildSchedule(recipe, trainLoader.size()));
+    }
+
+    static Module buildModel(Recipe r, DataSource d) {
+        return Models.create(r.model(), d.channels(), d.size(), d.classes(), new Generator(r.seed()));
+    }
+
+    private static Optimizer buildOptimizer(Recipe r, Module model) {
+        return switch (r.optimizer()) {
+            case "sgd" -> new SGD(model.parameters(), r.lr()).momentum(r.momentum()).nesterov(r.nesterov())
+                    .weightDecay(r.weightDecay());
+            case "adam" -> new Adam(model.parameters(), r.lr()).weightDecay(r.weightDecay());
+            case "adamw" -> new AdamW(model.parameters(), r.lr()).weightDecay(r.weightDecay());
+            default -> throw new IllegalArgumentException("unknown optimizer " + r.optimizer());
+        };
+    }
+
+    /** Schedules step once per batch, as the peer's scripts do. */
+    private static Schedule buildSchedule(Recipe r, int stepsPerEpoch) {
+        int total = r.epochs() * stepsPerEpoch;
+        int warm = (int) Math.round(r.warmupEpochs() * stepsPerEpoch);
+        int rest = Math.max(1, total - warm);
+        Schedule main = switch (r.schedule()) {
+            case "none" -> Schedule.constant();
+            case "cosine" -> Schedule.cosine(rest, 0);
+            case "step" -> Schedule.step(Math.max(1, rest / 3), 0.1);
+            case "exponential" -> Schedule.exponential(Math.pow(0.01, 1.0 / rest));
+            case "inverse-time" -> Schedule.inverseTime(10.0 / rest);
+            case "onecycle" -> Schedule.oneCycle(rest);
+            default -> throw new IllegalArgumentException("unknown schedule " + r.schedule());
+        };
+        return warm > 0 ? Schedule.warmup(warm, 0.01, main) : main;
+    }
+
+    /** Continues from a checkpoint written by an earlier run of the same recipe. */
+    void resume(TrainingState state) {
+        state.restore(model, optimizer, scheduler, Map.of());
+        startEpoch = (int) state.epoch() + 1;
+        priorSeconds = Double.parseDouble(state.extra().getOrDefault("train_seconds", "0"));
+        priorImages = Long.parseLong(state.extra().getOrDefault("train_images", "0"));
+        log.printf(Locale.ROOT, "resuming after epoch %d (step %d)%n", state.epoch(), state.step());
+    }
+
+    Module model() {
+        return model;
+    }
+
+    Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * Trains from the current epoch to the recipe's last, or only up to {@code pauseAfter} (then
+     * the run stops as if interrupted, resumable from its checkpoint); 0 means no pause.
+     */
+    Result run(int pauseAfter) throws IOException {
+        Files.createDirectories(out);
+        double trainSeconds = priorSeconds;
+        long images = priorImages;
+        Metrics last = null;
+        int lastEpoch = pauseAfter > 0 ? Math.min(pauseAfter, recipe.epochs()) : recipe.epochs();
+        for (int epoch = startEpoch; epoch <= lastEpoch; epoch++) {
+            long t0 = System.nanoTime();
+            Metrics train = trainEpoch(epoch);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            trainSeconds += seconds;
+            images += train.total();
+            last = evaluate(model, testLoader, data.classNames());
+            log.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.3g  "
+                            + "%.1fs (%,.0f img/s)%n", epoch, recipe.epochs(), train.meanLoss(), 100 * train.accuracy(),
+                    last.meanLoss(), 100 * last.accuracy(), scheduler.currentLr(), seconds, train.total() / seconds);
+            history.add(Json.obj().put("epoch", epoch).put("train_loss", train.meanLoss())
+                    .put("train_accuracy", train.accuracy()).put("test_loss", last.meanLoss())
+                    .put("test_accuracy", last.accuracy()).put("lr", scheduler.currentLr()).put("seconds", seconds));
+            saveCheckpoint(epoch, trainSeconds, images);
+        }
+        if (last == null) {
+            last = evaluate(model, testLoader, data.classNames());
+        }
+        return new Result(last, history, trainSeconds, images);
+    }
+
+    private Metrics trainEpoch(int epoch) {
+        model.train();
+        Metrics m = new Metrics(data.classNames());
+        int batches = trainLoader.size();
+        String label = String.format("epoch %d/%d", epoch, recipe.epochs());
+        try (ProgressBar bar = ProgressBar.count(label, data.train().size(), "img");
+             DataLoader.BatchIterator it = trainLoader.epoch(epoch - 1).iterator()) {
+            while (it.hasNext()) {
+                Batch b = it.next();
+                optimizer.zeroGrad();
+                Variable logits = model.forward(b.inputs());
+                Variable loss = Functional.crossEntropy(logits, b.targets(), null, Functional.DEFAULT_IGNORE_INDEX,
+                        recipe.labelSmoothing(), Reduction.MEAN);
+                float value = loss.item();
+                if (!Float.isFinite(value)) {
+                    throw new NonFiniteLossException(optimizer.stepCount() + 1, epoch, b.index() + 1, value);
+                }
+                loss.backward();
+                optimizer.step();
+                scheduler.step();
+                count(m, logits.data(), b.targets().data(), value * b.size());
+                bar.message(String.format(Locale.ROOT, "loss %.4f  acc %.2f%%", m.meanLoss(), 100 * m.accuracy()));
+                bar.advance(b.size());
+            }
+        }
+        if (m.total() == 0 || batches == 0) {
+            throw new IllegalStateException("the training split yielded no batches");
+        }
+        return m;
+    }
+
+    /** Test-split metrics in eval mode, without recording gradients. */
+    static Metrics evaluate(Module model, DataLoader loader, List<String> classes) {
+        model.eval();
+        Metrics m = new Metrics(classes);
+        try (Autograd.NoGrad ignored = Autograd.noGrad(); DataLoader.BatchIterator it = loader.epoch(0).iterator()) {
+            while (it.hasNext()) {
+                Batch b = it.next();
+                Variable logits = model.forward(b.inputs());
+                float loss = Functional.crossEntropy(logits, b.targets()).item();
+                count(m, logits.data(), b.targets().data(), (double) loss * b.size());
+            }
+        } finally {
+            model.train();
+        }
+        return m;
+    }
+
+    private static void count(Metrics m, Tensor logits, Tensor targets, double lossSum) {
+        float[] predicted = logits.argmax(1, false).toArray();
+        float[] truth = targets.toArray();
+        for (int i = 0; i < truth.length; i++) {
+            m.add((int) truth[i], (int) predicted[i]);
+        }
+        m.addLoss(lossSum);
+    }
+
+    private void saveCheckpoint(int epoch, double trainSeconds, long images) throws IOException {
+        Map<String, String> extra = new LinkedHashMap<>();
+        recipe.toMap().forEach((k, v) -> extra.put("recipe." + k, v));
+        extra.put("stats.mean", join(data.stats().mean()));
+        extra.put("stats.std", join(data.stats().std()));
+        extra.put("train_seconds", Double.toString(trainSeconds));
+        extra.put("train_images", Long.toString(images));
+        TrainingState state = TrainingState.capture(model, optimizer, scheduler, Map.of(), epoch,
+                optimizer.stepCount(), extra);
+        Checkpoint.save(out.resolve(CHECKPOINT_DIR), state);
+    }
+
+    private static String join(float[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return sb.toString();
+    }
+
+    /** Recovers the recipe a checkpoint was trained with. */
+    static Recipe recipeOf(TrainingState state) {
+        Map<String, String> m = new LinkedHashMap<>();
+        state.extra().forEach((k, v) -> {
+            if (k.startsWith("recipe.")) {
+                m.put(k.substring("recipe.".length()), v);
+            }
+        });
+        if (m.isEmpty()) {
+            throw new IllegalArgumentException("the checkpoint holds no training recipe (was it written by ./nabla train?)");
+        }
+        return Recipe.fromMap(m);
+    }
+}
