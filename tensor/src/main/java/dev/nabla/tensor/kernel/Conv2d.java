@@ -8,15 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  * 2-D convolution over contiguous NCHW float arrays (PyTorch's {@code conv2d}: cross-correlation,
  * zero padding, stride, dilation, groups) and its three gradients.
  *
- * <p>Two methods, chosen by geometry (measurements in BENCHMARKS):
+ * <p>Two methods, chosen by geometry (measurements in BENCHMARKS-conv.md):
  * <ul>
- * <li><b>Unit stride</b> (any padding, dilation, groups; the 3x3 and 5x5 layers of common CNNs):
- * {@link ImplicitConv}, an implicit GEMM whose micro-kernel reads the taps straight from a
- * zero-padded copy of each image, for all three passes. It skips building and packing an unfolded
- * matrix and ran 1.3-1.6x faster than unfold + packed GEMM on the CIFAR CNN's layers.
+ * <li><b>Unit stride</b> (any padding, dilation and groups: the 3x3, 5x5 and 1x1 layers of common
+ * CNNs): {@link ImplicitConv}, an implicit GEMM whose micro-kernel reads the taps straight from a
+ * zero-padded copy of each image, for all three passes. It builds and packs no unfolded matrix
+ * and ran the CIFAR CNN's layers at 80-97 GFLOP/s per core forward, against 43-60 for unfold +
+ * the packed {@link Gemm}.
  * <li><b>Other strides</b>: an unfold (im2col) of one cache-sized tile of output rows of one image
- * and group, then one {@link Gemm#sgemm} call, so these speed up with the GEMM. A 1x1 kernel with
- * stride 1 and no padding would need no unfold (the image already is the matrix).
+ * and group, then one {@link Gemm#sgemm} call, so these speed up with the GEMM.
  * </ul>
  * Either way images are split over {@link Parallel}'s threads, each with its own scratch and the
  * inner work running serially; when there are too few images to keep every thread busy
@@ -25,8 +25,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Output conventions: {@link #forward} overwrites {@code y}; the three backward passes
  * <b>accumulate</b> into their outputs ({@code dx += ...}, {@code dw += ...}, {@code db += ...}),
  * as autograd sums the gradient contributions of every use of a tensor. Zero the buffers first to
- * get the plain gradient. No scratch is allocated in steady state: unfold tiles and partial weight
- * gradients live in per-thread buffers reused from call to call.
+ * get the plain gradient. No large buffer is allocated in steady state: padded images, unfold
+ * tiles, packed weights and partial weight gradients live in per-thread buffers reused from call
+ * to call; a call allocates only small bookkeeping (tap offsets and vector positions: one int per
+ * tap and three per vector of output pixels).
+ *
+ * <p>Non-finite inputs: on the unit-stride path a NaN or infinity in x can also reach weight
+ * gradients of taps that never see it (it meets a zero of dy in the junk columns, and
+ * {@code 0 * inf} is NaN), where PyTorch's would stay finite; the loss is NaN by then anyway.
  *
  * <pre>{@code
  * Conv2dSpec s = Conv2dSpec.of(2, 3, 8, 8, 4, 3, 1, 1);   // N=2, 3->4 channels, 8x8, 3x3, pad 1
@@ -43,9 +49,9 @@ public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /**
-     * Largest unfold tile in floats (512 KiB, the L2 of a Zen 3 core): a tile is written by the
-     * unfold and read straight back by the GEMM's packing, so it should stay in cache. Whole
-     * output rows are taken, at least one.
+     * Largest unfold tile in floats (512 KiB: a Zen 3 core's L2, half a Zen 4 core's): a tile is
+     * written by the unfold and read straight back by the GEMM's packing, so it should stay in
+     * cache. Whole output rows are taken, at least one.
      */
     static final int TILE_FLOATS = 1 << 17;
 
@@ -205,13 +211,6 @@ public final class Conv2d {
         int yg = yOff + (n * g.cout + grp * g.mg) * g.p;
         int wg = wOff + grp * g.mg * g.k;
         float beta = bias == null ? 0f : 1f;
-        if (g.pointwise) {
-            if (bias != null) {
-                fillRows(y, yg, g.p, 0, g.p, bias, bOff + grp * g.mg, g.mg);
-            }
-            Gemm.sgemm(false, false, g.mg, g.p, g.k, 1f, w, wg, g.k, x, xg, g.p, beta, y, yg, g.p);
-            return;
-        }
         float[] col = Scratch.floats(Scratch.COL, g.tileRows * g.outW * g.k);
         for (int oh0 = 0; oh0 < g.outH; oh0 += g.tileRows) {
             int oh1 = Math.min(g.outH, oh0 + g.tileRows);
@@ -232,10 +231,6 @@ public final class Conv2d {
         int xg = dxOff + (n * g.cin + grp * g.cg) * g.inPlane;
         int yg = dyOff + (n * g.cout + grp * g.mg) * g.p;
         int wg = wOff + grp * g.mg * g.k;
-        if (g.pointwise) {
-            Gemm.sgemm(true, false, g.k, g.p, g.mg, 1f, w, wg, g.k, dy, yg, g.p, 1f, dx, xg, g.p);
-            return;
-        }
         float[] col = Scratch.floats(Scratch.COL, g.tileRows * g.outW * g.k);
         for (int oh0 = 0; oh0 < g.outH; oh0 += g.tileRows) {
             int oh1 = Math.min(g.outH, oh0 + g.tileRows);
@@ -252,10 +247,6 @@ public final class Conv2d {
         int xg = xOff + (n * g.cin + grp * g.cg) * g.inPlane;
         int yg = dyOff + (n * g.cout + grp * g.mg) * g.p;
         int wg = dwOff + grp * g.mg * g.k;
-        if (g.pointwise) {
-            Gemm.sgemm(false, true, g.mg, g.k, g.p, 1f, dy, yg, g.p, x, xg, g.p, 1f, dw, wg, g.k);
-            return;
-        }
         float[] col = Scratch.floats(Scratch.COL, g.tileRows * g.outW * g.k);
         for (int oh0 = 0; oh0 < g.outH; oh0 += g.tileRows) {
             int oh1 = Math.min(g.outH, oh0 + g.tileRows);
@@ -388,8 +379,6 @@ public final class Conv2d {
     static final class Geometry {
         final int inH, inW, kH, kW, sH, sW, pH, pW, dH, dW, outH, outW;
         final int cin, cout, groups, cg, mg, taps, k, p, inPlane, units, tileRows;
-        /** 1x1, stride 1, no padding: the image itself is the unfolded matrix. */
-        final boolean pointwise;
 
         Geometry(Conv2dSpec s) {
             inH = s.inH();
@@ -415,7 +404,6 @@ public final class Conv2d {
             inPlane = inH * inW;
             units = s.batch() * groups;
             tileRows = Math.max(1, Math.min(outH, TILE_FLOATS / Math.max(1, k * outW)));
-            pointwise = kH == 1 && kW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0;
         }
 
         /** First output column whose input column {@code ow*sW + iw0} is inside the image. */

@@ -1,5 +1,12 @@
 package dev.nabla.tensor.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * 2-D max and average pooling over contiguous NCHW float arrays, forward and backward, with
  * PyTorch's semantics (see {@link Pool2dSpec} for the geometry).
@@ -24,6 +31,20 @@ package dev.nabla.tensor.kernel;
  * }</pre>
  */
 public final class Pool2d {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    private static final int L = S.length();
+    /** Even and odd lanes of two concatenated vectors: the left and right columns of L windows. */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    /** Each lane of the low (high) half repeated twice: spreads L window gradients over 2L columns. */
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, i -> L / 2 + i / 2);
+    /** {@code 2 * lane}: the input column of each window's top-left tap, relative to the block. */
+    private static final IntVector TWICE_IOTA = IntVector.zero(I).addIndex(2);
+    /** 1 in the high half of the lanes, whose windows come from the second vector of a pair. */
+    private static final IntVector HIGH_HALF = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, L / 2)
+            .toVector().reinterpretAsInts().neg();
 
     private Pool2d() {
     }
@@ -113,13 +134,20 @@ public final class Pool2d {
         }
     }
 
-    /** 2x2 windows, stride 2, no padding or dilation, every window inside the input. */
+    /**
+     * 2x2 windows, stride 2, no padding or dilation, every window inside the input: L windows at a
+     * time (see {@link #forVectors}), the two columns of each window split out of two row vectors
+     * by even/odd shuffles, the rest one by one. The taps are compared in PyTorch's scan order
+     * (top-left, top-right, bottom-left, bottom-right) with the same rule as {@link #maxPlane}, so
+     * values and indices agree with the general loop.
+     */
     private static void max2x2(Pool2dSpec s, float[] x, int xo, float[] y, int yo, int[] idx, int io) {
-        int inW = s.inW(), outH = s.outH(), outW = s.outW();
-        for (int oh = 0; oh < outH; oh++) {
+        int inW = s.inW(), outW = s.outW();
+        int rowsDone = forVectors(s, (a, b, o) -> maxVector(x, xo, a, b, inW, y, yo + o, idx, io + o));
+        for (int oh = rowsDone; oh < s.outH(); oh++) {
             int r0 = 2 * oh * inW, r1 = r0 + inW;
             int yr = oh * outW;
-            for (int ow = 0; ow < outW; ow++) {
+            for (int ow = outW < L ? 0 : outW - outW % L; ow < outW; ow++) {
                 int i = r0 + 2 * ow;
                 float best = x[xo + i];
                 float v = x[xo + i + 1];
@@ -143,6 +171,74 @@ public final class Pool2d {
                 }
             }
         }
+    }
+
+    /** L windows of the 2x2 pool, as in {@link #forVectors}; results at {@code y[yAt]}, {@code idx[iAt]}. */
+    private static void maxVector(float[] x, int xo, int a, int b, int inW, float[] y, int yAt, int[] idx, int iAt) {
+        FloatVector t0 = FloatVector.fromArray(S, x, xo + a);
+        FloatVector t1 = FloatVector.fromArray(S, x, xo + b);
+        FloatVector b0 = FloatVector.fromArray(S, x, xo + a + inW);
+        FloatVector b1 = FloatVector.fromArray(S, x, xo + b + inW);
+        FloatVector best = t0.rearrange(EVEN, t1);
+        FloatVector v = t0.rearrange(ODD, t1);
+        VectorMask<Float> m1 = takes(v, best);
+        best = best.blend(v, m1);
+        v = b0.rearrange(EVEN, b1);
+        VectorMask<Float> m2 = takes(v, best);
+        best = best.blend(v, m2);
+        v = b0.rearrange(ODD, b1);
+        VectorMask<Float> m3 = takes(v, best);
+        best = best.blend(v, m3);
+        best.intoArray(y, yAt);
+        if (idx != null) {
+            // Top-left tap of each window: a + 2i in the low half, b + 2i - L in the high half.
+            IntVector tl = TWICE_IOTA.add(a).add(HIGH_HALF.mul(b - a - L));
+            IntVector at = tl.blend(tl.add(1), m1.cast(I));
+            at = at.blend(tl.add(inW), m2.cast(I));
+            at = at.blend(tl.add(inW + 1), m3.cast(I));
+            at.intoArray(idx, iAt);
+        }
+    }
+
+    /** Where L windows of a 2x2 stride-2 plane start: top-row halves at {@code a} and {@code b}, output at {@code o}. */
+    @FunctionalInterface
+    private interface VectorBody {
+        void run(int a, int b, int o);
+    }
+
+    /**
+     * Runs {@code body} over the blocks of L windows of an unpadded 2x2 stride-2 plane that vectors
+     * cover, and returns the number of output rows it covered entirely (the caller finishes the
+     * rest, and the tail columns of covered rows when a row is wider than L). Wide rows give blocks
+     * within one output row ({@code b = a + L}); rows of exactly L/2 windows over an input L wide
+     * give blocks of two output rows, the second one's top row two input rows further on.
+     */
+    private static int forVectors(Pool2dSpec s, VectorBody body) {
+        int inW = s.inW(), outH = s.outH(), outW = s.outW();
+        if (outW >= L) {
+            int vecEnd = outW - outW % L;
+            for (int oh = 0; oh < outH; oh++) {
+                for (int ow = 0; ow < vecEnd; ow += L) {
+                    int a = 2 * oh * inW + 2 * ow;
+                    body.run(a, a + L, oh * outW + ow);
+                }
+            }
+            return 0;
+        }
+        if (2 * outW != L || inW != L) {
+            return 0;
+        }
+        int pairs = outH / 2;
+        for (int pr = 0; pr < pairs; pr++) {
+            int a = 4 * pr * inW;
+            body.run(a, a + 2 * inW, 2 * pr * outW);
+        }
+        return 2 * pairs;
+    }
+
+    /** Lanes where the next tap replaces the running maximum: greater, or NaN. */
+    private static VectorMask<Float> takes(FloatVector v, FloatVector best) {
+        return v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
     }
 
     // ------------------------------------------------------------------ average
@@ -175,9 +271,14 @@ public final class Pool2d {
         check("avg_pool2d backward", "dy", dy == null ? -1 : dy.length, dyOff, s.outputSize(), s);
         check("avg_pool2d backward", "dx", dx == null ? -1 : dx.length, dxOff, s.inputSize(), s);
         int inPlane = s.inH() * s.inW(), outPlane = s.outH() * s.outW();
+        boolean fast = isFast2x2(s);
         forPlanes(s, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
-                avgBackwardPlane(s, countIncludePad, dy, dyOff + p * outPlane, dx, dxOff + p * inPlane);
+                if (fast) {
+                    avgBackward2x2(s, dy, dyOff + p * outPlane, dx, dxOff + p * inPlane);
+                } else {
+                    avgBackwardPlane(s, countIncludePad, dy, dyOff + p * outPlane, dx, dxOff + p * inPlane);
+                }
             }
         });
     }
@@ -236,14 +337,48 @@ public final class Pool2d {
         }
     }
 
-    /** 2x2 windows, stride 2, no padding, all inside: the divisor is 4 either way. */
+    /** 2x2 windows, stride 2, no padding, all inside: the divisor is 4 either way. Summed in scan order. */
     private static void avg2x2(Pool2dSpec s, float[] x, int xo, float[] y, int yo) {
-        int inW = s.inW(), outH = s.outH(), outW = s.outW();
-        for (int oh = 0; oh < outH; oh++) {
+        int inW = s.inW(), outW = s.outW();
+        int rowsDone = forVectors(s, (a, b, o) -> {
+            FloatVector t0 = FloatVector.fromArray(S, x, xo + a);
+            FloatVector t1 = FloatVector.fromArray(S, x, xo + b);
+            FloatVector b0 = FloatVector.fromArray(S, x, xo + a + inW);
+            FloatVector b1 = FloatVector.fromArray(S, x, xo + b + inW);
+            t0.rearrange(EVEN, t1).add(t0.rearrange(ODD, t1)).add(b0.rearrange(EVEN, b1)).add(b0.rearrange(ODD, b1))
+                    .mul(0.25f).intoArray(y, yo + o);
+        });
+        for (int oh = rowsDone; oh < s.outH(); oh++) {
             int r0 = xo + 2 * oh * inW, r1 = r0 + inW;
             int yr = yo + oh * outW;
-            for (int ow = 0; ow < outW; ow++) {
-                y[yr + ow] = (x[r0 + 2 * ow] + x[r0 + 2 * ow + 1] + x[r1 + 2 * ow] + x[r1 + 2 * ow + 1]) / 4;
+            for (int ow = outW < L ? 0 : outW - outW % L; ow < outW; ow++) {
+                y[yr + ow] = (x[r0 + 2 * ow] + x[r0 + 2 * ow + 1] + x[r1 + 2 * ow] + x[r1 + 2 * ow + 1]) * 0.25f;
+            }
+        }
+    }
+
+    /** Backward of {@link #avg2x2}: each input gets a quarter of its window's gradient. */
+    private static void avgBackward2x2(Pool2dSpec s, float[] dy, int yo, float[] dx, int xo) {
+        int inW = s.inW(), outW = s.outW();
+        int rowsDone = forVectors(s, (a, b, o) -> {
+            FloatVector g = FloatVector.fromArray(S, dy, yo + o).mul(0.25f);
+            FloatVector lo = g.rearrange(ZIP_LO);
+            FloatVector hi = g.rearrange(ZIP_HI);
+            int ta = xo + a, tb = xo + b;
+            lo.add(FloatVector.fromArray(S, dx, ta)).intoArray(dx, ta);
+            hi.add(FloatVector.fromArray(S, dx, tb)).intoArray(dx, tb);
+            lo.add(FloatVector.fromArray(S, dx, ta + inW)).intoArray(dx, ta + inW);
+            hi.add(FloatVector.fromArray(S, dx, tb + inW)).intoArray(dx, tb + inW);
+        });
+        for (int oh = rowsDone; oh < s.outH(); oh++) {
+            int r0 = xo + 2 * oh * inW, r1 = r0 + inW;
+            int yr = yo + oh * outW;
+            for (int ow = outW < L ? 0 : outW - outW % L; ow < outW; ow++) {
+                float g = dy[yr + ow] * 0.25f;
+                dx[r0 + 2 * ow] += g;
+                dx[r0 + 2 * ow + 1] += g;
+                dx[r1 + 2 * ow] += g;
+                dx[r1 + 2 * ow + 1] += g;
             }
         }
     }

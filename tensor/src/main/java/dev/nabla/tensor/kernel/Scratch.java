@@ -6,11 +6,11 @@ package dev.nabla.tensor.kernel;
  * asked of it on that thread and keeps it (the pool's threads are few and long-lived).
  */
 final class Scratch {
-    /** Unfolded (im2col) or zero-padded input of one image: used by the executing thread. */
+    /** Unfolded (im2col) or zero-padded input of one image or a few: used by the executing thread. */
     static final int COL = 0;
     /** Per-chunk partial weight gradients: owned by the thread that starts the parallel region. */
     static final int PARTIAL = 1;
-    /** Staged output rows or output gradient of one image: used by the executing thread. */
+    /** A staged output tile or output gradient: used by the executing thread. */
     static final int STAGE = 2;
     /** Weights packed for a micro-kernel: owned by the thread that starts the parallel region. */
     static final int PACKED = 3;

@@ -199,7 +199,7 @@ class Conv2dTest {
                 Conv2dSpec.of(1, 2, 3, 3, 2, 7, 2, 3),                        // ... and stride 2
                 Conv2dSpec.of(3, 8, 7, 9, 8, 3, 1, 1).withGroups(8),          // depthwise
                 Conv2dSpec.of(2, 4, 7, 5, 8, 3, 2, 1).withGroups(4),          // depthwise multiplier 2, stride 2
-                Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0),                        // pointwise: no unfold
+                Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0),                        // pointwise
                 Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0).withGroups(3),          // grouped pointwise
                 Conv2dSpec.of(2, 4, 9, 8, 3, 1, 2, 0),                        // 1x1 stride 2 (unfold again)
                 Conv2dSpec.of(1, 3, 11, 10, 2, 3, 1, 2).withDilation(2, 3),   // dilation
@@ -218,6 +218,25 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * Groups with many output channels: full 6- or 8-row tiles of the implicit GEMM plus padded
+     * edge tiles, and the weight gradient's channel tiles with their leftover rows.
+     */
+    @Test
+    void wideGroupsMatchTheDirectConvolution() {
+        SplittableRandom r = new SplittableRandom(6);
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        for (int mg : new int[] {lanes, lanes + 1, 2 * lanes, 3 * lanes - 5, 40}) {
+            for (int i = 0; i < 4; i++) {
+                Conv2dSpec s = randomSpec(r);
+                int groups = 1 + r.nextInt(2);
+                checkAll(new Conv2dSpec(s.batch(), s.groupInChannels() * groups, s.inH(), s.inW(), mg * groups,
+                        s.kernelH(), s.kernelW(), 1, 1, s.padH(), s.padW(), s.dilationH(), s.dilationW(), groups),
+                        r, r.nextBoolean());
+            }
+        }
+    }
+
     /** Unit stride normally takes the implicit GEMM; the unfold + GEMM path must handle it too. */
     @Test
     void unfoldPathAlsoHandlesUnitStride() {
@@ -229,7 +248,7 @@ class Conv2dTest {
                 checkAll(new Conv2dSpec(s.batch(), s.inChannels(), s.inH(), s.inW(), s.outChannels(), s.kernelH(),
                         s.kernelW(), 1, 1, s.padH(), s.padW(), s.dilationH(), s.dilationW(), s.groups()), r, true);
             }
-            checkAll(Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0), r, true);          // pointwise: no unfold at all
+            checkAll(Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0), r, true);          // pointwise
             checkAll(Conv2dSpec.of(1, 64, 32, 32, 4, 3, 1, 1), r, true);       // several unfold tiles
         } finally {
             ImplicitConv.enabled = true;
