@@ -1455,6 +1455,9 @@ public final class Tensor {
     }
 
     private static void batchedGemm(Tensor a, Tensor b, Tensor o, Shape batch, int m, int n, int k, Shape full) {
+        if (m == 0 || n == 0 || batch.numel() == 0) {
+            return; // an empty result: nothing to compute
+        }
         int r = a.dims.length;
         int rsA = a.strides[r - 2];
         int csA = a.strides[r - 1];

@@ -10,7 +10,6 @@ import dev.nabla.tensor.Ref.Layout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.ejml.simple.SimpleMatrix;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -220,8 +219,6 @@ class MatmulTest {
     }
 
     @Test
-    @Disabled("fails on the interim Gemm.sgemm, which skips a == 0 (so 0 * NaN and 0 * inf in B vanish); "
-            + "Gemm.java is being replaced by the packed kernel: enable this when that lands")
     void nanAndInfinityPropagate() {
         // 0 * NaN and 0 * inf are NaN: a zero in A must not skip B's row.
         Tensor a = Tensor.of(new float[][] {{0, 1}, {1, 1}});
