@@ -97,12 +97,6 @@ public final class Gemm {
     private static final VectorMask<Float> NOT2 = BIT2.not();
     private static final VectorMask<Float> NOT1 = BIT1.not();
 
-    /** Rotations by 8, 4, 2, 1 lanes of S for {@link #sum}. */
-    private static final VectorShuffle<Float> ROT8 = S.shuffleFromOp(c -> (c + 8) % L);
-    private static final VectorShuffle<Float> ROT4 = S.shuffleFromOp(c -> (c + 4) % L);
-    private static final VectorShuffle<Float> ROT2 = S.shuffleFromOp(c -> (c + 2) % L);
-    private static final VectorShuffle<Float> ROT1 = S.shuffleFromOp(c -> (c + 1) % L);
-
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread packing buffers; they only grow, so steady-state calls allocate nothing. */
@@ -828,10 +822,10 @@ public final class Gemm {
             s2 = FloatVector.fromArray(S, mat, r2 + p).fma(xv, s2);
             s3 = FloatVector.fromArray(S, mat, r3 + p).fma(xv, s3);
         }
-        float d0 = sum(s0);
-        float d1 = sum(s1);
-        float d2 = sum(s2);
-        float d3 = sum(s3);
+        float d0 = Lanes.sum(s0);
+        float d1 = Lanes.sum(s1);
+        float d2 = Lanes.sum(s2);
+        float d3 = Lanes.sum(s3);
         for (; p < k; p++) {
             float xp = x[xo + p];
             d0 += mat[r0 + p] * xp;
@@ -852,41 +846,13 @@ public final class Gemm {
         }
     }
 
-    /**
-     * Sum of the lanes in a fixed tree order. reduceLanes(ADD) may associate differently in
-     * compiled and interpreted code, which would make results depend on JIT state and so on the
-     * thread split; this keeps every element's value independent of both.
-     */
-    private static float sum(FloatVector v) {
-        if (L > 16) {
-            float s = 0f;
-            for (int l = 0; l < L; l++) {
-                s += v.lane(l);
-            }
-            return s;
-        }
-        if (L == 16) {
-            v = v.add(v.rearrange(ROT8));
-        }
-        if (L >= 8) {
-            v = v.add(v.rearrange(ROT4));
-        }
-        if (L >= 4) {
-            v = v.add(v.rearrange(ROT2));
-        }
-        if (L >= 2) {
-            v = v.add(v.rearrange(ROT1));
-        }
-        return v.lane(0);
-    }
-
     private static float dot(int k, float[] mat, int r0, float[] x, int xo) {
         FloatVector s0 = FloatVector.zero(S);
         int p = 0;
         for (int ub = S.loopBound(k); p < ub; p += L) {
             s0 = FloatVector.fromArray(S, mat, r0 + p).fma(FloatVector.fromArray(S, x, xo + p), s0);
         }
-        float d = sum(s0);
+        float d = Lanes.sum(s0);
         for (; p < k; p++) {
             d += mat[r0 + p] * x[xo + p];
         }

@@ -703,11 +703,12 @@ final class ImplicitConv {
         int xg = g * p.cs * p.plane;
         int kFull = p.k - p.k % WK;
         int[] off = p.off;
+        float[] lanes = new float[WM * WK * L];
         if (rows == WM) {
             int yRow = (g * p.md + m0) * qw;
             int wRow = dwOff + (g * p.md + m0) * p.k;
             for (int kk = 0; kk < kFull; kk += WK) {
-                weight4x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, p.k);
+                weight4x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, p.k, lanes);
             }
             for (int kk = kFull; kk < p.k; kk++) {
                 for (int r = 0; r < WM; r++) {
@@ -720,7 +721,7 @@ final class ImplicitConv {
             int yRow = (g * p.md + m) * qw;
             int wRow = dwOff + (g * p.md + m) * p.k;
             for (int kk = 0; kk < kFull; kk += WK) {
-                weight1x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow);
+                weight1x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, lanes);
             }
             for (int kk = kFull; kk < p.k; kk++) {
                 dw[wRow + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow, ys, qw);
@@ -730,7 +731,7 @@ final class ImplicitConv {
 
     /** {@code dw[r][kk + j] += sum over the cnt images and pixels of dq[r][q] * xp[off[kk + j] + q]}, 4 x 3. */
     private static void weight4x3(float[] xp, int xg, int xs, int cnt, int[] off, int kk, float[] dq, int y0, int ys,
-                                  int ld, float[] dw, int w0, int k) {
+                                  int ld, float[] dw, int w0, int k, float[] lanes) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
         for (int n = 0; n < cnt; n++) {
@@ -758,22 +759,28 @@ final class ImplicitConv {
                 a32 = d.fma(x2, a32);
             }
         }
-        dw[w0 + kk] += Lanes.sum(a00);
-        dw[w0 + kk + 1] += Lanes.sum(a01);
-        dw[w0 + kk + 2] += Lanes.sum(a02);
-        dw[w0 + k + kk] += Lanes.sum(a10);
-        dw[w0 + k + kk + 1] += Lanes.sum(a11);
-        dw[w0 + k + kk + 2] += Lanes.sum(a12);
-        dw[w0 + 2 * k + kk] += Lanes.sum(a20);
-        dw[w0 + 2 * k + kk + 1] += Lanes.sum(a21);
-        dw[w0 + 2 * k + kk + 2] += Lanes.sum(a22);
-        dw[w0 + 3 * k + kk] += Lanes.sum(a30);
-        dw[w0 + 3 * k + kk + 1] += Lanes.sum(a31);
-        dw[w0 + 3 * k + kk + 2] += Lanes.sum(a32);
+        // Vectors out through the lane buffer: see Lanes.sum(float[], int).
+        a00.intoArray(lanes, 0);
+        a01.intoArray(lanes, L);
+        a02.intoArray(lanes, 2 * L);
+        a10.intoArray(lanes, 3 * L);
+        a11.intoArray(lanes, 4 * L);
+        a12.intoArray(lanes, 5 * L);
+        a20.intoArray(lanes, 6 * L);
+        a21.intoArray(lanes, 7 * L);
+        a22.intoArray(lanes, 8 * L);
+        a30.intoArray(lanes, 9 * L);
+        a31.intoArray(lanes, 10 * L);
+        a32.intoArray(lanes, 11 * L);
+        for (int r = 0; r < 4; r++) {
+            for (int c = 0; c < 3; c++) {
+                dw[w0 + r * k + kk + c] += Lanes.sum(lanes, (r * 3 + c) * L);
+            }
+        }
     }
 
     private static void weight1x3(float[] xp, int xg, int xs, int cnt, int[] off, int kk, float[] dq, int y0, int ys,
-                                  int ld, float[] dw, int w0) {
+                                  int ld, float[] dw, int w0, float[] lanes) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
         for (int n = 0; n < cnt; n++) {
             int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
@@ -785,9 +792,12 @@ final class ImplicitConv {
                 a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
             }
         }
-        dw[w0 + kk] += Lanes.sum(a0);
-        dw[w0 + kk + 1] += Lanes.sum(a1);
-        dw[w0 + kk + 2] += Lanes.sum(a2);
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        dw[w0 + kk] += Lanes.sum(lanes, 0);
+        dw[w0 + kk + 1] += Lanes.sum(lanes, L);
+        dw[w0 + kk + 2] += Lanes.sum(lanes, 2 * L);
     }
 
     /** {@code sum over the cnt images of sum_i a[ao + i] * b[bo + i]}, {@code n} a multiple of the vector length. */
@@ -798,6 +808,8 @@ final class ImplicitConv {
                 acc = FloatVector.fromArray(S, a, ao + j * as + i).fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
             }
         }
-        return Lanes.sum(acc);
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0);
     }
 }

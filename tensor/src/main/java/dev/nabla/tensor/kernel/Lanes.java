@@ -52,4 +52,39 @@ public final class Lanes {
         }
         return acc.lane(0);
     }
+
+    /**
+     * The same fixed-order sum over {@code L} floats that a vector stored at {@code lanes[off]}:
+     * bit-identical to {@link #sum(FloatVector)} of that vector, and cheap where a call with a
+     * vector argument is not (HotSpot inlines {@code sum(FloatVector)} only at hot call sites; at a
+     * cold one, such as after a kernel's main loop, the call boxes the vector and runs the API's
+     * slow Java fallback). May overwrite the {@code L} floats.
+     */
+    public static float sum(float[] lanes, int off) {
+        // Unrolled for the common widths so the tree adds in registers, not through memory.
+        if (S.length() == 16) {
+            float a0 = lanes[off] + lanes[off + 8];
+            float a1 = lanes[off + 1] + lanes[off + 9];
+            float a2 = lanes[off + 2] + lanes[off + 10];
+            float a3 = lanes[off + 3] + lanes[off + 11];
+            float a4 = lanes[off + 4] + lanes[off + 12];
+            float a5 = lanes[off + 5] + lanes[off + 13];
+            float a6 = lanes[off + 6] + lanes[off + 14];
+            float a7 = lanes[off + 7] + lanes[off + 15];
+            return ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+        }
+        if (S.length() == 8) {
+            float a0 = lanes[off] + lanes[off + 4];
+            float a1 = lanes[off + 1] + lanes[off + 5];
+            float a2 = lanes[off + 2] + lanes[off + 6];
+            float a3 = lanes[off + 3] + lanes[off + 7];
+            return (a0 + a2) + (a1 + a3);
+        }
+        for (int w = S.length() >> 1; w >= 1; w >>= 1) {
+            for (int i = 0; i < w; i++) {
+                lanes[off + i] += lanes[off + i + w];
+            }
+        }
+        return lanes[off];
+    }
 }

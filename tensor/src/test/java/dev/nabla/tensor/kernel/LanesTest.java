@@ -50,4 +50,21 @@ class LanesTest {
         }
         assertEquals(x.length * (x.length + 1) / 2f, Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)));
     }
+
+    /** The array form is what kernels use after their loops; it must add in the vector form's order. */
+    @Test
+    void arrayFormHasTheVectorFormsBits() {
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        Random r = new Random(7);
+        float[] x = new float[lanes + 3];
+        for (int trial = 0; trial < 10_000; trial++) {
+            for (int i = 0; i < x.length; i++) {
+                // Mixed magnitudes make the order of the additions show in the last bits.
+                x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
+            }
+            float expected = Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 3));
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(Lanes.sum(x.clone(), 3)),
+                    "trial " + trial);
+        }
+    }
 }
