@@ -39,20 +39,14 @@ public final class AvgPool2d extends Module {
         this.kernel = Layers.pair("AvgPool2d", "kernel", kernel, 1);
         this.stride = Layers.pair("AvgPool2d", "stride", stride, 1);
         this.padding = Layers.pair("AvgPool2d", "padding", padding, 0);
-        if (this.padding[0] > this.kernel[0] / 2 || this.padding[1] > this.kernel[1] / 2) {
-            throw new IllegalArgumentException("AvgPool2d: padding must be at most half the kernel, got padding "
-                    + java.util.Arrays.toString(padding) + " for kernel " + java.util.Arrays.toString(kernel));
-        }
+        Layers.checkPoolPadding("AvgPool2d", this.padding, this.kernel);
         this.ceilMode = ceilMode;
         this.countIncludePad = countIncludePad;
     }
 
     @Override
     public Variable forward(Variable x) {
-        if (x.dim() != 4 && x.dim() != 3) {
-            throw new ShapeMismatchException(describe() + ": expected input [N, C, H, W] or [C, H, W], got "
-                    + x.shape());
-        }
+        Layers.requireImages(describe(), x);
         try {
             return Functional.avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad);
         } catch (ShapeMismatchException e) {

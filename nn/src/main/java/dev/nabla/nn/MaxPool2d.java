@@ -41,19 +41,13 @@ public final class MaxPool2d extends Module {
         this.stride = Layers.pair("MaxPool2d", "stride", stride, 1);
         this.padding = Layers.pair("MaxPool2d", "padding", padding, 0);
         this.dilation = Layers.pair("MaxPool2d", "dilation", dilation, 1);
-        if (this.padding[0] > this.kernel[0] / 2 || this.padding[1] > this.kernel[1] / 2) {
-            throw new IllegalArgumentException("MaxPool2d: padding must be at most half the kernel, got padding "
-                    + java.util.Arrays.toString(padding) + " for kernel " + java.util.Arrays.toString(kernel));
-        }
+        Layers.checkPoolPadding("MaxPool2d", this.padding, this.kernel);
         this.ceilMode = ceilMode;
     }
 
     @Override
     public Variable forward(Variable x) {
-        if (x.dim() != 4 && x.dim() != 3) {
-            throw new ShapeMismatchException(describe() + ": expected input [N, C, H, W] or [C, H, W], got "
-                    + x.shape());
-        }
+        Layers.requireImages(describe(), x);
         try {
             return Functional.maxPool2d(x, kernel, stride, padding, dilation, ceilMode);
         } catch (ShapeMismatchException e) {

@@ -86,16 +86,20 @@ record DataSource(ImageDataset train, ImageDataset test, ChannelStats stats) {
         return names;
     }
 
-    /** Shuffled training batches, with crop and flip when the recipe augments (no flip for digits). */
+    /**
+     * Shuffled training batches, with crop and flip when the recipe augments (no flip for digits).
+     * Normalisation comes first, so the crop's zero padding is the mean image, as in the peer
+     * scripts, which pad normalised tensors.
+     */
     DataLoader trainLoader(Recipe r) {
         List<Transform> t = new ArrayList<>();
+        t.add(Transforms.normalize(stats));
         if (r.augment()) {
             t.add(Transforms.randomCrop(size(), size() >= 32 ? 4 : 2));
             if (!r.dataset().startsWith("mnist")) {
                 t.add(Transforms.randomHorizontalFlip());
             }
         }
-        t.add(Transforms.normalize(stats));
         return new DataLoader(train, r.batchSize(), true, false, r.seed(), t.toArray(new Transform[0]));
     }
 
