@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 2-D convolution over contiguous NCHW float arrays (PyTorch's {@code conv2d}: cross-correlation,
  * zero padding, stride, dilation, groups) and its three gradients.
  *
- * <p>Two methods, chosen by geometry (measurements in BENCHMARKS-conv.md):
+ * <p>Two methods, chosen by geometry (measurements in BENCHMARKS.md, "Convolution and pooling"):
  * <ul>
  * <li><b>Unit stride</b> (any padding, dilation and groups: the 3x3, 5x5 and 1x1 layers of common
  * CNNs): {@link ImplicitConv}, an implicit GEMM whose micro-kernel reads the taps straight from a
