@@ -27,8 +27,7 @@ import java.util.List;
 public final class Autograd {
     private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
-    private Autograd() {
-    }
+    private Autograd() {}
 
     /** A scope in which operations are not recorded; close it to restore the previous mode. */
     public static final class NoGrad implements AutoCloseable {
@@ -91,8 +90,8 @@ public final class Autograd {
             }
             g = Tensor.onesLike(root.data());
         } else if (!g.shape().equals(root.shape())) {
-            throw new ShapeMismatchException("backward: gradient of shape " + g.shape()
-                    + " does not match the output's shape " + root.shape());
+            throw new ShapeMismatchException(
+                    "backward: gradient of shape " + g.shape() + " does not match the output's shape " + root.shape());
         }
         Node top = root.gradFn();
         if (top == null) {
@@ -158,8 +157,8 @@ public final class Autograd {
                 // the nodes below it are counted down and released.
                 Tensor[] grads = g == null ? null : n.apply(g);
                 if (grads != null && grads.length != inputs.length) {
-                    throw new IllegalStateException(n + " returned " + grads.length + " gradients for "
-                            + inputs.length + " inputs");
+                    throw new IllegalStateException(
+                            n + " returned " + grads.length + " gradients for " + inputs.length + " inputs");
                 }
                 for (int i = 0; i < inputs.length; i++) {
                     Variable in = inputs[i];

@@ -19,8 +19,7 @@ import java.util.Arrays;
  * network, whose input needs none, skips the costly input gradient).
  */
 final class ConvOps {
-    private ConvOps() {
-    }
+    private ConvOps() {}
 
     /** The input as a batched 4-D tensor: a 3-D input gains a batch dimension of 1. */
     private static Tensor batched(String op, Variable x) {
@@ -38,11 +37,11 @@ final class ConvOps {
         return e.getMessage().replaceFirst("^[a-z_0-9]+: ", "");
     }
 
-    static Variable conv2d(Variable x, Variable weight, Variable bias, int[] stride, int[] padding, int[] dilation,
-                           int groups) {
+    static Variable conv2d(
+            Variable x, Variable weight, Variable bias, int[] stride, int[] padding, int[] dilation, int groups) {
         if (weight.dim() != 4) {
-            throw new ShapeMismatchException("conv2d: weight must be [outChannels, inChannels/groups, kH, kW], got "
-                    + weight.shape());
+            throw new ShapeMismatchException(
+                    "conv2d: weight must be [outChannels, inChannels/groups, kH, kW], got " + weight.shape());
         }
         Tensor xt = batched("conv2d", x);
         int cout = weight.size(0);
@@ -52,13 +51,26 @@ final class ConvOps {
                     + (long) weight.size(1) * groups);
         }
         if (bias != null && (bias.dim() != 1 || bias.size(0) != cout)) {
-            throw new ShapeMismatchException("conv2d: bias must be [" + cout + "] for weight " + weight.shape()
-                    + ", got " + bias.shape());
+            throw new ShapeMismatchException(
+                    "conv2d: bias must be [" + cout + "] for weight " + weight.shape() + ", got " + bias.shape());
         }
         Conv2dSpec spec;
         try {
-            spec = new Conv2dSpec(xt.size(0), xt.size(1), xt.size(2), xt.size(3), cout, weight.size(2),
-                    weight.size(3), stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups);
+            spec = new Conv2dSpec(
+                    xt.size(0),
+                    xt.size(1),
+                    xt.size(2),
+                    xt.size(3),
+                    cout,
+                    weight.size(2),
+                    weight.size(3),
+                    stride[0],
+                    stride[1],
+                    padding[0],
+                    padding[1],
+                    dilation[0],
+                    dilation[1],
+                    groups);
         } catch (IllegalArgumentException e) {
             throw new ShapeMismatchException("conv2d: input " + x.shape() + " with weight " + weight.shape()
                     + ", stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding) + ", dilation "
@@ -68,8 +80,16 @@ final class ConvOps {
         Tensor wc = weight.data().contiguous();
         Tensor bc = bias == null ? null : bias.data().contiguous();
         Tensor y = Tensor.zeros(spec.batch(), cout, spec.outH(), spec.outW());
-        Conv2d.forward(spec, xc.storageArray(), xc.storageOffset(), wc.storageArray(), wc.storageOffset(),
-                bc == null ? null : bc.storageArray(), bc == null ? 0 : bc.storageOffset(), y.storageArray(), 0);
+        Conv2d.forward(
+                spec,
+                xc.storageArray(),
+                xc.storageOffset(),
+                wc.storageArray(),
+                wc.storageOffset(),
+                bc == null ? null : bc.storageArray(),
+                bc == null ? 0 : bc.storageOffset(),
+                y.storageArray(),
+                0);
         Tensor out = x.dim() == 3 ? y.squeeze(0) : y;
         Variable[] inputs = bias == null ? new Variable[] {x, weight} : new Variable[] {x, weight, bias};
         if (!Autograd.needsGrad(inputs)) {
@@ -82,36 +102,60 @@ final class ConvOps {
         Saved sx = needW ? new Saved("conv2d", xc) : null;
         Saved sw = needX ? new Saved("conv2d", wc) : null;
         int[] xDims = x.dims();
-        return record("conv2d", out, g -> {
-            Tensor gc = g.contiguous();
-            float[] ga = gc.storageArray();
-            int go = gc.storageOffset();
-            Tensor gx = null;
-            Tensor gw = null;
-            Tensor gb = null;
-            if (needX) {
-                Tensor w = sw.get();
-                gx = Tensor.zeros(xDims);
-                Conv2d.backwardInput(spec, ga, go, w.storageArray(), w.storageOffset(), gx.storageArray(), 0);
-            }
-            if (needW) {
-                Tensor xs = sx.get();
-                gw = Tensor.zeros(weight.dims());
-                Conv2d.backwardWeight(spec, xs.storageArray(), xs.storageOffset(), ga, go, gw.storageArray(), 0);
-            }
-            if (needB) {
-                gb = Tensor.zeros(cout);
-                Conv2d.backwardBias(spec, ga, go, gb.storageArray(), 0);
-            }
-            return bias == null ? new Tensor[] {gx, gw} : new Tensor[] {gx, gw, gb};
-        }, inputs);
+        return record(
+                "conv2d",
+                out,
+                g -> {
+                    Tensor gc = g.contiguous();
+                    float[] ga = gc.storageArray();
+                    int go = gc.storageOffset();
+                    Tensor gx = null;
+                    Tensor gw = null;
+                    Tensor gb = null;
+                    if (needX) {
+                        Tensor w = sw.get();
+                        gx = Tensor.zeros(xDims);
+                        Conv2d.backwardInput(spec, ga, go, w.storageArray(), w.storageOffset(), gx.storageArray(), 0);
+                    }
+                    if (needW) {
+                        Tensor xs = sx.get();
+                        gw = Tensor.zeros(weight.dims());
+                        Conv2d.backwardWeight(
+                                spec, xs.storageArray(), xs.storageOffset(), ga, go, gw.storageArray(), 0);
+                    }
+                    if (needB) {
+                        gb = Tensor.zeros(cout);
+                        Conv2d.backwardBias(spec, ga, go, gb.storageArray(), 0);
+                    }
+                    return bias == null ? new Tensor[] {gx, gw} : new Tensor[] {gx, gw, gb};
+                },
+                inputs);
     }
 
-    private static Pool2dSpec poolSpec(String op, Tensor xt, Variable x, int[] kernel, int[] stride, int[] padding,
-                                       int[] dilation, boolean ceilMode) {
+    private static Pool2dSpec poolSpec(
+            String op,
+            Tensor xt,
+            Variable x,
+            int[] kernel,
+            int[] stride,
+            int[] padding,
+            int[] dilation,
+            boolean ceilMode) {
         try {
-            return new Pool2dSpec(xt.size(0), xt.size(1), xt.size(2), xt.size(3), kernel[0], kernel[1], stride[0],
-                    stride[1], padding[0], padding[1], dilation[0], dilation[1], ceilMode);
+            return new Pool2dSpec(
+                    xt.size(0),
+                    xt.size(1),
+                    xt.size(2),
+                    xt.size(3),
+                    kernel[0],
+                    kernel[1],
+                    stride[0],
+                    stride[1],
+                    padding[0],
+                    padding[1],
+                    dilation[0],
+                    dilation[1],
+                    ceilMode);
         } catch (IllegalArgumentException e) {
             throw new ShapeMismatchException(op + ": input " + x.shape() + " with kernel " + Arrays.toString(kernel)
                     + ", stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding)
@@ -121,7 +165,8 @@ final class ConvOps {
     }
 
     private static Tensor pooledShape(Variable x, Pool2dSpec s) {
-        return x.dim() == 3 ? Tensor.zeros(s.channels(), s.outH(), s.outW())
+        return x.dim() == 3
+                ? Tensor.zeros(s.channels(), s.outH(), s.outW())
                 : Tensor.zeros(s.batch(), s.channels(), s.outH(), s.outW());
     }
 
@@ -137,16 +182,20 @@ final class ConvOps {
             return constant(y);
         }
         int[] xDims = x.dims();
-        return record("maxPool2d", y, g -> {
-            Tensor gc = g.contiguous();
-            Tensor gx = Tensor.zeros(xDims);
-            Pool2d.maxBackward(spec, gc.storageArray(), gc.storageOffset(), idx, 0, gx.storageArray(), 0);
-            return new Tensor[] {gx};
-        }, x);
+        return record(
+                "maxPool2d",
+                y,
+                g -> {
+                    Tensor gc = g.contiguous();
+                    Tensor gx = Tensor.zeros(xDims);
+                    Pool2d.maxBackward(spec, gc.storageArray(), gc.storageOffset(), idx, 0, gx.storageArray(), 0);
+                    return new Tensor[] {gx};
+                },
+                x);
     }
 
-    static Variable avgPool2d(Variable x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
-                              boolean countIncludePad) {
+    static Variable avgPool2d(
+            Variable x, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         Tensor xt = batched("avgPool2d", x);
         Pool2dSpec spec = poolSpec("avgPool2d", xt, x, kernel, stride, padding, new int[] {1, 1}, ceilMode);
         Tensor xc = xt.contiguous();
@@ -156,19 +205,24 @@ final class ConvOps {
             return constant(y);
         }
         int[] xDims = x.dims();
-        return record("avgPool2d", y, g -> {
-            Tensor gc = g.contiguous();
-            Tensor gx = Tensor.zeros(xDims);
-            Pool2d.avgBackward(spec, countIncludePad, gc.storageArray(), gc.storageOffset(), gx.storageArray(), 0);
-            return new Tensor[] {gx};
-        }, x);
+        return record(
+                "avgPool2d",
+                y,
+                g -> {
+                    Tensor gc = g.contiguous();
+                    Tensor gx = Tensor.zeros(xDims);
+                    Pool2d.avgBackward(
+                            spec, countIncludePad, gc.storageArray(), gc.storageOffset(), gx.storageArray(), 0);
+                    return new Tensor[] {gx};
+                },
+                x);
     }
 
     static Variable adaptiveAvgPool2d(Variable x, int outH, int outW) {
         Tensor xt = batched("adaptiveAvgPool2d", x);
         if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("adaptiveAvgPool2d: output size must be positive, got " + outH + "x"
-                    + outW);
+            throw new IllegalArgumentException(
+                    "adaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
         }
         int n = xt.size(0);
         int c = xt.size(1);
@@ -179,18 +233,22 @@ final class ConvOps {
         }
         Tensor xc = xt.contiguous();
         Tensor y = x.dim() == 3 ? Tensor.zeros(c, outH, outW) : Tensor.zeros(n, c, outH, outW);
-        AdaptivePool2d.avgForward(n * c, inH, inW, outH, outW, xc.storageArray(), xc.storageOffset(),
-                y.storageArray(), 0);
+        AdaptivePool2d.avgForward(
+                n * c, inH, inW, outH, outW, xc.storageArray(), xc.storageOffset(), y.storageArray(), 0);
         if (!Autograd.needsGrad(x)) {
             return constant(y);
         }
         int[] xDims = x.dims();
-        return record("adaptiveAvgPool2d", y, g -> {
-            Tensor gc = g.contiguous();
-            Tensor gx = Tensor.zeros(xDims);
-            AdaptivePool2d.avgBackward(n * c, inH, inW, outH, outW, gc.storageArray(), gc.storageOffset(),
-                    gx.storageArray(), 0);
-            return new Tensor[] {gx};
-        }, x);
+        return record(
+                "adaptiveAvgPool2d",
+                y,
+                g -> {
+                    Tensor gc = g.contiguous();
+                    Tensor gx = Tensor.zeros(xDims);
+                    AdaptivePool2d.avgBackward(
+                            n * c, inH, inW, outH, outW, gc.storageArray(), gc.storageOffset(), gx.storageArray(), 0);
+                    return new Tensor[] {gx};
+                },
+                x);
     }
 }

@@ -29,8 +29,7 @@ import dev.nabla.tensor.Tensor;
  * overloads use the same value for both, like PyTorch's single-int form.
  */
 public final class Functional {
-    private Functional() {
-    }
+    private Functional() {}
 
     /**
      * {@code x W^T + b} over the last dimension of {@code x}; leading dimensions are folded into
@@ -58,15 +57,19 @@ public final class Functional {
         Saved sx = new Saved("linear", x2);
         Saved sw = new Saved("linear", weight.data());
         int[] xDims = x.dims();
-        return record("linear", y, g -> {
-            Tensor g2 = g.reshape(-1, out);
-            Tensor gx = x.requiresGrad() ? g2.matmul(sw.get()).reshape(xDims) : null;
-            Tensor gw = weight.requiresGrad() ? g2.t().matmul(sx.get()) : null;
-            if (bias == null) {
-                return new Tensor[] {gx, gw};
-            }
-            return new Tensor[] {gx, gw, bias.requiresGrad() ? g2.sum(0) : null};
-        }, inputs);
+        return record(
+                "linear",
+                y,
+                g -> {
+                    Tensor g2 = g.reshape(-1, out);
+                    Tensor gx = x.requiresGrad() ? g2.matmul(sw.get()).reshape(xDims) : null;
+                    Tensor gw = weight.requiresGrad() ? g2.t().matmul(sx.get()) : null;
+                    if (bias == null) {
+                        return new Tensor[] {gx, gw};
+                    }
+                    return new Tensor[] {gx, gw, bias.requiresGrad() ? g2.sum(0) : null};
+                },
+                inputs);
     }
 
     /** PyTorch's default {@code ignore_index}: no class index equals it. */
@@ -74,8 +77,8 @@ public final class Functional {
 
     private static int[] pair(String op, String what, int[] v) {
         if (v == null || v.length != 2) {
-            throw new IllegalArgumentException(op + ": " + what + " must be a {height, width} pair, got "
-                    + java.util.Arrays.toString(v));
+            throw new IllegalArgumentException(
+                    op + ": " + what + " must be a {height, width} pair, got " + java.util.Arrays.toString(v));
         }
         return v.clone();
     }
@@ -91,10 +94,16 @@ public final class Functional {
         return conv2d(x, weight, bias, stride, padding, 1, 1);
     }
 
-    public static Variable conv2d(Variable x, Variable weight, Variable bias, int stride, int padding, int dilation,
-                                  int groups) {
-        return conv2d(x, weight, bias, new int[] {stride, stride}, new int[] {padding, padding},
-                new int[] {dilation, dilation}, groups);
+    public static Variable conv2d(
+            Variable x, Variable weight, Variable bias, int stride, int padding, int dilation, int groups) {
+        return conv2d(
+                x,
+                weight,
+                bias,
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                new int[] {dilation, dilation},
+                groups);
     }
 
     /**
@@ -102,10 +111,16 @@ public final class Functional {
      * {@code [Cin, H, W]}, weight {@code [Cout, Cin/groups, kH, kW]}, bias {@code [Cout]} or null.
      * The bias is added inside the convolution kernel (no separate pass).
      */
-    public static Variable conv2d(Variable x, Variable weight, Variable bias, int[] stride, int[] padding,
-                                  int[] dilation, int groups) {
-        return ConvOps.conv2d(x, weight, bias, pair("conv2d", "stride", stride), pair("conv2d", "padding", padding),
-                pair("conv2d", "dilation", dilation), groups);
+    public static Variable conv2d(
+            Variable x, Variable weight, Variable bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return ConvOps.conv2d(
+                x,
+                weight,
+                bias,
+                pair("conv2d", "stride", stride),
+                pair("conv2d", "padding", padding),
+                pair("conv2d", "dilation", dilation),
+                groups);
     }
 
     /** Max pooling with stride equal to the kernel, no padding. */
@@ -114,18 +129,28 @@ public final class Functional {
     }
 
     public static Variable maxPool2d(Variable x, int kernel, int stride, int padding, boolean ceilMode) {
-        return maxPool2d(x, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
-                new int[] {1, 1}, ceilMode);
+        return maxPool2d(
+                x,
+                new int[] {kernel, kernel},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                new int[] {1, 1},
+                ceilMode);
     }
 
     /**
      * PyTorch's {@code max_pool2d} over {@code [N, C, H, W]} or {@code [C, H, W]}; padding at most
      * half the kernel. The gradient goes to the first maximum of each window.
      */
-    public static Variable maxPool2d(Variable x, int[] kernel, int[] stride, int[] padding, int[] dilation,
-                                     boolean ceilMode) {
-        return ConvOps.maxPool2d(x, pair("maxPool2d", "kernel", kernel), pair("maxPool2d", "stride", stride),
-                pair("maxPool2d", "padding", padding), pair("maxPool2d", "dilation", dilation), ceilMode);
+    public static Variable maxPool2d(
+            Variable x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return ConvOps.maxPool2d(
+                x,
+                pair("maxPool2d", "kernel", kernel),
+                pair("maxPool2d", "stride", stride),
+                pair("maxPool2d", "padding", padding),
+                pair("maxPool2d", "dilation", dilation),
+                ceilMode);
     }
 
     /** Average pooling with stride equal to the kernel, no padding. */
@@ -133,20 +158,30 @@ public final class Functional {
         return avgPool2d(x, kernel, kernel, 0, false, true);
     }
 
-    public static Variable avgPool2d(Variable x, int kernel, int stride, int padding, boolean ceilMode,
-                                     boolean countIncludePad) {
-        return avgPool2d(x, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
-                ceilMode, countIncludePad);
+    public static Variable avgPool2d(
+            Variable x, int kernel, int stride, int padding, boolean ceilMode, boolean countIncludePad) {
+        return avgPool2d(
+                x,
+                new int[] {kernel, kernel},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                ceilMode,
+                countIncludePad);
     }
 
     /**
      * PyTorch's {@code avg_pool2d}: with {@code countIncludePad} the divisor counts the padding
      * inside each window, otherwise only real input elements.
      */
-    public static Variable avgPool2d(Variable x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
-                                     boolean countIncludePad) {
-        return ConvOps.avgPool2d(x, pair("avgPool2d", "kernel", kernel), pair("avgPool2d", "stride", stride),
-                pair("avgPool2d", "padding", padding), ceilMode, countIncludePad);
+    public static Variable avgPool2d(
+            Variable x, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        return ConvOps.avgPool2d(
+                x,
+                pair("avgPool2d", "kernel", kernel),
+                pair("avgPool2d", "stride", stride),
+                pair("avgPool2d", "padding", padding),
+                ceilMode,
+                countIncludePad);
     }
 
     /** PyTorch's {@code adaptive_avg_pool2d}: any {@code H x W} averaged down (or up) to {@code outH x outW}. */
@@ -164,8 +199,15 @@ public final class Functional {
      * Otherwise it normalises with the running statistics. {@code weight} and {@code bias}
      * ({@code [C]}) may be null.
      */
-    public static Variable batchNorm(Variable x, Tensor runningMean, Tensor runningVar, Variable weight,
-                                     Variable bias, boolean training, double momentum, double eps) {
+    public static Variable batchNorm(
+            Variable x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Variable weight,
+            Variable bias,
+            boolean training,
+            double momentum,
+            double eps) {
         return NormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
@@ -198,8 +240,8 @@ public final class Functional {
         int rows = weight.size(0);
         int p = paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
         if (p < 0 || p >= rows) {
-            throw new IndexOutOfBoundsException("embedding: paddingIdx " + paddingIdx + " is out of range for "
-                    + rows + " embeddings");
+            throw new IndexOutOfBoundsException(
+                    "embedding: paddingIdx " + paddingIdx + " is out of range for " + rows + " embeddings");
         }
         return NeuralOps.embedding(indices, weight, p);
     }
@@ -219,8 +261,13 @@ public final class Functional {
      * divides by the summed weight of the non-ignored targets, as PyTorch does, for the smoothing term
      * too. The log-softmax is fused in: its backward is one kernel pass.
      */
-    public static Variable crossEntropy(Variable input, Variable target, Tensor weight, int ignoreIndex,
-                                        double labelSmoothing, Reduction reduction) {
+    public static Variable crossEntropy(
+            Variable input,
+            Variable target,
+            Tensor weight,
+            int ignoreIndex,
+            double labelSmoothing,
+            Reduction reduction) {
         return LossOps.crossEntropy(input, target, weight, ignoreIndex, labelSmoothing, reduction);
     }
 
@@ -230,8 +277,8 @@ public final class Functional {
     }
 
     /** PyTorch's {@code nll_loss}: shapes, weights, ignore index and MEAN as in {@link #crossEntropy}. */
-    public static Variable nllLoss(Variable input, Variable target, Tensor weight, int ignoreIndex,
-                                   Reduction reduction) {
+    public static Variable nllLoss(
+            Variable input, Variable target, Tensor weight, int ignoreIndex, Reduction reduction) {
         return LossOps.nllLoss(input, target, weight, ignoreIndex, reduction);
     }
 
@@ -256,8 +303,8 @@ public final class Functional {
      * {@code posWeight} broadcast to the input (pos_weight typically {@code [C]} for the last
      * dimension) and may be null.
      */
-    public static Variable bceWithLogits(Variable input, Variable target, Tensor weight, Tensor posWeight,
-                                         Reduction reduction) {
+    public static Variable bceWithLogits(
+            Variable input, Variable target, Tensor weight, Tensor posWeight, Reduction reduction) {
         return LossOps.bceWithLogits(input, target, weight, posWeight, reduction);
     }
 
@@ -277,8 +324,7 @@ public final class Functional {
      * Result of {@link #lstm}: the hidden state of every step, {@code [T, B, H]}, and the final
      * hidden and cell states, {@code [B, H]} each.
      */
-    public record LstmOutput(Variable output, Variable h, Variable c) {
-    }
+    public record LstmOutput(Variable output, Variable h, Variable c) {}
 
     /**
      * One LSTM layer over a time-major sequence {@code x} of shape {@code [T, B, in]}, with
@@ -299,14 +345,13 @@ public final class Functional {
      * r.h().sum().backward();                                                 // BPTT into wIh, wHh
      * }</pre>
      */
-    public static LstmOutput lstm(Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh,
-                                  Variable bIh, Variable bHh) {
+    public static LstmOutput lstm(
+            Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
         return SequenceOps.lstm(x, h0, c0, wIh, wHh, bIh, bHh);
     }
 
     /** Result of {@link #attention}: the attended values, and the head-averaged weights or null. */
-    public record AttentionOutput(Variable output, Variable weights) {
-    }
+    public record AttentionOutput(Variable output, Variable weights) {}
 
     /**
      * How {@link #attention} runs.
@@ -322,8 +367,14 @@ public final class Functional {
      * @param generator   source of the dropout masks (unused when {@code dropout == 0})
      * @param needWeights also return the attention weights averaged over heads
      */
-    public record AttentionSpec(int heads, boolean batchFirst, Tensor mask, boolean causal, double dropout,
-                                Generator generator, boolean needWeights) {
+    public record AttentionSpec(
+            int heads,
+            boolean batchFirst,
+            Tensor mask,
+            boolean causal,
+            double dropout,
+            Generator generator,
+            boolean needWeights) {
         public AttentionSpec {
             if (heads <= 0) {
                 throw new IllegalArgumentException("attention: heads must be positive, got " + heads);

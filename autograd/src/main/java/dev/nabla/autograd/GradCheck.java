@@ -28,8 +28,8 @@ public final class GradCheck {
     public record Options(double step, double atol, double rtol, long seed) {
         public Options {
             if (!(step > 0) || !(atol >= 0) || !(rtol >= 0)) {
-                throw new IllegalArgumentException("gradcheck: need step > 0 and non-negative tolerances, got "
-                        + step + ", " + atol + ", " + rtol);
+                throw new IllegalArgumentException("gradcheck: need step > 0 and non-negative tolerances, got " + step
+                        + ", " + atol + ", " + rtol);
             }
         }
 
@@ -53,8 +53,7 @@ public final class GradCheck {
         }
     }
 
-    private GradCheck() {
-    }
+    private GradCheck() {}
 
     public static void check(Function<Variable[], Variable> f, Variable... inputs) {
         check(f, Options.defaults(), inputs);
@@ -81,7 +80,9 @@ public final class GradCheck {
             if (!v.requiresGrad()) {
                 continue;
             }
-            Tensor analytic = v.gradTensor() == null ? Tensor.zerosLike(v.data()) : v.gradTensor().contiguous();
+            Tensor analytic = v.gradTensor() == null
+                    ? Tensor.zerosLike(v.data())
+                    : v.gradTensor().contiguous();
             Tensor x = v.data();
             if (!x.isContiguous()) {
                 throw new IllegalArgumentException("gradcheck: input " + i + " must be contiguous");
@@ -102,22 +103,28 @@ public final class GradCheck {
                 double diff = Math.abs(ga[j] - numeric);
                 if (!(diff <= o.atol() + o.rtol() * Math.abs(numeric))) {
                     if (bad < 10) {
-                        failures.append(String.format(Locale.ROOT,
+                        failures.append(String.format(
+                                Locale.ROOT,
                                 "%n  input %d %s, element %d: analytic %.6g, numeric %.6g (diff %.3g)",
-                                i, x.shape(), j, ga[j], numeric, diff));
+                                i,
+                                x.shape(),
+                                j,
+                                ga[j],
+                                numeric,
+                                diff));
                     }
                     bad++;
                 }
             }
         }
         if (bad > 0) {
-            throw new Mismatch("gradcheck: " + bad + " gradient element(s) disagree with finite differences"
-                    + " (atol " + o.atol() + ", rtol " + o.rtol() + ", step " + o.step() + "):" + failures);
+            throw new Mismatch("gradcheck: " + bad + " gradient element(s) disagree with finite differences" + " (atol "
+                    + o.atol() + ", rtol " + o.rtol() + ", step " + o.step() + "):" + failures);
         }
     }
 
-    private static double project(Function<Variable[], Variable> f, Variable[] inputs, float[] xs, int at,
-                                  float value, Tensor r) {
+    private static double project(
+            Function<Variable[], Variable> f, Variable[] inputs, float[] xs, int at, float value, Tensor r) {
         xs[at] = value;
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
             float[] y = f.apply(inputs).data().toArray();

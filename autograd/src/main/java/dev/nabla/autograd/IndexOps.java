@@ -11,8 +11,7 @@ import dev.nabla.tensor.Tensor;
  * backward reads the index again, so it is saved (version-checked) like any other input.
  */
 final class IndexOps {
-    private IndexOps() {
-    }
+    private IndexOps() {}
 
     static Variable gather(Variable a, int dim, Tensor index) {
         Tensor out = a.data().gather(dim, index);

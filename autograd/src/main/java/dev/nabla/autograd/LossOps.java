@@ -16,8 +16,7 @@ import java.util.Arrays;
  * logits, KL divergence) also give the gradient of a target that requires grad.
  */
 final class LossOps {
-    private LossOps() {
-    }
+    private LossOps() {}
 
     /** Sample layout of a class-index loss: scores {@code [outer, c, inner]}, targets {@code [outer, inner]}. */
     private record Layout(int outer, int c, int inner, int[] targetDims) {
@@ -68,7 +67,8 @@ final class LossOps {
 
     private static void rejectBatchMean(String op, Reduction r) {
         if (r == Reduction.BATCHMEAN) {
-            throw new IllegalArgumentException(op + ": reduction BATCHMEAN applies only to klDiv; use MEAN, SUM or NONE");
+            throw new IllegalArgumentException(
+                    op + ": reduction BATCHMEAN applies only to klDiv; use MEAN, SUM or NONE");
         }
     }
 
@@ -112,8 +112,8 @@ final class LossOps {
         return s;
     }
 
-    static Variable crossEntropy(Variable input, Variable target, Tensor weight, int ignoreIndex, double smoothing,
-                                 Reduction reduction) {
+    static Variable crossEntropy(
+            Variable input, Variable target, Tensor weight, int ignoreIndex, double smoothing, Reduction reduction) {
         rejectBatchMean("crossEntropy", reduction);
         if (!(smoothing >= 0 && smoothing <= 1)) {
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + smoothing);
@@ -127,21 +127,39 @@ final class LossOps {
         float[] lse = new float[ns];
         float[] wy = new float[ns];
         float eps = (float) smoothing;
-        Loss.crossEntropyForward(xc.storageArray(), xc.storageOffset(), l.outer, l.c, l.inner, t, 0, w, ignoreIndex,
-                eps, loss, lse, wy);
+        Loss.crossEntropyForward(
+                xc.storageArray(), xc.storageOffset(), l.outer, l.c, l.inner, t, 0, w, ignoreIndex, eps, loss, lse, wy);
         Tensor out = reduceSamples(loss, wy, reduction, l.targetDims);
         if (!Autograd.needsGrad(input)) {
             return constant(out);
         }
         Saved sx = new Saved("crossEntropy", xc);
         int[] dims = input.dims();
-        return record("crossEntropy", out, g -> {
-            Tensor xv = sx.get();
-            Tensor gx = Tensor.zeros(dims);
-            Loss.crossEntropyBackward(xv.storageArray(), xv.storageOffset(), l.outer, l.c, l.inner, t, 0, w,
-                    ignoreIndex, eps, lse, sampleScale(g, reduction, wy, ns), gx.storageArray(), 0);
-            return new Tensor[] {gx, null};
-        }, input, target);
+        return record(
+                "crossEntropy",
+                out,
+                g -> {
+                    Tensor xv = sx.get();
+                    Tensor gx = Tensor.zeros(dims);
+                    Loss.crossEntropyBackward(
+                            xv.storageArray(),
+                            xv.storageOffset(),
+                            l.outer,
+                            l.c,
+                            l.inner,
+                            t,
+                            0,
+                            w,
+                            ignoreIndex,
+                            eps,
+                            lse,
+                            sampleScale(g, reduction, wy, ns),
+                            gx.storageArray(),
+                            0);
+                    return new Tensor[] {gx, null};
+                },
+                input,
+                target);
     }
 
     static Variable nllLoss(Variable input, Variable target, Tensor weight, int ignoreIndex, Reduction reduction) {
@@ -159,18 +177,32 @@ final class LossOps {
             return constant(out);
         }
         int[] dims = input.dims();
-        return record("nllLoss", out, g -> {
-            Tensor gx = Tensor.zeros(dims);
-            Loss.nllBackward(l.outer, l.c, l.inner, t, 0, w, ignoreIndex, sampleScale(g, reduction, wy, ns),
-                    gx.storageArray(), 0);
-            return new Tensor[] {gx, null};
-        }, input, target);
+        return record(
+                "nllLoss",
+                out,
+                g -> {
+                    Tensor gx = Tensor.zeros(dims);
+                    Loss.nllBackward(
+                            l.outer,
+                            l.c,
+                            l.inner,
+                            t,
+                            0,
+                            w,
+                            ignoreIndex,
+                            sampleScale(g, reduction, wy, ns),
+                            gx.storageArray(),
+                            0);
+                    return new Tensor[] {gx, null};
+                },
+                input,
+                target);
     }
 
     private static void sameShape(String op, Variable input, Variable target) {
         if (!input.shape().equals(target.shape())) {
-            throw new ShapeMismatchException(op + ": input " + input.shape() + " and target " + target.shape()
-                    + " must have the same shape");
+            throw new ShapeMismatchException(
+                    op + ": input " + input.shape() + " and target " + target.shape() + " must have the same shape");
         }
     }
 
@@ -205,14 +237,19 @@ final class LossOps {
         Shape s = input.shape();
         boolean needT = target.requiresGrad();
         boolean needX = input.requiresGrad();
-        return record("mseLoss", out, g -> {
-            Tensor gx = diff.mul(spread(g, reduction, s)).mul(2f);
-            return new Tensor[] {needX ? gx : null, needT ? gx.neg() : null};
-        }, input, target);
+        return record(
+                "mseLoss",
+                out,
+                g -> {
+                    Tensor gx = diff.mul(spread(g, reduction, s)).mul(2f);
+                    return new Tensor[] {needX ? gx : null, needT ? gx.neg() : null};
+                },
+                input,
+                target);
     }
 
-    static Variable bceWithLogits(Variable input, Variable target, Tensor weight, Tensor posWeight,
-                                  Reduction reduction) {
+    static Variable bceWithLogits(
+            Variable input, Variable target, Tensor weight, Tensor posWeight, Reduction reduction) {
         rejectBatchMean("bceWithLogits", reduction);
         sameShape("bceWithLogits", input, target);
         Shape s = input.shape();
@@ -222,9 +259,18 @@ final class LossOps {
         Tensor wc = broadcastTo("bceWithLogits", "weight", weight, s);
         Tensor pc = broadcastTo("bceWithLogits", "pos_weight", posWeight, s);
         Tensor loss = Tensor.zeros(s);
-        Loss.bceWithLogitsForward(xc.storageArray(), xc.storageOffset(), tc.storageArray(), tc.storageOffset(),
-                wc == null ? null : wc.storageArray(), wc == null ? 0 : wc.storageOffset(),
-                pc == null ? null : pc.storageArray(), pc == null ? 0 : pc.storageOffset(), loss.storageArray(), 0, n);
+        Loss.bceWithLogitsForward(
+                xc.storageArray(),
+                xc.storageOffset(),
+                tc.storageArray(),
+                tc.storageOffset(),
+                wc == null ? null : wc.storageArray(),
+                wc == null ? 0 : wc.storageOffset(),
+                pc == null ? null : pc.storageArray(),
+                pc == null ? 0 : pc.storageOffset(),
+                loss.storageArray(),
+                0,
+                n);
         Tensor out = reduceElements(loss, reduction);
         if (!Autograd.needsGrad(input, target)) {
             return constant(out);
@@ -233,19 +279,36 @@ final class LossOps {
         boolean needT = target.requiresGrad();
         Saved sx = new Saved("bceWithLogits", xc);
         Saved st = new Saved("bceWithLogits", tc);
-        return record("bceWithLogits", out, g -> {
-            Tensor gs = spread(g, reduction, s).contiguous();
-            Tensor xv = sx.get();
-            Tensor tv = st.get();
-            Tensor gx = needX ? Tensor.zeros(s) : null;
-            Tensor gt = needT ? Tensor.zeros(s) : null;
-            Loss.bceWithLogitsBackward(xv.storageArray(), xv.storageOffset(), tv.storageArray(), tv.storageOffset(),
-                    wc == null ? null : wc.storageArray(), wc == null ? 0 : wc.storageOffset(),
-                    pc == null ? null : pc.storageArray(), pc == null ? 0 : pc.storageOffset(),
-                    gs.storageArray(), gs.storageOffset(), 1, gx == null ? null : gx.storageArray(), 0,
-                    gt == null ? null : gt.storageArray(), 0, n);
-            return new Tensor[] {gx, gt};
-        }, input, target);
+        return record(
+                "bceWithLogits",
+                out,
+                g -> {
+                    Tensor gs = spread(g, reduction, s).contiguous();
+                    Tensor xv = sx.get();
+                    Tensor tv = st.get();
+                    Tensor gx = needX ? Tensor.zeros(s) : null;
+                    Tensor gt = needT ? Tensor.zeros(s) : null;
+                    Loss.bceWithLogitsBackward(
+                            xv.storageArray(),
+                            xv.storageOffset(),
+                            tv.storageArray(),
+                            tv.storageOffset(),
+                            wc == null ? null : wc.storageArray(),
+                            wc == null ? 0 : wc.storageOffset(),
+                            pc == null ? null : pc.storageArray(),
+                            pc == null ? 0 : pc.storageOffset(),
+                            gs.storageArray(),
+                            gs.storageOffset(),
+                            1,
+                            gx == null ? null : gx.storageArray(),
+                            0,
+                            gt == null ? null : gt.storageArray(),
+                            0,
+                            n);
+                    return new Tensor[] {gx, gt};
+                },
+                input,
+                target);
     }
 
     /** A weight tensor broadcast to the input's shape, contiguous (copied only when it broadcasts). */
@@ -260,8 +323,7 @@ final class LossOps {
             b = null;
         }
         if (b == null || !b.equals(s)) {
-            throw new ShapeMismatchException(op + ": " + what + " " + t.shape() + " cannot be broadcast to input "
-                    + s);
+            throw new ShapeMismatchException(op + ": " + what + " " + t.shape() + " cannot be broadcast to input " + s);
         }
         return t.expand(s).contiguous();
     }
@@ -287,20 +349,27 @@ final class LossOps {
         Saved sx = new Saved("klDiv", x);
         Saved st = new Saved("klDiv", t);
         Shape s = input.shape();
-        return record("klDiv", out, g -> {
-            Tensor gs = spread(g, reduction, s);
-            Tensor tv = st.get();
-            Tensor gx = null;
-            Tensor gt = null;
-            if (needX) {
-                gx = (logTarget ? tv.exp() : tv).mul(gs).neg();
-            }
-            if (needT) {
-                Tensor xv = sx.get();
-                // d/dt: log-target exp(t) * (t - x + 1); else log(t) + 1 - x.
-                gt = logTarget ? tv.exp().mul(tv.sub(xv).add(1f)).mul(gs) : tv.log().add(1f).sub(xv).mul(gs);
-            }
-            return new Tensor[] {gx, gt};
-        }, input, target);
+        return record(
+                "klDiv",
+                out,
+                g -> {
+                    Tensor gs = spread(g, reduction, s);
+                    Tensor tv = st.get();
+                    Tensor gx = null;
+                    Tensor gt = null;
+                    if (needX) {
+                        gx = (logTarget ? tv.exp() : tv).mul(gs).neg();
+                    }
+                    if (needT) {
+                        Tensor xv = sx.get();
+                        // d/dt: log-target exp(t) * (t - x + 1); else log(t) + 1 - x.
+                        gt = logTarget
+                                ? tv.exp().mul(tv.sub(xv).add(1f)).mul(gs)
+                                : tv.log().add(1f).sub(xv).mul(gs);
+                    }
+                    return new Tensor[] {gx, gt};
+                },
+                input,
+                target);
     }
 }

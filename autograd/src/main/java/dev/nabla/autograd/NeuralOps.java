@@ -10,8 +10,7 @@ import dev.nabla.tensor.kernel.Dropout;
 
 /** Primitives of neural networks whose fused backward beats composing them from pointwise ops. */
 final class NeuralOps {
-    private NeuralOps() {
-    }
+    private NeuralOps() {}
 
     /** softmax or log-softmax along {@code dim}; the backward is one fused kernel pass. */
     static Variable softmax(Variable a, int dim, boolean log) {
@@ -74,12 +73,17 @@ final class NeuralOps {
         }
         // The backward reads the indices again (flat is a view of them when they are contiguous).
         Saved sIdx = new Saved("embedding", flat);
-        return record("embedding", out, g -> {
-            Tensor gw = Tensor.zeros(rows, dim).indexAdd(0, sIdx.get(), g.reshape(-1, dim));
-            if (paddingIdx >= 0) {
-                gw.select(0, paddingIdx).zero();
-            }
-            return new Tensor[] {null, gw};
-        }, indices, weight);
+        return record(
+                "embedding",
+                out,
+                g -> {
+                    Tensor gw = Tensor.zeros(rows, dim).indexAdd(0, sIdx.get(), g.reshape(-1, dim));
+                    if (paddingIdx >= 0) {
+                        gw.select(0, paddingIdx).zero();
+                    }
+                    return new Tensor[] {null, gw};
+                },
+                indices,
+                weight);
     }
 }

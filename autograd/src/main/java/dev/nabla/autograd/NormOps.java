@@ -17,22 +17,28 @@ import java.util.Arrays;
  * (centred input, normalised input) is ever materialised or saved.
  */
 final class NormOps {
-    private NormOps() {
-    }
+    private NormOps() {}
 
     private static float[] channelValues(String what, Tensor t, int c, Shape xShape) {
         if (t == null) {
             return null;
         }
         if (t.dim() != 1 || t.size(0) != c) {
-            throw new ShapeMismatchException("batchNorm: " + what + " must be [" + c + "] for input " + xShape
-                    + ", got " + t.shape());
+            throw new ShapeMismatchException(
+                    "batchNorm: " + what + " must be [" + c + "] for input " + xShape + ", got " + t.shape());
         }
         return t.toArray();
     }
 
-    static Variable batchNorm(Variable x, Tensor runningMean, Tensor runningVar, Variable weight, Variable bias,
-                              boolean training, double momentum, double eps) {
+    static Variable batchNorm(
+            Variable x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Variable weight,
+            Variable bias,
+            boolean training,
+            double momentum,
+            double eps) {
         if (x.dim() < 2) {
             throw new ShapeMismatchException("batchNorm: expected input [N, C, ...], got " + x.shape());
         }
@@ -40,8 +46,8 @@ final class NormOps {
             throw new IllegalArgumentException("batchNorm: give both running statistics or neither");
         }
         if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException("batchNorm: need eps > 0 and momentum in [0, 1], got eps=" + eps
-                    + ", momentum=" + momentum);
+            throw new IllegalArgumentException(
+                    "batchNorm: need eps > 0 and momentum in [0, 1], got eps=" + eps + ", momentum=" + momentum);
         }
         int n = x.size(0);
         int c = x.size(1);
@@ -103,46 +109,62 @@ final class NormOps {
         boolean needB = bias != null && bias.requiresGrad();
         Saved sx = new Saved("batchNorm", xc);
         int[] dims = x.dims();
-        return record("batchNorm", y, g -> {
-            Tensor gc = g.contiguous();
-            float[] ga = gc.storageArray();
-            int go = gc.storageOffset();
-            Tensor xv = sx.get();
-            float[] sumG = new float[c];
-            float[] sumGX = new float[c];
-            if (needW || needB || (needX && batchStats)) {
-                Norm.gradSums(ga, go, xv.storageArray(), xv.storageOffset(), n, c, hw, mean, sumG, sumGX);
-            }
-            Tensor gx = null;
-            if (needX) {
-                gx = Tensor.zeros(dims);
-                float[] zero = new float[c];
-                if (batchStats) {
-                    // gx = w*invstd * (g - sumG/M - (x - mean) * invstd^2 * sumGX/M)
-                    float[] xScale = new float[c];
-                    float[] bias0 = new float[c];
-                    for (int ch = 0; ch < c; ch++) {
-                        float k = scale[ch];
-                        xScale[ch] = -k * invstd[ch] * invstd[ch] * sumGX[ch] / m;
-                        bias0[ch] = -k * sumG[ch] / m;
+        return record(
+                "batchNorm",
+                y,
+                g -> {
+                    Tensor gc = g.contiguous();
+                    float[] ga = gc.storageArray();
+                    int go = gc.storageOffset();
+                    Tensor xv = sx.get();
+                    float[] sumG = new float[c];
+                    float[] sumGX = new float[c];
+                    if (needW || needB || (needX && batchStats)) {
+                        Norm.gradSums(ga, go, xv.storageArray(), xv.storageOffset(), n, c, hw, mean, sumG, sumGX);
                     }
-                    Norm.normalizeBackward(ga, go, xv.storageArray(), xv.storageOffset(), n, c, hw, mean, scale,
-                            xScale, bias0, gx.storageArray(), 0);
-                } else {
-                    Norm.normalize(ga, go, n, c, hw, zero, scale, zero, gx.storageArray(), 0);
-                }
-            }
-            Tensor gw = null;
-            if (needW) {
-                float[] v = new float[c];
-                for (int ch = 0; ch < c; ch++) {
-                    v[ch] = sumGX[ch] * invstd[ch];
-                }
-                gw = Tensor.wrap(v, c);
-            }
-            Tensor gb = needB ? Tensor.wrap(sumG, c) : null;
-            return new Tensor[] {gx, gw, gb};
-        }, inputs);
+                    Tensor gx = null;
+                    if (needX) {
+                        gx = Tensor.zeros(dims);
+                        float[] zero = new float[c];
+                        if (batchStats) {
+                            // gx = w*invstd * (g - sumG/M - (x - mean) * invstd^2 * sumGX/M)
+                            float[] xScale = new float[c];
+                            float[] bias0 = new float[c];
+                            for (int ch = 0; ch < c; ch++) {
+                                float k = scale[ch];
+                                xScale[ch] = -k * invstd[ch] * invstd[ch] * sumGX[ch] / m;
+                                bias0[ch] = -k * sumG[ch] / m;
+                            }
+                            Norm.normalizeBackward(
+                                    ga,
+                                    go,
+                                    xv.storageArray(),
+                                    xv.storageOffset(),
+                                    n,
+                                    c,
+                                    hw,
+                                    mean,
+                                    scale,
+                                    xScale,
+                                    bias0,
+                                    gx.storageArray(),
+                                    0);
+                        } else {
+                            Norm.normalize(ga, go, n, c, hw, zero, scale, zero, gx.storageArray(), 0);
+                        }
+                    }
+                    Tensor gw = null;
+                    if (needW) {
+                        float[] v = new float[c];
+                        for (int ch = 0; ch < c; ch++) {
+                            v[ch] = sumGX[ch] * invstd[ch];
+                        }
+                        gw = Tensor.wrap(v, c);
+                    }
+                    Tensor gb = needB ? Tensor.wrap(sumG, c) : null;
+                    return new Tensor[] {gx, gw, gb};
+                },
+                inputs);
     }
 
     static Variable layerNorm(Variable x, int[] normalizedShape, Variable weight, Variable bias, double eps) {
@@ -155,16 +177,16 @@ final class NormOps {
         }
         Shape ns = Shape.of(normalizedShape);
         int[] xd = x.dims();
-        boolean fits = xd.length >= k
-                && Arrays.equals(Arrays.copyOfRange(xd, xd.length - k, xd.length), normalizedShape);
+        boolean fits =
+                xd.length >= k && Arrays.equals(Arrays.copyOfRange(xd, xd.length - k, xd.length), normalizedShape);
         if (!fits) {
-            throw new ShapeMismatchException("layerNorm: normalised shape " + ns + " does not match the last "
-                    + k + " dimension(s) of input " + x.shape());
+            throw new ShapeMismatchException("layerNorm: normalised shape " + ns + " does not match the last " + k
+                    + " dimension(s) of input " + x.shape());
         }
         for (Variable p : new Variable[] {weight, bias}) {
             if (p != null && !p.shape().equals(ns)) {
-                throw new ShapeMismatchException("layerNorm: " + (p == weight ? "weight" : "bias") + " must be "
-                        + ns + ", got " + p.shape());
+                throw new ShapeMismatchException(
+                        "layerNorm: " + (p == weight ? "weight" : "bias") + " must be " + ns + ", got " + p.shape());
             }
         }
         int d = ns.numel();
@@ -175,8 +197,20 @@ final class NormOps {
         float[] mean = new float[rows];
         float[] rstd = new float[rows];
         Tensor y = Tensor.zeros(xd);
-        Norm.layerNormForward(xc.storageArray(), xc.storageOffset(), rows, d, w, 0, b, 0, (float) eps,
-                y.storageArray(), 0, mean, rstd);
+        Norm.layerNormForward(
+                xc.storageArray(),
+                xc.storageOffset(),
+                rows,
+                d,
+                w,
+                0,
+                b,
+                0,
+                (float) eps,
+                y.storageArray(),
+                0,
+                mean,
+                rstd);
         Variable[] inputs = {x, weight, bias};
         if (!Autograd.needsGrad(inputs)) {
             return constant(y);
@@ -185,16 +219,34 @@ final class NormOps {
         boolean needW = weight != null && weight.requiresGrad();
         boolean needB = bias != null && bias.requiresGrad();
         Saved sx = new Saved("layerNorm", xc);
-        return record("layerNorm", y, g -> {
-            Tensor gc = g.contiguous();
-            Tensor xv = sx.get();
-            Tensor gx = needX ? Tensor.zeros(xd) : null;
-            Tensor gw = needW ? Tensor.zeros(normalizedShape) : null;
-            Tensor gb = needB ? Tensor.zeros(normalizedShape) : null;
-            Norm.layerNormBackward(gc.storageArray(), gc.storageOffset(), xv.storageArray(), xv.storageOffset(),
-                    rows, d, w, 0, mean, rstd, gx == null ? null : gx.storageArray(), 0,
-                    gw == null ? null : gw.storageArray(), 0, gb == null ? null : gb.storageArray(), 0);
-            return new Tensor[] {gx, gw, gb};
-        }, inputs);
+        return record(
+                "layerNorm",
+                y,
+                g -> {
+                    Tensor gc = g.contiguous();
+                    Tensor xv = sx.get();
+                    Tensor gx = needX ? Tensor.zeros(xd) : null;
+                    Tensor gw = needW ? Tensor.zeros(normalizedShape) : null;
+                    Tensor gb = needB ? Tensor.zeros(normalizedShape) : null;
+                    Norm.layerNormBackward(
+                            gc.storageArray(),
+                            gc.storageOffset(),
+                            xv.storageArray(),
+                            xv.storageOffset(),
+                            rows,
+                            d,
+                            w,
+                            0,
+                            mean,
+                            rstd,
+                            gx == null ? null : gx.storageArray(),
+                            0,
+                            gw == null ? null : gw.storageArray(),
+                            0,
+                            gb == null ? null : gb.storageArray(),
+                            0);
+                    return new Tensor[] {gx, gw, gb};
+                },
+                inputs);
     }
 }

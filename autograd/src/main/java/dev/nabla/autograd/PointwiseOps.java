@@ -12,8 +12,7 @@ import dev.nabla.tensor.kernel.UnaryOp;
  * gradients are summed back to each input's shape ({@link #sumTo}).
  */
 final class PointwiseOps {
-    private PointwiseOps() {
-    }
+    private PointwiseOps() {}
 
     /** Sums a broadcast gradient back down to {@code shape}. */
     static Tensor sumTo(Tensor g, Shape shape) {
@@ -39,8 +38,12 @@ final class PointwiseOps {
         }
         Shape sa = a.shape();
         Shape sb = b.shape();
-        return record("add", out, g -> new Tensor[] {
-                a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g, sb) : null}, a, b);
+        return record(
+                "add",
+                out,
+                g -> new Tensor[] {a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g, sb) : null},
+                a,
+                b);
     }
 
     static Variable sub(Variable a, Variable b) {
@@ -50,8 +53,13 @@ final class PointwiseOps {
         }
         Shape sa = a.shape();
         Shape sb = b.shape();
-        return record("sub", out, g -> new Tensor[] {
-                a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g.neg(), sb) : null}, a, b);
+        return record(
+                "sub",
+                out,
+                g -> new Tensor[] {a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g.neg(), sb) : null
+                },
+                a,
+                b);
     }
 
     static Variable mul(Variable a, Variable b) {
@@ -61,9 +69,15 @@ final class PointwiseOps {
         }
         Saved xa = new Saved("mul", a.data());
         Saved xb = new Saved("mul", b.data());
-        return record("mul", out, g -> new Tensor[] {
-                a.requiresGrad() ? sumTo(g.mul(xb.get()), a.shape()) : null,
-                b.requiresGrad() ? sumTo(g.mul(xa.get()), b.shape()) : null}, a, b);
+        return record(
+                "mul",
+                out,
+                g -> new Tensor[] {
+                    a.requiresGrad() ? sumTo(g.mul(xb.get()), a.shape()) : null,
+                    b.requiresGrad() ? sumTo(g.mul(xa.get()), b.shape()) : null
+                },
+                a,
+                b);
     }
 
     static Variable div(Variable a, Variable b) {
@@ -74,12 +88,18 @@ final class PointwiseOps {
         Saved xb = new Saved("div", b.data());
         Saved y = new Saved("div", out);
         // d(a/b)/da = 1/b ; d(a/b)/db = -a/b^2 = -y/b
-        return record("div", out, g -> {
-            Tensor gb = g.div(xb.get());
-            return new Tensor[] {
-                    a.requiresGrad() ? sumTo(gb, a.shape()) : null,
-                    b.requiresGrad() ? sumTo(gb.mul(y.get()).neg(), b.shape()) : null};
-        }, a, b);
+        return record(
+                "div",
+                out,
+                g -> {
+                    Tensor gb = g.div(xb.get());
+                    return new Tensor[] {
+                        a.requiresGrad() ? sumTo(gb, a.shape()) : null,
+                        b.requiresGrad() ? sumTo(gb.mul(y.get()).neg(), b.shape()) : null
+                    };
+                },
+                a,
+                b);
     }
 
     static Variable pow(Variable a, Variable b) {
@@ -90,23 +110,28 @@ final class PointwiseOps {
         Saved xa = new Saved("pow", a.data());
         Saved xb = new Saved("pow", b.data());
         Saved y = new Saved("pow", out);
-        return record("pow", out, g -> {
-            Tensor ga = null;
-            Tensor gb = null;
-            if (a.requiresGrad()) {
-                // b * a^(b-1), with 0 where b == 0 (PyTorch's convention: no 0 * inf = NaN)
-                Tensor e = xb.get();
-                Tensor d = e.mul(xa.get().pow(e.sub(1f)));
-                ga = sumTo(g.mul(Tensor.where(e.eq(0f), Tensor.scalar(0f), d)), a.shape());
-            }
-            if (b.requiresGrad()) {
-                // y * ln(a), with 0 where a == 0 and y == 0 (so 0^b contributes nothing)
-                Tensor base = xa.get();
-                Tensor d = y.get().mul(base.log());
-                gb = sumTo(g.mul(Tensor.where(base.eq(0f), Tensor.scalar(0f), d)), b.shape());
-            }
-            return new Tensor[] {ga, gb};
-        }, a, b);
+        return record(
+                "pow",
+                out,
+                g -> {
+                    Tensor ga = null;
+                    Tensor gb = null;
+                    if (a.requiresGrad()) {
+                        // b * a^(b-1), with 0 where b == 0 (PyTorch's convention: no 0 * inf = NaN)
+                        Tensor e = xb.get();
+                        Tensor d = e.mul(xa.get().pow(e.sub(1f)));
+                        ga = sumTo(g.mul(Tensor.where(e.eq(0f), Tensor.scalar(0f), d)), a.shape());
+                    }
+                    if (b.requiresGrad()) {
+                        // y * ln(a), with 0 where a == 0 and y == 0 (so 0^b contributes nothing)
+                        Tensor base = xa.get();
+                        Tensor d = y.get().mul(base.log());
+                        gb = sumTo(g.mul(Tensor.where(base.eq(0f), Tensor.scalar(0f), d)), b.shape());
+                    }
+                    return new Tensor[] {ga, gb};
+                },
+                a,
+                b);
     }
 
     static Variable powScalar(Variable a, float p) {
@@ -115,8 +140,13 @@ final class PointwiseOps {
             return constant(out);
         }
         Saved xa = new Saved("pow", a.data());
-        return record("pow", out, g -> new Tensor[] {
-                p == 0f ? Tensor.zerosLike(g) : g.mul(xa.get().pow(p - 1f)).mul(p)}, a);
+        return record(
+                "pow",
+                out,
+                g -> new Tensor[] {
+                    p == 0f ? Tensor.zerosLike(g) : g.mul(xa.get().pow(p - 1f)).mul(p)
+                },
+                a);
     }
 
     /** Gradient flows to the larger input; on ties it is split evenly, as PyTorch does. */
@@ -128,17 +158,23 @@ final class PointwiseOps {
         }
         Saved xa = new Saved(name, a.data());
         Saved xb = new Saved(name, b.data());
-        return record(name, out, g -> {
-            Tensor av = xa.get();
-            Tensor bv = xb.get();
-            Tensor aWins = max ? av.gt(bv) : av.lt(bv);
-            Tensor tie = av.eq(bv).mul(0.5f);
-            Tensor wa = aWins.add(tie);
-            Tensor wb = Tensor.onesLike(wa).sub(wa);
-            return new Tensor[] {
-                    a.requiresGrad() ? sumTo(g.mul(wa), a.shape()) : null,
-                    b.requiresGrad() ? sumTo(g.mul(wb), b.shape()) : null};
-        }, a, b);
+        return record(
+                name,
+                out,
+                g -> {
+                    Tensor av = xa.get();
+                    Tensor bv = xb.get();
+                    Tensor aWins = max ? av.gt(bv) : av.lt(bv);
+                    Tensor tie = av.eq(bv).mul(0.5f);
+                    Tensor wa = aWins.add(tie);
+                    Tensor wb = Tensor.onesLike(wa).sub(wa);
+                    return new Tensor[] {
+                        a.requiresGrad() ? sumTo(g.mul(wa), a.shape()) : null,
+                        b.requiresGrad() ? sumTo(g.mul(wb), b.shape()) : null
+                    };
+                },
+                a,
+                b);
     }
 
     static Variable where(Tensor condition, Variable a, Variable b) {
@@ -147,13 +183,19 @@ final class PointwiseOps {
             return constant(out);
         }
         Saved c = new Saved("where", condition);
-        return record("where", out, g -> {
-            Tensor cv = c.get();
-            Tensor zero = Tensor.scalar(0f);
-            return new Tensor[] {
-                    a.requiresGrad() ? sumTo(Tensor.where(cv, g, zero), a.shape()) : null,
-                    b.requiresGrad() ? sumTo(Tensor.where(cv, zero, g), b.shape()) : null};
-        }, a, b);
+        return record(
+                "where",
+                out,
+                g -> {
+                    Tensor cv = c.get();
+                    Tensor zero = Tensor.scalar(0f);
+                    return new Tensor[] {
+                        a.requiresGrad() ? sumTo(Tensor.where(cv, g, zero), a.shape()) : null,
+                        b.requiresGrad() ? sumTo(Tensor.where(cv, zero, g), b.shape()) : null
+                    };
+                },
+                a,
+                b);
     }
 
     /**
@@ -177,11 +219,15 @@ final class PointwiseOps {
         }
         Saved x = new Saved("clamp", a.data());
         // Gradient passes where the input lies inside [lo, hi] (boundaries included, as in PyTorch).
-        return record("clamp", out, g -> {
-            Tensor xv = x.get();
-            Tensor inside = xv.ge(Tensor.scalar(lo)).mul(xv.le(Tensor.scalar(hi)));
-            return new Tensor[] {g.mul(inside)};
-        }, a);
+        return record(
+                "clamp",
+                out,
+                g -> {
+                    Tensor xv = x.get();
+                    Tensor inside = xv.ge(Tensor.scalar(lo)).mul(xv.le(Tensor.scalar(hi)));
+                    return new Tensor[] {g.mul(inside)};
+                },
+                a);
     }
 
     static Variable leakyRelu(Variable a, float slope) {
@@ -191,7 +237,6 @@ final class PointwiseOps {
             return constant(out);
         }
         Saved xs = new Saved("leakyRelu", x);
-        return record("leakyRelu", out, g -> new Tensor[] {
-                Tensor.where(xs.get().gt(0f), g, g.mul(slope))}, a);
+        return record("leakyRelu", out, g -> new Tensor[] {Tensor.where(xs.get().gt(0f), g, g.mul(slope))}, a);
     }
 }

@@ -17,5 +17,8 @@ package dev.nabla.autograd;
  * }</pre>
  */
 public enum Reduction {
-    MEAN, SUM, NONE, BATCHMEAN
+    MEAN,
+    SUM,
+    NONE,
+    BATCHMEAN
 }

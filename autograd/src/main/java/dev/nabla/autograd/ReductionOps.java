@@ -8,8 +8,7 @@ import dev.nabla.tensor.Tensor;
 
 /** Reductions; each gradient is the output gradient broadcast back over the reduced axes. */
 final class ReductionOps {
-    private ReductionOps() {
-    }
+    private ReductionOps() {}
 
     /** The reduced axes as PyTorch would read them: empty means all. */
     private static int[] normalize(Shape s, int[] dims) {
@@ -72,11 +71,15 @@ final class ReductionOps {
         int[] axes = normalize(s, dims);
         Saved x = new Saved(name, a.data());
         Saved y = new Saved(name, out);
-        return record(name, out, g -> {
-            Tensor hit = x.get().eq(unreduce(y.get(), s, axes));
-            Tensor count = hit.sum(axes, true);
-            return new Tensor[] {hit.div(count).mul(unreduce(g, s, axes))};
-        }, a);
+        return record(
+                name,
+                out,
+                g -> {
+                    Tensor hit = x.get().eq(unreduce(y.get(), s, axes));
+                    Tensor count = hit.sum(axes, true);
+                    return new Tensor[] {hit.div(count).mul(unreduce(g, s, axes))};
+                },
+                a);
     }
 
     /** Variance: d var / dx = 2 (x - mean) / (N - correction). */
@@ -93,10 +96,14 @@ final class ReductionOps {
         }
         float scale = 2f / (count - correction);
         Saved x = new Saved("var", a.data());
-        return record("var", out, g -> {
-            Tensor xv = x.get();
-            Tensor centered = xv.sub(xv.mean(axes, true));
-            return new Tensor[] {centered.mul(unreduce(g, s, axes)).mul(scale)};
-        }, a);
+        return record(
+                "var",
+                out,
+                g -> {
+                    Tensor xv = x.get();
+                    Tensor centered = xv.sub(xv.mean(axes, true));
+                    return new Tensor[] {centered.mul(unreduce(g, s, axes)).mul(scale)};
+                },
+                a);
     }
 }

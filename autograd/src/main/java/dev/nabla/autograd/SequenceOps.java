@@ -18,16 +18,15 @@ import dev.nabla.tensor.kernel.Lstm;
  * tensor's gradient.
  */
 final class SequenceOps {
-    private SequenceOps() {
-    }
+    private SequenceOps() {}
 
     // =================================================================== LSTM
 
-    static Functional.LstmOutput lstm(Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh,
-                                      Variable bIh, Variable bHh) {
+    static Functional.LstmOutput lstm(
+            Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
         if (wIh.dim() != 2 || wHh.dim() != 2 || wHh.size(0) != 4 * wHh.size(1) || wIh.size(0) != wHh.size(0)) {
-            throw new ShapeMismatchException("lstm: weights must be W_ih [4H, in] and W_hh [4H, H], got "
-                    + wIh.shape() + " and " + wHh.shape());
+            throw new ShapeMismatchException(
+                    "lstm: weights must be W_ih [4H, in] and W_hh [4H, H], got " + wIh.shape() + " and " + wHh.shape());
         }
         int H = wHh.size(1);
         int in = wIh.size(1);
@@ -41,10 +40,11 @@ final class SequenceOps {
         if ((bIh == null) != (bHh == null)) {
             throw new IllegalArgumentException("lstm: give both biases or neither");
         }
-        if (bIh != null && (!bIh.shape().equals(dev.nabla.tensor.Shape.of(4 * H))
-                || !bHh.shape().equals(dev.nabla.tensor.Shape.of(4 * H)))) {
-            throw new ShapeMismatchException("lstm: biases must be [" + 4 * H + "], got " + bIh.shape() + " and "
-                    + bHh.shape());
+        if (bIh != null
+                && (!bIh.shape().equals(dev.nabla.tensor.Shape.of(4 * H))
+                        || !bHh.shape().equals(dev.nabla.tensor.Shape.of(4 * H)))) {
+            throw new ShapeMismatchException(
+                    "lstm: biases must be [" + 4 * H + "], got " + bIh.shape() + " and " + bHh.shape());
         }
         Tensor xs = x.data().contiguous();
         Tensor wi = wIh.data().contiguous();
@@ -62,8 +62,24 @@ final class SequenceOps {
         float[] gates = new float[T * B * 4 * H];
         float[] hp = packed.storageArray();
         float[] cs = cells.storageArray();
-        Lstm.forward(T, B, in, H, xs.storageArray(), xs.storageOffset(), wi.storageArray(), wi.storageOffset(),
-                wh.storageArray(), wh.storageOffset(), bias == null ? null : bias.storageArray(), 0, hp, 0, cs, 0, gates);
+        Lstm.forward(
+                T,
+                B,
+                in,
+                H,
+                xs.storageArray(),
+                xs.storageOffset(),
+                wi.storageArray(),
+                wi.storageOffset(),
+                wh.storageArray(),
+                wh.storageOffset(),
+                bias == null ? null : bias.storageArray(),
+                0,
+                hp,
+                0,
+                cs,
+                0,
+                gates);
         System.arraycopy(cs, T * B * H, hp, (T + 1) * B * H, B * H);
         packed.markModified();
         cells.markModified();
@@ -77,29 +93,62 @@ final class SequenceOps {
             Saved swi = new Saved("lstm", wi);
             Saved swh = new Saved("lstm", wh);
             Saved sp = new Saved("lstm", packed);
-            p = record("lstm", packed, g -> {
-                Tensor gg = g.contiguous();
-                Tensor xv = sx.get();
-                Tensor wiv = swi.get();
-                Tensor whv = swh.get();
-                float[] hv = sp.get().storageArray();
-                Tensor dx = x.requiresGrad() ? Tensor.zeros(T, B, in) : null;
-                Tensor dwi = wIh.requiresGrad() ? Tensor.zeros(4 * H, in) : null;
-                Tensor dwh = wHh.requiresGrad() ? Tensor.zeros(4 * H, H) : null;
-                boolean biasGrad = bIh != null && (bIh.requiresGrad() || bHh.requiresGrad());
-                Tensor db = biasGrad ? Tensor.zeros(4 * H) : null;
-                Tensor dh0 = h0 != null && h0.requiresGrad() ? Tensor.zeros(B, H) : null;
-                Tensor dc0 = c0 != null && c0.requiresGrad() ? Tensor.zeros(B, H) : null;
-                float[] ga = gg.storageArray();
-                int go = gg.storageOffset();
-                Lstm.backward(T, B, in, H, xv.storageArray(), xv.storageOffset(), wiv.storageArray(),
-                        wiv.storageOffset(), whv.storageArray(), whv.storageOffset(), hv, 0, cs, 0, gates,
-                        ga, go + B * H, ga, go + (T + 1) * B * H, new float[T * B * 4 * H],
-                        array(dx), array(dwi), array(dwh), array(db), array(dh0), array(dc0));
-                return new Tensor[] {dx, dh0, dc0, dwi, dwh,
-                        bIh != null && bIh.requiresGrad() ? db : null,
-                        bHh != null && bHh.requiresGrad() ? db : null};
-            }, inputs);
+            p = record(
+                    "lstm",
+                    packed,
+                    g -> {
+                        Tensor gg = g.contiguous();
+                        Tensor xv = sx.get();
+                        Tensor wiv = swi.get();
+                        Tensor whv = swh.get();
+                        float[] hv = sp.get().storageArray();
+                        Tensor dx = x.requiresGrad() ? Tensor.zeros(T, B, in) : null;
+                        Tensor dwi = wIh.requiresGrad() ? Tensor.zeros(4 * H, in) : null;
+                        Tensor dwh = wHh.requiresGrad() ? Tensor.zeros(4 * H, H) : null;
+                        boolean biasGrad = bIh != null && (bIh.requiresGrad() || bHh.requiresGrad());
+                        Tensor db = biasGrad ? Tensor.zeros(4 * H) : null;
+                        Tensor dh0 = h0 != null && h0.requiresGrad() ? Tensor.zeros(B, H) : null;
+                        Tensor dc0 = c0 != null && c0.requiresGrad() ? Tensor.zeros(B, H) : null;
+                        float[] ga = gg.storageArray();
+                        int go = gg.storageOffset();
+                        Lstm.backward(
+                                T,
+                                B,
+                                in,
+                                H,
+                                xv.storageArray(),
+                                xv.storageOffset(),
+                                wiv.storageArray(),
+                                wiv.storageOffset(),
+                                whv.storageArray(),
+                                whv.storageOffset(),
+                                hv,
+                                0,
+                                cs,
+                                0,
+                                gates,
+                                ga,
+                                go + B * H,
+                                ga,
+                                go + (T + 1) * B * H,
+                                new float[T * B * 4 * H],
+                                array(dx),
+                                array(dwi),
+                                array(dwh),
+                                array(db),
+                                array(dh0),
+                                array(dc0));
+                        return new Tensor[] {
+                            dx,
+                            dh0,
+                            dc0,
+                            dwi,
+                            dwh,
+                            bIh != null && bIh.requiresGrad() ? db : null,
+                            bHh != null && bHh.requiresGrad() ? db : null
+                        };
+                    },
+                    inputs);
         }
         return new Functional.LstmOutput(p.narrow(0, 1, T), p.select(0, T), p.select(0, T + 1));
     }
@@ -112,8 +161,8 @@ final class SequenceOps {
      * inputs cost nothing extra in the forward; packed ones also get their gradient as one tensor
      * instead of three that the engine would have to widen and add.
      */
-    static Functional.AttentionOutput attention(Variable q, Variable k, Variable v, Variable qkv,
-                                                Functional.AttentionSpec spec) {
+    static Functional.AttentionOutput attention(
+            Variable q, Variable k, Variable v, Variable qkv, Functional.AttentionSpec spec) {
         boolean bf = spec.batchFirst();
         int heads = spec.heads();
         String layout = bf ? "[B, T, E]" : "[T, B, E]";
@@ -123,8 +172,8 @@ final class SequenceOps {
         int E;
         if (qkv != null) {
             if (qkv.dim() != 3 || qkv.size(2) % 3 != 0) {
-                throw new ShapeMismatchException("attention: packed qkv must be " + (bf ? "[B, T, 3E]" : "[T, B, 3E]")
-                        + ", got " + qkv.shape());
+                throw new ShapeMismatchException(
+                        "attention: packed qkv must be " + (bf ? "[B, T, 3E]" : "[T, B, 3E]") + ", got " + qkv.shape());
             }
             Tensor packed = unitColumns(qkv.data());
             E = qkv.size(2) / 3;
@@ -146,8 +195,8 @@ final class SequenceOps {
             }
         }
         if (E % heads != 0) {
-            throw new IllegalArgumentException("attention: embedding size " + E + " is not divisible by " + heads
-                    + " heads");
+            throw new IllegalArgumentException(
+                    "attention: embedding size " + E + " is not divisible by " + heads + " heads");
         }
         int B = qt.size(bf ? 0 : 1);
         int L = qt.size(bf ? 1 : 0);
@@ -171,8 +220,23 @@ final class SequenceOps {
         Attention.Operand qo = operand(qt, bf);
         Attention.Operand ko = operand(kt, bf);
         Attention.Operand vo = operand(vt, bf);
-        Attention.forward(B, heads, L, S, d, scale, qo, ko, vo, mask, spec.causal(), keep, probs,
-                new Attention.Operand(res, 0, outSeq, outBatch), wN > 0 ? res : null, outN);
+        Attention.forward(
+                B,
+                heads,
+                L,
+                S,
+                d,
+                scale,
+                qo,
+                ko,
+                vo,
+                mask,
+                spec.causal(),
+                keep,
+                probs,
+                new Attention.Operand(res, 0, outSeq, outBatch),
+                wN > 0 ? res : null,
+                outN);
         result.markModified();
 
         Variable[] inputs = qkv != null ? new Variable[] {qkv} : new Variable[] {q, k, v};
@@ -185,32 +249,67 @@ final class SequenceOps {
             Saved sk = new Saved("attention", kt);
             Saved sv = new Saved("attention", vt);
             float[] keepSaved = keep;
-            r = record("attention", result, g -> {
-                Tensor gg = g.contiguous();
-                float[] ga = gg.storageArray();
-                int go = gg.storageOffset();
-                Attention.Operand gOut = new Attention.Operand(ga, go, outSeq, outBatch);
-                Attention.Operand q2 = operand(sq.get(), bf);
-                Attention.Operand k2 = operand(sk.get(), bf);
-                Attention.Operand v2 = operand(sv.get(), bf);
-                if (qkv != null) {
-                    int[] pd = bf ? new int[] {B, L, 3 * E} : new int[] {L, B, 3 * E};
-                    Tensor dqkv = Tensor.zeros(pd);
-                    float[] da = dqkv.storageArray();
-                    int seq = bf ? 3 * E : B * 3 * E;
-                    int bat = bf ? L * 3 * E : 3 * E;
-                    Attention.backward(B, heads, L, S, d, scale, q2, k2, v2, keepSaved, probs, gOut,
-                            wN > 0 ? ga : null, go + outN, new Attention.Operand(da, 0, seq, bat),
-                            new Attention.Operand(da, E, seq, bat), new Attention.Operand(da, 2 * E, seq, bat));
-                    return new Tensor[] {dqkv};
-                }
-                Tensor dq = q.requiresGrad() ? Tensor.zeros(q.dims()) : null;
-                Tensor dk = k.requiresGrad() ? Tensor.zeros(k.dims()) : null;
-                Tensor dv = v.requiresGrad() ? Tensor.zeros(v.dims()) : null;
-                Attention.backward(B, heads, L, S, d, scale, q2, k2, v2, keepSaved, probs, gOut,
-                        wN > 0 ? ga : null, go + outN, gradOperand(dq, bf), gradOperand(dk, bf), gradOperand(dv, bf));
-                return new Tensor[] {dq, dk, dv};
-            }, inputs);
+            r = record(
+                    "attention",
+                    result,
+                    g -> {
+                        Tensor gg = g.contiguous();
+                        float[] ga = gg.storageArray();
+                        int go = gg.storageOffset();
+                        Attention.Operand gOut = new Attention.Operand(ga, go, outSeq, outBatch);
+                        Attention.Operand q2 = operand(sq.get(), bf);
+                        Attention.Operand k2 = operand(sk.get(), bf);
+                        Attention.Operand v2 = operand(sv.get(), bf);
+                        if (qkv != null) {
+                            int[] pd = bf ? new int[] {B, L, 3 * E} : new int[] {L, B, 3 * E};
+                            Tensor dqkv = Tensor.zeros(pd);
+                            float[] da = dqkv.storageArray();
+                            int seq = bf ? 3 * E : B * 3 * E;
+                            int bat = bf ? L * 3 * E : 3 * E;
+                            Attention.backward(
+                                    B,
+                                    heads,
+                                    L,
+                                    S,
+                                    d,
+                                    scale,
+                                    q2,
+                                    k2,
+                                    v2,
+                                    keepSaved,
+                                    probs,
+                                    gOut,
+                                    wN > 0 ? ga : null,
+                                    go + outN,
+                                    new Attention.Operand(da, 0, seq, bat),
+                                    new Attention.Operand(da, E, seq, bat),
+                                    new Attention.Operand(da, 2 * E, seq, bat));
+                            return new Tensor[] {dqkv};
+                        }
+                        Tensor dq = q.requiresGrad() ? Tensor.zeros(q.dims()) : null;
+                        Tensor dk = k.requiresGrad() ? Tensor.zeros(k.dims()) : null;
+                        Tensor dv = v.requiresGrad() ? Tensor.zeros(v.dims()) : null;
+                        Attention.backward(
+                                B,
+                                heads,
+                                L,
+                                S,
+                                d,
+                                scale,
+                                q2,
+                                k2,
+                                v2,
+                                keepSaved,
+                                probs,
+                                gOut,
+                                wN > 0 ? ga : null,
+                                go + outN,
+                                gradOperand(dq, bf),
+                                gradOperand(dk, bf),
+                                gradOperand(dv, bf));
+                        return new Tensor[] {dq, dk, dv};
+                    },
+                    inputs);
         }
         Variable out = (wN > 0 ? r.narrow(0, 0, outN) : r).view(outDims);
         Variable w = wN > 0 ? r.narrow(0, outN, wN).view(B, L, S) : null;

@@ -11,8 +11,7 @@ import dev.nabla.tensor.Tensor;
  * gradient of a view is the output gradient put back into the input's layout.
  */
 final class ShapeOps {
-    private ShapeOps() {
-    }
+    private ShapeOps() {}
 
     static Variable reshape(Variable a, int... dims) {
         Tensor out = a.data().reshape(dims);
@@ -83,11 +82,15 @@ final class ShapeOps {
             return constant(out);
         }
         Shape s = a.shape();
-        return record(name, out, g -> {
-            Tensor whole = Tensor.zeros(s);
-            region.of(whole).copyFrom(g);
-            return new Tensor[] {whole};
-        }, a);
+        return record(
+                name,
+                out,
+                g -> {
+                    Tensor whole = Tensor.zeros(s);
+                    region.of(whole).copyFrom(g);
+                    return new Tensor[] {whole};
+                },
+                a);
     }
 
     static Variable cat(int dim, Variable... parts) {
@@ -104,14 +107,18 @@ final class ShapeOps {
         for (int i = 0; i < parts.length; i++) {
             sizes[i] = ts[i].size(d);
         }
-        return record("cat", out, g -> {
-            Tensor[] gs = new Tensor[sizes.length];
-            int at = 0;
-            for (int i = 0; i < sizes.length; i++) {
-                gs[i] = parts[i].requiresGrad() ? g.narrow(d, at, sizes[i]) : null;
-                at += sizes[i];
-            }
-            return gs;
-        }, parts);
+        return record(
+                "cat",
+                out,
+                g -> {
+                    Tensor[] gs = new Tensor[sizes.length];
+                    int at = 0;
+                    for (int i = 0; i < sizes.length; i++) {
+                        gs[i] = parts[i].requiresGrad() ? g.narrow(d, at, sizes[i]) : null;
+                        at += sizes[i];
+                    }
+                    return gs;
+                },
+                parts);
     }
 }

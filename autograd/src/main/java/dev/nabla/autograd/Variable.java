@@ -192,8 +192,8 @@ public final class Variable {
     /** Replaces the gradient (null clears it); its shape must match. */
     public void setGrad(Tensor g) {
         if (g != null && !g.shape().equals(data.shape())) {
-            throw new dev.nabla.tensor.ShapeMismatchException("setGrad: gradient shape " + g.shape()
-                    + " does not match the variable's shape " + data.shape());
+            throw new dev.nabla.tensor.ShapeMismatchException(
+                    "setGrad: gradient shape " + g.shape() + " does not match the variable's shape " + data.shape());
         }
         grad = g;
     }

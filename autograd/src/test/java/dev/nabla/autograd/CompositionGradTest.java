@@ -22,17 +22,27 @@ class CompositionGradTest {
     @Test
     void mlpWithCrossEntropy() {
         Tensor targets = index(new int[] {2, 0, 1, 2}, 4);
-        GradCheck.check(v -> {
-            Variable h = Functional.linear(v[0], v[1], v[2]).tanh();
-            Variable logits = Functional.linear(h, v[3], v[4]);
-            return nll(logits.logSoftmax(1), targets);
-        }, leaf(1, 4, 5), leaf(2, 6, 5), leaf(3, 6), leaf(4, 3, 6), leaf(5, 3));
+        GradCheck.check(
+                v -> {
+                    Variable h = Functional.linear(v[0], v[1], v[2]).tanh();
+                    Variable logits = Functional.linear(h, v[3], v[4]);
+                    return nll(logits.logSoftmax(1), targets);
+                },
+                leaf(1, 4, 5),
+                leaf(2, 6, 5),
+                leaf(3, 6),
+                leaf(4, 3, 6),
+                leaf(5, 3));
     }
 
     @Test
     void mlpWithGeluAndMatmul() {
-        GradCheck.check(v -> v[0].matmul(v[1]).add(v[2]).gelu().matmul(v[3]).softmax(-1),
-                leaf(1, 3, 4), leaf(2, 4, 5), leaf(3, 5), leaf(4, 5, 2));
+        GradCheck.check(
+                v -> v[0].matmul(v[1]).add(v[2]).gelu().matmul(v[3]).softmax(-1),
+                leaf(1, 3, 4),
+                leaf(2, 4, 5),
+                leaf(3, 5),
+                leaf(4, 5, 2));
     }
 
     // ------------------------------------------------------------------ small CNN
@@ -56,8 +66,8 @@ class CompositionGradTest {
                 windows[i * k + j] = x.narrow(2, i, oh).narrow(3, j, ow);
             }
         }
-        Variable patches = Variable.stack(2, windows).reshape(n, c * k * k, oh * ow);   // [n, c, k*k, oh, ow]
-        Variable y = w.reshape(out, c * k * k).matmul(patches);                        // [n, out, oh*ow]
+        Variable patches = Variable.stack(2, windows).reshape(n, c * k * k, oh * ow); // [n, c, k*k, oh, ow]
+        Variable y = w.reshape(out, c * k * k).matmul(patches); // [n, out, oh*ow]
         return y.add(b.reshape(out, 1)).reshape(n, out, oh, ow);
     }
 
@@ -83,12 +93,22 @@ class CompositionGradTest {
         Variable b3 = leaf(7, 4);
         // A small step keeps every perturbation on one side of the relu kinks and pooling near-ties.
         GradCheck.Options o = GradCheck.Options.defaults().withStep(1e-3);
-        GradCheck.check(v -> {
-            Variable h = Functional.maxPool2d(Functional.conv2d(v[0], v[1], v[2]).relu(), 2);   // [2, 4, 3, 3]
-            h = Functional.conv2d(h, v[3], v[4]).relu();                                       // [2, 3, 2, 2]
-            Variable logits = Functional.linear(h.flatten(1, -1), v[5], v[6]);
-            return nll(logits.logSoftmax(1), targets);
-        }, o, x, w1, b1, w2, b2, w3, b3);
+        GradCheck.check(
+                v -> {
+                    Variable h = Functional.maxPool2d(
+                            Functional.conv2d(v[0], v[1], v[2]).relu(), 2); // [2, 4, 3, 3]
+                    h = Functional.conv2d(h, v[3], v[4]).relu(); // [2, 3, 2, 2]
+                    Variable logits = Functional.linear(h.flatten(1, -1), v[5], v[6]);
+                    return nll(logits.logSoftmax(1), targets);
+                },
+                o,
+                x,
+                w1,
+                b1,
+                w2,
+                b2,
+                w3,
+                b3);
     }
 
     @Test
@@ -101,11 +121,18 @@ class CompositionGradTest {
         Variable b2 = leaf(5, 4);
         assertArrayEquals(new int[] {2, 3, 4, 4}, conv2dByPatches(x, w1, b1).dims());
         GradCheck.Options o = GradCheck.Options.defaults().withStep(1e-3);
-        GradCheck.check(v -> {
-            Variable h = maxPool2x2(conv2dByPatches(v[0], v[1], v[2]).tanh());   // [2, 3, 2, 2]
-            Variable logits = Functional.linear(h.flatten(1, -1), v[3], v[4]);
-            return nll(logits.logSoftmax(1), targets);
-        }, o, x, w1, b1, w2, b2);
+        GradCheck.check(
+                v -> {
+                    Variable h = maxPool2x2(conv2dByPatches(v[0], v[1], v[2]).tanh()); // [2, 3, 2, 2]
+                    Variable logits = Functional.linear(h.flatten(1, -1), v[3], v[4]);
+                    return nll(logits.logSoftmax(1), targets);
+                },
+                o,
+                x,
+                w1,
+                b1,
+                w2,
+                b2);
     }
 
     @Test
@@ -163,8 +190,8 @@ class CompositionGradTest {
     // ------------------------------------------------------------------ LSTM
 
     /** One LSTM step in PyTorch's gate order (input, forget, cell, output); returns {h, c}. */
-    static Variable[] lstmCell(Variable x, Variable h, Variable c, Variable wIh, Variable wHh, Variable bIh,
-                               Variable bHh) {
+    static Variable[] lstmCell(
+            Variable x, Variable h, Variable c, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
         int hidden = h.size(1);
         Variable gates = Functional.linear(x, wIh, bIh).add(Functional.linear(h, wHh, bHh));
         Variable[] g = gates.split(hidden, 1);
@@ -188,15 +215,23 @@ class CompositionGradTest {
         Variable wHh = leaf(5, 4 * hidden, hidden);
         Variable bIh = leaf(6, 4 * hidden);
         Variable bHh = leaf(7, 4 * hidden);
-        GradCheck.check(v -> {
-            Variable h = v[1];
-            Variable c = v[2];
-            for (int t = 0; t < 3; t++) {
-                Variable[] hc = lstmCell(v[0].select(0, t), h, c, v[3], v[4], v[5], v[6]);
-                h = hc[0];
-                c = hc[1];
-            }
-            return Variable.cat(1, h, c);
-        }, xs, h0, c0, wIh, wHh, bIh, bHh);
+        GradCheck.check(
+                v -> {
+                    Variable h = v[1];
+                    Variable c = v[2];
+                    for (int t = 0; t < 3; t++) {
+                        Variable[] hc = lstmCell(v[0].select(0, t), h, c, v[3], v[4], v[5], v[6]);
+                        h = hc[0];
+                        c = hc[1];
+                    }
+                    return Variable.cat(1, h, c);
+                },
+                xs,
+                h0,
+                c0,
+                wIh,
+                wHh,
+                bIh,
+                bHh);
     }
 }

@@ -21,13 +21,17 @@ class DeepGraphTest {
 
     private static void onSmallStack(Runnable body) throws Throwable {
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(null, () -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "small-stack", SMALL_STACK);
+        Thread t = new Thread(
+                null,
+                () -> {
+                    try {
+                        body.run();
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                },
+                "small-stack",
+                SMALL_STACK);
         t.start();
         t.join();
         if (failure.get() != null) {
@@ -61,10 +65,14 @@ class DeepGraphTest {
             int hidden = 8;
             Generator gen = new Generator(11);
             Tensor xs = Tensor.uniform(gen, -1, 1, steps, batch, in);
-            Variable wIh = Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden, in)).requiresGrad(true);
-            Variable wHh = Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden, hidden)).requiresGrad(true);
-            Variable bIh = Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden)).requiresGrad(true);
-            Variable bHh = Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden)).requiresGrad(true);
+            Variable wIh =
+                    Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden, in)).requiresGrad(true);
+            Variable wHh = Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden, hidden))
+                    .requiresGrad(true);
+            Variable bIh =
+                    Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden)).requiresGrad(true);
+            Variable bHh =
+                    Variable.of(Tensor.uniform(gen, -0.5, 0.5, 4 * hidden)).requiresGrad(true);
             Variable loss = unroll(xs, wIh, wHh, bIh, bHh, hidden);
             loss.backward();
             for (Variable p : new Variable[] {wIh, wHh, bIh, bHh}) {

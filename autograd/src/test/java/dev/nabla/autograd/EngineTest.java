@@ -45,9 +45,18 @@ class EngineTest {
         Variable x = TestVars.leaf(1, 2, 3);
         Variable w = Variable.randn(new dev.nabla.tensor.Generator(2), 3, 4);
         Variable[] results = {
-                x.exp(), x.add(1f), x.transpose(0, 1), x.sum(0), x.matmul(w), x.softmax(1),
-                x.gather(1, TestVars.index(new int[] {0, 2}, 2, 1)), Variable.cat(0, x, x.detach()),
-                Functional.linear(x, w.t(), null), x.max(1, true), x.narrow(1, 0, 2)};
+            x.exp(),
+            x.add(1f),
+            x.transpose(0, 1),
+            x.sum(0),
+            x.matmul(w),
+            x.softmax(1),
+            x.gather(1, TestVars.index(new int[] {0, 2}, 2, 1)),
+            Variable.cat(0, x, x.detach()),
+            Functional.linear(x, w.t(), null),
+            x.max(1, true),
+            x.narrow(1, 0, 2)
+        };
         for (Variable r : results) {
             assertTrue(r.requiresGrad(), r.gradFnName());
             assertFalse(r.isLeaf());
@@ -137,11 +146,11 @@ class EngineTest {
         y.backward(null, true);
         float[] e = {(float) Math.exp(1), (float) Math.exp(2)};
         assertClose(new float[] {2 * e[0], 2 * e[1]}, x.grad().toArray(), 1e-6);
-        y.backward();               // the last pass may free the graph
+        y.backward(); // the last pass may free the graph
         assertClose(new float[] {3 * e[0], 3 * e[1]}, x.grad().toArray(), 1e-6);
         IllegalStateException err = assertThrows(IllegalStateException.class, y::backward);
-        assertTrue(err.getMessage().contains("second time") && err.getMessage().contains("retainGraph"),
-                err.getMessage());
+        assertTrue(
+                err.getMessage().contains("second time") && err.getMessage().contains("retainGraph"), err.getMessage());
     }
 
     @Test
@@ -154,7 +163,8 @@ class EngineTest {
         assertTrue(e.getMessage().contains("second time"), e.getMessage());
         assertTrue(e.getMessage().contains("retainGraph"), e.getMessage());
         // A new head on the freed part of the graph hits the same error, naming the freed node.
-        IllegalStateException e2 = assertThrows(IllegalStateException.class, () -> h.mul(2f).sum().backward());
+        IllegalStateException e2 =
+                assertThrows(IllegalStateException.class, () -> h.mul(2f).sum().backward());
         assertTrue(e2.getMessage().contains("tanhBackward"), e2.getMessage());
     }
 
@@ -178,10 +188,10 @@ class EngineTest {
         Variable other = x.mul(3f);
         Variable y = h.square().sum().retainGrad();
         y.add(other.sum()).backward();
-        assertClose(new float[] {4, 8, 12}, h.grad().toArray(), 0);   // 2h
+        assertClose(new float[] {4, 8, 12}, h.grad().toArray(), 0); // 2h
         assertNull(other.grad());
         assertClose(new float[] {1}, y.grad().toArray(), 0);
-        assertClose(new float[] {11, 19, 27}, x.grad().toArray(), 0);  // 2 * 2h + 3
+        assertClose(new float[] {11, 19, 27}, x.grad().toArray(), 0); // 2 * 2h + 3
     }
 
     @Test
@@ -251,7 +261,7 @@ class EngineTest {
         assertClose(new float[] {7, -3}, x.grad().toArray(), 0);
         Variable h = x.add(1f);
         x.setGrad(null);
-        h.mul(h).sum().backward();   // the shared input is a non-leaf: its node receives both gradients
+        h.mul(h).sum().backward(); // the shared input is a non-leaf: its node receives both gradients
         assertClose(new float[] {8, -2}, x.grad().toArray(), 0);
     }
 
@@ -268,14 +278,15 @@ class EngineTest {
     void aBranchThatReceivesNoGradientIsStillReleased() {
         Variable x = Variable.of(1f, 2f).requiresGrad(true);
         Variable z = Variable.of(3f, 4f).requiresGrad(true);
-        Variable branch = z.exp().mul(2f);            // requires grad, but gets none below
+        Variable branch = z.exp().mul(2f); // requires grad, but gets none below
         Variable y = firstOnly(x.tanh(), branch).sum();
         y.backward();
         assertNotNull(x.grad());
         assertNull(z.grad(), "no gradient reached z");
         assertTrue(branch.gradFn().released(), "the dead branch's node must be freed");
         assertTrue(branch.gradFn() != null);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> branch.sum().backward());
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> branch.sum().backward());
         assertTrue(e.getMessage().contains("second time"), e.getMessage());
     }
 
@@ -289,7 +300,8 @@ class EngineTest {
         // Chain x -> exp -> probe -> exp -> sum. When the probe's backward runs, the upper exp has
         // already run, so the tensors only it saved (its input, the probe's output, and its
         // output) must be collectable while the engine is still working.
-        Variable x = Variable.of(Tensor.rand(new dev.nabla.tensor.Generator(3), 1000)).requiresGrad(true);
+        Variable x = Variable.of(Tensor.rand(new dev.nabla.tensor.Generator(3), 1000))
+                .requiresGrad(true);
         Variable lower = x.exp();
         AtomicBoolean probed = new AtomicBoolean();
         AtomicReference<WeakReference<Tensor>> upperOut = new AtomicReference<>();
@@ -297,13 +309,17 @@ class EngineTest {
         AtomicReference<WeakReference<Tensor>> lowerOut = new AtomicReference<>(new WeakReference<>(lower.data()));
         AtomicBoolean freedInTime = new AtomicBoolean();
         AtomicBoolean lowerStillAlive = new AtomicBoolean();
-        Variable probe = Variable.record("probe", lower.data().copy(), g -> {
-            probed.set(true);
-            freedInTime.set(collected(upperOut.get()) && collected(probeOut.get()));
-            // The lower exp has not run yet: its saved output must still be alive.
-            lowerStillAlive.set(lowerOut.get().get() != null);
-            return new Tensor[] {g};
-        }, lower);
+        Variable probe = Variable.record(
+                "probe",
+                lower.data().copy(),
+                g -> {
+                    probed.set(true);
+                    freedInTime.set(collected(upperOut.get()) && collected(probeOut.get()));
+                    // The lower exp has not run yet: its saved output must still be alive.
+                    lowerStillAlive.set(lowerOut.get().get() != null);
+                    return new Tensor[] {g};
+                },
+                lower);
         probeOut.set(new WeakReference<>(probe.data()));
         Variable upper = probe.exp();
         upperOut.set(new WeakReference<>(upper.data()));
@@ -363,7 +379,7 @@ class EngineTest {
             }
             assertFalse(Autograd.isGradEnabled(), "closing the inner scope must not re-enable grad");
             outer.close();
-            outer.close();   // idempotent: a second close must not unbalance the depth
+            outer.close(); // idempotent: a second close must not unbalance the depth
             assertTrue(Autograd.isGradEnabled());
         }
         assertTrue(Autograd.isGradEnabled());
@@ -399,10 +415,14 @@ class EngineTest {
     void backwardFunctionsRunWithoutRecording() {
         AtomicBoolean enabledInside = new AtomicBoolean(true);
         Variable x = Variable.of(1f, 2f).requiresGrad(true);
-        Variable y = Variable.record("spy", x.data().copy(), g -> {
-            enabledInside.set(Autograd.isGradEnabled());
-            return new Tensor[] {g};
-        }, x);
+        Variable y = Variable.record(
+                "spy",
+                x.data().copy(),
+                g -> {
+                    enabledInside.set(Autograd.isGradEnabled());
+                    return new Tensor[] {g};
+                },
+                x);
         y.sum().backward();
         assertFalse(enabledInside.get());
         assertTrue(Autograd.isGradEnabled(), "grad mode is restored after backward");
@@ -498,10 +518,12 @@ class EngineTest {
     void aBackwardThatReturnsAWronglyShapedGradientIsReported() {
         Variable x = Variable.of(1f, 2f).requiresGrad(true);
         Variable y = Variable.record("broken", x.data().copy(), g -> new Tensor[] {Tensor.zeros(3)}, x);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> y.sum().backward());
         assertTrue(e.getMessage().contains("brokenBackward") && e.getMessage().contains("[3]"), e.getMessage());
         Variable z = Variable.record("wrongCount", x.data().copy(), g -> new Tensor[] {g, g}, x);
-        IllegalStateException e2 = assertThrows(IllegalStateException.class, () -> z.sum().backward());
+        IllegalStateException e2 =
+                assertThrows(IllegalStateException.class, () -> z.sum().backward());
         assertTrue(e2.getMessage().contains("wrongCountBackward"), e2.getMessage());
         assertTrue(Autograd.isGradEnabled(), "a failing backward restores the grad mode");
     }

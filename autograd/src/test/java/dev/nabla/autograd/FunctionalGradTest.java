@@ -27,15 +27,19 @@ class FunctionalGradTest {
         return Variable.of(p.sub(p.numel() / 2f).mul(0.25f).reshape(shape)).requiresGrad(true);
     }
 
-    private static final GradCheck.Options SMALL_STEP = GradCheck.Options.defaults().withStep(1e-3);
+    private static final GradCheck.Options SMALL_STEP =
+            GradCheck.Options.defaults().withStep(1e-3);
 
     @Test
     void conv2dWithStridePaddingDilationGroups() {
         Variable x = randn(1, 2, 4, 6, 7);
         Variable w = randn(2, 6, 2, 3, 2);
         Variable b = randn(3, 6);
-        GradCheck.check(in -> Functional.conv2d(in[0], in[1], in[2], new int[] {2, 1}, new int[] {1, 0},
-                new int[] {1, 2}, 2), x, w, b);
+        GradCheck.check(
+                in -> Functional.conv2d(in[0], in[1], in[2], new int[] {2, 1}, new int[] {1, 0}, new int[] {1, 2}, 2),
+                x,
+                w,
+                b);
     }
 
     @Test
@@ -48,7 +52,7 @@ class FunctionalGradTest {
 
     @Test
     void conv2dSkipsGradientsNobodyNeeds() {
-        Variable x = Variable.randn(new Generator(6), 1, 2, 4, 4);    // an input image: no grad
+        Variable x = Variable.randn(new Generator(6), 1, 2, 4, 4); // an input image: no grad
         Variable w = randn(7, 3, 2, 3, 3);
         Variable y = Functional.conv2d(x, w, null);
         y.sum().backward();
@@ -60,8 +64,11 @@ class FunctionalGradTest {
     void maxPool2dIncludingCeilModePaddingAndDilation() {
         Variable x = distinct(8, 2, 3, 7, 6);
         GradCheck.check(in -> Functional.maxPool2d(in[0], 2), SMALL_STEP, x);
-        GradCheck.check(in -> Functional.maxPool2d(in[0], new int[] {3, 2}, new int[] {2, 2}, new int[] {1, 1},
-                new int[] {1, 2}, true), SMALL_STEP, x);
+        GradCheck.check(
+                in -> Functional.maxPool2d(
+                        in[0], new int[] {3, 2}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 2}, true),
+                SMALL_STEP,
+                x);
     }
 
     @Test
@@ -86,7 +93,7 @@ class FunctionalGradTest {
         Tensor rm = Tensor.of(0.1f, -0.2f, 0.3f);
         Tensor rv = Tensor.of(0.5f, 1.5f, 2f);
         GradCheck.check(in -> Functional.batchNorm(in[0], rm, rv, in[1], in[2], false, 0.1, 1e-5), x, w, b);
-        Variable x2 = randn(14, 6, 5);   // [N, C]: the channel-contiguous path
+        Variable x2 = randn(14, 6, 5); // [N, C]: the channel-contiguous path
         GradCheck.check(in -> Functional.batchNorm(in[0], null, null, null, null, true, 0.1, 1e-5), x2);
     }
 
@@ -97,10 +104,11 @@ class FunctionalGradTest {
         Tensor rv = Tensor.ones(2);
         int v0 = rm.version();
         Functional.batchNorm(x, rm, rv, null, null, true, 0.5, 1e-5);
-        assertEquals(1.5f, rm.get(0), 1e-6);       // 0.5 * 0 + 0.5 * 3
-        assertEquals(2.5f, rv.get(0), 1e-6);       // 0.5 * 1 + 0.5 * 4 (unbiased variance)
+        assertEquals(1.5f, rm.get(0), 1e-6); // 0.5 * 0 + 0.5 * 3
+        assertEquals(2.5f, rv.get(0), 1e-6); // 0.5 * 1 + 0.5 * 4 (unbiased variance)
         assertTrue(rm.version() > v0);
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Functional.batchNorm(Variable.ones(1, 2), rm, rv, null, null, true, 0.1, 1e-5));
     }
 
@@ -147,8 +155,9 @@ class FunctionalGradTest {
         for (Reduction r : new Reduction[] {Reduction.MEAN, Reduction.SUM, Reduction.NONE}) {
             GradCheck.check(in -> Functional.crossEntropy(in[0], t, cw, -100, 0.2, r), x);
         }
-        Variable xs = randn(21, 2, 3, 2, 2);                  // [N, C, H, W] scores
-        Variable ts = Variable.of(Tensor.of(new float[] {0, 2, 1, 1, 2, 0, 0, 1}).reshape(2, 2, 2));
+        Variable xs = randn(21, 2, 3, 2, 2); // [N, C, H, W] scores
+        Variable ts =
+                Variable.of(Tensor.of(new float[] {0, 2, 1, 1, 2, 0, 0, 1}).reshape(2, 2, 2));
         GradCheck.check(in -> Functional.crossEntropy(in[0], ts, null, 1, 0.0, Reduction.MEAN), xs);
     }
 
@@ -167,8 +176,11 @@ class FunctionalGradTest {
             GradCheck.check(in -> Functional.mseLoss(in[0], in[1], r), x, t);
         }
         Variable p = Variable.uniform(new Generator(25), 0.1, 0.9, 3, 4).requiresGrad(true);
-        GradCheck.check(in -> Functional.bceWithLogits(in[0], in[1], Tensor.full(0.5f, 3, 1),
-                Tensor.of(1f, 2f, 3f, 0.5f), Reduction.MEAN), x, p);
+        GradCheck.check(
+                in -> Functional.bceWithLogits(
+                        in[0], in[1], Tensor.full(0.5f, 3, 1), Tensor.of(1f, 2f, 3f, 0.5f), Reduction.MEAN),
+                x,
+                p);
         Variable logq = Variable.of(x.data().logSoftmax(1)).requiresGrad(true);
         for (Reduction r : Reduction.values()) {
             GradCheck.check(in -> Functional.klDiv(in[0], in[1], r, false), logq, p);
@@ -186,27 +198,31 @@ class FunctionalGradTest {
     @Test
     void errorsNameTheOperationAndShapes() {
         Variable x = Variable.zeros(2, 3, 8, 8);
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Functional.conv2d(x, Variable.zeros(4, 2, 3, 3), null));
-        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("[2, 3, 8, 8]")
-                && e.getMessage().contains("[4, 2, 3, 3]"), e.getMessage());
-        e = assertThrows(ShapeMismatchException.class,
-                () -> Functional.conv2d(x, Variable.zeros(4, 3, 9, 9), null));
+        ShapeMismatchException e = assertThrows(
+                ShapeMismatchException.class, () -> Functional.conv2d(x, Variable.zeros(4, 2, 3, 3), null));
+        assertTrue(
+                e.getMessage().contains("conv2d")
+                        && e.getMessage().contains("[2, 3, 8, 8]")
+                        && e.getMessage().contains("[4, 2, 3, 3]"),
+                e.getMessage());
+        e = assertThrows(ShapeMismatchException.class, () -> Functional.conv2d(x, Variable.zeros(4, 3, 9, 9), null));
         assertTrue(e.getMessage().contains("larger than the padded input"), e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> Functional.maxPool2d(Variable.zeros(8, 8), 2));
         assertTrue(e.getMessage().contains("maxPool2d") && e.getMessage().contains("[8, 8]"), e.getMessage());
-        e = assertThrows(ShapeMismatchException.class,
-                () -> Functional.crossEntropy(Variable.zeros(4, 3), Variable.zeros(3)));
+        e = assertThrows(
+                ShapeMismatchException.class, () -> Functional.crossEntropy(Variable.zeros(4, 3), Variable.zeros(3)));
         assertTrue(e.getMessage().contains("[4, 3]") && e.getMessage().contains("[4]"), e.getMessage());
-        e = assertThrows(ShapeMismatchException.class,
-                () -> Functional.mseLoss(Variable.zeros(4, 1), Variable.zeros(4)));
+        e = assertThrows(
+                ShapeMismatchException.class, () -> Functional.mseLoss(Variable.zeros(4, 1), Variable.zeros(4)));
         assertTrue(e.getMessage().contains("[4, 1]"), e.getMessage());
-        e = assertThrows(ShapeMismatchException.class,
+        e = assertThrows(
+                ShapeMismatchException.class,
                 () -> Functional.layerNorm(Variable.zeros(2, 5), new int[] {4}, null, null, 1e-5));
         assertTrue(e.getMessage().contains("[4]") && e.getMessage().contains("[2, 5]"), e.getMessage());
-        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
-                () -> Functional.crossEntropy(Variable.zeros(2, 3), Variable.of(0f, 1f), null, -100, 0,
-                        Reduction.BATCHMEAN));
+        IllegalArgumentException a = assertThrows(
+                IllegalArgumentException.class,
+                () -> Functional.crossEntropy(
+                        Variable.zeros(2, 3), Variable.of(0f, 1f), null, -100, 0, Reduction.BATCHMEAN));
         assertTrue(a.getMessage().contains("BATCHMEAN"), a.getMessage());
     }
 }

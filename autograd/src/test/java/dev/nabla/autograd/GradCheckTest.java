@@ -20,15 +20,23 @@ class GradCheckTest {
     /** x^3 with the given derivative factor in place of 3 (3 is right). */
     private static Variable cube(Variable x, float factor) {
         Tensor xs = x.data();
-        return Variable.record("cube", xs.mul(xs).mul(xs), g -> new Tensor[] {g.mul(xs.square()).mul(factor)}, x);
+        return Variable.record(
+                "cube",
+                xs.mul(xs).mul(xs),
+                g -> new Tensor[] {g.mul(xs.square()).mul(factor)},
+                x);
     }
 
     /** a @ b with a backward that forgets to transpose b for the gradient of a. */
     private static Variable matmulForgettingTranspose(Variable a, Variable b) {
         Tensor at = a.data();
         Tensor bt = b.data();
-        return Variable.record("badMatmul", at.matmul(bt),
-                g -> new Tensor[] {g.matmul(bt), at.t().matmul(g)}, a, b);
+        return Variable.record(
+                "badMatmul",
+                at.matmul(bt),
+                g -> new Tensor[] {g.matmul(bt), at.t().matmul(g)},
+                a,
+                b);
     }
 
     @Test
@@ -38,8 +46,9 @@ class GradCheckTest {
 
     @Test
     void aWrongFactorIsCaught() {
-        GradCheck.Mismatch m = assertThrows(GradCheck.Mismatch.class, () -> GradCheck.check(v -> cube(v[0], 2f),
-                TestVars.awayFromZero(1, 0.5, 1, 3, 4)));
+        GradCheck.Mismatch m = assertThrows(
+                GradCheck.Mismatch.class,
+                () -> GradCheck.check(v -> cube(v[0], 2f), TestVars.awayFromZero(1, 0.5, 1, 3, 4)));
         assertTrue(m.getMessage().contains("12 gradient element(s) disagree"), m.getMessage());
         assertTrue(m.getMessage().contains("input 0 [3, 4], element 0"), m.getMessage());
     }
@@ -47,8 +56,9 @@ class GradCheckTest {
     @Test
     void aMisplacedTransposeIsCaught() {
         // Square matrices keep the shapes right, so only the values can reveal the bug.
-        GradCheck.Mismatch m = assertThrows(GradCheck.Mismatch.class, () -> GradCheck.check(
-                v -> matmulForgettingTranspose(v[0], v[1]), leaf(1, 3, 3), leaf(2, 3, 3)));
+        GradCheck.Mismatch m = assertThrows(
+                GradCheck.Mismatch.class,
+                () -> GradCheck.check(v -> matmulForgettingTranspose(v[0], v[1]), leaf(1, 3, 3), leaf(2, 3, 3)));
         assertTrue(m.getMessage().contains("input 0"), m.getMessage());
         assertTrue(!m.getMessage().contains("input 1"), "the gradient of b is right: " + m.getMessage());
     }
@@ -58,17 +68,33 @@ class GradCheckTest {
         Variable a = leaf(1, 4);
         Variable b = leaf(2, 4);
         // a * b, but the backward claims b does not influence the result
-        assertThrows(GradCheck.Mismatch.class, () -> GradCheck.check(v -> Variable.record("forgetful",
-                v[0].data().mul(v[1].data()), g -> new Tensor[] {g.mul(v[1].data()), null}, v[0], v[1]), a, b));
+        assertThrows(
+                GradCheck.Mismatch.class,
+                () -> GradCheck.check(
+                        v -> Variable.record(
+                                "forgetful",
+                                v[0].data().mul(v[1].data()),
+                                g -> new Tensor[] {g.mul(v[1].data()), null},
+                                v[0],
+                                v[1]),
+                        a,
+                        b));
     }
 
     @Test
     void aGradientOnTheWrongElementsIsCaught() {
         // reverse(x) * w whose backward forgets to reverse the gradient back
         Tensor w = Tensor.of(1f, 2f, 3f, 4f);
-        assertThrows(GradCheck.Mismatch.class, () -> GradCheck.check(v -> Variable.record("flip",
-                Tensor.of(v[0].get(3), v[0].get(2), v[0].get(1), v[0].get(0)).mul(w),
-                g -> new Tensor[] {g.mul(w)}, v[0]), leaf(1, 4)));
+        assertThrows(
+                GradCheck.Mismatch.class,
+                () -> GradCheck.check(
+                        v -> Variable.record(
+                                "flip",
+                                Tensor.of(v[0].get(3), v[0].get(2), v[0].get(1), v[0].get(0))
+                                        .mul(w),
+                                g -> new Tensor[] {g.mul(w)},
+                                v[0]),
+                        leaf(1, 4)));
     }
 
     @Test
@@ -76,8 +102,9 @@ class GradCheckTest {
         // 1% off: inside the default 2% relative tolerance, outside a 0.1% one.
         assertDoesNotThrow(() -> GradCheck.check(v -> cube(v[0], 3.03f), TestVars.uniform(1, 0.5, 1, 6)));
         GradCheck.Options tight = GradCheck.Options.defaults().withStep(1e-3).withTolerance(1e-5, 1e-3);
-        assertThrows(GradCheck.Mismatch.class, () -> GradCheck.check(v -> cube(v[0], 3.03f), tight,
-                TestVars.uniform(1, 0.5, 1, 6)));
+        assertThrows(
+                GradCheck.Mismatch.class,
+                () -> GradCheck.check(v -> cube(v[0], 3.03f), tight, TestVars.uniform(1, 0.5, 1, 6)));
         assertDoesNotThrow(() -> GradCheck.check(v -> cube(v[0], 3f), tight, TestVars.uniform(1, 0.5, 1, 6)));
     }
 
@@ -99,8 +126,8 @@ class GradCheckTest {
         assertThrows(IllegalArgumentException.class, () -> new GradCheck.Options(0, 1e-3, 1e-3, 1));
         assertThrows(IllegalArgumentException.class, () -> new GradCheck.Options(1e-2, -1, 1e-3, 1));
         assertThrows(IllegalArgumentException.class, () -> new GradCheck.Options(1e-2, 1e-3, Double.NaN, 1));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GradCheck.check(v -> v[0].mul(2f), Variable.of(1f, 2f)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> GradCheck.check(v -> v[0].mul(2f), Variable.of(1f, 2f)));
         assertTrue(e.getMessage().contains("does not require grad"), e.getMessage());
         Variable nonContiguous = Variable.of(leaf(3, 3, 4).data().t()).requiresGrad(true);
         e = assertThrows(IllegalArgumentException.class, () -> GradCheck.check(v -> v[0].exp(), nonContiguous));

@@ -78,7 +78,10 @@ class LinalgNeuralGradTest {
         check(v -> Functional.linear(v[0], v[1], v[2]).tanh(), leaf(1, 2, 3, 4), leaf(2, 5, 4), leaf(3, 5));
         check(v -> Functional.linear(v[0], v[1], v[2]), leaf(4, 4), leaf(5, 3, 4), leaf(6, 3));
         // non-contiguous input and weight
-        check(v -> Functional.linear(v[0].transpose(0, 1), v[1].t(), v[2]), leaf(7, 4, 2, 3), leaf(8, 3, 5),
+        check(
+                v -> Functional.linear(v[0].transpose(0, 1), v[1].t(), v[2]),
+                leaf(7, 4, 2, 3),
+                leaf(8, 3, 5),
                 leaf(9, 5));
     }
 

@@ -72,8 +72,10 @@ class MemoryTest {
         long heapAtEnd = usedHeapAfterGc();
         assertTrue(lastLoss < 0.5 * firstLoss, "training should make progress: " + firstLoss + " -> " + lastLoss);
         long growth = heapAtEnd - heapAtWarm;
-        assertTrue(growth < MAX_GROWTH, "used heap grew by " + growth + " bytes between step " + WARM + " ("
-                + heapAtWarm + ") and step " + STEPS + " (" + heapAtEnd + ")");
+        assertTrue(
+                growth < MAX_GROWTH,
+                "used heap grew by " + growth + " bytes between step " + WARM + " (" + heapAtWarm + ") and step "
+                        + STEPS + " (" + heapAtEnd + ")");
     }
 
     private static long usedHeapAfterGc() {

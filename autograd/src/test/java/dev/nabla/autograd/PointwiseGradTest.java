@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.nabla.tensor.Tensor;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
-import java.util.stream.Stream;
 
 /**
  * Gradients of the elementwise ops against finite differences, including broadcasting in both
@@ -200,7 +200,8 @@ class PointwiseGradTest {
 
     /** Uniform in [-2, 2) but at least 0.05 from each of the given points. */
     private static Variable valuesAwayFrom(long seed, int n, float... points) {
-        float[] v = Tensor.uniform(new dev.nabla.tensor.Generator(seed), -2, 2, n).toArray();
+        float[] v =
+                Tensor.uniform(new dev.nabla.tensor.Generator(seed), -2, 2, n).toArray();
         for (int i = 0; i < n; i++) {
             for (float p : points) {
                 if (Math.abs(v[i] - p) < 0.05f) {

@@ -106,7 +106,7 @@ class ReductionIndexGradTest {
     void gather() {
         Tensor rows = index(new int[] {2, 0, 1, 1, 0, 2, 2, 2}, 2, 4);
         check(v -> v[0].gather(0, rows).tanh(), leaf(1, 3, 4));
-        Tensor cols = index(new int[] {3, 3, 0, 1, 0, 0}, 3, 2);   // repeats accumulate
+        Tensor cols = index(new int[] {3, 3, 0, 1, 0, 0}, 3, 2); // repeats accumulate
         check(v -> v[0].gather(1, cols).exp(), leaf(2, 3, 4));
         check(v -> v[0].gather(-1, cols).exp(), leaf(3, 3, 4));
         Tensor deep = index(new int[] {1, 0, 0, 1, 1, 1}, 1, 3, 2);

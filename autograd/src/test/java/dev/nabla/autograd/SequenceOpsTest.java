@@ -22,8 +22,8 @@ class SequenceOpsTest {
     }
 
     /** The LSTM written out step by step with matmul, sigmoid, tanh and narrow. */
-    private static Variable[] composedLstm(Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh,
-                                           Variable bIh, Variable bHh) {
+    private static Variable[] composedLstm(
+            Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
         int T = x.size(0);
         int B = x.size(1);
         int H = wHh.size(1);
@@ -51,7 +51,8 @@ class SequenceOpsTest {
         float[] e = expected.toArray();
         float[] a = actual.toArray();
         for (int i = 0; i < e.length; i++) {
-            assertTrue(Math.abs(e[i] - a[i]) <= tol * (1 + Math.abs(e[i])),
+            assertTrue(
+                    Math.abs(e[i] - a[i]) <= tol * (1 + Math.abs(e[i])),
                     what + " element " + i + ": expected " + e[i] + ", got " + a[i]);
         }
     }
@@ -59,7 +60,7 @@ class SequenceOpsTest {
     @Test
     void lstmMatchesComposedOpsForwardAndBackward() {
         Generator g = new Generator(3);
-        int T = 6, B = 3, in = 5, H = 19;   // 19: whole SIMD vectors (8 or 16 lanes) plus a scalar tail
+        int T = 6, B = 3, in = 5, H = 19; // 19: whole SIMD vectors (8 or 16 lanes) plus a scalar tail
         double k = 1 / Math.sqrt(H);
         Variable x = Variable.randn(g, T, B, in).requiresGrad(true);
         Variable h0 = Variable.randn(g, B, H).requiresGrad(true);
@@ -74,16 +75,23 @@ class SequenceOpsTest {
         Tensor r3 = Tensor.uniform(new Generator(11), -1, 1, B, H);
 
         Functional.LstmOutput fused = Functional.lstm(x, h0, c0, wIh, wHh, bIh, bHh);
-        fused.output().mul(Variable.of(r1)).sum().add(fused.h().mul(Variable.of(r2)).sum())
-                .add(fused.c().mul(Variable.of(r3)).sum()).backward();
+        fused.output()
+                .mul(Variable.of(r1))
+                .sum()
+                .add(fused.h().mul(Variable.of(r2)).sum())
+                .add(fused.c().mul(Variable.of(r3)).sum())
+                .backward();
         Tensor[] fusedGrads = new Tensor[all.length];
         for (int i = 0; i < all.length; i++) {
             fusedGrads[i] = all[i].gradTensor().copy();
             all[i].setGrad(null);
         }
         Variable[] ref = composedLstm(x, h0, c0, wIh, wHh, bIh, bHh);
-        ref[0].mul(Variable.of(r1)).sum().add(ref[1].mul(Variable.of(r2)).sum())
-                .add(ref[2].mul(Variable.of(r3)).sum()).backward();
+        ref[0].mul(Variable.of(r1))
+                .sum()
+                .add(ref[1].mul(Variable.of(r2)).sum())
+                .add(ref[2].mul(Variable.of(r3)).sum())
+                .backward();
 
         assertClose(ref[0].data(), fused.output().data(), 1e-5, "output");
         assertClose(ref[1].data(), fused.h().data(), 1e-5, "h");
@@ -106,10 +114,18 @@ class SequenceOpsTest {
         Variable bIh = param(g, 0.5, 4 * H);
         Variable bHh = param(g, 0.5, 4 * H);
         // All three results through one output: output sequence, then h_T and c_T.
-        GradCheck.check(v -> {
-            Functional.LstmOutput r = Functional.lstm(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
-            return Variable.cat(0, r.output().flatten(), r.h().flatten(), r.c().flatten());
-        }, x, h0, c0, wIh, wHh, bIh, bHh);
+        GradCheck.check(
+                v -> {
+                    Functional.LstmOutput r = Functional.lstm(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+                    return Variable.cat(0, r.output().flatten(), r.h().flatten(), r.c().flatten());
+                },
+                x,
+                h0,
+                c0,
+                wIh,
+                wHh,
+                bIh,
+                bHh);
     }
 
     @Test
@@ -118,7 +134,8 @@ class SequenceOpsTest {
         Variable x = Variable.randn(g, 3, 2, 4);
         Variable wIh = param(g, 0.4, 12, 4);
         Variable wHh = param(g, 0.4, 12, 3);
-        GradCheck.check(v -> Functional.lstm(v[0], null, null, v[1], v[2], null, null).output(), x, wIh, wHh);
+        GradCheck.check(
+                v -> Functional.lstm(v[0], null, null, v[1], v[2], null, null).output(), x, wIh, wHh);
         try (var off = Autograd.noGrad()) {
             Functional.LstmOutput r = Functional.lstm(x, null, null, wIh, wHh, null, null);
             assertTrue(!r.output().requiresGrad());
@@ -131,10 +148,12 @@ class SequenceOpsTest {
         Generator g = new Generator(7);
         Variable wIh = param(g, 0.4, 12, 4);
         Variable wHh = param(g, 0.4, 12, 3);
-        var e = assertThrows(ShapeMismatchException.class,
+        var e = assertThrows(
+                ShapeMismatchException.class,
                 () -> Functional.lstm(Variable.zeros(3, 2, 5), null, null, wIh, wHh, null, null));
         assertTrue(e.getMessage().contains("[T, B, 4]") && e.getMessage().contains("[3, 2, 5]"), e.getMessage());
-        var e2 = assertThrows(ShapeMismatchException.class,
+        var e2 = assertThrows(
+                ShapeMismatchException.class,
                 () -> Functional.lstm(Variable.zeros(3, 2, 4), Variable.zeros(2, 4), null, wIh, wHh, null, null));
         assertTrue(e2.getMessage().contains("h0 [2, 3]"), e2.getMessage());
     }
@@ -142,8 +161,8 @@ class SequenceOpsTest {
     // ------------------------------------------------------------------ attention
 
     /** Attention composed from matmul, softmax and where, per head. */
-    private static Variable composedAttention(Variable q, Variable k, Variable v, int heads, Tensor mask,
-                                              boolean causal) {
+    private static Variable composedAttention(
+            Variable q, Variable k, Variable v, int heads, Tensor mask, boolean causal) {
         int L = q.size(0), B = q.size(1), E = q.size(2), S = k.size(0);
         int d = E / heads;
         // [T, B, E] -> [B, heads, T, d]
@@ -164,14 +183,14 @@ class SequenceOpsTest {
         }
         scores = Variable.where(blocked, Variable.full(Float.NEGATIVE_INFINITY, 1), scores);
         Variable p = scores.softmax(3);
-        Variable o = p.matmul(vh);                        // [B, heads, L, d]
+        Variable o = p.matmul(vh); // [B, heads, L, d]
         return o.permute(2, 0, 1, 3).reshape(L, B, E);
     }
 
     @Test
     void attentionMatchesComposedOpsWithMasks() {
         Generator g = new Generator(12);
-        int L = 9, S = 19, B = 2, E = 12, heads = 3;   // S = 19: SIMD rows with a tail
+        int L = 9, S = 19, B = 2, E = 12, heads = 3; // S = 19: SIMD rows with a tail
         Variable q = Variable.randn(g, L, B, E).requiresGrad(true);
         Variable k = Variable.randn(g, S, B, E).requiresGrad(true);
         Variable v = Variable.randn(g, S, B, E).requiresGrad(true);
@@ -184,10 +203,15 @@ class SequenceOpsTest {
             for (Variable x : in) {
                 x.setGrad(null);
             }
-            var spec = Functional.AttentionSpec.of(heads).withMask(pad).withCausal(causal).withNeedWeights(true);
+            var spec = Functional.AttentionSpec.of(heads)
+                    .withMask(pad)
+                    .withCausal(causal)
+                    .withNeedWeights(true);
             Functional.AttentionOutput fused = Functional.attention(q, k, v, spec);
             fused.output().mul(Variable.of(r)).sum().backward();
-            Tensor[] fg = {q.gradTensor().copy(), k.gradTensor().copy(), v.gradTensor().copy()};
+            Tensor[] fg = {
+                q.gradTensor().copy(), k.gradTensor().copy(), v.gradTensor().copy()
+            };
             for (Variable x : in) {
                 x.setGrad(null);
             }
@@ -221,20 +245,29 @@ class SequenceOpsTest {
         pad.set(1, 0, 0, 0, 1);
         var spec = Functional.AttentionSpec.of(heads).withMask(pad).withNeedWeights(true);
         // The output and the averaged weights both carry gradient.
-        GradCheck.check(in -> {
-            var r = Functional.attention(in[0], in[1], in[2], spec);
-            return Variable.cat(0, r.output().flatten(), r.weights().flatten());
-        }, q, k, v);
+        GradCheck.check(
+                in -> {
+                    var r = Functional.attention(in[0], in[1], in[2], spec);
+                    return Variable.cat(0, r.output().flatten(), r.weights().flatten());
+                },
+                q,
+                k,
+                v);
 
         Variable qkv = Variable.randn(g, 18, B, 3 * E).requiresGrad(true);
         var causal = Functional.AttentionSpec.of(heads).withCausal(true).withNeedWeights(true);
-        GradCheck.check(in -> {
-            var r = Functional.attentionPacked(in[0], causal);
-            return Variable.cat(0, r.output().flatten(), r.weights().flatten());
-        }, qkv);
+        GradCheck.check(
+                in -> {
+                    var r = Functional.attentionPacked(in[0], causal);
+                    return Variable.cat(0, r.output().flatten(), r.weights().flatten());
+                },
+                qkv);
         Variable qkvBf = Variable.randn(g, B, L, 3 * E).requiresGrad(true);
-        GradCheck.check(in -> Functional.attentionPacked(in[0], Functional.AttentionSpec.of(4).withBatchFirst(true))
-                .output(), qkvBf);
+        GradCheck.check(
+                in -> Functional.attentionPacked(
+                                in[0], Functional.AttentionSpec.of(4).withBatchFirst(true))
+                        .output(),
+                qkvBf);
     }
 
     @Test
@@ -249,7 +282,8 @@ class SequenceOpsTest {
         assertClose(sep.weights().data(), packed.weights().data(), 1e-6, "packed vs separate weights");
         var bf = Functional.attentionPacked(qkv.transpose(0, 1).contiguous(), spec.withBatchFirst(true));
         assertClose(packed.output().data().transpose(0, 1), bf.output().data(), 1e-6, "batch first");
-        assertNull(Functional.attentionPacked(qkv, Functional.AttentionSpec.of(2)).weights());
+        assertNull(
+                Functional.attentionPacked(qkv, Functional.AttentionSpec.of(2)).weights());
     }
 
     @Test
@@ -257,7 +291,9 @@ class SequenceOpsTest {
         Generator g = new Generator(15);
         int T = 16, B = 2, E = 8;
         Variable qkv = Variable.randn(g, T, B, 3 * E).requiresGrad(true);
-        var spec = Functional.AttentionSpec.of(2).withDropout(0.5, new Generator(1)).withNeedWeights(true);
+        var spec = Functional.AttentionSpec.of(2)
+                .withDropout(0.5, new Generator(1))
+                .withNeedWeights(true);
         var r = Functional.attentionPacked(qkv, spec);
         Tensor w = r.weights().data();
         // Averaged over 2 heads, each kept weight is scaled by 2: row sums scatter around 1.
@@ -266,20 +302,30 @@ class SequenceOpsTest {
         // Same generator seed, same masks, same result; and the backward runs through the masks.
         var again = Functional.attentionPacked(qkv, spec.withDropout(0.5, new Generator(1)));
         assertClose(r.output().data(), again.output().data(), 0, "dropout determinism");
-        GradCheck.check(in -> Functional.attentionPacked(in[0], spec.withDropout(0.5, new Generator(1))).output(),
+        GradCheck.check(
+                in -> Functional.attentionPacked(in[0], spec.withDropout(0.5, new Generator(1)))
+                        .output(),
                 Variable.randn(g, 3, 1, 3 * E).requiresGrad(true));
     }
 
     @Test
     void attentionRejectsBadShapes() {
-        var e = assertThrows(IllegalArgumentException.class,
+        var e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Functional.attentionPacked(Variable.zeros(3, 2, 30), Functional.AttentionSpec.of(4)));
         assertTrue(e.getMessage().contains("10") && e.getMessage().contains("4 heads"), e.getMessage());
-        var e2 = assertThrows(ShapeMismatchException.class, () -> Functional.attention(Variable.zeros(3, 2, 8),
-                Variable.zeros(4, 3, 8), Variable.zeros(4, 3, 8), Functional.AttentionSpec.of(2)));
+        var e2 = assertThrows(
+                ShapeMismatchException.class,
+                () -> Functional.attention(
+                        Variable.zeros(3, 2, 8),
+                        Variable.zeros(4, 3, 8),
+                        Variable.zeros(4, 3, 8),
+                        Functional.AttentionSpec.of(2)));
         assertTrue(e2.getMessage().contains("[3, 2, 8]") && e2.getMessage().contains("[4, 3, 8]"), e2.getMessage());
-        var e3 = assertThrows(ShapeMismatchException.class, () -> Functional.attentionPacked(Variable.zeros(3, 2, 12),
-                Functional.AttentionSpec.of(2).withMask(Tensor.zeros(5))));
+        var e3 = assertThrows(
+                ShapeMismatchException.class,
+                () -> Functional.attentionPacked(
+                        Variable.zeros(3, 2, 12), Functional.AttentionSpec.of(2).withMask(Tensor.zeros(5))));
         assertTrue(e3.getMessage().contains("[5]") && e3.getMessage().contains("[2, 2, 3, 3]"), e3.getMessage());
     }
 }

@@ -24,7 +24,8 @@ class ShapeGradTest {
 
     /** A position-dependent weighting, so that permuted gradients show up. */
     private static Variable weigh(Variable v) {
-        Variable w = Variable.of(Tensor.arange(v.numel()).reshape(v.dims()).mul(0.1f).add(0.5f));
+        Variable w =
+                Variable.of(Tensor.arange(v.numel()).reshape(v.dims()).mul(0.1f).add(0.5f));
         return v.mul(w).tanh();
     }
 
@@ -81,7 +82,7 @@ class ShapeGradTest {
     void squeezeUnsqueezeFlatten() {
         check(v -> weigh(v[0].squeeze()), leaf(1, 1, 3, 1, 4));
         check(v -> weigh(v[0].squeeze(2)), leaf(2, 2, 3, 1));
-        check(v -> weigh(v[0].squeeze(0)), leaf(3, 2, 3));   // not size 1: unchanged
+        check(v -> weigh(v[0].squeeze(0)), leaf(3, 2, 3)); // not size 1: unchanged
         check(v -> weigh(v[0].unsqueeze(1)), leaf(4, 2, 3));
         check(v -> weigh(v[0].unsqueeze(-1)), leaf(5, 2, 3));
         check(v -> weigh(v[0].flatten()), leaf(6, 2, 3, 4));
@@ -99,15 +100,19 @@ class ShapeGradTest {
 
     @Test
     void split() {
-        check(v -> {
-            Variable[] p = v[0].split(2, 1);
-            assertEquals(3, p.length);
-            return weigh(p[0]).sum().add(weigh(p[1]).mul(p[2].sum()).sum());
-        }, leaf(1, 3, 5));
-        check(v -> {
-            Variable[] p = v[0].split(3, 0);
-            return p[1].exp().sum(0).mul(p[0].sum(0));
-        }, leaf(2, 6, 2));
+        check(
+                v -> {
+                    Variable[] p = v[0].split(2, 1);
+                    assertEquals(3, p.length);
+                    return weigh(p[0]).sum().add(weigh(p[1]).mul(p[2].sum()).sum());
+                },
+                leaf(1, 3, 5));
+        check(
+                v -> {
+                    Variable[] p = v[0].split(3, 0);
+                    return p[1].exp().sum(0).mul(p[0].sum(0));
+                },
+                leaf(2, 6, 2));
     }
 
     @Test
@@ -140,7 +145,14 @@ class ShapeGradTest {
     @Test
     void viewChains() {
         // A chain of views on the same storage: every backward must undo exactly its own view.
-        check(v -> weigh(v[0].permute(1, 0, 2).narrow(0, 1, 2).reshape(2, 2, 3).select(1, 0)
-                .unsqueeze(0).expand(3, 2, 3).slice(2, 0, 3, 2)), leaf(1, 2, 3, 3));
+        check(
+                v -> weigh(v[0].permute(1, 0, 2)
+                        .narrow(0, 1, 2)
+                        .reshape(2, 2, 3)
+                        .select(1, 0)
+                        .unsqueeze(0)
+                        .expand(3, 2, 3)
+                        .slice(2, 0, 3, 2)),
+                leaf(1, 2, 3, 3));
     }
 }

@@ -5,8 +5,7 @@ import dev.nabla.tensor.Tensor;
 
 /** Test inputs: seeded leaves that require grad, in value ranges chosen to keep away from kinks. */
 final class TestVars {
-    private TestVars() {
-    }
+    private TestVars() {}
 
     /** Uniform in [-1, 1), requires grad. */
     static Variable leaf(long seed, int... shape) {
@@ -14,7 +13,8 @@ final class TestVars {
     }
 
     static Variable uniform(long seed, double low, double high, int... shape) {
-        return Variable.of(Tensor.uniform(new Generator(seed), low, high, shape)).requiresGrad(true);
+        return Variable.of(Tensor.uniform(new Generator(seed), low, high, shape))
+                .requiresGrad(true);
     }
 
     /** Values whose magnitude lies in [low, high), with random signs: away from 0 and from each other. */

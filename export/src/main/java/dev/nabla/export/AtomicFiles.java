@@ -25,8 +25,7 @@ import java.util.random.RandomGenerator;
 public final class AtomicFiles {
     private static final RandomGenerator RANDOM = new SecureRandom();
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /** Writes the content of a file to a channel. */
     @FunctionalInterface
@@ -64,8 +63,10 @@ public final class AtomicFiles {
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException(target + ": this file system cannot rename atomically, so the file cannot be "
-                        + "replaced safely", e);
+                throw new IOException(
+                        target + ": this file system cannot rename atomically, so the file cannot be "
+                                + "replaced safely",
+                        e);
             }
             done = true;
             forceDirectory(dir);

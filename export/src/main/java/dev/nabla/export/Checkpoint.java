@@ -38,8 +38,7 @@ public final class Checkpoint {
     private static final String GEN = "generator.";
     private static final String EXTRA = "extra.";
 
-    private Checkpoint() {
-    }
+    private Checkpoint() {}
 
     public static void save(Path dir, TrainingState state) throws IOException {
         Files.createDirectories(dir);
@@ -75,15 +74,19 @@ public final class Checkpoint {
         SafeTensors.Contents training = SafeTensors.read(trainingFile);
         Map<String, String> meta = training.metadata();
         if (!FORMAT.equals(meta.get("format"))) {
-            throw new FileFormatException(trainingFile, "is not a Nabla training state (format '" + meta.get("format")
-                    + "', expected '" + FORMAT + "')");
+            throw new FileFormatException(
+                    trainingFile,
+                    "is not a Nabla training state (format '" + meta.get("format") + "', expected '" + FORMAT + "')");
         }
         String linked = meta.get("model." + SafeTensors.CRC_KEY);
         String actual = model.metadata().get(SafeTensors.CRC_KEY);
         if (linked == null || !linked.equals(actual)) {
-            throw new FileFormatException(dir, MODEL_FILE + " (data checksum " + actual + ") is not the model "
-                    + TRAINING_FILE + " was saved with (checksum " + linked + "): the two files come from different "
-                    + "saves, perhaps an interrupted one");
+            throw new FileFormatException(
+                    dir,
+                    MODEL_FILE + " (data checksum " + actual + ") is not the model "
+                            + TRAINING_FILE + " was saved with (checksum " + linked
+                            + "): the two files come from different "
+                            + "saves, perhaps an interrupted one");
         }
         Map<String, Tensor> optTensors = new LinkedHashMap<>();
         for (var e : training.tensors().entrySet()) {
@@ -108,8 +111,14 @@ public final class Checkpoint {
                 extra.put(k.substring(EXTRA.length()), e.getValue());
             }
         }
-        return new TrainingState(model.tensors(), new OptimizerState(optTensors, optMeta), sched, gens,
-                counter(trainingFile, meta, "epoch"), counter(trainingFile, meta, "step"), extra);
+        return new TrainingState(
+                model.tensors(),
+                new OptimizerState(optTensors, optMeta),
+                sched,
+                gens,
+                counter(trainingFile, meta, "epoch"),
+                counter(trainingFile, meta, "step"),
+                extra);
     }
 
     private static long[] generatorState(Path file, String key, String text) throws FileFormatException {

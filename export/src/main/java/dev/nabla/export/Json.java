@@ -50,8 +50,8 @@ final class Json {
     }
 
     private SyntaxError error(String what) {
-        return new SyntaxError(pos >= s.length() ? what + ", but the text ends" : what + ", found '" + s.charAt(pos) + "'",
-                pos);
+        return new SyntaxError(
+                pos >= s.length() ? what + ", but the text ends" : what + ", found '" + s.charAt(pos) + "'", pos);
     }
 
     private Object value(int depth) throws SyntaxError {

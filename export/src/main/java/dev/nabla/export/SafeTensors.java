@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -54,15 +53,27 @@ public final class SafeTensors {
     public static final long MAX_HEADER_BYTES = 100_000_000L;
     /** Metadata key of the CRC-32C (8 hex digits) of the data section that Nabla's writer records. */
     public static final String CRC_KEY = "nabla.data_crc32c";
+
     private static final String METADATA = "__metadata__";
     private static final int CHUNK = 1 << 20;
 
-    private SafeTensors() {
-    }
+    private SafeTensors() {}
 
     /** The element types of the format, with their sizes in bytes. */
     public enum DType {
-        BOOL(1), U8(1), I8(1), I16(2), U16(2), F16(2), BF16(2), I32(4), U32(4), F32(4), I64(8), U64(8), F64(8);
+        BOOL(1),
+        U8(1),
+        I8(1),
+        I16(2),
+        U16(2),
+        F16(2),
+        BF16(2),
+        I32(4),
+        U32(4),
+        F32(4),
+        I64(8),
+        U64(8),
+        F64(8);
 
         private final int bytes;
 
@@ -102,8 +113,12 @@ public final class SafeTensors {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Entry e && name.equals(e.name) && dtype == e.dtype && Arrays.equals(shape, e.shape)
-                    && begin == e.begin && end == e.end;
+            return o instanceof Entry e
+                    && name.equals(e.name)
+                    && dtype == e.dtype
+                    && Arrays.equals(shape, e.shape)
+                    && begin == e.begin
+                    && end == e.end;
         }
 
         @Override
@@ -175,14 +190,17 @@ public final class SafeTensors {
         List<Tensor> values = new ArrayList<>(names.size());
         for (String name : names) {
             if (name == null || name.isEmpty() || name.equals(METADATA)) {
-                throw new IllegalArgumentException("SafeTensors.write " + file + ": invalid tensor name '" + name + "'");
+                throw new IllegalArgumentException(
+                        "SafeTensors.write " + file + ": invalid tensor name '" + name + "'");
             }
-            values.add(Objects.requireNonNull(tensors.get(name), () -> "SafeTensors.write: tensor '" + name + "' is null")
-                    .contiguous());
+            values.add(
+                    Objects.requireNonNull(tensors.get(name), () -> "SafeTensors.write: tensor '" + name + "' is null")
+                            .contiguous());
         }
         for (var e : metadata.entrySet()) {
             if (e.getKey() == null || e.getValue() == null) {
-                throw new IllegalArgumentException("SafeTensors.write " + file + ": metadata keys and values must not be null");
+                throw new IllegalArgumentException(
+                        "SafeTensors.write " + file + ": metadata keys and values must not be null");
             }
             if (e.getKey().equals(CRC_KEY)) {
                 throw new IllegalArgumentException("SafeTensors.write " + file + ": metadata key " + CRC_KEY
@@ -252,7 +270,11 @@ public final class SafeTensors {
             for (int d = 0; d < dims.length; d++) {
                 sb.append(d == 0 ? "" : ",").append(dims[d]);
             }
-            sb.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            sb.append("],\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + bytes)
+                    .append("]}");
             offset += bytes;
         }
         sb.append('}');
@@ -286,9 +308,11 @@ public final class SafeTensors {
                 loaded.put(e.name(), readTensor(file, ch, h.dataOffset(), e, buf, crc));
             }
             if (crc != null && !String.format("%08x", crc.getValue()).equals(expectedCrc)) {
-                throw new FileFormatException(file, "the data does not match its recorded checksum " + CRC_KEY + " = "
-                        + expectedCrc + " (computed " + String.format("%08x", crc.getValue())
-                        + "): the file is corrupted");
+                throw new FileFormatException(
+                        file,
+                        "the data does not match its recorded checksum " + CRC_KEY + " = "
+                                + expectedCrc + " (computed " + String.format("%08x", crc.getValue())
+                                + "): the file is corrupted");
             }
             Map<String, Tensor> ordered = new LinkedHashMap<>();
             for (Entry e : h.entries()) {
@@ -311,8 +335,8 @@ public final class SafeTensors {
             while (buf.hasRemaining()) {
                 int r = ch.read(buf, pos + buf.position());
                 if (r < 0) {
-                    throw new FileFormatException(file, "ended while reading tensor '" + e.name()
-                            + "' (the file shrank while being read?)");
+                    throw new FileFormatException(
+                            file, "ended while reading tensor '" + e.name() + "' (the file shrank while being read?)");
                 }
             }
             buf.flip();
@@ -405,27 +429,36 @@ public final class SafeTensors {
     private static Header readHeader(Path file, FileChannel ch) throws IOException {
         long fileSize = ch.size();
         if (fileSize < 8) {
-            throw new FileFormatException(file, "is " + fileSize + " bytes long, too short for the 8-byte header length "
-                    + "a safetensors file starts with");
+            throw new FileFormatException(
+                    file,
+                    "is " + fileSize + " bytes long, too short for the 8-byte header length "
+                            + "a safetensors file starts with");
         }
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(file, ch, lenBuf, 0);
         long n = lenBuf.flip().getLong();
         if (n < 2 || n > MAX_HEADER_BYTES) {
-            throw new FileFormatException(file, "header length " + Long.toUnsignedString(n) + " is outside 2.."
-                    + MAX_HEADER_BYTES + " bytes (not a safetensors file, or a corrupted one)");
+            throw new FileFormatException(
+                    file,
+                    "header length " + Long.toUnsignedString(n) + " is outside 2.." + MAX_HEADER_BYTES
+                            + " bytes (not a safetensors file, or a corrupted one)");
         }
         if (n > fileSize - 8) {
-            throw new FileFormatException(file, "header length " + n + " runs past the end of the file ("
-                    + fileSize + " bytes): the file is truncated or not a safetensors file");
+            throw new FileFormatException(
+                    file,
+                    "header length " + n + " runs past the end of the file (" + fileSize
+                            + " bytes): the file is truncated or not a safetensors file");
         }
         ByteBuffer raw = ByteBuffer.allocate((int) n);
         readFully(file, ch, raw, 8);
         raw.flip();
         String text;
         try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(raw);
+            CharBuffer chars = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(raw);
             text = chars.toString();
         } catch (CharacterCodingException e) {
             throw new FileFormatException(file, "header is not valid UTF-8");
@@ -460,7 +493,8 @@ public final class SafeTensors {
     private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long pos) throws IOException {
         while (buf.hasRemaining()) {
             if (ch.read(buf, pos + buf.position()) < 0) {
-                throw new FileFormatException(file, "ended while reading the header (the file shrank while being read?)");
+                throw new FileFormatException(
+                        file, "ended while reading the header (the file shrank while being read?)");
             }
         }
     }
@@ -471,8 +505,10 @@ public final class SafeTensors {
         }
         for (var e : m.entrySet()) {
             if (!(e.getValue() instanceof String s)) {
-                throw new FileFormatException(file, "__metadata__ entry '" + e.getKey() + "' is "
-                        + describe(e.getValue()) + ", but metadata values must be strings");
+                throw new FileFormatException(
+                        file,
+                        "__metadata__ entry '" + e.getKey() + "' is " + describe(e.getValue())
+                                + ", but metadata values must be strings");
             }
             out.put((String) e.getKey(), s);
         }
@@ -480,8 +516,10 @@ public final class SafeTensors {
 
     private static Entry entry(Path file, String name, Object value) throws FileFormatException {
         if (!(value instanceof Map<?, ?> m)) {
-            throw new FileFormatException(file, "tensor '" + name + "' is " + describe(value)
-                    + ", not an object with dtype, shape and data_offsets");
+            throw new FileFormatException(
+                    file,
+                    "tensor '" + name + "' is " + describe(value)
+                            + ", not an object with dtype, shape and data_offsets");
         }
         for (Object k : m.keySet()) {
             if (!k.equals("dtype") && !k.equals("shape") && !k.equals("data_offsets")) {
@@ -495,8 +533,10 @@ public final class SafeTensors {
         try {
             dtype = DType.valueOf(dt);
         } catch (IllegalArgumentException e) {
-            throw new FileFormatException(file, "tensor '" + name + "' has dtype " + dt + ", which Nabla does not read "
-                    + "(it reads " + Arrays.toString(DType.values()) + ")");
+            throw new FileFormatException(
+                    file,
+                    "tensor '" + name + "' has dtype " + dt + ", which Nabla does not read " + "(it reads "
+                            + Arrays.toString(DType.values()) + ")");
         }
         if (!(m.get("shape") instanceof List<?> shapeList)) {
             throw new FileFormatException(file, "tensor '" + name + "' has no shape array");
@@ -506,25 +546,37 @@ public final class SafeTensors {
         for (int i = 0; i < shape.length; i++) {
             Object d = shapeList.get(i);
             if (!(d instanceof Long l) || l < 0 || l > Integer.MAX_VALUE) {
-                throw new FileFormatException(file, "tensor '" + name + "' has shape " + shapeList
-                        + ": dimension " + i + " is not an integer in 0.." + Integer.MAX_VALUE);
+                throw new FileFormatException(
+                        file,
+                        "tensor '" + name + "' has shape " + shapeList + ": dimension " + i
+                                + " is not an integer in 0.." + Integer.MAX_VALUE);
             }
             shape[i] = (int) (long) l;
             numel *= l;
             if (numel > Integer.MAX_VALUE) {
-                throw new FileFormatException(file, "tensor '" + name + "' has shape " + shapeList + ", more than "
-                        + Integer.MAX_VALUE + " elements (the most a Nabla tensor holds)");
+                throw new FileFormatException(
+                        file,
+                        "tensor '" + name + "' has shape " + shapeList + ", more than " + Integer.MAX_VALUE
+                                + " elements (the most a Nabla tensor holds)");
             }
         }
-        if (!(m.get("data_offsets") instanceof List<?> offs) || offs.size() != 2
-                || !(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end) || begin < 0 || end < begin) {
-            throw new FileFormatException(file, "tensor '" + name + "' needs data_offsets [begin, end] with "
-                    + "0 <= begin <= end, got " + m.get("data_offsets"));
+        if (!(m.get("data_offsets") instanceof List<?> offs)
+                || offs.size() != 2
+                || !(offs.get(0) instanceof Long begin)
+                || !(offs.get(1) instanceof Long end)
+                || begin < 0
+                || end < begin) {
+            throw new FileFormatException(
+                    file,
+                    "tensor '" + name + "' needs data_offsets [begin, end] with " + "0 <= begin <= end, got "
+                            + m.get("data_offsets"));
         }
         long need = numel * dtype.bytes();
         if (end - begin != need) {
-            throw new FileFormatException(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] ("
-                    + (end - begin) + " bytes) but " + dtype + " " + shapeList + " needs " + need + " bytes");
+            throw new FileFormatException(
+                    file,
+                    "tensor '" + name + "' has data_offsets [" + begin + ", " + end + "] (" + (end - begin)
+                            + " bytes) but " + dtype + " " + shapeList + " needs " + need + " bytes");
         }
         return new Entry(name, dtype, shape, begin, end);
     }
@@ -537,23 +589,31 @@ public final class SafeTensors {
         Entry prev = null;
         for (Entry e : sorted) {
             if (e.begin() > at) {
-                throw new FileFormatException(file, "bytes " + at + ".." + e.begin() + " of the data belong to no tensor "
-                        + "(a gap before '" + e.name() + "')");
+                throw new FileFormatException(
+                        file,
+                        "bytes " + at + ".." + e.begin() + " of the data belong to no tensor " + "(a gap before '"
+                                + e.name() + "')");
             }
             if (e.begin() < at) {
-                throw new FileFormatException(file, "tensors '" + prev.name() + "' and '" + e.name() + "' overlap (data "
-                        + "offsets [" + prev.begin() + ", " + prev.end() + "] and [" + e.begin() + ", " + e.end() + "])");
+                throw new FileFormatException(
+                        file,
+                        "tensors '" + prev.name() + "' and '" + e.name() + "' overlap (data " + "offsets ["
+                                + prev.begin() + ", " + prev.end() + "] and [" + e.begin() + ", " + e.end() + "])");
             }
             if (e.end() > dataLength) {
-                throw new FileFormatException(file, "tensor '" + e.name() + "' ends at data byte " + e.end()
-                        + " but the data section holds " + dataLength + " bytes: the file is truncated");
+                throw new FileFormatException(
+                        file,
+                        "tensor '" + e.name() + "' ends at data byte " + e.end() + " but the data section holds "
+                                + dataLength + " bytes: the file is truncated");
             }
             at = e.end();
             prev = e;
         }
         if (at != dataLength) {
-            throw new FileFormatException(file, "the data section holds " + dataLength + " bytes but the tensors cover "
-                    + at + " (" + (dataLength - at) + " bytes unaccounted for)");
+            throw new FileFormatException(
+                    file,
+                    "the data section holds " + dataLength + " bytes but the tensors cover " + at + " ("
+                            + (dataLength - at) + " bytes unaccounted for)");
         }
     }
 

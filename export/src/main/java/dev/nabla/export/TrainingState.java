@@ -34,8 +34,14 @@ import java.util.Objects;
  * @param generators each generator's 256-bit state, by the name the training loop gives it
  * @param extra      the caller's own metadata (best validation loss, config, ...)
  */
-public record TrainingState(Map<String, Tensor> model, OptimizerState optimizer, Map<String, String> scheduler,
-                            Map<String, long[]> generators, long epoch, long step, Map<String, String> extra) {
+public record TrainingState(
+        Map<String, Tensor> model,
+        OptimizerState optimizer,
+        Map<String, String> scheduler,
+        Map<String, long[]> generators,
+        long epoch,
+        long step,
+        Map<String, String> extra) {
 
     public TrainingState {
         Objects.requireNonNull(model, "model");
@@ -44,7 +50,8 @@ public record TrainingState(Map<String, Tensor> model, OptimizerState optimizer,
         Objects.requireNonNull(generators, "generators");
         Objects.requireNonNull(extra, "extra");
         if (epoch < 0 || step < 0) {
-            throw new IllegalArgumentException("TrainingState: epoch and step must be >= 0, got " + epoch + " and " + step);
+            throw new IllegalArgumentException(
+                    "TrainingState: epoch and step must be >= 0, got " + epoch + " and " + step);
         }
         model = Collections.unmodifiableMap(new LinkedHashMap<>(model));
         scheduler = Collections.unmodifiableMap(new LinkedHashMap<>(scheduler));
@@ -55,18 +62,34 @@ public record TrainingState(Map<String, Tensor> model, OptimizerState optimizer,
     }
 
     /** The state of a run; {@code scheduler} may be null. */
-    public static TrainingState capture(Module model, Optimizer optimizer, LrScheduler scheduler,
-                                        Map<String, Generator> generators, long epoch, long step) {
+    public static TrainingState capture(
+            Module model,
+            Optimizer optimizer,
+            LrScheduler scheduler,
+            Map<String, Generator> generators,
+            long epoch,
+            long step) {
         return capture(model, optimizer, scheduler, generators, epoch, step, Map.of());
     }
 
-    public static TrainingState capture(Module model, Optimizer optimizer, LrScheduler scheduler,
-                                        Map<String, Generator> generators, long epoch, long step,
-                                        Map<String, String> extra) {
+    public static TrainingState capture(
+            Module model,
+            Optimizer optimizer,
+            LrScheduler scheduler,
+            Map<String, Generator> generators,
+            long epoch,
+            long step,
+            Map<String, String> extra) {
         Map<String, long[]> g = new LinkedHashMap<>();
         generators.forEach((k, v) -> g.put(k, v.state()));
-        return new TrainingState(model.stateDict(), optimizer.stateDict(),
-                scheduler == null ? Map.of() : scheduler.stateDict(), g, epoch, step, extra);
+        return new TrainingState(
+                model.stateDict(),
+                optimizer.stateDict(),
+                scheduler == null ? Map.of() : scheduler.stateDict(),
+                g,
+                epoch,
+                step,
+                extra);
     }
 
     /**
@@ -80,8 +103,10 @@ public record TrainingState(Map<String, Tensor> model, OptimizerState optimizer,
                     + " but " + gens.keySet() + " were given");
         }
         if ((scheduler == null) != this.scheduler.isEmpty()) {
-            throw new IllegalArgumentException("TrainingState.restore: the state " + (this.scheduler.isEmpty()
-                    ? "has no scheduler, but one was given" : "has a scheduler, but none was given"));
+            throw new IllegalArgumentException("TrainingState.restore: the state "
+                    + (this.scheduler.isEmpty()
+                            ? "has no scheduler, but one was given"
+                            : "has a scheduler, but none was given"));
         }
         for (var e : generators.entrySet()) {
             long[] st = e.getValue();

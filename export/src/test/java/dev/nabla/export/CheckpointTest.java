@@ -41,7 +41,8 @@ class CheckpointTest {
     Path dir;
 
     private static final Tensor X = Tensor.randn(new Generator(5), SAMPLES, 4);
-    private static final Tensor Y = X.matmul(Tensor.randn(new Generator(6), 4, 3)).relu();
+    private static final Tensor Y =
+            X.matmul(Tensor.randn(new Generator(6), 4, 3)).relu();
 
     /** A training run: model, AdamW without decay on 1-D parameters, warm-up + cosine, two generators. */
     private static final class Run {
@@ -52,13 +53,15 @@ class CheckpointTest {
         final Generator noise;
         /** Shuffle state before this epoch's permutation was drawn: what a mid-epoch checkpoint saves. */
         final Generator epochStart = new Generator(0);
+
         int[] perm;
 
         Run(long seed) {
             Generator init = new Generator(seed);
             model = new Sequential(new Linear(4, 16, init), new ReLU(), new Linear(16, 3, init));
             opt = new AdamW(ParamGroup.splitWeightDecay(model.namedParameters(), (n, p) -> p.dim() <= 1), 0.02)
-                    .weightDecay(0.05).amsgrad(true);
+                    .weightDecay(0.05)
+                    .amsgrad(true);
             sched = new LrScheduler(opt, Schedule.warmup(5, 0.1, Schedule.cosine(TOTAL - 5, 1e-4)));
             shuffle = new Generator(seed + 100);
             noise = new Generator(seed + 200);
@@ -77,7 +80,8 @@ class CheckpointTest {
                     idx[i] = perm[b * BATCH + i];
                 }
                 Tensor index = Tensor.of(idx);
-                Variable x = Variable.of(X.indexSelect(0, index).add(Tensor.randn(noise, BATCH, 4).mul(0.01f)));
+                Variable x = Variable.of(X.indexSelect(0, index)
+                        .add(Tensor.randn(noise, BATCH, 4).mul(0.01f)));
                 Variable y = Variable.of(Y.indexSelect(0, index));
                 opt.zeroGrad();
                 Variable loss = model.forward(x).sub(y).square().mean();
@@ -89,8 +93,14 @@ class CheckpointTest {
         }
 
         TrainingState capture(long step) {
-            return TrainingState.capture(model, opt, sched, Map.of("shuffle", epochStart, "noise", noise),
-                    step / STEPS_PER_EPOCH, step, Map.of("note", "mid-epoch"));
+            return TrainingState.capture(
+                    model,
+                    opt,
+                    sched,
+                    Map.of("shuffle", epochStart, "noise", noise),
+                    step / STEPS_PER_EPOCH,
+                    step,
+                    Map.of("note", "mid-epoch"));
         }
 
         void restore(TrainingState s) {
@@ -128,8 +138,10 @@ class CheckpointTest {
         resumed.train(k, TOTAL);
 
         assertSameBits(straight.model.stateDict(), resumed.model.stateDict(), "model");
-        assertSameBits(straight.opt.stateDict().tensors(), resumed.opt.stateDict().tensors(), "optimizer");
-        assertEquals(straight.opt.stateDict().metadata(), resumed.opt.stateDict().metadata());
+        assertSameBits(
+                straight.opt.stateDict().tensors(), resumed.opt.stateDict().tensors(), "optimizer");
+        assertEquals(
+                straight.opt.stateDict().metadata(), resumed.opt.stateDict().metadata());
         assertEquals(straight.sched.stateDict(), resumed.sched.stateDict());
         assertArrayEquals(straight.shuffle.state(), resumed.shuffle.state());
         assertArrayEquals(straight.noise.state(), resumed.noise.state());
@@ -153,7 +165,10 @@ class CheckpointTest {
         Checkpoint.save(a, r.capture(0));
         r.train(0, 2);
         Checkpoint.save(b, r.capture(2));
-        Files.copy(b.resolve(Checkpoint.MODEL_FILE), a.resolve(Checkpoint.MODEL_FILE), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                b.resolve(Checkpoint.MODEL_FILE),
+                a.resolve(Checkpoint.MODEL_FILE),
+                StandardCopyOption.REPLACE_EXISTING);
         FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(a));
         assertTrue(e.getMessage().contains("different saves"), e.getMessage());
         // A plain weights file is not a training state.
@@ -173,16 +188,23 @@ class CheckpointTest {
         Map<String, Tensor> before = new LinkedHashMap<>();
         other.model.stateDict().forEach((key, t) -> before.put(key, t.copy()));
         Optimizer sgd = new SGD(other.model.parameters(), 0.1);
-        assertThrows(IllegalArgumentException.class,
-                () -> s.restore(other.model, sgd, null, Map.of("shuffle", new Generator(1), "noise", new Generator(2))));
-        assertThrows(IllegalArgumentException.class,
-                () -> s.restore(other.model, sgd, new LrScheduler(sgd, Schedule.constant()),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> s.restore(
+                        other.model, sgd, null, Map.of("shuffle", new Generator(1), "noise", new Generator(2))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> s.restore(
+                        other.model,
+                        sgd,
+                        new LrScheduler(sgd, Schedule.constant()),
                         Map.of("shuffle", new Generator(1), "noise", new Generator(2))));
         assertSameBits(before, other.model.stateDict(), "model after a failed restore");
 
         Generator g = new Generator(1);
         long[] gBefore = g.state();
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> s.restore(other.model, other.opt, other.sched, Map.of("shuffle", g)));
         assertArrayEquals(gBefore, g.state());
         assertSameBits(before, other.model.stateDict(), "model after a failed restore");

@@ -56,15 +56,25 @@ class PyTorchInteropTest {
         SafeTensors.save(ours, dir.resolve("nabla_model.safetensors"));
         Map<String, Tensor> values = new LinkedHashMap<>();
         values.put("ramp", Tensor.arange(24).reshape(2, 3, 4).mul(0.5f).sub(3));
-        values.put("special", Tensor.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f,
-                Float.MIN_VALUE, Float.MAX_VALUE, Float.intBitsToFloat(0x7fc01234)));
+        values.put(
+                "special",
+                Tensor.of(
+                        Float.NaN,
+                        Float.POSITIVE_INFINITY,
+                        Float.NEGATIVE_INFINITY,
+                        -0f,
+                        Float.MIN_VALUE,
+                        Float.MAX_VALUE,
+                        Float.intBitsToFloat(0x7fc01234)));
         values.put("scalar", Tensor.scalar(7.5f));
         values.put("empty", Tensor.zeros(0, 5));
         values.put("unicode \u00e9\u6f22 \"q\"", Tensor.of(1));
         SafeTensors.write(dir.resolve("nabla_values.safetensors"), values, Map.of());
 
-        Process p = new ProcessBuilder(PYTHON.toString(), SCRIPT.toAbsolutePath().toString(), dir.toString())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        PYTHON.toString(), SCRIPT.toAbsolutePath().toString(), dir.toString())
+                .redirectErrorStream(true)
+                .start();
         boolean finished = p.waitFor(300, TimeUnit.SECONDS);
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!finished) {
@@ -75,22 +85,28 @@ class PyTorchInteropTest {
         assertEquals(0, exit, "the Python side failed:\n" + output);
 
         // PyTorch ran our weights and got our outputs.
-        Tensor torchOut = SafeTensors.read(dir.resolve("torch_out.safetensors")).tensors().get("y");
+        Tensor torchOut =
+                SafeTensors.read(dir.resolve("torch_out.safetensors")).tensors().get("y");
         assertArrayEquals(torchOut.toArray(), forward(ours).toArray(), 1e-6f);
 
         // We load PyTorch's model strictly and get its outputs.
         Sequential theirs = model(new Generator(99));
         SafeTensors.load(theirs, dir.resolve("python_model.safetensors"));
-        Tensor pythonOut = SafeTensors.read(dir.resolve("python_out.safetensors")).tensors().get("y");
+        Tensor pythonOut = SafeTensors.read(dir.resolve("python_out.safetensors"))
+                .tensors()
+                .get("y");
         assertArrayEquals(pythonOut.toArray(), forward(theirs).toArray(), 1e-6f);
 
         // Other dtypes convert exactly as PyTorch converts them to float32.
-        Map<String, Tensor> dtypes = SafeTensors.read(dir.resolve("python_dtypes.safetensors")).tensors();
+        Map<String, Tensor> dtypes =
+                SafeTensors.read(dir.resolve("python_dtypes.safetensors")).tensors();
         assertEquals(10, dtypes.size());
         for (String name : dtypes.keySet()) {
             if (!name.endsWith(".as_f32")) {
-                assertArrayEquals(dtypes.get(name + ".as_f32").toArray(), dtypes.get(name).toArray(), name);
-                assertEquals(dtypes.get(name + ".as_f32").shape(), dtypes.get(name).shape(), name);
+                assertArrayEquals(
+                        dtypes.get(name + ".as_f32").toArray(), dtypes.get(name).toArray(), name);
+                assertEquals(
+                        dtypes.get(name + ".as_f32").shape(), dtypes.get(name).shape(), name);
             }
         }
     }

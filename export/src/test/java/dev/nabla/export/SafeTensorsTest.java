@@ -38,8 +38,16 @@ class SafeTensorsTest {
         m.put("scalar", Tensor.scalar(7.5f));
         m.put("empty", Tensor.zeros(0, 5));
         m.put("cube", Tensor.arange(24).reshape(2, 3, 4));
-        m.put("special", Tensor.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, Float.MIN_VALUE,
-                Float.MAX_VALUE, Float.intBitsToFloat(0x7fc01234)));
+        m.put(
+                "special",
+                Tensor.of(
+                        Float.NaN,
+                        Float.POSITIVE_INFINITY,
+                        Float.NEGATIVE_INFINITY,
+                        -0f,
+                        Float.MIN_VALUE,
+                        Float.MAX_VALUE,
+                        Float.intBitsToFloat(0x7fc01234)));
         return m;
     }
 
@@ -99,14 +107,18 @@ class SafeTensorsTest {
         Path f = dir.resolve("t.safetensors");
         SafeTensors.write(f, sample(), Map.of());
         SafeTensors.Header h = SafeTensors.readHeader(f);
-        assertEquals(new SafeTensors.Entry("a.weight", SafeTensors.DType.F32, new int[] {3, 4}, 0, 48), h.entries().get(0));
+        assertEquals(
+                new SafeTensors.Entry("a.weight", SafeTensors.DType.F32, new int[] {3, 4}, 0, 48),
+                h.entries().get(0));
         assertEquals(6, h.entries().size());
     }
 
     @Test
     void modelSaveAndStrictLoad() throws IOException {
-        Sequential a = new Sequential(new Linear(4, 3, new Generator(1)), new ReLU(), new Linear(3, 2, new Generator(2)));
-        Sequential b = new Sequential(new Linear(4, 3, new Generator(3)), new ReLU(), new Linear(3, 2, new Generator(4)));
+        Sequential a =
+                new Sequential(new Linear(4, 3, new Generator(1)), new ReLU(), new Linear(3, 2, new Generator(2)));
+        Sequential b =
+                new Sequential(new Linear(4, 3, new Generator(3)), new ReLU(), new Linear(3, 2, new Generator(4)));
         Path f = dir.resolve("m.safetensors");
         SafeTensors.save(a, f);
         SafeTensors.load(b, f);
@@ -122,7 +134,8 @@ class SafeTensorsTest {
         Path f = dir.resolve("wrong.safetensors");
         SafeTensors.write(f, Map.of("0.weight", Tensor.zeros(3, 4), "0.bias", Tensor.zeros(4)), Map.of());
         FileFormatException e = assertThrows(FileFormatException.class, () -> SafeTensors.load(m, f));
-        assertTrue(e.getMessage().contains("wrong.safetensors") && e.getMessage().contains("0.bias"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("wrong.safetensors") && e.getMessage().contains("0.bias"), e.getMessage());
         assertBitwiseEqual(before, m.stateDict());
         // and a corrupt file never reaches the model either
         byte[] b = Files.readAllBytes(f);
@@ -138,10 +151,12 @@ class SafeTensorsTest {
         SafeTensors.write(f, Map.of("y", Tensor.of(2, 3)), Map.of());
         assertEquals(List.of("y"), List.copyOf(SafeTensors.read(f).tensors().keySet()));
         byte[] before = Files.readAllBytes(f);
-        IOException failure = assertThrows(IOException.class, () -> AtomicFiles.write(f, ch -> {
-            ch.write(ByteBuffer.wrap(new byte[100]));
-            throw new IOException("disk full (simulated)");
-        }));
+        IOException failure = assertThrows(
+                IOException.class,
+                () -> AtomicFiles.write(f, ch -> {
+                    ch.write(ByteBuffer.wrap(new byte[100]));
+                    throw new IOException("disk full (simulated)");
+                }));
         assertEquals("disk full (simulated)", failure.getMessage());
         assertArrayEquals(before, Files.readAllBytes(f));
         try (Stream<Path> files = Files.list(dir)) {
@@ -153,9 +168,12 @@ class SafeTensorsTest {
             assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f));
         }
         Files.delete(plain);
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> SafeTensors.write(f, Map.of("x", Tensor.of(1)), Map.of(SafeTensors.CRC_KEY, "0")));
-        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, Map.of("__metadata__", Tensor.of(1)), Map.of()));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SafeTensors.write(f, Map.of("__metadata__", Tensor.of(1)), Map.of()));
     }
 
     // =================================================================== reading other writers' files
@@ -185,14 +203,14 @@ class SafeTensorsTest {
     @Test
     void readsOtherDtypesAsFloat32() throws IOException {
         ByteBuffer d = ByteBuffer.allocate(2 + 2 + 8 + 8 + 4 + 1 + 1 + 2).order(ByteOrder.LITTLE_ENDIAN);
-        d.putShort(Float.floatToFloat16(1.5f));             // F16
+        d.putShort(Float.floatToFloat16(1.5f)); // F16
         d.putShort((short) (Float.floatToRawIntBits(-3.25f) >>> 16)); // BF16
-        d.putDouble(0.1);                                   // F64
-        d.putLong(-123456789L);                             // I64
-        d.putInt(77);                                       // I32
-        d.put((byte) -5);                                   // I8
-        d.put((byte) 1);                                    // BOOL
-        d.putShort((short) 0xFFFF);                         // U16
+        d.putDouble(0.1); // F64
+        d.putLong(-123456789L); // I64
+        d.putInt(77); // I32
+        d.put((byte) -5); // I8
+        d.put((byte) 1); // BOOL
+        d.putShort((short) 0xFFFF); // U16
         String h = "{\"h\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]},"
                 + "\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[2,4]},"
                 + "\"d\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[4,12]},"
@@ -201,7 +219,8 @@ class SafeTensorsTest {
                 + "\"c\":{\"dtype\":\"I8\",\"shape\":[1],\"data_offsets\":[24,25]},"
                 + "\"z\":{\"dtype\":\"BOOL\",\"shape\":[1],\"data_offsets\":[25,26]},"
                 + "\"u\":{\"dtype\":\"U16\",\"shape\":[1],\"data_offsets\":[26,28]}}";
-        Map<String, Tensor> t = SafeTensors.read(file("dtypes.safetensors", h, d.array())).tensors();
+        Map<String, Tensor> t =
+                SafeTensors.read(file("dtypes.safetensors", h, d.array())).tensors();
         assertEquals(1.5f, t.get("h").item());
         assertEquals(-3.25f, t.get("b").item());
         assertEquals(0.1f, t.get("d").item());
@@ -215,28 +234,66 @@ class SafeTensorsTest {
 
     @Test
     void acceptsAHeaderWithoutMetadataAndWithSpacesAndAnEmptyFile() throws IOException {
-        Path f = file("plain.safetensors", " {\"x\" : {\"shape\":[2], \"dtype\":\"F32\", \"data_offsets\":[0,8]}}   ".strip() + "   ",
+        Path f = file(
+                "plain.safetensors",
+                " {\"x\" : {\"shape\":[2], \"dtype\":\"F32\", \"data_offsets\":[0,8]}}   ".strip() + "   ",
                 floats(1, 2));
-        assertArrayEquals(new float[] {1, 2}, SafeTensors.read(f).tensors().get("x").toArray());
-        assertEquals(Map.of(), SafeTensors.read(file("none.safetensors", "{}", new byte[0])).tensors());
+        assertArrayEquals(
+                new float[] {1, 2}, SafeTensors.read(f).tensors().get("x").toArray());
+        assertEquals(
+                Map.of(),
+                SafeTensors.read(file("none.safetensors", "{}", new byte[0])).tensors());
     }
 
     static Stream<Arguments> corruptHeaders() {
         String ok = "\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
         return Stream.of(
                 Arguments.of("wrong dtype", "{\"x\":{\"dtype\":\"F17\",\"shape\":[2],\"data_offsets\":[0,8]}}", "F17"),
-                Arguments.of("unsupported dtype", "{\"x\":{\"dtype\":\"F8_E4M3\",\"shape\":[8],\"data_offsets\":[0,8]}}", "F8_E4M3"),
-                Arguments.of("offsets out of range", "{\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", "truncated"),
-                Arguments.of("overlapping offsets", "{" + ok + ",\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "overlap"),
-                Arguments.of("gap between tensors", "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "gap"),
-                Arguments.of("bytes after the last tensor", "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "unaccounted"),
-                Arguments.of("offsets disagree with dtype and shape", "{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", "needs 12 bytes"),
-                Arguments.of("end before begin", "{\"x\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}", "data_offsets"),
-                Arguments.of("negative dimension", "{\"x\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", "dimension 0"),
-                Arguments.of("fractional dimension", "{\"x\":{\"dtype\":\"F32\",\"shape\":[2.0],\"data_offsets\":[0,8]}}", "dimension 0"),
-                Arguments.of("too many elements", "{\"x\":{\"dtype\":\"F32\",\"shape\":[100000,100000],\"data_offsets\":[0,8]}}", "elements"),
+                Arguments.of(
+                        "unsupported dtype",
+                        "{\"x\":{\"dtype\":\"F8_E4M3\",\"shape\":[8],\"data_offsets\":[0,8]}}",
+                        "F8_E4M3"),
+                Arguments.of(
+                        "offsets out of range",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}",
+                        "truncated"),
+                Arguments.of(
+                        "overlapping offsets",
+                        "{" + ok + ",\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                        "overlap"),
+                Arguments.of(
+                        "gap between tensors",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                        "gap"),
+                Arguments.of(
+                        "bytes after the last tensor",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                        "unaccounted"),
+                Arguments.of(
+                        "offsets disagree with dtype and shape",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}",
+                        "needs 12 bytes"),
+                Arguments.of(
+                        "end before begin",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}",
+                        "data_offsets"),
+                Arguments.of(
+                        "negative dimension",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}",
+                        "dimension 0"),
+                Arguments.of(
+                        "fractional dimension",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[2.0],\"data_offsets\":[0,8]}}",
+                        "dimension 0"),
+                Arguments.of(
+                        "too many elements",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[100000,100000],\"data_offsets\":[0,8]}}",
+                        "elements"),
                 Arguments.of("missing data_offsets", "{\"x\":{\"dtype\":\"F32\",\"shape\":[2]}}", "data_offsets"),
-                Arguments.of("unknown field", "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"z\":1}}", "unknown field"),
+                Arguments.of(
+                        "unknown field",
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"z\":1}}",
+                        "unknown field"),
                 Arguments.of("entry not an object", "{\"x\":[1,2]}", "not an object"),
                 Arguments.of("metadata not strings", "{\"__metadata__\":{\"k\":1}," + ok + "}", "must be strings"),
                 Arguments.of("truncated JSON", "{" + ok, "not valid JSON"),
@@ -250,10 +307,12 @@ class SafeTensorsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("corruptHeaders")
-    void malformedHeadersAreRejectedNamingTheFileAndProblem(String what, String header, String expected) throws IOException {
+    void malformedHeadersAreRejectedNamingTheFileAndProblem(String what, String header, String expected)
+            throws IOException {
         Path f = file("bad.safetensors", header, floats(1, 2));
         FileFormatException e = assertThrows(FileFormatException.class, () -> SafeTensors.read(f), what);
-        assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains(expected),
+        assertTrue(
+                e.getMessage().startsWith(f.toString()) && e.getMessage().contains(expected),
                 what + ": " + e.getMessage());
     }
 

@@ -24,8 +24,8 @@ public final class AdaptiveAvgPool2d extends Module {
 
     public AdaptiveAvgPool2d(int outH, int outW) {
         if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("AdaptiveAvgPool2d: output size must be positive, got " + outH + "x"
-                    + outW);
+            throw new IllegalArgumentException(
+                    "AdaptiveAvgPool2d: output size must be positive, got " + outH + "x" + outW);
         }
         this.outH = outH;
         this.outW = outW;
@@ -34,8 +34,8 @@ public final class AdaptiveAvgPool2d extends Module {
     @Override
     public Variable forward(Variable x) {
         if ((x.dim() != 4 && x.dim() != 3) || x.size(-1) == 0 || x.size(-2) == 0) {
-            throw new ShapeMismatchException(describe() + ": expected input [N, C, H, W] or [C, H, W] with H, W > 0, got "
-                    + x.shape());
+            throw new ShapeMismatchException(
+                    describe() + ": expected input [N, C, H, W] or [C, H, W] with H, W > 0, got " + x.shape());
         }
         return Functional.adaptiveAvgPool2d(x, outH, outW);
     }

@@ -30,7 +30,11 @@ public final class AvgPool2d extends Module {
     }
 
     public AvgPool2d(int kernel, int stride, int padding, boolean ceilMode, boolean countIncludePad) {
-        this(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding}, ceilMode,
+        this(
+                new int[] {kernel, kernel},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                ceilMode,
                 countIncludePad);
     }
 

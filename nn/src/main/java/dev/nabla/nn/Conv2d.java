@@ -41,15 +41,31 @@ public final class Conv2d extends Module {
         this(in, out, kernel, stride, padding, 1, 1, true, g);
     }
 
-    public Conv2d(int in, int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias,
-                  Generator g) {
-        this(in, out, new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
-                new int[] {dilation, dilation}, groups, bias, g);
+    public Conv2d(
+            int in, int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias, Generator g) {
+        this(
+                in,
+                out,
+                new int[] {kernel, kernel},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                new int[] {dilation, dilation},
+                groups,
+                bias,
+                g);
     }
 
     /** The general form: kernel, stride, padding and dilation as {@code {height, width}} pairs. */
-    public Conv2d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups,
-                  boolean bias, Generator g) {
+    public Conv2d(
+            int in,
+            int out,
+            int[] kernel,
+            int[] stride,
+            int[] padding,
+            int[] dilation,
+            int groups,
+            boolean bias,
+            Generator g) {
         this.kernel = Layers.pair("Conv2d", "kernel", kernel, 1);
         this.stride = Layers.pair("Conv2d", "stride", stride, 1);
         this.padding = Layers.pair("Conv2d", "padding", padding, 0);
@@ -62,16 +78,16 @@ public final class Conv2d extends Module {
         this.out = out;
         this.groups = groups;
         int fanIn = in / groups * this.kernel[0] * this.kernel[1];
-        this.weight = registerParameter("weight", Init.kaimingUniform(g, 5f, out, in / groups, this.kernel[0],
-                this.kernel[1]));
+        this.weight = registerParameter(
+                "weight", Init.kaimingUniform(g, 5f, out, in / groups, this.kernel[0], this.kernel[1]));
         this.bias = bias ? registerParameter("bias", Init.uniform(g, 1.0 / Math.sqrt(fanIn), out)) : null;
     }
 
     @Override
     public Variable forward(Variable x) {
         if ((x.dim() != 4 && x.dim() != 3) || x.size(-3) != in) {
-            throw new ShapeMismatchException(describe() + ": expected input [N, " + in + ", H, W] (or [" + in
-                    + ", H, W]), got " + x.shape());
+            throw new ShapeMismatchException(
+                    describe() + ": expected input [N, " + in + ", H, W] (or [" + in + ", H, W]), got " + x.shape());
         }
         try {
             return Functional.conv2d(x, weight, bias, stride, padding, dilation, groups);
@@ -83,7 +99,10 @@ public final class Conv2d extends Module {
     @Override
     protected String describe() {
         StringBuilder sb = new StringBuilder("Conv2d(" + in + " -> " + out + ", kernel " + kernel[0] + "x" + kernel[1]);
-        sb.append(", stride ").append(Layers.show(stride, "x")).append(", padding ").append(Layers.show(padding, "x"));
+        sb.append(", stride ")
+                .append(Layers.show(stride, "x"))
+                .append(", padding ")
+                .append(Layers.show(padding, "x"));
         if (dilation[0] != 1 || dilation[1] != 1) {
             sb.append(", dilation ").append(Layers.show(dilation, "x"));
         }

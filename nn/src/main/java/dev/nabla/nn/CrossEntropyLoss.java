@@ -36,8 +36,8 @@ public final class CrossEntropyLoss implements Loss {
     /** {@code weight} ({@code [C]}) may be null; it is copied. */
     public CrossEntropyLoss(Tensor weight, int ignoreIndex, double labelSmoothing, Reduction reduction) {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("CrossEntropyLoss: label smoothing must be in [0, 1], got "
-                    + labelSmoothing);
+            throw new IllegalArgumentException(
+                    "CrossEntropyLoss: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
         this.weight = weight == null ? null : weight.copy();
         this.ignoreIndex = ignoreIndex;

@@ -38,14 +38,15 @@ public final class Embedding extends Module {
 
     private Embedding(int count, int dim, int paddingIdx, boolean padded, Generator g) {
         if (count <= 0 || dim <= 0) {
-            throw new IllegalArgumentException("Embedding: sizes must be positive, got count=" + count + ", dim=" + dim);
+            throw new IllegalArgumentException(
+                    "Embedding: sizes must be positive, got count=" + count + ", dim=" + dim);
         }
         int p = -1;
         if (padded) {
             p = paddingIdx < 0 ? paddingIdx + count : paddingIdx;
             if (p < 0 || p >= count) {
-                throw new IllegalArgumentException("Embedding: paddingIdx " + paddingIdx + " is out of range for "
-                        + count + " embeddings");
+                throw new IllegalArgumentException(
+                        "Embedding: paddingIdx " + paddingIdx + " is out of range for " + count + " embeddings");
             }
         }
         this.count = count;
@@ -60,7 +61,9 @@ public final class Embedding extends Module {
 
     @Override
     public Variable forward(Variable indices) {
-        return paddingIdx >= 0 ? Functional.embedding(indices, weight, paddingIdx) : Functional.embedding(indices, weight);
+        return paddingIdx >= 0
+                ? Functional.embedding(indices, weight, paddingIdx)
+                : Functional.embedding(indices, weight);
     }
 
     @Override

@@ -32,8 +32,8 @@ public final class Flatten extends Module {
         int s = start < 0 ? start + r : start;
         int e = end < 0 ? end + r : end;
         if (s < 0 || s >= r || e < 0 || e >= r || s > e) {
-            throw new ShapeMismatchException(describe() + ": expected an input with dimensions " + start + " to "
-                    + end + " (start before end), got " + x.shape());
+            throw new ShapeMismatchException(describe() + ": expected an input with dimensions " + start + " to " + end
+                    + " (start before end), got " + x.shape());
         }
         return x.flatten(s, e);
     }

@@ -13,8 +13,7 @@ import dev.nabla.tensor.Tensor;
  * }</pre>
  */
 public final class Init {
-    private Init() {
-    }
+    private Init() {}
 
     /** Fan-in of a weight of shape [out, in, k...]: in * prod(k). */
     public static int fanIn(int... shape) {

@@ -40,8 +40,7 @@ public final class LSTM extends Module {
      * or {@code [B, T, H]} batch first) and the final hidden and cell states of every layer
      * ({@code [numLayers, B, H]}; unbatched inputs drop the B dimension throughout).
      */
-    public record Output(Variable output, Variable h, Variable c) {
-    }
+    public record Output(Variable output, Variable h, Variable c) {}
 
     private final int inputSize;
     private final int hiddenSize;
@@ -74,8 +73,14 @@ public final class LSTM extends Module {
      * @param dropout probability of dropping each output of every layer but the last, in training
      * @param g       draws the initial weights and the dropout masks
      */
-    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
-                Generator g) {
+    public LSTM(
+            int inputSize,
+            int hiddenSize,
+            int numLayers,
+            boolean bias,
+            boolean batchFirst,
+            double dropout,
+            Generator g) {
         if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
             throw new IllegalArgumentException("LSTM: sizes must be positive, got inputSize=" + inputSize
                     + ", hiddenSize=" + hiddenSize + ", numLayers=" + numLayers);
@@ -160,8 +165,14 @@ public final class LSTM extends Module {
         Variable[] hs = new Variable[numLayers];
         Variable[] cs = new Variable[numLayers];
         for (int l = 0; l < numLayers; l++) {
-            Functional.LstmOutput r = Functional.lstm(seq, h0 == null ? null : h0.select(0, l),
-                    c0 == null ? null : c0.select(0, l), wIh[l], wHh[l], bIh[l], bHh[l]);
+            Functional.LstmOutput r = Functional.lstm(
+                    seq,
+                    h0 == null ? null : h0.select(0, l),
+                    c0 == null ? null : c0.select(0, l),
+                    wIh[l],
+                    wHh[l],
+                    bIh[l],
+                    bHh[l]);
             hs[l] = r.h();
             cs[l] = r.c();
             seq = r.output();

@@ -26,8 +26,7 @@ import java.util.Arrays;
 public final class LSTMCell extends Module {
 
     /** The hidden and cell state after a step. */
-    public record State(Variable h, Variable c) {
-    }
+    public record State(Variable h, Variable c) {}
 
     private final int inputSize;
     private final int hiddenSize;
@@ -47,8 +46,8 @@ public final class LSTMCell extends Module {
 
     public LSTMCell(int inputSize, int hiddenSize, boolean bias, Generator g) {
         if (inputSize <= 0 || hiddenSize <= 0) {
-            throw new IllegalArgumentException("LSTMCell: sizes must be positive, got inputSize=" + inputSize
-                    + ", hiddenSize=" + hiddenSize);
+            throw new IllegalArgumentException(
+                    "LSTMCell: sizes must be positive, got inputSize=" + inputSize + ", hiddenSize=" + hiddenSize);
         }
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
@@ -70,8 +69,8 @@ public final class LSTMCell extends Module {
     public State forward(Variable x, Variable h, Variable c) {
         boolean unbatched = x.dim() == 1;
         if ((x.dim() != 2 && !unbatched) || x.size(-1) != inputSize) {
-            throw new ShapeMismatchException(describe() + ": expected input [B, " + inputSize + "] (or ["
-                    + inputSize + "] unbatched), got " + x.shape());
+            throw new ShapeMismatchException(describe() + ": expected input [B, " + inputSize + "] (or [" + inputSize
+                    + "] unbatched), got " + x.shape());
         }
         if ((h == null) != (c == null)) {
             throw new IllegalArgumentException(describe() + ": give both h and c, or neither");

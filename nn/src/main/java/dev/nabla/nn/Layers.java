@@ -6,8 +6,7 @@ import java.util.Arrays;
 
 /** Argument checks and formatting shared by the layer classes. */
 final class Layers {
-    private Layers() {
-    }
+    private Layers() {}
 
     /** A {@code {height, width}} pair, copied, each at least {@code min}. */
     static int[] pair(String layer, String what, int[] v, int min) {

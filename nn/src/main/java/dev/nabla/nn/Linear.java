@@ -42,8 +42,8 @@ public final class Linear extends Module {
     @Override
     public Variable forward(Variable x) {
         if (x.dim() == 0 || x.size(-1) != in) {
-            throw new ShapeMismatchException("Linear(" + in + " -> " + out + "): expected input [..., " + in
-                    + "], got " + x.shape());
+            throw new ShapeMismatchException(
+                    "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());
         }
         return dev.nabla.autograd.Functional.linear(x, weight, bias);
     }

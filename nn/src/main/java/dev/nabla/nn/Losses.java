@@ -4,8 +4,7 @@ import dev.nabla.autograd.Reduction;
 
 /** Argument checks shared by the loss classes. */
 final class Losses {
-    private Losses() {
-    }
+    private Losses() {}
 
     /** The reduction, which must be MEAN, SUM or NONE (BATCHMEAN belongs to KLDivLoss alone). */
     static Reduction check(String loss, Reduction r) {

@@ -31,7 +31,11 @@ public final class MaxPool2d extends Module {
     }
 
     public MaxPool2d(int kernel, int stride, int padding, boolean ceilMode) {
-        this(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding}, new int[] {1, 1},
+        this(
+                new int[] {kernel, kernel},
+                new int[] {stride, stride},
+                new int[] {padding, padding},
+                new int[] {1, 1},
                 ceilMode);
     }
 

@@ -67,11 +67,12 @@ public abstract class Module {
 
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException("module attribute names must be non-empty and contain no '.': '"
-                    + name + "'");
+            throw new IllegalArgumentException(
+                    "module attribute names must be non-empty and contain no '.': '" + name + "'");
         }
         if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
-            throw new IllegalArgumentException("'" + name + "' is already registered in " + getClass().getSimpleName());
+            throw new IllegalArgumentException(
+                    "'" + name + "' is already registered in " + getClass().getSimpleName());
         }
     }
 
@@ -197,7 +198,8 @@ public abstract class Module {
         }
         boolean fail = !misShaped.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()));
         if (fail) {
-            StringBuilder sb = new StringBuilder("loadStateDict into " + getClass().getSimpleName() + " failed:");
+            StringBuilder sb =
+                    new StringBuilder("loadStateDict into " + getClass().getSimpleName() + " failed:");
             if (strict && !missing.isEmpty()) {
                 sb.append("\n  missing keys: ").append(missing);
             }
@@ -270,7 +272,8 @@ public abstract class Module {
         for (int ri = 0; ri < rows.size(); ri++) {
             String[] r = rows.get(ri);
             sb.append(String.format("%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %" + w[3] + "s", (Object[]) r)
-                    .stripTrailing()).append('\n');
+                            .stripTrailing())
+                    .append('\n');
             if (ri == 0) {
                 sb.append("-".repeat(w[0] + w[1] + w[2] + w[3] + 6)).append('\n');
             }
@@ -286,8 +289,12 @@ public abstract class Module {
         }
         String label = name.isEmpty() ? "(model)" : "  ".repeat(depth - 1) + name;
         String shape = lastOutputShape == null ? "-" : lastOutputShape.toString();
-        rows.add(new String[] {label, describe(), shape, children.isEmpty() ? String.format("%,d", own)
-                : String.format("%,d", parameterCount())});
+        rows.add(new String[] {
+            label,
+            describe(),
+            shape,
+            children.isEmpty() ? String.format("%,d", own) : String.format("%,d", parameterCount())
+        });
         children.forEach((k, c) -> c.collectRows(k, depth + 1, rows));
     }
 }

@@ -61,11 +61,12 @@ public final class MultiheadAttention extends Module {
      * @param bias    whether the projections have biases
      * @param g       draws the initial weights and the dropout masks
      */
-    public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst,
-                              Generator g) {
+    public MultiheadAttention(
+            int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst, Generator g) {
         if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0) {
-            throw new IllegalArgumentException("MultiheadAttention: embedDim must be a positive multiple of numHeads, got "
-                    + embedDim + " and " + numHeads);
+            throw new IllegalArgumentException(
+                    "MultiheadAttention: embedDim must be a positive multiple of numHeads, got " + embedDim + " and "
+                            + numHeads);
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("MultiheadAttention: dropout must be in [0, 1), got " + dropout);
@@ -109,16 +110,23 @@ public final class MultiheadAttention extends Module {
      * @param causal         block each query from the keys after it
      * @param needWeights    also return the attention weights averaged over heads, {@code [B, L, S]}
      */
-    public AttentionOutput forward(Variable query, Variable key, Variable value, Tensor keyPaddingMask,
-                                   Tensor attnMask, boolean causal, boolean needWeights) {
+    public AttentionOutput forward(
+            Variable query,
+            Variable key,
+            Variable value,
+            Tensor keyPaddingMask,
+            Tensor attnMask,
+            boolean causal,
+            boolean needWeights) {
         boolean unbatched = query.dim() == 2;
         int rank = unbatched ? 2 : 3;
-        String layout = unbatched ? "[T, " + embedDim + "]" : batchFirst ? "[B, T, " + embedDim + "]"
-                : "[T, B, " + embedDim + "]";
+        String layout = unbatched
+                ? "[T, " + embedDim + "]"
+                : batchFirst ? "[B, T, " + embedDim + "]" : "[T, B, " + embedDim + "]";
         for (Variable v : new Variable[] {query, key, value}) {
             if (v.dim() != rank || v.size(-1) != embedDim) {
-                throw new ShapeMismatchException(describe() + ": expected query, key and value " + layout
-                        + ", got " + query.shape() + ", " + key.shape() + ", " + value.shape());
+                throw new ShapeMismatchException(describe() + ": expected query, key and value " + layout + ", got "
+                        + query.shape() + ", " + key.shape() + ", " + value.shape());
             }
         }
         boolean self = query == key && key == value;
@@ -133,8 +141,11 @@ public final class MultiheadAttention extends Module {
         int B = q.size(bDim);
         int L = q.size(1 - bDim);
         int S = k.size(1 - bDim);
-        AttentionSpec spec = AttentionSpec.of(numHeads).withBatchFirst(batchFirst).withCausal(causal)
-                .withNeedWeights(needWeights).withMask(mask(keyPaddingMask, attnMask, unbatched, B, L, S));
+        AttentionSpec spec = AttentionSpec.of(numHeads)
+                .withBatchFirst(batchFirst)
+                .withCausal(causal)
+                .withNeedWeights(needWeights)
+                .withMask(mask(keyPaddingMask, attnMask, unbatched, B, L, S));
         if (dropout > 0 && isTraining()) {
             spec = spec.withDropout(dropout, generator);
         }

@@ -20,8 +20,8 @@ public final class Softmax extends Module {
     @Override
     public Variable forward(Variable x) {
         if (dim >= x.dim() || dim < -Math.max(1, x.dim())) {
-            throw new ShapeMismatchException(describe() + ": expected an input with dimension " + dim + ", got "
-                    + x.shape());
+            throw new ShapeMismatchException(
+                    describe() + ": expected an input with dimension " + dim + ", got " + x.shape());
         }
         return x.softmax(dim);
     }

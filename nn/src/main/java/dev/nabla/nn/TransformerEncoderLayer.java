@@ -31,7 +31,8 @@ public final class TransformerEncoderLayer extends Module {
 
     /** The feed-forward network's nonlinearity. */
     public enum Activation {
-        RELU, GELU;
+        RELU,
+        GELU;
 
         Variable apply(Variable x) {
             return this == RELU ? x.relu() : x.gelu();
@@ -64,11 +65,19 @@ public final class TransformerEncoderLayer extends Module {
      *
      * @param g draws the initial weights and the dropout masks
      */
-    public TransformerEncoderLayer(int dModel, int nhead, int dimFeedforward, double dropout, Activation activation,
-                                   double layerNormEps, boolean batchFirst, boolean normFirst, Generator g) {
+    public TransformerEncoderLayer(
+            int dModel,
+            int nhead,
+            int dimFeedforward,
+            double dropout,
+            Activation activation,
+            double layerNormEps,
+            boolean batchFirst,
+            boolean normFirst,
+            Generator g) {
         if (dimFeedforward <= 0) {
-            throw new IllegalArgumentException("TransformerEncoderLayer: dimFeedforward must be positive, got "
-                    + dimFeedforward);
+            throw new IllegalArgumentException(
+                    "TransformerEncoderLayer: dimFeedforward must be positive, got " + dimFeedforward);
         }
         this.dModel = dModel;
         this.nhead = nhead;
@@ -117,7 +126,8 @@ public final class TransformerEncoderLayer extends Module {
     }
 
     private Variable attentionBlock(Variable x, Tensor mask, Tensor padding, boolean causal) {
-        return dropout1.forward(selfAttn.forward(x, x, x, padding, mask, causal, false).output());
+        return dropout1.forward(
+                selfAttn.forward(x, x, x, padding, mask, causal, false).output());
     }
 
     private Variable feedForwardBlock(Variable x) {

@@ -40,7 +40,8 @@ public final class Goldens {
                 switch (parts[0]) {
                     case "meta" -> g.meta.put(parts[1], line.substring(line.indexOf(' ', 5) + 1));
                     case "tensor" -> g.tensors.put(parts[1], parseTensor(parts, path, lineNo));
-                    default -> throw new IllegalStateException(path + ":" + lineNo + ": unknown entry '" + parts[0] + "'");
+                    default ->
+                        throw new IllegalStateException(path + ":" + lineNo + ": unknown entry '" + parts[0] + "'");
                 }
             }
             return g;
@@ -79,7 +80,8 @@ public final class Goldens {
     public Tensor tensor(String key) {
         Tensor t = tensors.get(key);
         if (t == null) {
-            throw new IllegalArgumentException("golden " + name + " has no tensor '" + key + "' (has " + tensors.keySet() + ")");
+            throw new IllegalArgumentException(
+                    "golden " + name + " has no tensor '" + key + "' (has " + tensors.keySet() + ")");
         }
         return t;
     }
@@ -122,8 +124,8 @@ public final class Goldens {
         for (int i = 0; i < e.length; i++) {
             double tol = atol + rtol * Math.abs(e[i]);
             if (!(Math.abs(a[i] - e[i]) <= tol) && !(Float.isNaN(e[i]) && Float.isNaN(a[i]))) {
-                throw new AssertionError(name + "/" + key + ": element " + i + " is " + a[i] + ", PyTorch gives "
-                        + e[i] + " (tolerance " + tol + ")");
+                throw new AssertionError(name + "/" + key + ": element " + i + " is " + a[i] + ", PyTorch gives " + e[i]
+                        + " (tolerance " + tol + ")");
             }
         }
     }

@@ -49,10 +49,18 @@ class LayerBehaviourTest {
 
     @Test
     void conv2dInitialisationFollowsPyTorch() {
-        Conv2d c = new Conv2d(8, 16, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2, true,
+        Conv2d c = new Conv2d(
+                8,
+                16,
+                new int[] {3, 3},
+                new int[] {1, 1},
+                new int[] {0, 0},
+                new int[] {1, 1},
+                2,
+                true,
                 new Generator(1));
         assertEquals(Shape.of(16, 4, 3, 3), c.weight.shape());
-        double bound = 1 / Math.sqrt(4 * 9);     // fan in = in/groups * kH * kW
+        double bound = 1 / Math.sqrt(4 * 9); // fan in = in/groups * kH * kW
         float[] w = c.weight.toArray();
         float max = 0;
         for (float v : w) {
@@ -69,7 +77,8 @@ class LayerBehaviourTest {
             assertTrue(Math.abs(v) <= bound);
         }
         assertEquals(null, new Conv2d(3, 4, 3, 1, 1, 1, 1, false, new Generator(2)).bias);
-        assertNotEquals(c.weight.get(0, 0, 0, 0),
+        assertNotEquals(
+                c.weight.get(0, 0, 0, 0),
                 new Conv2d(8, 16, 3, 1, 0, 1, 2, true, new Generator(9)).weight.get(0, 0, 0, 0));
     }
 
@@ -78,7 +87,8 @@ class LayerBehaviourTest {
         BatchNorm2d bn = new BatchNorm2d(4);
         assertArrayEquals(new float[] {1, 1, 1, 1}, bn.weight.toArray());
         assertArrayEquals(new float[] {0, 0, 0, 0}, bn.bias.toArray());
-        assertEquals(List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
+        assertEquals(
+                List.of("weight", "bias", "running_mean", "running_var", "num_batches_tracked"),
                 List.copyOf(bn.stateDict().keySet()));
         assertArrayEquals(new float[] {1, 1, 1, 1}, bn.runningVar().toArray());
         LayerNorm ln = new LayerNorm(3);
@@ -110,12 +120,13 @@ class LayerBehaviourTest {
         assertEquals(2f, bn.stateDict().get("num_batches_tracked").item());
         assertArrayEquals(rm.toArray(), bn.runningMean().toArray());
         // Eval normalises with the running statistics: y = (x - rm) / sqrt(rv + eps).
-        float expect = (float) ((x.get(1, 1, 2, 0) - rm.get(1)) / Math.sqrt(bn.runningVar().get(1) + 1e-5));
+        float expect = (float)
+                ((x.get(1, 1, 2, 0) - rm.get(1)) / Math.sqrt(bn.runningVar().get(1) + 1e-5));
         assertEquals(expect, y.get(1, 1, 2, 0), 1e-5);
         BatchNorm2d free = new BatchNorm2d(2, 1e-5, 0.1, true, false);
         assertEquals(List.of("weight", "bias"), List.copyOf(free.stateDict().keySet()));
         free.eval();
-        Variable z = free.forward(x);   // batch statistics even in eval mode
+        Variable z = free.forward(x); // batch statistics even in eval mode
         assertEquals(0f, z.data().select(1, 0).mean().item(), 1e-5);
     }
 
@@ -131,24 +142,35 @@ class LayerBehaviourTest {
             kept += f == 2f ? 1 : 0;
         }
         assertEquals(2048, kept, 5 * Math.sqrt(4096 * 0.25));
-        assertNotEquals(java.util.Arrays.toString(v), java.util.Arrays.toString(d.forward(x).toArray()),
+        assertNotEquals(
+                java.util.Arrays.toString(v),
+                java.util.Arrays.toString(d.forward(x).toArray()),
                 "a new mask per call");
         d.eval();
         assertSame(x, d.forward(x));
-        assertArrayEquals(y.toArray(), new Dropout(0.5, new Generator(6)).forward(x).toArray(), "seeded masks repeat");
+        assertArrayEquals(
+                y.toArray(), new Dropout(0.5, new Generator(6)).forward(x).toArray(), "seeded masks repeat");
     }
 
     @Test
     void summaryShowsConvNetShapes() {
-        Sequential net = new Sequential(new Conv2d(3, 6, 5, new Generator(1)), new ReLU(), new MaxPool2d(2),
-                new Conv2d(6, 16, 5, new Generator(2)), new BatchNorm2d(16), new ReLU(), new MaxPool2d(2),
-                new Flatten(), new Linear(400, 10, new Generator(3)), new Dropout(0.1, new Generator(4)));
+        Sequential net = new Sequential(
+                new Conv2d(3, 6, 5, new Generator(1)),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Conv2d(6, 16, 5, new Generator(2)),
+                new BatchNorm2d(16),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Flatten(),
+                new Linear(400, 10, new Generator(3)),
+                new Dropout(0.1, new Generator(4)));
         assertEquals(Shape.of(2, 10), net.summary(2, 3, 32, 32));
         String s = net.toString();
         assertTrue(s.contains("Conv2d(3 -> 6, kernel 5x5, stride 1, padding 0)"), s);
         assertTrue(s.contains("[2, 6, 28, 28]") && s.contains("[2, 16, 5, 5]") && s.contains("[2, 400]"), s);
         assertTrue(s.contains("BatchNorm2d(16)") && s.contains("MaxPool2d(kernel 2x2, stride 2)"), s);
-        assertTrue(s.contains("total parameters: 6,914"), s);   // 456 + 2,416 + 32 + 4,010, as in PyTorch
+        assertTrue(s.contains("total parameters: 6,914"), s); // 456 + 2,416 + 32 + 4,010, as in PyTorch
     }
 
     @Test
@@ -157,9 +179,12 @@ class LayerBehaviourTest {
         assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(null, -100, 1.5, Reduction.MEAN));
         Supplier<Variable> bad = () -> new CrossEntropyLoss().forward(Variable.zeros(3, 4), Variable.of(0f, 4f, 1f));
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, bad::get);
-        assertTrue(e.getMessage().contains("target 4 at position 1") && e.getMessage().contains("4 classes"),
+        assertTrue(
+                e.getMessage().contains("target 4 at position 1")
+                        && e.getMessage().contains("4 classes"),
                 e.getMessage());
-        assertEquals("CrossEntropyLoss(MEAN, ignore 3, label smoothing 0.1)",
+        assertEquals(
+                "CrossEntropyLoss(MEAN, ignore 3, label smoothing 0.1)",
                 new CrossEntropyLoss(null, 3, 0.1, Reduction.MEAN).toString());
     }
 }

@@ -38,22 +38,44 @@ class LayerGoldenTest {
 
     static Module build(Goldens g) {
         return switch (g.meta("kind")) {
-            case "Conv2d" -> new Conv2d(g.metaInt("in"), g.metaInt("out"), ints(g, "kernel"), ints(g, "stride"),
-                    ints(g, "padding"), ints(g, "dilation"), g.metaInt("groups"), g.metaBool("bias"), new Generator(0));
-            case "MaxPool2d" -> new MaxPool2d(ints(g, "kernel"), ints(g, "stride"), ints(g, "padding"),
-                    ints(g, "dilation"), g.metaBool("ceil"));
-            case "AvgPool2d" -> new AvgPool2d(ints(g, "kernel"), ints(g, "stride"), ints(g, "padding"),
-                    g.metaBool("ceil"), g.metaBool("count_include_pad"));
+            case "Conv2d" ->
+                new Conv2d(
+                        g.metaInt("in"),
+                        g.metaInt("out"),
+                        ints(g, "kernel"),
+                        ints(g, "stride"),
+                        ints(g, "padding"),
+                        ints(g, "dilation"),
+                        g.metaInt("groups"),
+                        g.metaBool("bias"),
+                        new Generator(0));
+            case "MaxPool2d" ->
+                new MaxPool2d(
+                        ints(g, "kernel"),
+                        ints(g, "stride"),
+                        ints(g, "padding"),
+                        ints(g, "dilation"),
+                        g.metaBool("ceil"));
+            case "AvgPool2d" ->
+                new AvgPool2d(
+                        ints(g, "kernel"),
+                        ints(g, "stride"),
+                        ints(g, "padding"),
+                        g.metaBool("ceil"),
+                        g.metaBool("count_include_pad"));
             case "AdaptiveAvgPool2d" -> new AdaptiveAvgPool2d(ints(g, "out")[0], ints(g, "out")[1]);
             case "Flatten" -> new Flatten(ints(g, "dims")[0], ints(g, "dims")[1]);
-            case "BatchNorm2d" -> new BatchNorm2d(g.metaInt("features"), g.metaDouble("eps"), g.metaDouble("momentum"),
-                    g.metaBool("affine"));
-            case "BatchNorm1d" -> new BatchNorm1d(g.metaInt("features"), g.metaDouble("eps"), g.metaDouble("momentum"),
-                    g.metaBool("affine"));
+            case "BatchNorm2d" ->
+                new BatchNorm2d(
+                        g.metaInt("features"), g.metaDouble("eps"), g.metaDouble("momentum"), g.metaBool("affine"));
+            case "BatchNorm1d" ->
+                new BatchNorm1d(
+                        g.metaInt("features"), g.metaDouble("eps"), g.metaDouble("momentum"), g.metaBool("affine"));
             case "LayerNorm" -> new LayerNorm(ints(g, "shape"), g.metaDouble("eps"), g.metaBool("affine"));
-            case "Embedding" -> hasMeta(g, "padding")
-                    ? new Embedding(g.metaInt("count"), g.metaInt("dim"), g.metaInt("padding"), new Generator(0))
-                    : new Embedding(g.metaInt("count"), g.metaInt("dim"), new Generator(0));
+            case "Embedding" ->
+                hasMeta(g, "padding")
+                        ? new Embedding(g.metaInt("count"), g.metaInt("dim"), g.metaInt("padding"), new Generator(0))
+                        : new Embedding(g.metaInt("count"), g.metaInt("dim"), new Generator(0));
             case "ReLU" -> new ReLU();
             case "LeakyReLU" -> new LeakyReLU(g.metaDouble("slope"));
             case "GELU" -> new GELU();
@@ -81,7 +103,8 @@ class LayerGoldenTest {
         m.train(g.meta("mode").equals("train"));
         Map<String, Tensor> own = m.stateDict();
         List<String> keys = new ArrayList<>(own.keySet());
-        List<String> expected = hasMeta(g, "state_keys") ? List.of(g.meta("state_keys").split(" ")) : List.of();
+        List<String> expected =
+                hasMeta(g, "state_keys") ? List.of(g.meta("state_keys").split(" ")) : List.of();
         assertEquals(expected, keys, name + ": state dict keys differ from PyTorch's");
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (String k : keys) {
@@ -107,8 +130,27 @@ class LayerGoldenTest {
 
     @Test
     void everyLayerKindHasGoldens() {
-        List<String> kinds = cases().map(c -> Goldens.load("layer_" + c).meta("kind")).distinct().sorted().toList();
-        assertEquals(List.of("AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Embedding",
-                "Flatten", "GELU", "LayerNorm", "LeakyReLU", "MaxPool2d", "ReLU", "Sigmoid", "Softmax", "Tanh"), kinds);
+        List<String> kinds = cases().map(c -> Goldens.load("layer_" + c).meta("kind"))
+                .distinct()
+                .sorted()
+                .toList();
+        assertEquals(
+                List.of(
+                        "AdaptiveAvgPool2d",
+                        "AvgPool2d",
+                        "BatchNorm1d",
+                        "BatchNorm2d",
+                        "Conv2d",
+                        "Embedding",
+                        "Flatten",
+                        "GELU",
+                        "LayerNorm",
+                        "LeakyReLU",
+                        "MaxPool2d",
+                        "ReLU",
+                        "Sigmoid",
+                        "Softmax",
+                        "Tanh"),
+                kinds);
     }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * covers the layer's wiring of the functional primitive as well as the primitive.
  */
 class LayerGradTest {
-    private static final GradCheck.Options SMALL_STEP = GradCheck.Options.defaults().withStep(1e-3);
+    private static final GradCheck.Options SMALL_STEP =
+            GradCheck.Options.defaults().withStep(1e-3);
 
     private static void check(Module m, Variable x) {
         check(m, x, GradCheck.Options.defaults());
@@ -39,8 +40,18 @@ class LayerGradTest {
 
     @Test
     void conv2d() {
-        check(new Conv2d(4, 6, new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 1}, new int[] {1, 2}, 2, true,
-                new Generator(1)), randn(2, 2, 4, 5, 6));
+        check(
+                new Conv2d(
+                        4,
+                        6,
+                        new int[] {3, 2},
+                        new int[] {2, 1},
+                        new int[] {1, 1},
+                        new int[] {1, 2},
+                        2,
+                        true,
+                        new Generator(1)),
+                randn(2, 2, 4, 5, 6));
         check(new Conv2d(3, 2, 1, new Generator(3)), randn(4, 1, 3, 3, 3));
     }
 

@@ -30,11 +30,12 @@ class LossGoldenTest {
         Reduction r = Reduction.valueOf(g.meta("reduction").toUpperCase(Locale.ROOT));
         Tensor w = g.has("weight") ? g.tensor("weight") : null;
         return switch (g.meta("kind")) {
-            case "CrossEntropyLoss" -> new CrossEntropyLoss(w, g.metaInt("ignore_index"),
-                    g.metaDouble("label_smoothing"), r);
+            case "CrossEntropyLoss" ->
+                new CrossEntropyLoss(w, g.metaInt("ignore_index"), g.metaDouble("label_smoothing"), r);
             case "NLLLoss" -> new NLLLoss(w, g.metaInt("ignore_index"), r);
             case "MSELoss" -> new MSELoss(r);
-            case "BCEWithLogitsLoss" -> new BCEWithLogitsLoss(w, g.has("pos_weight") ? g.tensor("pos_weight") : null, r);
+            case "BCEWithLogitsLoss" ->
+                new BCEWithLogitsLoss(w, g.has("pos_weight") ? g.tensor("pos_weight") : null, r);
             case "KLDivLoss" -> new KLDivLoss(r, g.metaBool("log_target"));
             default -> throw new IllegalStateException("no builder for golden kind " + g.meta("kind"));
         };
@@ -59,7 +60,10 @@ class LossGoldenTest {
 
     @Test
     void everyLossHasGoldens() {
-        List<String> kinds = cases().map(c -> Goldens.load("loss_" + c).meta("kind")).distinct().sorted().toList();
+        List<String> kinds = cases().map(c -> Goldens.load("loss_" + c).meta("kind"))
+                .distinct()
+                .sorted()
+                .toList();
         assertEquals(List.of("BCEWithLogitsLoss", "CrossEntropyLoss", "KLDivLoss", "MSELoss", "NLLLoss"), kinds);
     }
 }

@@ -47,7 +47,8 @@ class SequenceGoldenTest {
         Variable total = null;
         for (var e : results.entrySet()) {
             g.assertClose(e.getKey(), e.getValue().data(), RTOL, ATOL);
-            Variable term = e.getValue().mul(Variable.of(g.tensor("r." + e.getKey()))).sum();
+            Variable term =
+                    e.getValue().mul(Variable.of(g.tensor("r." + e.getKey()))).sum();
             total = total == null ? term : total.add(term);
         }
         assertNotNull(total);
@@ -64,7 +65,11 @@ class SequenceGoldenTest {
     @ValueSource(strings = {"rnn_lstm_l1", "rnn_lstm_l1_bf_state", "rnn_lstm_l2_state", "rnn_lstm_l2_bf"})
     void lstm(String name) {
         Goldens g = Goldens.load(name);
-        LSTM m = new LSTM(g.metaInt("input"), g.metaInt("hidden"), g.metaInt("layers"), g.metaBool("batch_first"),
+        LSTM m = new LSTM(
+                g.metaInt("input"),
+                g.metaInt("hidden"),
+                g.metaInt("layers"),
+                g.metaBool("batch_first"),
                 new Generator(0));
         loadParams(g, m);
         Map<String, Variable> inputs = new LinkedHashMap<>();
@@ -100,12 +105,18 @@ class SequenceGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnn_mha_self_h1", "rnn_mha_self_h4_causal_pad", "rnn_mha_cross_h4_pad",
-            "rnn_mha_cross_h1_bf_causal", "rnn_mha_self_h4_bf_pad"})
+    @ValueSource(
+            strings = {
+                "rnn_mha_self_h1",
+                "rnn_mha_self_h4_causal_pad",
+                "rnn_mha_cross_h4_pad",
+                "rnn_mha_cross_h1_bf_causal",
+                "rnn_mha_self_h4_bf_pad"
+            })
     void multiheadAttention(String name) {
         Goldens g = Goldens.load(name);
-        MultiheadAttention m = new MultiheadAttention(g.metaInt("embed"), g.metaInt("heads"), 0, true,
-                g.metaBool("batch_first"), new Generator(0));
+        MultiheadAttention m = new MultiheadAttention(
+                g.metaInt("embed"), g.metaInt("heads"), 0, true, g.metaBool("batch_first"), new Generator(0));
         loadParams(g, m);
         Map<String, Variable> inputs = new LinkedHashMap<>();
         Variable q = input(g, "query");
@@ -124,13 +135,26 @@ class SequenceGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnn_encoder_relu_post", "rnn_encoder_gelu_pre", "rnn_encoder_relu_pre_bf_pad",
-            "rnn_encoder_gelu_post_bf_causal_pad"})
+    @ValueSource(
+            strings = {
+                "rnn_encoder_relu_post",
+                "rnn_encoder_gelu_pre",
+                "rnn_encoder_relu_pre_bf_pad",
+                "rnn_encoder_gelu_post_bf_causal_pad"
+            })
     void transformerEncoderLayer(String name) {
         Goldens g = Goldens.load(name);
-        var act = TransformerEncoderLayer.Activation.valueOf(g.meta("activation").toUpperCase());
-        TransformerEncoderLayer m = new TransformerEncoderLayer(g.metaInt("d_model"), g.metaInt("heads"),
-                g.metaInt("dim_feedforward"), 0, act, 1e-5, g.metaBool("batch_first"), g.metaBool("norm_first"),
+        var act =
+                TransformerEncoderLayer.Activation.valueOf(g.meta("activation").toUpperCase());
+        TransformerEncoderLayer m = new TransformerEncoderLayer(
+                g.metaInt("d_model"),
+                g.metaInt("heads"),
+                g.metaInt("dim_feedforward"),
+                0,
+                act,
+                1e-5,
+                g.metaBool("batch_first"),
+                g.metaBool("norm_first"),
                 new Generator(0));
         loadParams(g, m);
         Variable src = input(g, "src");

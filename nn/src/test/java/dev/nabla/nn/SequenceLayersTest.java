@@ -53,8 +53,11 @@ class SequenceLayersTest {
         for (var e : m.namedParameters().entrySet()) {
             assertUniform(e.getValue().data(), 1 / Math.sqrt(20), e.getKey());
         }
-        assertEquals(List.of("weight_ih_l0", "weight_hh_l0"),
-                List.copyOf(new LSTM(3, 4, 1, false, false, 0, new Generator(1)).namedParameters().keySet()));
+        assertEquals(
+                List.of("weight_ih_l0", "weight_hh_l0"),
+                List.copyOf(new LSTM(3, 4, 1, false, false, 0, new Generator(1))
+                        .namedParameters()
+                        .keySet()));
     }
 
     @Test
@@ -114,20 +117,30 @@ class SequenceLayersTest {
         for (int i = 0; i < ps.size(); i++) {
             all[3 + i] = ps.get(i);
         }
-        GradCheck.check(in -> {
-            LSTM.Output r = m.forward(in[0], in[1], in[2]);
-            return Variable.cat(0, r.output().flatten(), r.h().flatten(), r.c().flatten());
-        }, all);
+        GradCheck.check(
+                in -> {
+                    LSTM.Output r = m.forward(in[0], in[1], in[2]);
+                    return Variable.cat(0, r.output().flatten(), r.h().flatten(), r.c().flatten());
+                },
+                all);
 
         LSTMCell cell = new LSTMCell(3, 4, new Generator(13));
         Variable xc = Variable.randn(new Generator(14), 2, 3).requiresGrad(true);
         Variable hc = Variable.randn(new Generator(15), 2, 4).requiresGrad(true);
         Variable cc = Variable.randn(new Generator(16), 2, 4).requiresGrad(true);
         List<Variable> cp = cell.parameters();
-        GradCheck.check(in -> {
-            LSTMCell.State s = cell.forward(in[0], in[1], in[2]);
-            return Variable.cat(0, s.h().flatten(), s.c().flatten());
-        }, xc, hc, cc, cp.get(0), cp.get(1), cp.get(2), cp.get(3));
+        GradCheck.check(
+                in -> {
+                    LSTMCell.State s = cell.forward(in[0], in[1], in[2]);
+                    return Variable.cat(0, s.h().flatten(), s.c().flatten());
+                },
+                xc,
+                hc,
+                cc,
+                cp.get(0),
+                cp.get(1),
+                cp.get(2),
+                cp.get(3));
     }
 
     @Test
@@ -148,16 +161,25 @@ class SequenceLayersTest {
     void lstmBadInputNamesLayerAndShapes() {
         LSTM m = new LSTM(3, 5, 2, false, new Generator(20));
         var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(4, 2, 7)));
-        assertTrue(e.getMessage().contains("LSTM(3 -> 5, 2 layers)") && e.getMessage().contains("[T, B, 3]")
-                && e.getMessage().contains("[4, 2, 7]"), e.getMessage());
-        var e2 = assertThrows(ShapeMismatchException.class,
+        assertTrue(
+                e.getMessage().contains("LSTM(3 -> 5, 2 layers)")
+                        && e.getMessage().contains("[T, B, 3]")
+                        && e.getMessage().contains("[4, 2, 7]"),
+                e.getMessage());
+        var e2 = assertThrows(
+                ShapeMismatchException.class,
                 () -> m.forward(Variable.zeros(4, 2, 3), Variable.zeros(1, 2, 5), Variable.zeros(1, 2, 5)));
         assertTrue(e2.getMessage().contains("[2, 2, 5]") && e2.getMessage().contains("[1, 2, 5]"), e2.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> m.forward(Variable.zeros(4, 2, 3), Variable.zeros(2, 2, 5), null));
-        var e3 = assertThrows(ShapeMismatchException.class,
-                () -> new LSTMCell(3, 5, new Generator(0)).forward(Variable.zeros(2, 4)));
-        assertTrue(e3.getMessage().contains("LSTMCell(3 -> 5)") && e3.getMessage().contains("[B, 3]")
-                && e3.getMessage().contains("[2, 4]"), e3.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> m.forward(Variable.zeros(4, 2, 3), Variable.zeros(2, 2, 5), null));
+        var e3 = assertThrows(
+                ShapeMismatchException.class, () -> new LSTMCell(3, 5, new Generator(0)).forward(Variable.zeros(2, 4)));
+        assertTrue(
+                e3.getMessage().contains("LSTMCell(3 -> 5)")
+                        && e3.getMessage().contains("[B, 3]")
+                        && e3.getMessage().contains("[2, 4]"),
+                e3.getMessage());
     }
 
     // ------------------------------------------------------------------ attention
@@ -167,16 +189,29 @@ class SequenceLayersTest {
         MultiheadAttention m = new MultiheadAttention(64, 4, new Generator(21));
         Map<String, Shape> got = new LinkedHashMap<>();
         m.namedParameters().forEach((k, v) -> got.put(k, v.shape()));
-        assertEquals(Map.of("in_proj_weight", Shape.of(192, 64), "in_proj_bias", Shape.of(192),
-                "out_proj.weight", Shape.of(64, 64), "out_proj.bias", Shape.of(64)), got);
-        assertEquals(List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
+        assertEquals(
+                Map.of(
+                        "in_proj_weight",
+                        Shape.of(192, 64),
+                        "in_proj_bias",
+                        Shape.of(192),
+                        "out_proj.weight",
+                        Shape.of(64, 64),
+                        "out_proj.bias",
+                        Shape.of(64)),
+                got);
+        assertEquals(
+                List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
                 List.copyOf(m.namedParameters().keySet()));
         assertUniform(m.inProjWeight.data(), Math.sqrt(6.0 / (64 + 192)), "in_proj_weight (xavier)");
         assertUniform(m.outProj.weight.data(), 1 / Math.sqrt(64), "out_proj.weight (Linear)");
         assertEquals(0f, m.inProjBias.data().abs().max().item());
         assertEquals(0f, m.outProj.bias.data().abs().max().item());
-        assertEquals(List.of("in_proj_weight", "out_proj.weight"),
-                List.copyOf(new MultiheadAttention(8, 2, 0, false, false, new Generator(0)).namedParameters().keySet()));
+        assertEquals(
+                List.of("in_proj_weight", "out_proj.weight"),
+                List.copyOf(new MultiheadAttention(8, 2, 0, false, false, new Generator(0))
+                        .namedParameters()
+                        .keySet()));
     }
 
     @Test
@@ -192,13 +227,17 @@ class SequenceLayersTest {
         }
         AttentionOutput a = m.forward(x, x, x, null, null, true, true);
         AttentionOutput b = m.forward(x, x, x, null, causal, false, true);
-        AttentionOutput c = m.forward(x, x, x, null, causal.unsqueeze(0).expand(B * 2, L, L).contiguous(), false, true);
+        AttentionOutput c =
+                m.forward(x, x, x, null, causal.unsqueeze(0).expand(B * 2, L, L).contiguous(), false, true);
         assertClose(a.output().data(), b.output().data(), 1e-6, "causal flag vs [L, S] mask");
         assertClose(a.output().data(), c.output().data(), 1e-6, "causal flag vs [B*heads, L, S] mask");
         assertClose(a.weights().data(), b.weights().data(), 1e-6, "weights");
         // An additive 0/-inf mask blocks the same positions as a boolean one.
         Tensor additive = Tensor.where(causal, Tensor.scalar(Float.NEGATIVE_INFINITY), Tensor.scalar(0));
-        assertClose(a.output().data(), m.forward(x, x, x, null, additive, false, false).output().data(), 1e-6,
+        assertClose(
+                a.output().data(),
+                m.forward(x, x, x, null, additive, false, false).output().data(),
+                1e-6,
                 "additive mask");
         // Padding the last key of every batch element: its weight is 0 and it stops mattering.
         Tensor pad = Tensor.zeros(B, L);
@@ -216,9 +255,9 @@ class SequenceLayersTest {
     void attentionSelfEqualsCrossAndUnbatchedEqualsBatched() {
         MultiheadAttention m = new MultiheadAttention(8, 4, 0, true, true, new Generator(24));
         Variable x = Variable.randn(new Generator(25), 2, 6, 8);
-        Variable same = m.forward(x);                                  // packed in-projection
+        Variable same = m.forward(x); // packed in-projection
         Variable copy = Variable.of(x.data().copy());
-        Variable cross = m.forward(x, copy, copy, null, null, false, false).output();   // three projections
+        Variable cross = m.forward(x, copy, copy, null, null, false, false).output(); // three projections
         assertClose(same.data(), cross.data(), 1e-6, "self vs cross path");
         AttentionOutput u = m.forward(x.select(0, 1), x.select(0, 1), x.select(0, 1), null, null, true, true);
         AttentionOutput bt = m.forward(x, x, x, null, null, true, true);
@@ -234,12 +273,19 @@ class SequenceLayersTest {
         Variable q = Variable.randn(new Generator(27), 3, 2, 6).requiresGrad(true);
         Variable kv = Variable.randn(new Generator(28), 4, 2, 6).requiresGrad(true);
         Tensor pad = Tensor.zeros(2, 4);
-        pad.set(1, 1, 2);   // not key 0: with the causal mask that would block all of query 0
+        pad.set(1, 1, 2); // not key 0: with the causal mask that would block all of query 0
         List<Variable> ps = m.parameters();
-        GradCheck.check(in -> {
-            AttentionOutput r = m.forward(in[0], in[1], in[1], pad, null, true, true);
-            return Variable.cat(0, r.output().flatten(), r.weights().flatten());
-        }, q, kv, ps.get(0), ps.get(1), ps.get(2), ps.get(3));
+        GradCheck.check(
+                in -> {
+                    AttentionOutput r = m.forward(in[0], in[1], in[1], pad, null, true, true);
+                    return Variable.cat(0, r.output().flatten(), r.weights().flatten());
+                },
+                q,
+                kv,
+                ps.get(0),
+                ps.get(1),
+                ps.get(2),
+                ps.get(3));
     }
 
     @Test
@@ -257,14 +303,23 @@ class SequenceLayersTest {
     void attentionBadInputNamesLayerAndShapes() {
         MultiheadAttention m = new MultiheadAttention(8, 2, new Generator(31));
         var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(5, 2, 6)));
-        assertTrue(e.getMessage().contains("MultiheadAttention(embed 8, 2 heads)") && e.getMessage().contains("[T, B, 8]")
-                && e.getMessage().contains("[5, 2, 6]"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("MultiheadAttention(embed 8, 2 heads)")
+                        && e.getMessage().contains("[T, B, 8]")
+                        && e.getMessage().contains("[5, 2, 6]"),
+                e.getMessage());
         Variable x = Variable.zeros(5, 2, 8);
-        var e2 = assertThrows(ShapeMismatchException.class, () -> m.forward(x, x, x, Tensor.zeros(2, 4), null, false, false));
-        assertTrue(e2.getMessage().contains("keyPaddingMask [2, 5]") && e2.getMessage().contains("[2, 4]"), e2.getMessage());
-        var e3 = assertThrows(ShapeMismatchException.class, () -> m.forward(x, x, x, null, Tensor.zeros(5, 4), false, false));
+        var e2 = assertThrows(
+                ShapeMismatchException.class, () -> m.forward(x, x, x, Tensor.zeros(2, 4), null, false, false));
+        assertTrue(
+                e2.getMessage().contains("keyPaddingMask [2, 5]")
+                        && e2.getMessage().contains("[2, 4]"),
+                e2.getMessage());
+        var e3 = assertThrows(
+                ShapeMismatchException.class, () -> m.forward(x, x, x, null, Tensor.zeros(5, 4), false, false));
         assertTrue(e3.getMessage().contains("attnMask [5, 5] or [4, 5, 5]"), e3.getMessage());
-        var e4 = assertThrows(ShapeMismatchException.class,
+        var e4 = assertThrows(
+                ShapeMismatchException.class,
                 () -> m.forward(x, Variable.zeros(4, 3, 8), Variable.zeros(4, 3, 8), null, null, false, false));
         assertTrue(e4.getMessage().contains("[4, 3, 8]") && e4.getMessage().contains("[5, 2, 8]"), e4.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MultiheadAttention(10, 4));
@@ -274,23 +329,37 @@ class SequenceLayersTest {
 
     @Test
     void encoderLayerHasPytorchStructure() {
-        var m = new TransformerEncoderLayer(16, 4, 32, 0.1, TransformerEncoderLayer.Activation.GELU, 1e-5, false,
-                false, new Generator(32));
-        assertEquals(List.of("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"),
+        var m = new TransformerEncoderLayer(
+                16, 4, 32, 0.1, TransformerEncoderLayer.Activation.GELU, 1e-5, false, false, new Generator(32));
+        assertEquals(
+                List.of("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"),
                 List.copyOf(m.children().keySet()));
-        assertEquals(List.of("self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
-                "self_attn.out_proj.bias", "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
-                "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"), List.copyOf(m.stateDict().keySet()));
+        assertEquals(
+                List.of(
+                        "self_attn.in_proj_weight",
+                        "self_attn.in_proj_bias",
+                        "self_attn.out_proj.weight",
+                        "self_attn.out_proj.bias",
+                        "linear1.weight",
+                        "linear1.bias",
+                        "linear2.weight",
+                        "linear2.bias",
+                        "norm1.weight",
+                        "norm1.bias",
+                        "norm2.weight",
+                        "norm2.bias"),
+                List.copyOf(m.stateDict().keySet()));
         assertEquals(Shape.of(32, 16), m.linear1.weight.shape());
-        assertTrue(m.toString().contains("TransformerEncoderLayer(d 16, 4 heads, ff 32, gelu, dropout 0.1)"),
+        assertTrue(
+                m.toString().contains("TransformerEncoderLayer(d 16, 4 heads, ff 32, gelu, dropout 0.1)"),
                 m.toString());
     }
 
     @Test
     void encoderLayerGradcheckBothNormPlacements() {
         for (boolean normFirst : new boolean[] {false, true}) {
-            var m = new TransformerEncoderLayer(4, 2, 6, 0, TransformerEncoderLayer.Activation.GELU, 1e-5, true,
-                    normFirst, new Generator(33));
+            var m = new TransformerEncoderLayer(
+                    4, 2, 6, 0, TransformerEncoderLayer.Activation.GELU, 1e-5, true, normFirst, new Generator(33));
             Variable src = Variable.randn(new Generator(34), 2, 3, 4).requiresGrad(true);
             Tensor pad = Tensor.zeros(2, 3);
             pad.set(1, 1, 2);
@@ -306,8 +375,8 @@ class SequenceLayersTest {
 
     @Test
     void encoderLayerDropoutTrainVsEvalAndUnbatched() {
-        var m = new TransformerEncoderLayer(8, 2, 16, 0.3, TransformerEncoderLayer.Activation.RELU, 1e-5, false,
-                true, new Generator(35));
+        var m = new TransformerEncoderLayer(
+                8, 2, 16, 0.3, TransformerEncoderLayer.Activation.RELU, 1e-5, false, true, new Generator(35));
         Variable x = Variable.randn(new Generator(36), 5, 2, 8);
         assertFalse(m.forward(x).data().allClose(m.forward(x).data(), 1e-6, 1e-6), "training drops at random");
         m.eval();
@@ -318,10 +387,13 @@ class SequenceLayersTest {
 
     @Test
     void encoderLayerBadInputNamesLayerAndShapes() {
-        var m = new TransformerEncoderLayer(8, 2, 16, 0, TransformerEncoderLayer.Activation.RELU, 1e-5, true, false,
-                new Generator(37));
+        var m = new TransformerEncoderLayer(
+                8, 2, 16, 0, TransformerEncoderLayer.Activation.RELU, 1e-5, true, false, new Generator(37));
         var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(2, 5, 6)));
-        assertTrue(e.getMessage().contains("TransformerEncoderLayer(d 8, 2 heads, ff 16, relu, batch first)")
-                && e.getMessage().contains("[B, L, 8]") && e.getMessage().contains("[2, 5, 6]"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("TransformerEncoderLayer(d 8, 2 heads, ff 16, relu, batch first)")
+                        && e.getMessage().contains("[B, L, 8]")
+                        && e.getMessage().contains("[2, 5, 6]"),
+                e.getMessage());
     }
 }

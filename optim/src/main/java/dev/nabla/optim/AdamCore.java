@@ -7,8 +7,7 @@ import java.util.Map;
 
 /** What {@link Adam} and {@link AdamW} share: options, their checks and the update. */
 final class AdamCore {
-    private AdamCore() {
-    }
+    private AdamCore() {}
 
     static Map<String, Double> defaults(double lr, double weightDecay) {
         Map<String, Double> d = new LinkedHashMap<>();
@@ -31,7 +30,8 @@ final class AdamCore {
         switch (option) {
             case "beta1", "beta2" -> {
                 if (value < 0 || value >= 1) {
-                    throw new IllegalArgumentException(kind + ": option " + option + " must be in [0, 1), got " + value);
+                    throw new IllegalArgumentException(
+                            kind + ": option " + option + " must be in [0, 1), got " + value);
                 }
             }
             case "eps" -> {
@@ -39,21 +39,36 @@ final class AdamCore {
                     throw new IllegalArgumentException(kind + ": option eps must be >= 0, got " + value);
                 }
             }
-            default -> { }
+            default -> {}
         }
     }
 
-    static void update(Optimizer opt, boolean decoupled, ParamGroup group, Tensor param, Tensor grad,
-                       Optimizer.State state) {
+    static void update(
+            Optimizer opt, boolean decoupled, ParamGroup group, Tensor param, Tensor grad, Optimizer.State state) {
         Tensor m = state.zeros("exp_avg", param);
         Tensor v = state.zeros("exp_avg_sq", param);
         Tensor vmax = opt.flag("amsgrad") ? state.zeros("max_exp_avg_sq", param) : null;
         long step = state.advance();
-        OptimKernels.adam(param.storageArray(), param.storageOffset(), grad.storageArray(), grad.storageOffset(),
-                m.storageArray(), m.storageOffset(), v.storageArray(), v.storageOffset(),
-                vmax == null ? null : vmax.storageArray(), vmax == null ? 0 : vmax.storageOffset(), param.numel(),
-                group.get("lr"), group.get("beta1"), group.get("beta2"), group.get("eps"), group.get("weight_decay"),
-                decoupled, step, opt.flag("maximize"));
+        OptimKernels.adam(
+                param.storageArray(),
+                param.storageOffset(),
+                grad.storageArray(),
+                grad.storageOffset(),
+                m.storageArray(),
+                m.storageOffset(),
+                v.storageArray(),
+                v.storageOffset(),
+                vmax == null ? null : vmax.storageArray(),
+                vmax == null ? 0 : vmax.storageOffset(),
+                param.numel(),
+                group.get("lr"),
+                group.get("beta1"),
+                group.get("beta2"),
+                group.get("eps"),
+                group.get("weight_decay"),
+                decoupled,
+                step,
+                opt.flag("maximize"));
         m.markModified();
         v.markModified();
         if (vmax != null) {

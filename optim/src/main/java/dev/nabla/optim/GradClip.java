@@ -21,8 +21,7 @@ import java.util.List;
  * }</pre>
  */
 public final class GradClip {
-    private GradClip() {
-    }
+    private GradClip() {}
 
     /** {@link #clipGradNorm(Iterable, double, double, boolean)} with the 2-norm. */
     public static double clipGradNorm(Iterable<Variable> params, double maxNorm) {
@@ -37,8 +36,8 @@ public final class GradClip {
      * @param normType          2 or {@code Double.POSITIVE_INFINITY} (the largest absolute value)
      * @param errorIfNonfinite  throw instead of scaling when the norm is NaN or infinite
      */
-    public static double clipGradNorm(Iterable<Variable> params, double maxNorm, double normType,
-                                      boolean errorIfNonfinite) {
+    public static double clipGradNorm(
+            Iterable<Variable> params, double maxNorm, double normType, boolean errorIfNonfinite) {
         if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm must be finite and >= 0, got " + maxNorm);
         }
@@ -65,8 +64,9 @@ public final class GradClip {
             total = Math.sqrt(sum);
         }
         if (errorIfNonfinite && !Double.isFinite(total)) {
-            throw new IllegalStateException("clipGradNorm: the total norm of order " + normType + " of the gradients is "
-                    + total + ", so they cannot be clipped (pass errorIfNonfinite = false to scale anyway)");
+            throw new IllegalStateException(
+                    "clipGradNorm: the total norm of order " + normType + " of the gradients is " + total
+                            + ", so they cannot be clipped (pass errorIfNonfinite = false to scale anyway)");
         }
         // PyTorch's arithmetic: a float32 norm, coefficient max_norm / (norm + 1e-6) clamped at 1.
         float norm = (float) total;
@@ -74,8 +74,17 @@ public final class GradClip {
         if (coef < 1f || Float.isNaN(coef)) {
             float[] c = {coef};
             for (Tensor g : grads) {
-                Elementwise.binary(BinaryOp.MUL, g.storageArray(), g.storageOffset(), 1, c, 0, 0,
-                        g.storageArray(), g.storageOffset(), g.numel());
+                Elementwise.binary(
+                        BinaryOp.MUL,
+                        g.storageArray(),
+                        g.storageOffset(),
+                        1,
+                        c,
+                        0,
+                        0,
+                        g.storageArray(),
+                        g.storageOffset(),
+                        g.numel());
                 g.markModified();
             }
         }
@@ -89,7 +98,8 @@ public final class GradClip {
         }
         float c = (float) clipValue;
         for (Tensor g : grads(params)) {
-            Elementwise.clamp(g.storageArray(), g.storageOffset(), -c, c, g.storageArray(), g.storageOffset(), g.numel());
+            Elementwise.clamp(
+                    g.storageArray(), g.storageOffset(), -c, c, g.storageArray(), g.storageOffset(), g.numel());
             g.markModified();
         }
     }

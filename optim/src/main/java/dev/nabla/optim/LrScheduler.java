@@ -72,8 +72,8 @@ public final class LrScheduler {
         for (int i = 0; i < rates.length; i++) {
             double lr = schedule.lr(step, baseLrs[i]);
             if (!(lr >= 0) || Double.isInfinite(lr)) {
-                throw new IllegalStateException("LrScheduler: " + schedule + " gives learning rate " + lr
-                        + " at step " + step + " for group " + i + " (base rate " + baseLrs[i] + ")");
+                throw new IllegalStateException("LrScheduler: " + schedule + " gives learning rate " + lr + " at step "
+                        + step + " for group " + i + " (base rate " + baseLrs[i] + ")");
             }
             rates[i] = lr;
         }
@@ -133,8 +133,8 @@ public final class LrScheduler {
         String stepText = state.get("step");
         String basesText = state.get("base_lrs");
         if (stepText == null || basesText == null) {
-            throw new IllegalArgumentException("LrScheduler.loadStateDict: the state needs 'step' and 'base_lrs', got keys "
-                    + state.keySet());
+            throw new IllegalArgumentException(
+                    "LrScheduler.loadStateDict: the state needs 'step' and 'base_lrs', got keys " + state.keySet());
         }
         long s;
         double[] bases;
@@ -146,15 +146,17 @@ public final class LrScheduler {
                 bases[i] = Double.parseDouble(parts[i]);
             }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("LrScheduler.loadStateDict: cannot read step '" + stepText
-                    + "' and base_lrs '" + basesText + "'", e);
+            throw new IllegalArgumentException(
+                    "LrScheduler.loadStateDict: cannot read step '" + stepText + "' and base_lrs '" + basesText + "'",
+                    e);
         }
         if (s < 0) {
             throw new IllegalArgumentException("LrScheduler.loadStateDict: negative step " + s);
         }
         if (bases.length != optimizer.paramGroups().size()) {
-            throw new IllegalArgumentException("LrScheduler.loadStateDict: the state has " + bases.length
-                    + " base rates but the optimizer has " + optimizer.paramGroups().size() + " groups");
+            throw new IllegalArgumentException(
+                    "LrScheduler.loadStateDict: the state has " + bases.length + " base rates but the optimizer has "
+                            + optimizer.paramGroups().size() + " groups");
         }
         long oldStep = step;
         double[] oldBases = baseLrs;

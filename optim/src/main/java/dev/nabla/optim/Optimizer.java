@@ -48,8 +48,8 @@ public abstract class Optimizer {
      */
     // checkOption is called on a partly built subclass; overrides only look at their arguments.
     @SuppressWarnings("this-escape")
-    protected Optimizer(String kind, Map<String, Double> defaults, Map<String, Boolean> flags,
-                        List<ParamGroup> groups) {
+    protected Optimizer(
+            String kind, Map<String, Double> defaults, Map<String, Boolean> flags, List<ParamGroup> groups) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.defaults = new LinkedHashMap<>(defaults);
         this.flags = new LinkedHashMap<>(flags);
@@ -84,8 +84,7 @@ public abstract class Optimizer {
         private long step;
         private final Map<String, Tensor> buffers = new LinkedHashMap<>();
 
-        private State() {
-        }
+        private State() {}
 
         /** Number of updates this parameter has had. */
         public long step() {
@@ -124,8 +123,7 @@ public abstract class Optimizer {
     protected abstract void update(ParamGroup group, Tensor param, Tensor grad, State state);
 
     /** Checks a group's options before its parameters are updated (option combinations). */
-    protected void checkGroup(ParamGroup group, int index) {
-    }
+    protected void checkGroup(ParamGroup group, int index) {}
 
     // =================================================================== options
 
@@ -135,8 +133,8 @@ public abstract class Optimizer {
      */
     protected void checkOption(String option, double value) {
         if (!defaults.containsKey(option)) {
-            throw new IllegalArgumentException(kind + ": unknown option '" + option + "' (known: "
-                    + defaults.keySet() + ")");
+            throw new IllegalArgumentException(
+                    kind + ": unknown option '" + option + "' (known: " + defaults.keySet() + ")");
         }
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException(kind + ": option " + option + " must be finite, got " + value);
@@ -176,8 +174,8 @@ public abstract class Optimizer {
     public final double defaultOption(String option) {
         Double v = defaults.get(option);
         if (v == null) {
-            throw new IllegalArgumentException(kind + ": unknown option '" + option + "' (known: "
-                    + defaults.keySet() + ")");
+            throw new IllegalArgumentException(
+                    kind + ": unknown option '" + option + "' (known: " + defaults.keySet() + ")");
         }
         return v;
     }
@@ -199,8 +197,8 @@ public abstract class Optimizer {
         for (ParamGroup g : groups) {
             for (Variable p : group.params()) {
                 if (g.params().stream().anyMatch(q -> q == p)) {
-                    throw new IllegalArgumentException(kind + ": a parameter of shape " + p.shape()
-                            + " appears in more than one parameter group");
+                    throw new IllegalArgumentException(
+                            kind + ": a parameter of shape " + p.shape() + " appears in more than one parameter group");
                 }
             }
         }
@@ -213,8 +211,8 @@ public abstract class Optimizer {
 
     private void checkLayout(Variable p, int groupIndex) {
         if (!p.data().isContiguous()) {
-            throw new IllegalArgumentException(kind + ": a parameter of shape " + p.shape() + " in group "
-                    + groupIndex + " is a non-contiguous view; optimizers update flat, contiguous storage");
+            throw new IllegalArgumentException(kind + ": a parameter of shape " + p.shape() + " in group " + groupIndex
+                    + " is a non-contiguous view; optimizers update flat, contiguous storage");
         }
     }
 
@@ -361,7 +359,8 @@ public abstract class Optimizer {
             ParamGroup g = groups.get(gi);
             long size = parseLong(meta, "group." + gi + ".params", problems);
             if (size != g.params().size()) {
-                problems.add("group " + gi + " has " + size + " parameters in the state, " + g.params().size() + " here");
+                problems.add("group " + gi + " has " + size + " parameters in the state, "
+                        + g.params().size() + " here");
             }
             Map<String, Double> opts = new LinkedHashMap<>();
             for (String k : defaults.keySet()) {
@@ -409,8 +408,8 @@ public abstract class Optimizer {
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("loadStateDict into " + kind + " failed:\n  "
-                    + String.join("\n  ", problems));
+            throw new IllegalArgumentException(
+                    "loadStateDict into " + kind + " failed:\n  " + String.join("\n  ", problems));
         }
         flags.putAll(newFlags);
         for (int gi = 0; gi < groups.size(); gi++) {
@@ -461,7 +460,11 @@ public abstract class Optimizer {
         sb.append(stepCount).append(" steps)");
         for (int i = 0; i < groups.size(); i++) {
             ParamGroup g = groups.get(i);
-            sb.append("\n  group ").append(i).append(": ").append(g.params().size()).append(" parameters, ")
+            sb.append("\n  group ")
+                    .append(i)
+                    .append(": ")
+                    .append(g.params().size())
+                    .append(" parameters, ")
                     .append(g.options());
         }
         return sb.toString();

@@ -48,8 +48,8 @@ public final class ParamGroup {
                 throw new IllegalArgumentException("ParamGroup: parameter " + i + " is null");
             }
             if (seen.put(p, Boolean.TRUE) != null) {
-                throw new IllegalArgumentException("ParamGroup: parameter " + i + " (shape " + p.shape()
-                        + ") appears twice in the same group");
+                throw new IllegalArgumentException(
+                        "ParamGroup: parameter " + i + " (shape " + p.shape() + ") appears twice in the same group");
             }
             list.add(p);
             i++;
@@ -65,8 +65,8 @@ public final class ParamGroup {
      * Splits named parameters into two groups: those {@code noDecay} selects get
      * {@code weight_decay = 0}, the rest keep the optimizer's decay. Empty groups are left out.
      */
-    public static List<ParamGroup> splitWeightDecay(Map<String, Variable> named,
-                                                    BiPredicate<String, Variable> noDecay) {
+    public static List<ParamGroup> splitWeightDecay(
+            Map<String, Variable> named, BiPredicate<String, Variable> noDecay) {
         List<Variable> decay = new ArrayList<>();
         List<Variable> plain = new ArrayList<>();
         named.forEach((name, p) -> (noDecay.test(name, p) ? plain : decay).add(p));

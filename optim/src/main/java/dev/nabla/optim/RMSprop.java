@@ -105,11 +105,24 @@ public final class RMSprop extends Optimizer {
         Tensor ga = flag("centered") ? state.zeros("grad_avg", param) : null;
         Tensor buf = momentum > 0 ? state.zeros("momentum_buffer", param) : null;
         state.advance();
-        OptimKernels.rmsprop(param.storageArray(), param.storageOffset(), grad.storageArray(), grad.storageOffset(),
-                sq.storageArray(), sq.storageOffset(), ga == null ? null : ga.storageArray(),
-                ga == null ? 0 : ga.storageOffset(), buf == null ? null : buf.storageArray(),
-                buf == null ? 0 : buf.storageOffset(), param.numel(), group.get("lr"), group.get("alpha"),
-                group.get("eps"), group.get("weight_decay"), momentum, flag("maximize"));
+        OptimKernels.rmsprop(
+                param.storageArray(),
+                param.storageOffset(),
+                grad.storageArray(),
+                grad.storageOffset(),
+                sq.storageArray(),
+                sq.storageOffset(),
+                ga == null ? null : ga.storageArray(),
+                ga == null ? 0 : ga.storageOffset(),
+                buf == null ? null : buf.storageArray(),
+                buf == null ? 0 : buf.storageOffset(),
+                param.numel(),
+                group.get("lr"),
+                group.get("alpha"),
+                group.get("eps"),
+                group.get("weight_decay"),
+                momentum,
+                flag("maximize"));
         sq.markModified();
         if (ga != null) {
             ga.markModified();

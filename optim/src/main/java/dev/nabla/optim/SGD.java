@@ -112,10 +112,21 @@ public final class SGD extends Optimizer {
                 first = true;
             }
         }
-        OptimKernels.sgd(param.storageArray(), param.storageOffset(), grad.storageArray(), grad.storageOffset(),
-                buf == null ? null : buf.storageArray(), buf == null ? 0 : buf.storageOffset(), param.numel(),
-                group.get("lr"), group.get("weight_decay"), momentum, group.get("dampening"), flag("nesterov"),
-                flag("maximize"), first);
+        OptimKernels.sgd(
+                param.storageArray(),
+                param.storageOffset(),
+                grad.storageArray(),
+                grad.storageOffset(),
+                buf == null ? null : buf.storageArray(),
+                buf == null ? 0 : buf.storageOffset(),
+                param.numel(),
+                group.get("lr"),
+                group.get("weight_decay"),
+                momentum,
+                group.get("dampening"),
+                flag("nesterov"),
+                flag("maximize"),
+                first);
         if (buf != null) {
             buf.markModified();
         }

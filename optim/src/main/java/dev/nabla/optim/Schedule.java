@@ -227,7 +227,8 @@ public interface Schedule {
     record Linear(double startFactor, double endFactor, int totalIters) implements Schedule {
         public Linear {
             if (!(startFactor > 0 && startFactor <= 1)) {
-                throw new IllegalArgumentException("Schedule.linear: startFactor must be in (0, 1], got " + startFactor);
+                throw new IllegalArgumentException(
+                        "Schedule.linear: startFactor must be in (0, 1], got " + startFactor);
             }
             if (!(endFactor >= 0 && endFactor <= 1)) {
                 throw new IllegalArgumentException("Schedule.linear: endFactor must be in [0, 1], got " + endFactor);
@@ -286,7 +287,9 @@ public interface Schedule {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Sequential s && schedules.equals(s.schedules) && Arrays.equals(milestones, s.milestones);
+            return o instanceof Sequential s
+                    && schedules.equals(s.schedules)
+                    && Arrays.equals(milestones, s.milestones);
         }
 
         @Override
@@ -360,8 +363,16 @@ public interface Schedule {
      * last update, PyTorch extrapolates its last phase past the end point (a linear anneal goes
      * negative there); this schedule holds the final rate and momentum instead.
      */
-    record OneCycle(int totalSteps, double pctStart, Anneal anneal, double divFactor, double finalDivFactor,
-                    boolean threePhase, boolean cycleMomentum, double baseMomentum, double maxMomentum)
+    record OneCycle(
+            int totalSteps,
+            double pctStart,
+            Anneal anneal,
+            double divFactor,
+            double finalDivFactor,
+            boolean threePhase,
+            boolean cycleMomentum,
+            double baseMomentum,
+            double maxMomentum)
             implements Schedule {
         public OneCycle {
             if (totalSteps <= 0) {
@@ -371,10 +382,13 @@ public interface Schedule {
                 throw new IllegalArgumentException("Schedule.oneCycle: pctStart must be in [0, 1], got " + pctStart);
             }
             Objects.requireNonNull(anneal, "anneal");
-            if (!(divFactor > 0) || !(finalDivFactor > 0) || Double.isInfinite(divFactor)
+            if (!(divFactor > 0)
+                    || !(finalDivFactor > 0)
+                    || Double.isInfinite(divFactor)
                     || Double.isInfinite(finalDivFactor)) {
-                throw new IllegalArgumentException("Schedule.oneCycle: divFactor and finalDivFactor must be positive, got "
-                        + divFactor + " and " + finalDivFactor);
+                throw new IllegalArgumentException(
+                        "Schedule.oneCycle: divFactor and finalDivFactor must be positive, got " + divFactor + " and "
+                                + finalDivFactor);
             }
             if (!(baseMomentum >= 0 && baseMomentum <= maxMomentum && maxMomentum < 1)) {
                 throw new IllegalArgumentException("Schedule.oneCycle: need 0 <= baseMomentum <= maxMomentum < 1, got "
@@ -397,23 +411,47 @@ public interface Schedule {
         }
 
         public OneCycle withPctStart(double pct) {
-            return new OneCycle(totalSteps, pct, anneal, divFactor, finalDivFactor, threePhase, cycleMomentum,
-                    baseMomentum, maxMomentum);
+            return new OneCycle(
+                    totalSteps,
+                    pct,
+                    anneal,
+                    divFactor,
+                    finalDivFactor,
+                    threePhase,
+                    cycleMomentum,
+                    baseMomentum,
+                    maxMomentum);
         }
 
         public OneCycle withAnneal(Anneal a) {
-            return new OneCycle(totalSteps, pctStart, a, divFactor, finalDivFactor, threePhase, cycleMomentum,
-                    baseMomentum, maxMomentum);
+            return new OneCycle(
+                    totalSteps,
+                    pctStart,
+                    a,
+                    divFactor,
+                    finalDivFactor,
+                    threePhase,
+                    cycleMomentum,
+                    baseMomentum,
+                    maxMomentum);
         }
 
         public OneCycle withDivFactors(double div, double finalDiv) {
-            return new OneCycle(totalSteps, pctStart, anneal, div, finalDiv, threePhase, cycleMomentum,
-                    baseMomentum, maxMomentum);
+            return new OneCycle(
+                    totalSteps, pctStart, anneal, div, finalDiv, threePhase, cycleMomentum, baseMomentum, maxMomentum);
         }
 
         public OneCycle withThreePhase(boolean three) {
-            return new OneCycle(totalSteps, pctStart, anneal, divFactor, finalDivFactor, three, cycleMomentum,
-                    baseMomentum, maxMomentum);
+            return new OneCycle(
+                    totalSteps,
+                    pctStart,
+                    anneal,
+                    divFactor,
+                    finalDivFactor,
+                    three,
+                    cycleMomentum,
+                    baseMomentum,
+                    maxMomentum);
         }
 
         /** Cycle momentum between {@code base} and {@code max}. */
@@ -423,15 +461,23 @@ public interface Schedule {
 
         /** Leave momentum alone (PyTorch's {@code cycle_momentum=False}). */
         public OneCycle withoutMomentumCycling() {
-            return new OneCycle(totalSteps, pctStart, anneal, divFactor, finalDivFactor, threePhase, false,
-                    baseMomentum, maxMomentum);
+            return new OneCycle(
+                    totalSteps,
+                    pctStart,
+                    anneal,
+                    divFactor,
+                    finalDivFactor,
+                    threePhase,
+                    false,
+                    baseMomentum,
+                    maxMomentum);
         }
 
         /** Phase index and fraction of it done at {@code step}, as PyTorch's OneCycleLR.get_lr. */
         private double[] phase(long step) {
             if (step > totalSteps) {
-                throw new IllegalStateException("OneCycle: stepped to " + step + ", past its " + totalSteps
-                        + " total steps");
+                throw new IllegalStateException(
+                        "OneCycle: stepped to " + step + ", past its " + totalSteps + " total steps");
             }
             double[] ends = ends(totalSteps, pctStart, threePhase);
             double start = 0;
@@ -464,11 +510,12 @@ public interface Schedule {
             }
             double[] p = phase(step);
             double pct = p[1];
-            return OptionalDouble.of(switch ((int) p[0]) {
-                case 0 -> anneal.apply(maxMomentum, baseMomentum, pct);
-                case 1 -> anneal.apply(baseMomentum, maxMomentum, pct);
-                default -> anneal.apply(maxMomentum, maxMomentum, pct);
-            });
+            return OptionalDouble.of(
+                    switch ((int) p[0]) {
+                        case 0 -> anneal.apply(maxMomentum, baseMomentum, pct);
+                        case 1 -> anneal.apply(baseMomentum, maxMomentum, pct);
+                        default -> anneal.apply(maxMomentum, maxMomentum, pct);
+                    });
         }
     }
 
@@ -481,8 +528,8 @@ public interface Schedule {
     private static void checkIncreasing(String op, int[] milestones) {
         for (int i = 0; i < milestones.length; i++) {
             if (milestones[i] <= 0 || (i > 0 && milestones[i] <= milestones[i - 1])) {
-                throw new IllegalArgumentException("Schedule." + op + ": milestones must be positive and increasing, got "
-                        + Arrays.toString(milestones));
+                throw new IllegalArgumentException("Schedule." + op
+                        + ": milestones must be positive and increasing, got " + Arrays.toString(milestones));
             }
         }
     }

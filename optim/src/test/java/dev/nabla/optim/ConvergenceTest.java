@@ -29,7 +29,7 @@ class ConvergenceTest {
 
     // =================================================================== logistic regression
 
-    private record Data(Tensor x, Tensor y) { }
+    private record Data(Tensor x, Tensor y) {}
 
     private static Data logisticData() {
         Generator g = new Generator(7);
@@ -117,22 +117,38 @@ class ConvergenceTest {
 
     static Stream<Arguments> logisticOptimizers() {
         return Stream.of(
-                Arguments.of("SGD momentum, cosine", 300, (Function<List<ParamGroup>, Optimizer>) gs ->
-                        new SGD(gs, 1.0).momentum(0.9), Schedule.cosine(300, 0)),
-                Arguments.of("SGD Nesterov, step decay", 300, (Function<List<ParamGroup>, Optimizer>) gs ->
-                        new SGD(gs, 1.0).momentum(0.8).nesterov(true), Schedule.step(100, 0.5)),
-                Arguments.of("Adam, warm-up + cosine", 600, (Function<List<ParamGroup>, Optimizer>) gs ->
-                        new Adam(gs, 0.1), Schedule.warmup(20, 0.1, Schedule.cosine(580, 0))),
-                Arguments.of("RMSprop, inverse time", 600, (Function<List<ParamGroup>, Optimizer>) gs ->
-                        new RMSprop(gs, 0.02), Schedule.inverseTime(0.02)),
-                Arguments.of("Adam AMSGrad, one-cycle", 600, (Function<List<ParamGroup>, Optimizer>) gs ->
-                        new Adam(gs, 0.1).amsgrad(true), Schedule.oneCycle(600)));
+                Arguments.of(
+                        "SGD momentum, cosine",
+                        300,
+                        (Function<List<ParamGroup>, Optimizer>) gs -> new SGD(gs, 1.0).momentum(0.9),
+                        Schedule.cosine(300, 0)),
+                Arguments.of(
+                        "SGD Nesterov, step decay",
+                        300,
+                        (Function<List<ParamGroup>, Optimizer>)
+                                gs -> new SGD(gs, 1.0).momentum(0.8).nesterov(true),
+                        Schedule.step(100, 0.5)),
+                Arguments.of(
+                        "Adam, warm-up + cosine",
+                        600,
+                        (Function<List<ParamGroup>, Optimizer>) gs -> new Adam(gs, 0.1),
+                        Schedule.warmup(20, 0.1, Schedule.cosine(580, 0))),
+                Arguments.of(
+                        "RMSprop, inverse time",
+                        600,
+                        (Function<List<ParamGroup>, Optimizer>) gs -> new RMSprop(gs, 0.02),
+                        Schedule.inverseTime(0.02)),
+                Arguments.of(
+                        "Adam AMSGrad, one-cycle",
+                        600,
+                        (Function<List<ParamGroup>, Optimizer>) gs -> new Adam(gs, 0.1).amsgrad(true),
+                        Schedule.oneCycle(600)));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("logisticOptimizers")
-    void logisticRegressionReachesTheNewtonOptimum(String name, int steps,
-                                                   Function<List<ParamGroup>, Optimizer> make, Schedule schedule) {
+    void logisticRegressionReachesTheNewtonOptimum(
+            String name, int steps, Function<List<ParamGroup>, Optimizer> make, Schedule schedule) {
         Data d = logisticData();
         double[] opt = newtonOptimum(d);
         Variable w = Variable.parameter(Tensor.zeros(3));
@@ -187,15 +203,23 @@ class ConvergenceTest {
             }
         }
         // The teacher is representable, so the optimum is 0; we require 1e-3 of the target's variance.
-        assertTrue(last < 1e-3 * variance, name + ": loss went from " + first + " to " + last
-                + " (target variance " + variance + ")");
+        assertTrue(
+                last < 1e-3 * variance,
+                name + ": loss went from " + first + " to " + last + " (target variance " + variance + ")");
     }
 
     static Stream<Arguments> mlpOptimizers() {
         return Stream.of(
                 Arguments.of("Adam", (Function<List<Variable>, Optimizer>) ps -> new Adam(ps, 0.02), 400),
-                Arguments.of("AdamW", (Function<List<Variable>, Optimizer>) ps -> new AdamW(ps, 0.02).weightDecay(1e-4), 400),
-                Arguments.of("SGD momentum", (Function<List<Variable>, Optimizer>) ps -> new SGD(ps, 0.3).momentum(0.9), 600),
-                Arguments.of("RMSprop", (Function<List<Variable>, Optimizer>) ps -> new RMSprop(ps, 0.01).alpha(0.9), 500));
+                Arguments.of(
+                        "AdamW",
+                        (Function<List<Variable>, Optimizer>) ps -> new AdamW(ps, 0.02).weightDecay(1e-4),
+                        400),
+                Arguments.of(
+                        "SGD momentum",
+                        (Function<List<Variable>, Optimizer>) ps -> new SGD(ps, 0.3).momentum(0.9),
+                        600),
+                Arguments.of(
+                        "RMSprop", (Function<List<Variable>, Optimizer>) ps -> new RMSprop(ps, 0.01).alpha(0.9), 500));
     }
 }

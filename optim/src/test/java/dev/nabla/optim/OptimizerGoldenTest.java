@@ -26,19 +26,31 @@ class OptimizerGoldenTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of("optim_sgd", "plain"), Arguments.of("optim_sgd", "momentum"),
-                Arguments.of("optim_sgd", "dampening"), Arguments.of("optim_sgd", "nesterov"),
-                Arguments.of("optim_sgd", "weight_decay"), Arguments.of("optim_sgd", "all"),
-                Arguments.of("optim_sgd", "maximize"), Arguments.of("optim_sgd", "groups"),
-                Arguments.of("optim_adam", "default"), Arguments.of("optim_adam", "weight_decay"),
-                Arguments.of("optim_adam", "amsgrad"), Arguments.of("optim_adam", "betas"),
-                Arguments.of("optim_adam", "maximize"), Arguments.of("optim_adam", "groups"),
+                Arguments.of("optim_sgd", "plain"),
+                Arguments.of("optim_sgd", "momentum"),
+                Arguments.of("optim_sgd", "dampening"),
+                Arguments.of("optim_sgd", "nesterov"),
+                Arguments.of("optim_sgd", "weight_decay"),
+                Arguments.of("optim_sgd", "all"),
+                Arguments.of("optim_sgd", "maximize"),
+                Arguments.of("optim_sgd", "groups"),
+                Arguments.of("optim_adam", "default"),
+                Arguments.of("optim_adam", "weight_decay"),
+                Arguments.of("optim_adam", "amsgrad"),
+                Arguments.of("optim_adam", "betas"),
+                Arguments.of("optim_adam", "maximize"),
+                Arguments.of("optim_adam", "groups"),
                 Arguments.of("optim_adam", "onecycle_clip"),
-                Arguments.of("optim_adamw", "default"), Arguments.of("optim_adamw", "weight_decay"),
-                Arguments.of("optim_adamw", "amsgrad"), Arguments.of("optim_adamw", "groups"),
-                Arguments.of("optim_rmsprop", "default"), Arguments.of("optim_rmsprop", "alpha"),
-                Arguments.of("optim_rmsprop", "momentum"), Arguments.of("optim_rmsprop", "centered"),
-                Arguments.of("optim_rmsprop", "all"), Arguments.of("optim_rmsprop", "maximize"),
+                Arguments.of("optim_adamw", "default"),
+                Arguments.of("optim_adamw", "weight_decay"),
+                Arguments.of("optim_adamw", "amsgrad"),
+                Arguments.of("optim_adamw", "groups"),
+                Arguments.of("optim_rmsprop", "default"),
+                Arguments.of("optim_rmsprop", "alpha"),
+                Arguments.of("optim_rmsprop", "momentum"),
+                Arguments.of("optim_rmsprop", "centered"),
+                Arguments.of("optim_rmsprop", "all"),
+                Arguments.of("optim_rmsprop", "maximize"),
                 Arguments.of("optim_rmsprop", "groups"));
     }
 
@@ -98,8 +110,10 @@ class OptimizerGoldenTest {
         double clip = g.metaDouble(name + ".clip");
         for (int step = 1; step <= STEPS; step++) {
             w.setGrad(grad(w.data(), g.tensor("target.w"), g.tensor("c.w"), g.tensor("d.w")));
-            b.setGrad(skip.contains(Integer.toString(step)) ? null
-                    : grad(b.data(), g.tensor("target.b"), g.tensor("c.b"), g.tensor("d.b")));
+            b.setGrad(
+                    skip.contains(Integer.toString(step))
+                            ? null
+                            : grad(b.data(), g.tensor("target.b"), g.tensor("c.b"), g.tensor("d.b")));
             if (clip > 0) {
                 GradClip.clipGradNorm(List.of(w, b), clip);
             }
@@ -112,7 +126,8 @@ class OptimizerGoldenTest {
         }
         if (!skip.isEmpty()) {
             // A parameter without a gradient is skipped: its state did not advance on those steps.
-            org.junit.jupiter.api.Assertions.assertEquals(STEPS - skip.size(), opt.state(b).step());
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    STEPS - skip.size(), opt.state(b).step());
             org.junit.jupiter.api.Assertions.assertEquals(STEPS, opt.state(w).step());
         }
     }

@@ -52,11 +52,15 @@ class OptimizerTest {
 
     @Test
     void splitWeightDecayPutsOneDimensionalParametersInANoDecayGroup() {
-        Sequential model = new Sequential(new Linear(3, 4, new Generator(0)), new ReLU(), new Linear(4, 2, new Generator(1)));
+        Sequential model =
+                new Sequential(new Linear(3, 4, new Generator(0)), new ReLU(), new Linear(4, 2, new Generator(1)));
         List<ParamGroup> groups = ParamGroup.splitWeightDecay(model.namedParameters(), (n, p) -> p.dim() <= 1);
         AdamW opt = new AdamW(groups, 1e-3).weightDecay(0.05);
         assertEquals(2, opt.paramGroups().size());
-        assertEquals(List.of(model.namedParameters().get("0.weight"), model.namedParameters().get("2.weight")),
+        assertEquals(
+                List.of(
+                        model.namedParameters().get("0.weight"),
+                        model.namedParameters().get("2.weight")),
                 opt.paramGroups().get(0).params());
         assertEquals(0.05, opt.paramGroups().get(0).weightDecay());
         assertEquals(0.0, opt.paramGroups().get(1).weightDecay());
@@ -66,12 +70,14 @@ class OptimizerTest {
     void unknownOptionsAndOutOfRangeValuesAreRejectedWithTheirNames() {
         Variable a = param(1);
         Adam adam = new Adam(List.of(a), 1e-3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.setDefault("momentum", 0.9));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> adam.setDefault("momentum", 0.9));
         assertTrue(e.getMessage().contains("momentum") && e.getMessage().contains("beta1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> adam.betas(1.0, 0.999));
         assertThrows(IllegalArgumentException.class, () -> adam.lr(-1));
         assertThrows(IllegalArgumentException.class, () -> adam.eps(Double.NaN));
-        assertThrows(IllegalArgumentException.class, () -> adam.paramGroups().get(0).set("beta2", -0.1));
+        assertThrows(
+                IllegalArgumentException.class, () -> adam.paramGroups().get(0).set("beta2", -0.1));
         assertThrows(IllegalArgumentException.class, () -> adam.setFlag("nesterov", true));
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(a), -0.1));
         assertThrows(IllegalArgumentException.class, () -> new RMSprop(List.of(a), 0.1).alpha(-1));
@@ -178,10 +184,13 @@ class OptimizerTest {
 
     static Stream<Arguments> optimizers() {
         return Stream.of(
-                Arguments.of("SGD", (Function<List<ParamGroup>, Optimizer>) gs -> new SGD(gs, 0.05).momentum(0.9).nesterov(true)),
-                Arguments.of("Adam", (Function<List<ParamGroup>, Optimizer>) gs -> new Adam(gs, 0.01).amsgrad(true).weightDecay(0.01)),
+                Arguments.of("SGD", (Function<List<ParamGroup>, Optimizer>)
+                        gs -> new SGD(gs, 0.05).momentum(0.9).nesterov(true)),
+                Arguments.of("Adam", (Function<List<ParamGroup>, Optimizer>)
+                        gs -> new Adam(gs, 0.01).amsgrad(true).weightDecay(0.01)),
                 Arguments.of("AdamW", (Function<List<ParamGroup>, Optimizer>) gs -> new AdamW(gs, 0.01)),
-                Arguments.of("RMSprop", (Function<List<ParamGroup>, Optimizer>) gs -> new RMSprop(gs, 0.01).momentum(0.5).centered(true)));
+                Arguments.of("RMSprop", (Function<List<ParamGroup>, Optimizer>)
+                        gs -> new RMSprop(gs, 0.01).momentum(0.5).centered(true)));
     }
 
     /** Two parameters in two groups; the gradient of sum(sin-ish) keeps every step different. */
@@ -234,8 +243,8 @@ class OptimizerTest {
         a.setGrad(Tensor.of(1, 1));
         opt.step();
         OptimizerState s = opt.stateDict();
-        assertEquals(Map.of("state.0.exp_avg", 2, "state.0.exp_avg_sq", 2, "state.0.max_exp_avg_sq", 2),
-                sizes(s.tensors()));
+        assertEquals(
+                Map.of("state.0.exp_avg", 2, "state.0.exp_avg_sq", 2, "state.0.max_exp_avg_sq", 2), sizes(s.tensors()));
         assertEquals("true", s.metadata().get("flag.amsgrad"));
         assertEquals("0.01", s.metadata().get("group.0.lr"));
         assertEquals("1", s.metadata().get("state.0.step"));
@@ -259,9 +268,11 @@ class OptimizerTest {
         OptimizerState good = src.stateDict();
 
         Adam target = new Adam(List.of(param(0, 0), param(0)), 0.5);
-        assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(param(0, 0), param(0)), 0.1).loadStateDict(good));
-        assertThrows(IllegalArgumentException.class, () -> new Adam(List.of(ParamGroup.of(param(0, 0)), ParamGroup.of(param(0))), 0.1)
-                .loadStateDict(good));
+        assertThrows(
+                IllegalArgumentException.class, () -> new SGD(List.of(param(0, 0), param(0)), 0.1).loadStateDict(good));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Adam(List.of(ParamGroup.of(param(0, 0)), ParamGroup.of(param(0))), 0.1).loadStateDict(good));
 
         Map<String, Tensor> t = new LinkedHashMap<>(good.tensors());
         t.put("state.1.exp_avg", Tensor.zeros(5));
@@ -269,8 +280,8 @@ class OptimizerTest {
         Map<String, String> m = new LinkedHashMap<>(good.metadata());
         m.put("group.0.beta1", "1.5");
         m.remove("flag.maximize");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> target.loadStateDict(new OptimizerState(t, m)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> target.loadStateDict(new OptimizerState(t, m)));
         for (String part : List.of("state.1.exp_avg", "state.7.exp_avg", "group.0.beta1", "flag.maximize")) {
             assertTrue(e.getMessage().contains(part), e.getMessage());
         }
@@ -280,7 +291,9 @@ class OptimizerTest {
 
         target.loadStateDict(good);
         assertEquals(0.01, target.paramGroups().get(0).lr());
-        assertNotSame(good.tensors().get("state.0.exp_avg"), target.stateDict().tensors().get("state.0.exp_avg"));
+        assertNotSame(
+                good.tensors().get("state.0.exp_avg"),
+                target.stateDict().tensors().get("state.0.exp_avg"));
     }
 
     // =================================================================== schedulers
@@ -306,7 +319,8 @@ class OptimizerTest {
             assertEquals(sa.currentLr(), sb.currentLr());
         }
         assertThrows(IllegalArgumentException.class, () -> sb.loadStateDict(Map.of("step", "1")));
-        assertThrows(IllegalArgumentException.class, () -> sb.loadStateDict(Map.of("step", "1", "base_lrs", "0.1,0.2")));
+        assertThrows(
+                IllegalArgumentException.class, () -> sb.loadStateDict(Map.of("step", "1", "base_lrs", "0.1,0.2")));
         assertThrows(IllegalArgumentException.class, () -> sb.loadStateDict(Map.of("step", "x", "base_lrs", "0.1")));
     }
 

@@ -37,13 +37,22 @@ class ScheduleGoldenTest {
                 sgd("warmup_exponential", Schedule.warmup(4, 0.25, Schedule.exponential(0.9))),
                 sgd("warmup_inverse_time", Schedule.warmup(3, 0.2, inverse)),
                 sgd("warmup_step", Schedule.sequential(List.of(Schedule.linear(0.5, 1, 2), Schedule.step(3, 0.5)), 2)),
-                sgd("chained_linear_exponential", Schedule.chained(Schedule.linear(0.2, 1, 4), Schedule.exponential(0.9))),
+                sgd(
+                        "chained_linear_exponential",
+                        Schedule.chained(Schedule.linear(0.2, 1, 4), Schedule.exponential(0.9))),
                 sgd("chained_step_exponential", Schedule.chained(Schedule.step(4, 0.5), Schedule.exponential(0.95))),
                 sgd("onecycle", Schedule.oneCycle(20)),
-                Arguments.of("onecycle_three_phase_linear", Schedule.oneCycle(30).withPctStart(0.25)
-                        .withAnneal(Schedule.Anneal.LINEAR).withThreePhase(true).withDivFactors(10, 100),
+                Arguments.of(
+                        "onecycle_three_phase_linear",
+                        Schedule.oneCycle(30)
+                                .withPctStart(0.25)
+                                .withAnneal(Schedule.Anneal.LINEAR)
+                                .withThreePhase(true)
+                                .withDivFactors(10, 100),
                         (Function<List<ParamGroup>, Optimizer>) gs -> new Adam(gs, 0.1)),
-                sgd("onecycle_no_momentum", Schedule.oneCycle(16).withPctStart(0.4).withoutMomentumCycling()));
+                sgd(
+                        "onecycle_no_momentum",
+                        Schedule.oneCycle(16).withPctStart(0.4).withoutMomentumCycling()));
     }
 
     private static Arguments sgd(String name, Schedule s) {
@@ -55,7 +64,8 @@ class ScheduleGoldenTest {
     void ratesMatchPyTorch(String name, Schedule schedule, Function<List<ParamGroup>, Optimizer> make) {
         Goldens g = Goldens.load("optim_schedules");
         int n = g.metaInt(name + ".steps");
-        List<ParamGroup> groups = List.of(ParamGroup.of(Variable.parameter(Tensor.zeros(1))),
+        List<ParamGroup> groups = List.of(
+                ParamGroup.of(Variable.parameter(Tensor.zeros(1))),
                 ParamGroup.of(Variable.parameter(Tensor.zeros(1))).setLr(0.05));
         Optimizer opt = make.apply(groups);
         LrScheduler sched = new LrScheduler(opt, schedule);
@@ -72,7 +82,8 @@ class ScheduleGoldenTest {
             lr0[t] = (float) opt.paramGroups().get(0).lr();
             lr1[t] = (float) opt.paramGroups().get(1).lr();
             mom[t] = (float) opt.paramGroups().get(0).get(momentumKey);
-            org.junit.jupiter.api.Assertions.assertEquals(last[0], opt.paramGroups().get(0).lr());
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    last[0], opt.paramGroups().get(0).lr());
             org.junit.jupiter.api.Assertions.assertEquals(last[1], sched.lastLr()[1]);
             org.junit.jupiter.api.Assertions.assertEquals(last[0], sched.currentLr());
         }

@@ -32,8 +32,7 @@ public final class Main {
             Run './nabla <command> --help' for a command's options.
             """;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] argv) {
         String cmd = argv.length == 0 ? "help" : argv[0];
@@ -87,7 +86,10 @@ public final class Main {
         if (threads < 1) {
             throw new Args.UsageException("--threads must be >= 1");
         }
-        List<String> names = Arrays.stream(only.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        List<String> names = Arrays.stream(only.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
         Bench.run(threads, names, warmup);
     }
 }

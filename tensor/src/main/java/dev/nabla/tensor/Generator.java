@@ -63,8 +63,8 @@ public final class Generator {
 
     public synchronized void setState(long[] state) {
         if (state == null || state.length != 4) {
-            throw new IllegalArgumentException("generator state must hold 4 longs, got "
-                    + (state == null ? "null" : Arrays.toString(state)));
+            throw new IllegalArgumentException(
+                    "generator state must hold 4 longs, got " + (state == null ? "null" : Arrays.toString(state)));
         }
         if ((state[0] | state[1] | state[2] | state[3]) == 0) {
             throw new IllegalArgumentException("generator state must not be all zero");

@@ -29,8 +29,8 @@ public record Shape(int[] dims) {
             }
             n *= d;
             if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(dims)
-                        + " has more than " + Integer.MAX_VALUE + " elements");
+                throw new IllegalArgumentException(
+                        "shape " + Arrays.toString(dims) + " has more than " + Integer.MAX_VALUE + " elements");
             }
         }
     }
@@ -74,8 +74,8 @@ public record Shape(int[] dims) {
      */
     int dimension(String op, int axis) {
         if (dims.length == 0) {
-            throw new IndexOutOfBoundsException(op + ": dimension " + axis
-                    + " out of range for a tensor of rank 0 (a scalar has no dimensions)");
+            throw new IndexOutOfBoundsException(
+                    op + ": dimension " + axis + " out of range for a tensor of rank 0 (a scalar has no dimensions)");
         }
         return axis(axis);
     }
@@ -83,8 +83,8 @@ public record Shape(int[] dims) {
     static int normalizeAxis(int axis, int rank) {
         int r = Math.max(rank, 1);
         if (axis < -r || axis >= r) {
-            throw new IndexOutOfBoundsException("dimension " + axis + " out of range for a tensor of rank "
-                    + rank + " (expected in [" + (-r) + ", " + (r - 1) + "])");
+            throw new IndexOutOfBoundsException("dimension " + axis + " out of range for a tensor of rank " + rank
+                    + " (expected in [" + (-r) + ", " + (r - 1) + "])");
         }
         return axis < 0 ? axis + r : axis;
     }
@@ -116,8 +116,8 @@ public record Shape(int[] dims) {
             int da = i < rank - a.rank() ? 1 : a.dims[i - (rank - a.rank())];
             int db = i < rank - b.rank() ? 1 : b.dims[i - (rank - b.rank())];
             if (da != db && da != 1 && db != 1) {
-                throw new ShapeMismatchException(op + ": shapes " + a + " and " + b
-                        + " cannot be broadcast (dimension " + i + ": " + da + " vs " + db + ")");
+                throw new ShapeMismatchException(op + ": shapes " + a + " and " + b + " cannot be broadcast (dimension "
+                        + i + ": " + da + " vs " + db + ")");
             }
             out[i] = da == 1 ? db : da;
         }

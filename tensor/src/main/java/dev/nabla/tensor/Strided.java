@@ -17,8 +17,7 @@ final class Strided {
         void run(int[] offsets, int n, int[] innerStrides);
     }
 
-    private Strided() {
-    }
+    private Strided() {}
 
     static void rows(int[] dims, int[][] strides, int[] base, Row body) {
         int ops = strides.length;
@@ -100,20 +99,19 @@ final class Strided {
     static void copy(Tensor src, Tensor dst) {
         float[] s = src.storage.data;
         float[] d = dst.storage.data;
-        rows(dst.dims, new int[][] {src.strides, dst.strides}, new int[] {src.offset, dst.offset},
-                (off, n, st) -> {
-                    if (st[0] == 1 && st[1] == 1) {
-                        System.arraycopy(s, off[0], d, off[1], n);
-                    } else if (st[0] == 0) {
-                        float v = s[off[0]];
-                        for (int i = 0, j = off[1]; i < n; i++, j += st[1]) {
-                            d[j] = v;
-                        }
-                    } else {
-                        for (int i = 0, a = off[0], b = off[1]; i < n; i++, a += st[0], b += st[1]) {
-                            d[b] = s[a];
-                        }
-                    }
-                });
+        rows(dst.dims, new int[][] {src.strides, dst.strides}, new int[] {src.offset, dst.offset}, (off, n, st) -> {
+            if (st[0] == 1 && st[1] == 1) {
+                System.arraycopy(s, off[0], d, off[1], n);
+            } else if (st[0] == 0) {
+                float v = s[off[0]];
+                for (int i = 0, j = off[1]; i < n; i++, j += st[1]) {
+                    d[j] = v;
+                }
+            } else {
+                for (int i = 0, a = off[0], b = off[1]; i < n; i++, a += st[0], b += st[1]) {
+                    d[b] = s[a];
+                }
+            }
+        });
     }
 }

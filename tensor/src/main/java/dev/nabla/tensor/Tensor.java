@@ -91,8 +91,8 @@ public final class Tensor {
         float[] data = new float[rows.length * cols];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != cols) {
-                throw new ShapeMismatchException("of: row " + i + " has length " + rows[i].length
-                        + " but row 0 has length " + cols);
+                throw new ShapeMismatchException(
+                        "of: row " + i + " has length " + rows[i].length + " but row 0 has length " + cols);
             }
             System.arraycopy(rows[i], 0, data, i * cols, cols);
         }
@@ -103,8 +103,8 @@ public final class Tensor {
     public static Tensor fromArray(float[] data, int... shape) {
         Shape s = Shape.of(shape);
         if (s.numel() != data.length) {
-            throw new ShapeMismatchException("fromArray: " + data.length + " values do not fill shape " + s
-                    + " (" + s.numel() + " elements)");
+            throw new ShapeMismatchException(
+                    "fromArray: " + data.length + " values do not fill shape " + s + " (" + s.numel() + " elements)");
         }
         return new Tensor(new Storage(data.clone()), 0, s, s.contiguousStrides());
     }
@@ -134,8 +134,8 @@ public final class Tensor {
     /** Values from {@code start} (inclusive) to {@code end} (exclusive) in steps of {@code step}. */
     public static Tensor arange(double start, double end, double step) {
         if (step == 0 || !Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
-            throw new IllegalArgumentException("arange: need finite start, end and a non-zero step, got "
-                    + start + ", " + end + ", " + step);
+            throw new IllegalArgumentException(
+                    "arange: need finite start, end and a non-zero step, got " + start + ", " + end + ", " + step);
         }
         long n = (long) Math.ceil((end - start) / step);
         if (n > Integer.MAX_VALUE) {
@@ -248,8 +248,8 @@ public final class Tensor {
             throw new IllegalArgumentException("randint: need low < high, got " + low + ", " + high);
         }
         if ((long) high - low > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("randint: [" + low + ", " + high + ") holds more than "
-                    + Integer.MAX_VALUE + " values");
+            throw new IllegalArgumentException(
+                    "randint: [" + low + ", " + high + ") holds more than " + Integer.MAX_VALUE + " values");
         }
         Tensor t = alloc(Shape.of(shape));
         float[] d = t.storage.data;
@@ -375,8 +375,8 @@ public final class Tensor {
         for (int i = 0; i < dims.length; i++) {
             int ix = index[i] < 0 ? index[i] + dims[i] : index[i];
             if (ix < 0 || ix >= dims[i]) {
-                throw new IndexOutOfBoundsException("index " + index[i] + " is out of bounds for dimension "
-                        + i + " with size " + dims[i] + " (shape " + shape + ")");
+                throw new IndexOutOfBoundsException("index " + index[i] + " is out of bounds for dimension " + i
+                        + " with size " + dims[i] + " (shape " + shape + ")");
             }
             at += ix * strides[i];
         }
@@ -398,8 +398,8 @@ public final class Tensor {
     /** The value of a one-element tensor. */
     public float item() {
         if (numel() != 1) {
-            throw new ShapeMismatchException("item: only a one-element tensor converts to a number, this one has shape "
-                    + shape);
+            throw new ShapeMismatchException(
+                    "item: only a one-element tensor converts to a number, this one has shape " + shape);
         }
         return storage.data[offset];
     }
@@ -443,8 +443,8 @@ public final class Tensor {
         for (int i = 0; i < d.length; i++) {
             if (d[i] == -1) {
                 if (infer >= 0) {
-                    throw new ShapeMismatchException(op + ": only one dimension can be -1, got "
-                            + Arrays.toString(newDims));
+                    throw new ShapeMismatchException(
+                            op + ": only one dimension can be -1, got " + Arrays.toString(newDims));
                 }
                 infer = i;
             } else if (d[i] < 0) {
@@ -578,8 +578,8 @@ public final class Tensor {
     /** Transpose of a matrix (rank 2; rank 0 and 1 are returned as they are). */
     public Tensor t() {
         if (dims.length > 2) {
-            throw new ShapeMismatchException("t: expects a tensor of rank <= 2, got shape " + shape
-                    + "; use transpose(dim0, dim1)");
+            throw new ShapeMismatchException(
+                    "t: expects a tensor of rank <= 2, got shape " + shape + "; use transpose(dim0, dim1)");
         }
         return dims.length < 2 ? this : transpose(0, 1);
     }
@@ -645,8 +645,8 @@ public final class Tensor {
         int d = shape.dimension("select", dim);
         int ix = index < 0 ? index + dims[d] : index;
         if (ix < 0 || ix >= dims[d]) {
-            throw new IndexOutOfBoundsException("select: index " + index + " is out of bounds for dimension "
-                    + d + " with size " + dims[d] + " (shape " + shape + ")");
+            throw new IndexOutOfBoundsException("select: index " + index + " is out of bounds for dimension " + d
+                    + " with size " + dims[d] + " (shape " + shape + ")");
         }
         int[] nd = new int[dims.length - 1];
         int[] ns = new int[dims.length - 1];
@@ -665,8 +665,8 @@ public final class Tensor {
      */
     public Tensor expand(int... newDims) {
         if (newDims.length < dims.length) {
-            throw new ShapeMismatchException("expand: cannot expand shape " + shape + " to "
-                    + Arrays.toString(newDims) + " (fewer dimensions)");
+            throw new ShapeMismatchException(
+                    "expand: cannot expand shape " + shape + " to " + Arrays.toString(newDims) + " (fewer dimensions)");
         }
         int lead = newDims.length - dims.length;
         int[] nd = new int[newDims.length];
@@ -675,8 +675,8 @@ public final class Tensor {
             int want = newDims[i];
             if (i < lead) {
                 if (want < 0) {
-                    throw new ShapeMismatchException("expand: -1 is not allowed for a new leading dimension in "
-                            + Arrays.toString(newDims));
+                    throw new ShapeMismatchException(
+                            "expand: -1 is not allowed for a new leading dimension in " + Arrays.toString(newDims));
                 }
                 nd[i] = want;
                 ns[i] = 0;
@@ -805,8 +805,8 @@ public final class Tensor {
             return alloc(expected);
         }
         if (!out.shape.equals(expected)) {
-            throw new ShapeMismatchException(op + ": out has shape " + out.shape + " but the result has shape "
-                    + expected);
+            throw new ShapeMismatchException(
+                    op + ": out has shape " + out.shape + " but the result has shape " + expected);
         }
         if (!out.isContiguous()) {
             throw new IllegalArgumentException(op + ": out must be contiguous (shape " + out.shape + ", strides "
@@ -821,8 +821,10 @@ public final class Tensor {
      * split over threads, race with them), so {@code x} must be copied first.
      */
     private static boolean overlapsOtherwise(Tensor x, Tensor out) {
-        return x.storage == out.storage && (x.offset != out.offset || !Arrays.equals(x.dims, out.dims)
-                || !Arrays.equals(x.strides, out.strides));
+        return x.storage == out.storage
+                && (x.offset != out.offset
+                        || !Arrays.equals(x.dims, out.dims)
+                        || !Arrays.equals(x.strides, out.strides));
     }
 
     private Tensor binary(BinaryOp op, Tensor other, Tensor out) {
@@ -832,20 +834,26 @@ public final class Tensor {
         Tensor b = overlapsOtherwise(other, o) ? other.copy() : other;
         int n = s.numel();
         if (a.shape.equals(s) && b.shape.equals(s) && a.isContiguous() && b.isContiguous()) {
-            Elementwise.binary(op, a.storage.data, a.offset, 1, b.storage.data, b.offset, 1, o.storage.data, o.offset, n);
+            Elementwise.binary(
+                    op, a.storage.data, a.offset, 1, b.storage.data, b.offset, 1, o.storage.data, o.offset, n);
         } else if (b.numel() == 1 && a.shape.equals(s) && a.isContiguous()) {
-            Elementwise.binary(op, a.storage.data, a.offset, 1, b.storage.data, b.offset, 0, o.storage.data, o.offset, n);
+            Elementwise.binary(
+                    op, a.storage.data, a.offset, 1, b.storage.data, b.offset, 0, o.storage.data, o.offset, n);
         } else if (a.numel() == 1 && b.shape.equals(s) && b.isContiguous()) {
-            Elementwise.binary(op, a.storage.data, a.offset, 0, b.storage.data, b.offset, 1, o.storage.data, o.offset, n);
+            Elementwise.binary(
+                    op, a.storage.data, a.offset, 0, b.storage.data, b.offset, 1, o.storage.data, o.offset, n);
         } else {
             Tensor ea = a.expand(s);
             Tensor eb = b.expand(s);
             float[] ad = ea.storage.data;
             float[] bd = eb.storage.data;
             float[] od = o.storage.data;
-            Strided.rows(s.dims(), new int[][] {ea.strides, eb.strides, o.strides},
+            Strided.rows(
+                    s.dims(),
+                    new int[][] {ea.strides, eb.strides, o.strides},
                     new int[] {ea.offset, eb.offset, o.offset},
-                    (off, len, st) -> Elementwise.binaryRange(op, ad, off[0], st[0], bd, off[1], st[1], od, off[2], len));
+                    (off, len, st) ->
+                            Elementwise.binaryRange(op, ad, off[0], st[0], bd, off[1], st[1], od, off[2], len));
         }
         o.storage.bump();
         return o;
@@ -971,8 +979,16 @@ public final class Tensor {
         Tensor x = a.expand(s).contiguous();
         Tensor y = b.expand(s).contiguous();
         Tensor o = alloc(s);
-        Elementwise.where(c.storage.data, c.offset, x.storage.data, x.offset, y.storage.data, y.offset,
-                o.storage.data, 0, s.numel());
+        Elementwise.where(
+                c.storage.data,
+                c.offset,
+                x.storage.data,
+                x.offset,
+                y.storage.data,
+                y.offset,
+                o.storage.data,
+                0,
+                s.numel());
         return o;
     }
 
@@ -1066,8 +1082,17 @@ public final class Tensor {
         Tensor y = output.contiguous();
         Tensor g = grad.contiguous();
         Tensor o = alloc(shape);
-        Elementwise.unaryBackward(op, x.storage.data, x.offset, y.storage.data, y.offset, g.storage.data, g.offset,
-                o.storage.data, 0, numel());
+        Elementwise.unaryBackward(
+                op,
+                x.storage.data,
+                x.offset,
+                y.storage.data,
+                y.offset,
+                g.storage.data,
+                g.offset,
+                o.storage.data,
+                0,
+                numel());
         return o;
     }
 
@@ -1086,7 +1111,8 @@ public final class Tensor {
         for (int a : axes) {
             int n = shape.axis(a);
             if (seen[n]) {
-                throw new IllegalArgumentException(op + ": dimension " + a + " appears twice in " + Arrays.toString(axes));
+                throw new IllegalArgumentException(
+                        op + ": dimension " + a + " appears twice in " + Arrays.toString(axes));
             }
             seen[n] = true;
         }
@@ -1117,8 +1143,7 @@ public final class Tensor {
     }
 
     /** The {@code [outer, r, inner]} view a reduction over {@code axes} runs on; may copy. */
-    private record Block(Tensor data, int outer, int r, int inner) {
-    }
+    private record Block(Tensor data, int outer, int r, int inner) {}
 
     private Block block(int[] axes) {
         boolean range = axes.length == 0 || axes[axes.length - 1] - axes[0] == axes.length - 1;
@@ -1169,8 +1194,8 @@ public final class Tensor {
         try {
             Reduce.reduce(kind, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.data, 0);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + " over dimensions " + Arrays.toString(axes) + " of shape "
-                    + shape + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    op + " over dimensions " + Arrays.toString(axes) + " of shape " + shape + ": " + e.getMessage(), e);
         }
         return o;
     }
@@ -1274,8 +1299,8 @@ public final class Tensor {
         try {
             Reduce.argExtreme(largest, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.data, 0);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(op + " over dimension " + dim + " of shape " + shape + ": "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    op + " over dimension " + dim + " of shape " + shape + ": " + e.getMessage(), e);
         }
         return o;
     }
@@ -1316,8 +1341,8 @@ public final class Tensor {
         for (int i = d + 1; i < dims.length; i++) {
             inner *= dims[i];
         }
-        Softmax.forward(log, x.storage.data, x.offset, outer, dims.length == 0 ? 1 : dims[d], inner,
-                o.storage.data, o.offset);
+        Softmax.forward(
+                log, x.storage.data, x.offset, outer, dims.length == 0 ? 1 : dims[d], inner, o.storage.data, o.offset);
         o.storage.bump();
         return o;
     }
@@ -1360,8 +1385,17 @@ public final class Tensor {
         Tensor y = contiguous();
         Tensor g = grad.contiguous();
         Tensor o = alloc(shape);
-        Softmax.backward(log, y.storage.data, y.offset, g.storage.data, g.offset, outer,
-                dims.length == 0 ? 1 : dims[d], inner, o.storage.data, 0);
+        Softmax.backward(
+                log,
+                y.storage.data,
+                y.offset,
+                g.storage.data,
+                g.offset,
+                outer,
+                dims.length == 0 ? 1 : dims[d],
+                inner,
+                o.storage.data,
+                0);
         return o;
     }
 
@@ -1378,8 +1412,8 @@ public final class Tensor {
 
     public Tensor matmul(Tensor other, Tensor out) {
         if (dims.length == 0 || other.dims.length == 0) {
-            throw new ShapeMismatchException("matmul: both operands need at least one dimension, got shapes "
-                    + shape + " and " + other.shape);
+            throw new ShapeMismatchException(
+                    "matmul: both operands need at least one dimension, got shapes " + shape + " and " + other.shape);
         }
         Tensor a = dims.length == 1 ? unsqueeze(0) : this;
         Tensor b = other.dims.length == 1 ? other.unsqueeze(1) : other;
@@ -1484,8 +1518,7 @@ public final class Tensor {
                     offA += ix * a.strides[d];
                     offB += ix * b.strides[d];
                 }
-                Gemm.sgemm(transA, transB, m, n, k, 1f, ad, offA, lda, bdata, offB, ldb, 0f, od,
-                        oOff + i * m * n, n);
+                Gemm.sgemm(transA, transB, m, n, k, 1f, ad, offA, lda, bdata, offB, ldb, 0f, od, oOff + i * m * n, n);
             }
         };
         long flops = 2L * m * n * k;
@@ -1509,7 +1542,8 @@ public final class Tensor {
         int total = 0;
         for (Tensor p : parts) {
             if (p.dims.length != first.dims.length) {
-                throw new ShapeMismatchException("cat: shapes " + first.shape + " and " + p.shape + " have different ranks");
+                throw new ShapeMismatchException(
+                        "cat: shapes " + first.shape + " and " + p.shape + " have different ranks");
             }
             for (int i = 0; i < first.dims.length; i++) {
                 if (i != d && p.dims[i] != first.dims[i]) {
@@ -1538,8 +1572,8 @@ public final class Tensor {
         Tensor[] expanded = new Tensor[parts.length];
         for (int i = 0; i < parts.length; i++) {
             if (!parts[i].shape.equals(parts[0].shape)) {
-                throw new ShapeMismatchException("stack: shapes " + parts[0].shape + " and " + parts[i].shape
-                        + " differ (tensor " + i + ")");
+                throw new ShapeMismatchException(
+                        "stack: shapes " + parts[0].shape + " and " + parts[i].shape + " differ (tensor " + i + ")");
             }
             expanded[i] = parts[i].unsqueeze(dim);
         }
@@ -1571,8 +1605,8 @@ public final class Tensor {
                 throw new IllegalArgumentException(op + ": index " + f + " at position " + i + " is not an integer");
             }
             if (k < -bound || k >= bound) {
-                throw new IndexOutOfBoundsException(op + ": index " + k + " is out of bounds for dimension " + d
-                        + " with size " + bound);
+                throw new IndexOutOfBoundsException(
+                        op + ": index " + k + " is out of bounds for dimension " + d + " with size " + bound);
             }
             ix[i] = k < 0 ? k + bound : k;
         }
@@ -1609,8 +1643,8 @@ public final class Tensor {
         int[] expect = dims.clone();
         expect[d] = ix.length;
         if (!source.shape.equals(Shape.of(expect))) {
-            throw new ShapeMismatchException("indexAdd: source has shape " + source.shape + " but " + Arrays.toString(expect)
-                    + " is needed for " + ix.length + " indices into shape " + shape);
+            throw new ShapeMismatchException("indexAdd: source has shape " + source.shape + " but "
+                    + Arrays.toString(expect) + " is needed for " + ix.length + " indices into shape " + shape);
         }
         for (int i = 0; i < ix.length; i++) {
             Tensor dst = select(d, ix[i]);
@@ -1673,18 +1707,18 @@ public final class Tensor {
 
     private void checkGatherShapes(String op, int d, Tensor index, Tensor source) {
         if (index.dims.length != dims.length) {
-            throw new ShapeMismatchException(op + ": index has shape " + index.shape + " but must have the rank of "
-                    + shape);
+            throw new ShapeMismatchException(
+                    op + ": index has shape " + index.shape + " but must have the rank of " + shape);
         }
         for (int a = 0; a < dims.length; a++) {
             if (a != d && index.dims[a] > dims[a]) {
-                throw new ShapeMismatchException(op + ": index shape " + index.shape + " exceeds shape " + shape
-                        + " in dimension " + a);
+                throw new ShapeMismatchException(
+                        op + ": index shape " + index.shape + " exceeds shape " + shape + " in dimension " + a);
             }
         }
         if (source != null && !source.shape.equals(index.shape)) {
-            throw new ShapeMismatchException(op + ": source shape " + source.shape + " differs from index shape "
-                    + index.shape);
+            throw new ShapeMismatchException(
+                    op + ": source shape " + source.shape + " differs from index shape " + index.shape);
         }
     }
 

@@ -18,8 +18,7 @@ final class TensorFormat {
     private static final int PRECISION = 4;
     private static final String PREFIX = "tensor(";
 
-    private TensorFormat() {
-    }
+    private TensorFormat() {}
 
     static String format(Tensor t) {
         int[] dims = t.dims;
@@ -67,8 +66,8 @@ final class TensorFormat {
         }
     }
 
-    private static void appendDim(StringBuilder sb, Tensor t, int d, int off, Style style, int width,
-                                  boolean summarize, int indent) {
+    private static void appendDim(
+            StringBuilder sb, Tensor t, int d, int off, Style style, int width, boolean summarize, int indent) {
         int n = t.dims[d];
         boolean elide = summarize && n > 2 * EDGE;
         sb.append('[');

@@ -57,8 +57,8 @@ class CreationTest {
         Ref.assertShape(new int[] {2, 3}, m, "of rows");
         assertEquals(6f, m.get(1, 2));
         assertEquals(0, Tensor.of(new float[0][]).numel());
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.of(new float[][] {{1, 2}, {3}}));
+        ShapeMismatchException e =
+                assertThrows(ShapeMismatchException.class, () -> Tensor.of(new float[][] {{1, 2}, {3}}));
         assertTrue(e.getMessage().contains("of:") && e.getMessage().contains("row 1"), e.getMessage());
     }
 
@@ -71,8 +71,11 @@ class CreationTest {
         assertEquals(1f, a.get(0, 0), "fromArray copies");
         assertEquals(9f, w.get(0, 0), "wrap shares");
         ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> Tensor.fromArray(data, 4, 2));
-        assertTrue(e.getMessage().contains("fromArray") && e.getMessage().contains("[4, 2]")
-                && e.getMessage().contains("6"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("fromArray")
+                        && e.getMessage().contains("[4, 2]")
+                        && e.getMessage().contains("6"),
+                e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> Tensor.wrap(data, 5));
         assertTrue(e.getMessage().contains("wrap") && e.getMessage().contains("[5]"), e.getMessage());
         assertEquals(7f, Tensor.fromArray(new float[] {7}).item()); // no dims: a scalar
@@ -182,17 +185,28 @@ class CreationTest {
     @Test
     void seededFactoriesRepeatExactly() {
         for (int round = 0; round < 2; round++) {
-            assertArrayEquals(Tensor.randn(new Generator(42), 3, 5).toArray(), Tensor.randn(new Generator(42), 3, 5).toArray());
-            assertArrayEquals(Tensor.rand(new Generator(7), 100).toArray(), Tensor.rand(new Generator(7), 100).toArray());
-            assertArrayEquals(Tensor.uniform(new Generator(7), -3, 2, 9).toArray(),
+            assertArrayEquals(
+                    Tensor.randn(new Generator(42), 3, 5).toArray(),
+                    Tensor.randn(new Generator(42), 3, 5).toArray());
+            assertArrayEquals(
+                    Tensor.rand(new Generator(7), 100).toArray(),
+                    Tensor.rand(new Generator(7), 100).toArray());
+            assertArrayEquals(
+                    Tensor.uniform(new Generator(7), -3, 2, 9).toArray(),
                     Tensor.uniform(new Generator(7), -3, 2, 9).toArray());
-            assertArrayEquals(Tensor.normal(new Generator(7), 1, 3, 9).toArray(),
+            assertArrayEquals(
+                    Tensor.normal(new Generator(7), 1, 3, 9).toArray(),
                     Tensor.normal(new Generator(7), 1, 3, 9).toArray());
-            assertArrayEquals(Tensor.randint(new Generator(3), -5, 5, 50).toArray(),
+            assertArrayEquals(
+                    Tensor.randint(new Generator(3), -5, 5, 50).toArray(),
                     Tensor.randint(new Generator(3), -5, 5, 50).toArray());
-            assertArrayEquals(Tensor.randperm(new Generator(3), 50).toArray(), Tensor.randperm(new Generator(3), 50).toArray());
+            assertArrayEquals(
+                    Tensor.randperm(new Generator(3), 50).toArray(),
+                    Tensor.randperm(new Generator(3), 50).toArray());
         }
-        assertFalse(Arrays.equals(Tensor.randn(new Generator(1), 8).toArray(), Tensor.randn(new Generator(2), 8).toArray()));
+        assertFalse(Arrays.equals(
+                Tensor.randn(new Generator(1), 8).toArray(),
+                Tensor.randn(new Generator(2), 8).toArray()));
         // Reseeding resets.
         Generator g = new Generator(5);
         float[] a = Tensor.rand(g, 10).toArray();
@@ -204,9 +218,11 @@ class CreationTest {
         Generator.defaultGenerator().manualSeed(99);
         assertArrayEquals(d1, Tensor.randn(4).toArray());
         Generator.defaultGenerator().manualSeed(99);
-        assertArrayEquals(Tensor.randn(new Generator(99), 4).toArray(), Tensor.randn(4).toArray());
+        assertArrayEquals(
+                Tensor.randn(new Generator(99), 4).toArray(), Tensor.randn(4).toArray());
         Generator.defaultGenerator().manualSeed(98);
-        assertArrayEquals(Tensor.rand(new Generator(98), 4).toArray(), Tensor.rand(4).toArray());
+        assertArrayEquals(
+                Tensor.rand(new Generator(98), 4).toArray(), Tensor.rand(4).toArray());
     }
 
     @Test
@@ -250,7 +266,8 @@ class CreationTest {
         }
         assertEquals(0.682689, within1 / 1e5, 0.008); // P(|Z| < 1)
         assertArrayEquals(new float[0], Tensor.normal(new Generator(1), 0, 0, 0).toArray());
-        assertArrayEquals(new float[] {3, 3}, Tensor.normal(new Generator(1), 3, 0, 2).toArray());
+        assertArrayEquals(
+                new float[] {3, 3}, Tensor.normal(new Generator(1), 3, 0, 2).toArray());
         assertThrows(IllegalArgumentException.class, () -> Tensor.normal(new Generator(1), 0, -1, 2));
         assertThrows(NullPointerException.class, () -> Tensor.randn(null, 2));
     }
@@ -342,14 +359,17 @@ class CreationTest {
         }
         // 9 degrees of freedom: P(chi2 > 27.9) = 0.001
         assertTrue(chi2 < 27.9, "chi-square " + chi2 + " for counts " + Arrays.toString(counts));
-        assertArrayEquals(new float[] {4, 4, 4}, Tensor.randint(new Generator(1), 4, 5, 3).toArray());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Tensor.randint(new Generator(1), 3, 3, 2));
+        assertArrayEquals(
+                new float[] {4, 4, 4}, Tensor.randint(new Generator(1), 4, 5, 3).toArray());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Tensor.randint(new Generator(1), 3, 3, 2));
         assertTrue(e.getMessage().contains("randint"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Tensor.randint(new Generator(1), Integer.MIN_VALUE, Integer.MAX_VALUE, 2));
         assertTrue(e.getMessage().startsWith("randint:"), e.getMessage());
-        float[] wide = Tensor.randint(new Generator(1), -(1 << 30), (1 << 30) - 1, 1000).toArray();
+        float[] wide = Tensor.randint(new Generator(1), -(1 << 30), (1 << 30) - 1, 1000)
+                .toArray();
         for (float x : wide) {
             assertTrue(x >= -(1 << 30) && x <= (1 << 30), "wide range " + x);
         }

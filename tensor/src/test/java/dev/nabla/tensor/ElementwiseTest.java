@@ -18,8 +18,21 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Elementwise ops through the Tensor API against a double-precision scalar reference. */
 class ElementwiseTest {
 
-    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-        1f, -1f, 2f, 0.5f, Float.MIN_VALUE, -Float.MAX_VALUE, 1e-30f, 100f};
+    private static final float[] SPECIALS = {
+        Float.NaN,
+        Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY,
+        0f,
+        -0f,
+        1f,
+        -1f,
+        2f,
+        0.5f,
+        Float.MIN_VALUE,
+        -Float.MAX_VALUE,
+        1e-30f,
+        100f
+    };
 
     // ------------------------------------------------------------------ reference semantics
 
@@ -142,11 +155,19 @@ class ElementwiseTest {
         Tensor b = Tensor.fromArray(values(r, 4, 0), 4);
         float s = 1f;
         Object[][] cases = {
-            {BinaryOp.ADD, a.add(b), a.add(s)}, {BinaryOp.SUB, a.sub(b), a.sub(s)}, {BinaryOp.MUL, a.mul(b), a.mul(s)},
-            {BinaryOp.DIV, a.div(b), a.div(s)}, {BinaryOp.POW, a.pow(b), a.pow(s)},
-            {BinaryOp.MAX, a.maximum(b), null}, {BinaryOp.MIN, a.minimum(b), null},
-            {BinaryOp.EQ, a.eq(b), a.eq(s)}, {BinaryOp.NE, a.ne(b), null}, {BinaryOp.LT, a.lt(b), a.lt(s)},
-            {BinaryOp.LE, a.le(b), null}, {BinaryOp.GT, a.gt(b), a.gt(s)}, {BinaryOp.GE, a.ge(b), null},
+            {BinaryOp.ADD, a.add(b), a.add(s)},
+            {BinaryOp.SUB, a.sub(b), a.sub(s)},
+            {BinaryOp.MUL, a.mul(b), a.mul(s)},
+            {BinaryOp.DIV, a.div(b), a.div(s)},
+            {BinaryOp.POW, a.pow(b), a.pow(s)},
+            {BinaryOp.MAX, a.maximum(b), null},
+            {BinaryOp.MIN, a.minimum(b), null},
+            {BinaryOp.EQ, a.eq(b), a.eq(s)},
+            {BinaryOp.NE, a.ne(b), null},
+            {BinaryOp.LT, a.lt(b), a.lt(s)},
+            {BinaryOp.LE, a.le(b), null},
+            {BinaryOp.GT, a.gt(b), a.gt(s)},
+            {BinaryOp.GE, a.ge(b), null},
         };
         for (Object[] c : cases) {
             BinaryOp op = (BinaryOp) c[0];
@@ -233,13 +254,21 @@ class ElementwiseTest {
         Tensor b = Tensor.zeros(4);
         for (BinaryOp op : BinaryOp.values()) {
             ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> a.apply(op, b, null));
-            assertTrue(e.getMessage().startsWith(op.label() + ":") && e.getMessage().contains("[2, 3]")
-                    && e.getMessage().contains("[4]"), e.getMessage());
+            assertTrue(
+                    e.getMessage().startsWith(op.label() + ":")
+                            && e.getMessage().contains("[2, 3]")
+                            && e.getMessage().contains("[4]"),
+                    e.getMessage());
         }
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> a.add(Tensor.zeros(3), Tensor.zeros(3)));
-        assertTrue(e.getMessage().contains("add") && e.getMessage().contains("[3]")
-                && e.getMessage().contains("[2, 3]"), e.getMessage());
-        IllegalArgumentException nc = assertThrows(IllegalArgumentException.class,
+        ShapeMismatchException e =
+                assertThrows(ShapeMismatchException.class, () -> a.add(Tensor.zeros(3), Tensor.zeros(3)));
+        assertTrue(
+                e.getMessage().contains("add")
+                        && e.getMessage().contains("[3]")
+                        && e.getMessage().contains("[2, 3]"),
+                e.getMessage());
+        IllegalArgumentException nc = assertThrows(
+                IllegalArgumentException.class,
                 () -> a.add(a, Tensor.zeros(3, 2).t()));
         assertTrue(nc.getMessage().contains("contiguous"), nc.getMessage());
         // An empty out of the right shape is fine.
@@ -348,8 +377,8 @@ class ElementwiseTest {
         for (int i = 0; i < n; i += 997) {
             assertEquals(i > n / 2f ? 1f : -1f, got.get(i));
         }
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.where(Tensor.zeros(2), Tensor.zeros(3), Tensor.zeros(1)));
+        ShapeMismatchException e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.where(Tensor.zeros(2), Tensor.zeros(3), Tensor.zeros(1)));
         assertTrue(e.getMessage().startsWith("where:"), e.getMessage());
     }
 
@@ -402,15 +431,16 @@ class ElementwiseTest {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             double u = r.nextDouble();
-            v[i] = (float) switch (op) {
-                case EXP -> u * 180 - 90;
-                case LOG, SQRT, RSQRT -> Math.exp(u * 60 - 30);
-                case TANH -> u * 24 - 12;
-                case SIGMOID -> u * 120 - 60;
-                case GELU -> u * 20 - 10;
-                case RECIPROCAL -> (u * 8 - 4);
-                default -> u * 8 - 4;
-            };
+            v[i] = (float)
+                    switch (op) {
+                        case EXP -> u * 180 - 90;
+                        case LOG, SQRT, RSQRT -> Math.exp(u * 60 - 30);
+                        case TANH -> u * 24 - 12;
+                        case SIGMOID -> u * 120 - 60;
+                        case GELU -> u * 20 - 10;
+                        case RECIPROCAL -> (u * 8 - 4);
+                        default -> u * 8 - 4;
+                    };
         }
         return v;
     }
@@ -467,10 +497,16 @@ class ElementwiseTest {
             Tensor gx = sx.unaryBackward(op, got, Tensor.full(0.75f, m));
             float[] b = gx.toArray();
             for (int i = 1; i < m; i++) {
-                assertEquals(Float.floatToIntBits(g[0]), Float.floatToIntBits(g[i]),
-                        op + "(" + s + ") differs between SIMD lane 0 (" + g[0] + ") and position " + i + " (" + g[i] + ")");
-                assertEquals(Float.floatToIntBits(b[0]), Float.floatToIntBits(b[i]),
-                        op + " backward at " + s + " differs between lane 0 (" + b[0] + ") and position " + i + " (" + b[i] + ")");
+                assertEquals(
+                        Float.floatToIntBits(g[0]),
+                        Float.floatToIntBits(g[i]),
+                        op + "(" + s + ") differs between SIMD lane 0 (" + g[0] + ") and position " + i + " (" + g[i]
+                                + ")");
+                assertEquals(
+                        Float.floatToIntBits(b[0]),
+                        Float.floatToIntBits(b[i]),
+                        op + " backward at " + s + " differs between lane 0 (" + b[0] + ") and position " + i + " ("
+                                + b[i] + ")");
             }
             checkUnary(op, sx, got, op + "(" + s + ")");
         }
@@ -481,10 +517,19 @@ class ElementwiseTest {
         Tensor x = Tensor.of(-2, -0.5f, 0.25f, 3);
         Tensor p = Tensor.of(0.5f, 1, 2, 9);
         Object[][] cases = {
-            {UnaryOp.NEG, x, x.neg()}, {UnaryOp.ABS, x, x.abs()}, {UnaryOp.EXP, x, x.exp()}, {UnaryOp.LOG, p, p.log()},
-            {UnaryOp.SQRT, p, p.sqrt()}, {UnaryOp.RSQRT, p, p.rsqrt()}, {UnaryOp.TANH, x, x.tanh()},
-            {UnaryOp.SIGMOID, x, x.sigmoid()}, {UnaryOp.RELU, x, x.relu()}, {UnaryOp.GELU, x, x.gelu()},
-            {UnaryOp.SQUARE, x, x.square()}, {UnaryOp.RECIPROCAL, x, x.reciprocal()}, {UnaryOp.SIGN, x, x.sign()},
+            {UnaryOp.NEG, x, x.neg()},
+            {UnaryOp.ABS, x, x.abs()},
+            {UnaryOp.EXP, x, x.exp()},
+            {UnaryOp.LOG, p, p.log()},
+            {UnaryOp.SQRT, p, p.sqrt()},
+            {UnaryOp.RSQRT, p, p.rsqrt()},
+            {UnaryOp.TANH, x, x.tanh()},
+            {UnaryOp.SIGMOID, x, x.sigmoid()},
+            {UnaryOp.RELU, x, x.relu()},
+            {UnaryOp.GELU, x, x.gelu()},
+            {UnaryOp.SQUARE, x, x.square()},
+            {UnaryOp.RECIPROCAL, x, x.reciprocal()},
+            {UnaryOp.SIGN, x, x.sign()},
         };
         for (Object[] c : cases) {
             checkUnary((UnaryOp) c[0], (Tensor) c[1], (Tensor) c[2], ((UnaryOp) c[0]).label());
@@ -508,7 +553,7 @@ class ElementwiseTest {
         }
         checkUnary(UnaryOp.GELU, Tensor.of(x), Tensor.of(x).gelu(), "gelu grid");
         for (int start = 0; start < 8; start++) {
-            Tensor part = Tensor.of(x).narrow(0, start * 1000, 7);  // 7 < 8 lanes: all scalar tail
+            Tensor part = Tensor.of(x).narrow(0, start * 1000, 7); // 7 < 8 lanes: all scalar tail
             checkUnary(UnaryOp.GELU, part, part.gelu(), "gelu tail");
         }
     }
@@ -672,7 +717,8 @@ class ElementwiseTest {
             Ref.assertShape(dims, gx, op + " backward");
             Ref.assertWithin(e, tol, gx, op + " backward " + Arrays.toString(dims));
         }
-        ShapeMismatchException ex = assertThrows(ShapeMismatchException.class,
+        ShapeMismatchException ex = assertThrows(
+                ShapeMismatchException.class,
                 () -> Tensor.zeros(2, 3).unaryBackward(op, Tensor.zeros(2, 3), Tensor.zeros(3, 2)));
         assertTrue(ex.getMessage().contains(op.label()) && ex.getMessage().contains("[3, 2]"), ex.getMessage());
     }
@@ -684,7 +730,9 @@ class ElementwiseTest {
         Tensor g = Tensor.ones(n);
         float[] gx = x.unaryBackward(UnaryOp.RELU, x.relu(), g).toArray();
         for (int i = 1; i < n; i++) {
-            assertEquals(Float.floatToIntBits(gx[0]), Float.floatToIntBits(gx[i]),
+            assertEquals(
+                    Float.floatToIntBits(gx[0]),
+                    Float.floatToIntBits(gx[i]),
                     "relu backward at NaN: position 0 gives " + gx[0] + ", position " + i + " gives " + gx[i]);
         }
         // PyTorch's threshold_backward passes the gradient where the input is not <= 0 (so at NaN).

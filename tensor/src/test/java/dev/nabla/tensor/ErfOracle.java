@@ -9,8 +9,7 @@ final class ErfOracle {
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
     private static final double SQRT_PI = 1.7724538509055159;
 
-    private ErfOracle() {
-    }
+    private ErfOracle() {}
 
     static double erf(double x) {
         if (Double.isNaN(x)) {

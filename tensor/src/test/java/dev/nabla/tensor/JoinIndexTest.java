@@ -68,20 +68,29 @@ class JoinIndexTest {
                 assertArrayEquals(Ref.values(same[p]), Ref.values(s.select(sd, p)), "stack part " + p);
             }
         }
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.cat(0, Tensor.zeros(2, 3), Tensor.zeros(2, 4)));
-        assertTrue(e.getMessage().startsWith("cat:") && e.getMessage().contains("[2, 3]")
-                && e.getMessage().contains("[2, 4]"), e.getMessage());
+        ShapeMismatchException e =
+                assertThrows(ShapeMismatchException.class, () -> Tensor.cat(0, Tensor.zeros(2, 3), Tensor.zeros(2, 4)));
+        assertTrue(
+                e.getMessage().startsWith("cat:")
+                        && e.getMessage().contains("[2, 3]")
+                        && e.getMessage().contains("[2, 4]"),
+                e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> Tensor.cat(0, Tensor.zeros(2, 3), Tensor.zeros(3)));
         assertTrue(e.getMessage().contains("[2, 3]") && e.getMessage().contains("[3]"), e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> Tensor.stack(0, Tensor.zeros(2), Tensor.zeros(3)));
-        assertTrue(e.getMessage().startsWith("stack:") && e.getMessage().contains("[2]") && e.getMessage().contains("[3]"),
+        assertTrue(
+                e.getMessage().startsWith("stack:")
+                        && e.getMessage().contains("[2]")
+                        && e.getMessage().contains("[3]"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Tensor.cat(0));
         assertThrows(IllegalArgumentException.class, () -> Tensor.stack(0));
-        RuntimeException ex = assertThrows(RuntimeException.class, () -> Tensor.cat(0, Tensor.scalar(1), Tensor.scalar(2)));
+        RuntimeException ex =
+                assertThrows(RuntimeException.class, () -> Tensor.cat(0, Tensor.scalar(1), Tensor.scalar(2)));
         assertTrue(ex.getMessage().contains("cat") && ex.getMessage().contains("rank 0"), ex.getMessage());
-        assertArrayEquals(new float[] {1, 2}, Tensor.stack(0, Tensor.scalar(1), Tensor.scalar(2)).toArray());
+        assertArrayEquals(
+                new float[] {1, 2},
+                Tensor.stack(0, Tensor.scalar(1), Tensor.scalar(2)).toArray());
     }
 
     @Test
@@ -153,34 +162,41 @@ class JoinIndexTest {
             assertTrue(target.version() > v || ix.length == 0);
         }
         Tensor x = Tensor.zeros(3, 4);
-        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
-                () -> x.indexSelect(1, Tensor.of(0, 4)));
-        assertTrue(e.getMessage().contains("indexSelect") && e.getMessage().contains("index 4")
-                && e.getMessage().contains("size 4"), e.getMessage());
+        IndexOutOfBoundsException e =
+                assertThrows(IndexOutOfBoundsException.class, () -> x.indexSelect(1, Tensor.of(0, 4)));
+        assertTrue(
+                e.getMessage().contains("indexSelect")
+                        && e.getMessage().contains("index 4")
+                        && e.getMessage().contains("size 4"),
+                e.getMessage());
         e = assertThrows(IndexOutOfBoundsException.class, () -> x.indexSelect(0, Tensor.of(-4)));
         assertTrue(e.getMessage().contains("-4") && e.getMessage().contains("size 3"), e.getMessage());
-        IllegalArgumentException nonInt = assertThrows(IllegalArgumentException.class,
-                () -> x.indexSelect(0, Tensor.of(0.5f)));
+        IllegalArgumentException nonInt =
+                assertThrows(IllegalArgumentException.class, () -> x.indexSelect(0, Tensor.of(0.5f)));
         assertTrue(nonInt.getMessage().contains("0.5"), nonInt.getMessage());
         assertThrows(IllegalArgumentException.class, () -> x.indexSelect(0, Tensor.of(Float.NaN)));
         assertThrows(ShapeMismatchException.class, () -> x.indexSelect(0, Tensor.zeros(1, 1)));
-        ShapeMismatchException sm = assertThrows(ShapeMismatchException.class,
-                () -> x.indexAdd(0, Tensor.of(0, 1), Tensor.zeros(3, 4)));
-        assertTrue(sm.getMessage().startsWith("indexAdd:") && sm.getMessage().contains("[3, 4]")
-                && sm.getMessage().contains("[2, 4]"), sm.getMessage());
+        ShapeMismatchException sm =
+                assertThrows(ShapeMismatchException.class, () -> x.indexAdd(0, Tensor.of(0, 1), Tensor.zeros(3, 4)));
+        assertTrue(
+                sm.getMessage().startsWith("indexAdd:")
+                        && sm.getMessage().contains("[3, 4]")
+                        && sm.getMessage().contains("[2, 4]"),
+                sm.getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> x.indexAdd(0, Tensor.of(3), Tensor.zeros(1, 4)));
     }
 
     @Test
     void inPlaceWritesIntoExpandedTensorsAreRefused() {
         Tensor e = Tensor.zeros(1, 4).expand(3, 4);
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                () -> e.indexAdd(0, Tensor.of(0, 1), Tensor.ones(2, 4)));
+        IllegalArgumentException ex =
+                assertThrows(IllegalArgumentException.class, () -> e.indexAdd(0, Tensor.of(0, 1), Tensor.ones(2, 4)));
         assertTrue(ex.getMessage().startsWith("indexAdd:") && ex.getMessage().contains("[3, 4]"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class,
-                () -> e.scatterAdd(1, Tensor.zeros(3, 4), Tensor.ones(3, 4)));
+        ex = assertThrows(IllegalArgumentException.class, () -> e.scatterAdd(1, Tensor.zeros(3, 4), Tensor.ones(3, 4)));
         assertTrue(ex.getMessage().startsWith("scatterAdd:"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class, () -> e.copyFrom(Tensor.arange(12).reshape(3, 4)));
+        ex = assertThrows(
+                IllegalArgumentException.class,
+                () -> e.copyFrom(Tensor.arange(12).reshape(3, 4)));
         assertTrue(ex.getMessage().startsWith("copyFrom:"), ex.getMessage());
         assertArrayEquals(new float[4], Tensor.zeros(1, 4).toArray(), "nothing was written");
         // Size-1 dims may have stride 0 (nothing aliases), and so may the source.
@@ -227,7 +243,8 @@ class JoinIndexTest {
                 expect[i] = xv[flat(src, dims)];
                 Ref.next(idx, id);
             }
-            Ref.assertExact(expect, g, "gather " + Arrays.toString(dims) + " dim " + d + " index " + Arrays.toString(id));
+            Ref.assertExact(
+                    expect, g, "gather " + Arrays.toString(dims) + " dim " + d + " index " + Arrays.toString(id));
             // scatterAdd into a (possibly non-contiguous) target
             Tensor target = Ref.random(r, r.nextBoolean() ? Layout.PERMUTED : Layout.STEPPED, dims);
             double[] e = Ref.toDouble(Ref.values(target));
@@ -245,21 +262,30 @@ class JoinIndexTest {
             Ref.assertClose(e, target, 1e-6, 1e-6, "scatterAdd " + Arrays.toString(dims) + " dim " + d);
         }
         Tensor x = Tensor.zeros(2, 3);
-        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
-                () -> x.gather(1, Tensor.of(new float[][] {{0, 3}})));
-        assertTrue(e.getMessage().contains("gather") && e.getMessage().contains("index 3")
-                && e.getMessage().contains("size 3"), e.getMessage());
+        IndexOutOfBoundsException e =
+                assertThrows(IndexOutOfBoundsException.class, () -> x.gather(1, Tensor.of(new float[][] {{0, 3}})));
+        assertTrue(
+                e.getMessage().contains("gather")
+                        && e.getMessage().contains("index 3")
+                        && e.getMessage().contains("size 3"),
+                e.getMessage());
         ShapeMismatchException s = assertThrows(ShapeMismatchException.class, () -> x.gather(1, Tensor.of(0, 1)));
-        assertTrue(s.getMessage().startsWith("gather:") && s.getMessage().contains("[2]")
-                && s.getMessage().contains("[2, 3]"), s.getMessage());
+        assertTrue(
+                s.getMessage().startsWith("gather:")
+                        && s.getMessage().contains("[2]")
+                        && s.getMessage().contains("[2, 3]"),
+                s.getMessage());
         s = assertThrows(ShapeMismatchException.class, () -> x.gather(1, Tensor.zeros(3, 1)));
         assertTrue(s.getMessage().contains("[3, 1]") && s.getMessage().contains("[2, 3]"), s.getMessage());
-        s = assertThrows(ShapeMismatchException.class,
-                () -> x.scatterAdd(1, Tensor.zeros(2, 1), Tensor.zeros(2, 2)));
-        assertTrue(s.getMessage().startsWith("scatterAdd:") && s.getMessage().contains("[2, 1]")
-                && s.getMessage().contains("[2, 2]"), s.getMessage());
-        assertThrows(IndexOutOfBoundsException.class, () -> x.scatterAdd(0, Tensor.of(new float[][] {{2}}),
-                Tensor.ones(1, 1)));
+        s = assertThrows(ShapeMismatchException.class, () -> x.scatterAdd(1, Tensor.zeros(2, 1), Tensor.zeros(2, 2)));
+        assertTrue(
+                s.getMessage().startsWith("scatterAdd:")
+                        && s.getMessage().contains("[2, 1]")
+                        && s.getMessage().contains("[2, 2]"),
+                s.getMessage());
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> x.scatterAdd(0, Tensor.of(new float[][] {{2}}), Tensor.ones(1, 1)));
     }
 
     @Test
@@ -269,8 +295,11 @@ class JoinIndexTest {
         assertEquals(11f, x.get(-1, -1));
         assertEquals(4f, x.t().get(0, 1));
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> x.get(1, 4));
-        assertTrue(e.getMessage().contains("index 4") && e.getMessage().contains("size 4")
-                && e.getMessage().contains("dimension 1"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("index 4")
+                        && e.getMessage().contains("size 4")
+                        && e.getMessage().contains("dimension 1"),
+                e.getMessage());
         e = assertThrows(IndexOutOfBoundsException.class, () -> x.get(-4, 0));
         assertTrue(e.getMessage().contains("-4") && e.getMessage().contains("size 3"), e.getMessage());
         e = assertThrows(IndexOutOfBoundsException.class, () -> x.get(1));

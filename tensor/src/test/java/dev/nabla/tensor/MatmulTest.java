@@ -82,16 +82,19 @@ class MatmulTest {
         int m = 19;
         int k = 23;
         int n = 17;
-        Tensor at = Ref.random(r, Layout.CONTIGUOUS, k, m).t();           // column-major A
-        Tensor bt = Ref.random(r, Layout.CONTIGUOUS, n, k).t();           // column-major B
-        Tensor as = Ref.random(r, Layout.CONTIGUOUS, m, 2 * k).slice(1, 0, 2 * k, 2);  // column stride 2
-        Tensor bs = Ref.random(r, Layout.CONTIGUOUS, 3 * k, n).slice(0, 1, 3 * k, 3);  // row stride 3n
-        Tensor ap = Ref.random(r, Layout.CONTIGUOUS, m, k + 5).narrow(1, 2, k);       // row pitch k + 5
-        Tensor rowBroadcast = Ref.random(r, Layout.CONTIGUOUS, 1, k).expand(m, k);    // stride 0 rows
+        Tensor at = Ref.random(r, Layout.CONTIGUOUS, k, m).t(); // column-major A
+        Tensor bt = Ref.random(r, Layout.CONTIGUOUS, n, k).t(); // column-major B
+        Tensor as = Ref.random(r, Layout.CONTIGUOUS, m, 2 * k).slice(1, 0, 2 * k, 2); // column stride 2
+        Tensor bs = Ref.random(r, Layout.CONTIGUOUS, 3 * k, n).slice(0, 1, 3 * k, 3); // row stride 3n
+        Tensor ap = Ref.random(r, Layout.CONTIGUOUS, m, k + 5).narrow(1, 2, k); // row pitch k + 5
+        Tensor rowBroadcast = Ref.random(r, Layout.CONTIGUOUS, 1, k).expand(m, k); // stride 0 rows
         for (Tensor a : new Tensor[] {at, as, ap, rowBroadcast}) {
             for (Tensor b : new Tensor[] {bt, bs, Ref.random(r, Layout.CONTIGUOUS, k, n)}) {
                 double[][] e = expected(Ref.values(a), Ref.values(b), 1, m, k, n);
-                Ref.assertWithin(e[0], e[1], a.matmul(b),
+                Ref.assertWithin(
+                        e[0],
+                        e[1],
+                        a.matmul(b),
                         "strides " + Arrays.toString(a.strides()) + " x " + Arrays.toString(b.strides()));
             }
         }
@@ -211,7 +214,9 @@ class MatmulTest {
         Tensor b = Tensor.of(new float[][] {{5, 6}, {7, 8}});
         assertArrayEquals(new float[] {19, 22, 43, 50}, a.matmul(b).toArray());
         assertArrayEquals(new float[] {26, 30, 38, 44}, a.t().matmul(b).toArray());
-        assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0}, Tensor.zeros(2, 0).matmul(Tensor.zeros(0, 3)).toArray(),
+        assertArrayEquals(
+                new float[] {0, 0, 0, 0, 0, 0},
+                Tensor.zeros(2, 0).matmul(Tensor.zeros(0, 3)).toArray(),
                 "an empty inner dimension gives zeros");
         Ref.assertShape(new int[] {0, 3}, Tensor.zeros(0, 4).matmul(Tensor.zeros(4, 3)), "no rows");
         Ref.assertShape(new int[] {2, 0, 3}, Tensor.zeros(2, 0, 4).matmul(Tensor.zeros(4, 3)), "empty");
@@ -227,28 +232,40 @@ class MatmulTest {
         for (float v : c) {
             assertTrue(Float.isNaN(v) || Float.isInfinite(v), Arrays.toString(c));
         }
-        assertTrue(Float.isNaN(c[0]) && Float.isNaN(c[1]), "0 * NaN + 1 = NaN, 0 * inf + 1 = NaN: " + Arrays.toString(c));
+        assertTrue(
+                Float.isNaN(c[0]) && Float.isNaN(c[1]), "0 * NaN + 1 = NaN, 0 * inf + 1 = NaN: " + Arrays.toString(c));
     }
 
     @Test
     void errorsNameOperationAndShapes() {
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4, 5)));
-        assertTrue(e.getMessage().startsWith("matmul:") && e.getMessage().contains("[2, 3]")
-                && e.getMessage().contains("[4, 5]"), e.getMessage());
-        e = assertThrows(ShapeMismatchException.class, () -> Tensor.zeros(2, 2, 3).matmul(Tensor.zeros(3, 3, 4)));
-        assertTrue(e.getMessage().startsWith("matmul:") && e.getMessage().contains("[2, 2, 3]")
-                && e.getMessage().contains("[3, 3, 4]"), e.getMessage());
+        ShapeMismatchException e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4, 5)));
+        assertTrue(
+                e.getMessage().startsWith("matmul:")
+                        && e.getMessage().contains("[2, 3]")
+                        && e.getMessage().contains("[4, 5]"),
+                e.getMessage());
+        e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.zeros(2, 2, 3).matmul(Tensor.zeros(3, 3, 4)));
+        assertTrue(
+                e.getMessage().startsWith("matmul:")
+                        && e.getMessage().contains("[2, 2, 3]")
+                        && e.getMessage().contains("[3, 3, 4]"),
+                e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> Tensor.scalar(2).matmul(Tensor.zeros(3)));
         assertTrue(e.getMessage().startsWith("matmul:") && e.getMessage().contains("[]"), e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> Tensor.zeros(3).matmul(Tensor.zeros(4)));
         assertTrue(e.getMessage().contains("[3]") && e.getMessage().contains("[4]"), e.getMessage());
-        e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(3, 4), Tensor.zeros(4, 2)));
-        assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("[4, 2]")
-                && e.getMessage().contains("[2, 4]"), e.getMessage());
+        e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(3, 4), Tensor.zeros(4, 2)));
+        assertTrue(
+                e.getMessage().contains("matmul")
+                        && e.getMessage().contains("[4, 2]")
+                        && e.getMessage().contains("[2, 4]"),
+                e.getMessage());
         Tensor a = Tensor.ones(3, 3);
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> a.matmul(Tensor.ones(3, 3), a));
+        IllegalArgumentException ex =
+                assertThrows(IllegalArgumentException.class, () -> a.matmul(Tensor.ones(3, 3), a));
         assertTrue(ex.getMessage().contains("matmul"), ex.getMessage());
     }
 }

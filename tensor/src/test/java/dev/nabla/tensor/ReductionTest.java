@@ -15,7 +15,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Reductions against odometer loops in double over every axis subset, with keepdim, on any layout. */
 class ReductionTest {
 
-    enum Kind { SUM, MEAN, MAX, MIN, VAR0, VAR1 }
+    enum Kind {
+        SUM,
+        MEAN,
+        MAX,
+        MIN,
+        VAR0,
+        VAR1
+    }
 
     /** Result of reducing {@code x} over {@code axes} (sorted, distinct; all when empty) in double. */
     static double[] reference(Kind kind, Tensor x, int[] axes) {
@@ -41,8 +48,14 @@ class ReductionTest {
             }
             switch (kind) {
                 case SUM, MEAN, VAR0, VAR1 -> acc[o] += value;
-                case MAX -> acc[o] = !seen[o] ? value : Double.isNaN(acc[o]) || Double.isNaN(value) ? Double.NaN : Math.max(acc[o], value);
-                case MIN -> acc[o] = !seen[o] ? value : Double.isNaN(acc[o]) || Double.isNaN(value) ? Double.NaN : Math.min(acc[o], value);
+                case MAX ->
+                    acc[o] = !seen[o]
+                            ? value
+                            : Double.isNaN(acc[o]) || Double.isNaN(value) ? Double.NaN : Math.max(acc[o], value);
+                case MIN ->
+                    acc[o] = !seen[o]
+                            ? value
+                            : Double.isNaN(acc[o]) || Double.isNaN(value) ? Double.NaN : Math.min(acc[o], value);
             }
             seen[o] = true;
             Ref.next(idx, d);
@@ -138,7 +151,8 @@ class ReductionTest {
             int rank = dims.length;
             Layout layout = Layout.random(r);
             boolean ints = r.nextInt(3) == 0;
-            Tensor x = Ref.layout(r, layout, dims, n -> ints ? ElementwiseTest.values(r, n, 0) : Ref.randomValues(r, n));
+            Tensor x =
+                    Ref.layout(r, layout, dims, n -> ints ? ElementwiseTest.values(r, n, 0) : Ref.randomValues(r, n));
             int[] axes = randomAxes(r, rank, true);
             int[] arg = negate(r, axes, rank);
             boolean keep = r.nextBoolean();
@@ -185,8 +199,11 @@ class ReductionTest {
                 Ref.assertClose(reference(Kind.MIN, x, axes), x.min(arg, keep), 0, 0, "min " + ctx);
             } else if (Ref.numel(od) > 0) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.max(arg, keep));
-                assertTrue(e.getMessage().contains("max") && e.getMessage().contains("size 0")
-                        && e.getMessage().contains(x.shape().toString()), e.getMessage());
+                assertTrue(
+                        e.getMessage().contains("max")
+                                && e.getMessage().contains("size 0")
+                                && e.getMessage().contains(x.shape().toString()),
+                        e.getMessage());
             }
         }
     }
@@ -221,8 +238,9 @@ class ReductionTest {
                             o = o * dims[k] + idx[k];
                         }
                     }
-                    boolean better = !seen[o] || (!Float.isNaN(best[o])
-                            && (Float.isNaN(value) || (largest ? value > best[o] : value < best[o])));
+                    boolean better = !seen[o]
+                            || (!Float.isNaN(best[o])
+                                    && (Float.isNaN(value) || (largest ? value > best[o] : value < best[o])));
                     if (better) {
                         best[o] = value;
                         expect[o] = idx[d];
@@ -238,10 +256,12 @@ class ReductionTest {
         }
         assertEquals(4f, Tensor.of(1, 5, 2, 5, 7, 7, -1).argmax(0, false).item(), "first of the tied 7s");
         assertEquals(6f, Tensor.of(1, 5, 2, 5, 7, 7, -1).argmin(0, false).item());
-        assertEquals(5f, Tensor.of(3, 1, 4, 1, 5, 9, 2, 6).reshape(2, 4).argmax().item());
+        assertEquals(
+                5f, Tensor.of(3, 1, 4, 1, 5, 9, 2, 6).reshape(2, 4).argmax().item());
         assertEquals(1f, Tensor.of(3, Float.NaN, 4, Float.NaN).argmax().item(), "NaN wins, first one");
         assertEquals(1f, Tensor.of(3, Float.NaN, 1).argmin(0, false).item(), "NaN wins argmin too, as in PyTorch");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(0).argmax());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> Tensor.zeros(0).argmax());
         assertTrue(e.getMessage().contains("argmax") && e.getMessage().contains("size 0"), e.getMessage());
     }
 
@@ -258,8 +278,11 @@ class ReductionTest {
         Ref.assertShape(new int[] {0}, e.max(0), "max over the non-empty dim of an empty tensor");
         Ref.assertShape(new int[] {1, 0}, e.mean(0, true), "keepdim");
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> e.max());
-        assertTrue(ex.getMessage().startsWith("max") && ex.getMessage().contains("[3, 0]")
-                && ex.getMessage().contains("size 0"), ex.getMessage());
+        assertTrue(
+                ex.getMessage().startsWith("max")
+                        && ex.getMessage().contains("[3, 0]")
+                        && ex.getMessage().contains("size 0"),
+                ex.getMessage());
         ex = assertThrows(IllegalArgumentException.class, () -> e.min(1));
         assertTrue(ex.getMessage().startsWith("min"), ex.getMessage());
         assertTrue(Float.isNaN(e.var().item()));
@@ -284,7 +307,8 @@ class ReductionTest {
         assertArrayEquals(new float[] {1, 1}, x.var(1, false).toArray());
         Ref.assertShape(new int[] {2, 1}, x.sum(1, true), "keepdim");
         Ref.assertShape(new int[] {2, 1}, x.max(-1, true), "keepdim");
-        IllegalArgumentException dup = assertThrows(IllegalArgumentException.class, () -> x.sum(new int[] {1, -1}, false));
+        IllegalArgumentException dup =
+                assertThrows(IllegalArgumentException.class, () -> x.sum(new int[] {1, -1}, false));
         assertTrue(dup.getMessage().contains("sum"), dup.getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> x.sum(2));
         assertThrows(IndexOutOfBoundsException.class, () -> x.argmax(-3, false));

@@ -16,8 +16,7 @@ final class Ref {
     /** Unit roundoff of float32. */
     static final double U = 0x1p-24;
 
-    private Ref() {
-    }
+    private Ref() {}
 
     // ------------------------------------------------------------------ reading tensors
 
@@ -148,7 +147,11 @@ final class Ref {
 
     /** How an operand of a given logical shape is laid out in memory. */
     enum Layout {
-        CONTIGUOUS, PERMUTED, STEPPED, EXPANDED, OFFSET;
+        CONTIGUOUS,
+        PERMUTED,
+        STEPPED,
+        EXPANDED,
+        OFFSET;
 
         static Layout random(SplittableRandom r) {
             return values()[r.nextInt(values().length)];
@@ -282,8 +285,8 @@ final class Ref {
                 ok = Math.abs(g - e) <= atol + rtol * Math.abs(e);
             }
             if (!ok) {
-                fail(ctx + ": element " + i + " of " + got.length + " expected " + e + " but got " + g
-                        + " (|diff| " + Math.abs(g - e) + ", allowed " + (atol + rtol * Math.abs(e)) + ")");
+                fail(ctx + ": element " + i + " of " + got.length + " expected " + e + " but got " + g + " (|diff| "
+                        + Math.abs(g - e) + ", allowed " + (atol + rtol * Math.abs(e)) + ")");
             }
         }
     }
@@ -294,7 +297,8 @@ final class Ref {
         assertEquals(expected.length, got.length, ctx + ": element count");
         for (int i = 0; i < got.length; i++) {
             double e = expected[i];
-            boolean ok = Double.isNaN(e) ? Float.isNaN(got[i])
+            boolean ok = Double.isNaN(e)
+                    ? Float.isNaN(got[i])
                     : Double.isInfinite(e) ? e == got[i] : Math.abs(got[i] - e) <= tol[i];
             if (!ok) {
                 fail(ctx + " (shape " + actual.shape() + "): element " + i + " expected " + e + " but got " + got[i]

@@ -86,16 +86,20 @@ class ShapeTest {
         for (int t = 0; t < 500; t++) {
             int[][] p = Ref.broadcastPair(r, 5, 100_000);
             int[] expect = Ref.broadcast(p[0], p[1]);
-            assertArrayEquals(expect, Shape.broadcast("op", Shape.of(p[0]), Shape.of(p[1])).dims(),
+            assertArrayEquals(
+                    expect,
+                    Shape.broadcast("op", Shape.of(p[0]), Shape.of(p[1])).dims(),
                     Arrays.toString(p[0]) + " with " + Arrays.toString(p[1]));
-            assertArrayEquals(expect, Shape.broadcast("op", Shape.of(p[1]), Shape.of(p[0])).dims());
+            assertArrayEquals(
+                    expect,
+                    Shape.broadcast("op", Shape.of(p[1]), Shape.of(p[0])).dims());
         }
     }
 
     @Test
     void broadcastErrorNamesOperationAndShapes() {
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Shape.broadcast("mul", Shape.of(2, 3), Shape.of(4)));
+        ShapeMismatchException e =
+                assertThrows(ShapeMismatchException.class, () -> Shape.broadcast("mul", Shape.of(2, 3), Shape.of(4)));
         assertTrue(e.getMessage().startsWith("mul:"), e.getMessage());
         assertTrue(e.getMessage().contains("[2, 3]") && e.getMessage().contains("[4]"), e.getMessage());
         // 0 against a size other than 1 does not broadcast either.

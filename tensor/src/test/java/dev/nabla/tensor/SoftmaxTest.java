@@ -20,7 +20,9 @@ class SoftmaxTest {
         float[] v = Ref.values(x);
         double[] out = new double[v.length];
         if (dims.length == 0) {
-            out[0] = log ? (Float.isNaN(v[0]) ? Double.NaN : Float.isInfinite(v[0]) ? Double.NaN : 0) : (Float.isFinite(v[0]) ? 1 : Double.NaN);
+            out[0] = log
+                    ? (Float.isNaN(v[0]) ? Double.NaN : Float.isInfinite(v[0]) ? Double.NaN : 0)
+                    : (Float.isFinite(v[0]) ? 1 : Double.NaN);
             return out;
         }
         int outer = 1;
@@ -141,7 +143,9 @@ class SoftmaxTest {
         float[] neg = Tensor.of(-1000, -1000).softmax(0).toArray();
         assertArrayEquals(new float[] {0.5f, 0.5f}, neg);
         // -inf entries get probability 0; a row of only -inf is NaN, as in PyTorch.
-        float[] masked = Tensor.of(Float.NEGATIVE_INFINITY, 0, Float.NEGATIVE_INFINITY, 0).softmax(0).toArray();
+        float[] masked = Tensor.of(Float.NEGATIVE_INFINITY, 0, Float.NEGATIVE_INFINITY, 0)
+                .softmax(0)
+                .toArray();
         assertArrayEquals(new float[] {0, 0.5f, 0, 0.5f}, masked);
         float[] lm = Tensor.of(Float.NEGATIVE_INFINITY, 0).logSoftmax(0).toArray();
         assertEquals(Float.NEGATIVE_INFINITY, lm[0]);
@@ -160,7 +164,8 @@ class SoftmaxTest {
     void largeRowsAndManyRows() {
         SplittableRandom r = new SplittableRandom(2);
         for (int[] dims : new int[][] {{100_003}, {4000, 37}, {37, 4000}, {3, 1001, 7}}) {
-            Tensor x = Tensor.fromArray(Ref.randomValues(r, Ref.numel(dims)), dims).mul(5f);
+            Tensor x =
+                    Tensor.fromArray(Ref.randomValues(r, Ref.numel(dims)), dims).mul(5f);
             for (int d = 0; d < dims.length; d++) {
                 check(false, x, d, x.softmax(d), "softmax " + Arrays.toString(dims) + " dim " + d);
                 check(true, x, d, x.logSoftmax(d), "logSoftmax " + Arrays.toString(dims) + " dim " + d);
@@ -183,7 +188,9 @@ class SoftmaxTest {
             for (boolean log : new boolean[] {false, true}) {
                 Tensor y = log ? x.logSoftmax(d) : x.softmax(d);
                 // The forward output may be any layout too.
-                Tensor yv = rank >= 2 && r.nextBoolean() ? y.transpose(0, rank - 1).contiguous().transpose(0, rank - 1) : y;
+                Tensor yv = rank >= 2 && r.nextBoolean()
+                        ? y.transpose(0, rank - 1).contiguous().transpose(0, rank - 1)
+                        : y;
                 Tensor gx = yv.softmaxBackward(log, d - (r.nextBoolean() ? rank : 0), g);
                 double[] p = reference(false, x, d);
                 float[] gv = Ref.values(g);
@@ -217,20 +224,27 @@ class SoftmaxTest {
                         }
                     }
                 }
-                Ref.assertWithin(e, tol, gx, (log ? "logSoftmax" : "softmax") + " backward " + Arrays.toString(dims) + " dim " + d);
+                Ref.assertWithin(
+                        e,
+                        tol,
+                        gx,
+                        (log ? "logSoftmax" : "softmax") + " backward " + Arrays.toString(dims) + " dim " + d);
             }
         }
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.zeros(2, 3).softmaxBackward(false, 1, Tensor.zeros(3, 2)));
-        assertTrue(e.getMessage().contains("softmax") && e.getMessage().contains("[2, 3]")
-                && e.getMessage().contains("[3, 2]"), e.getMessage());
+        ShapeMismatchException e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.zeros(2, 3).softmaxBackward(false, 1, Tensor.zeros(3, 2)));
+        assertTrue(
+                e.getMessage().contains("softmax")
+                        && e.getMessage().contains("[2, 3]")
+                        && e.getMessage().contains("[3, 2]"),
+                e.getMessage());
     }
 
     @Test
     void errorsAndEdgeShapes() {
         assertThrows(IndexOutOfBoundsException.class, () -> Tensor.zeros(2, 3).softmax(2));
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                () -> Tensor.zeros(2, 3).softmax(1, Tensor.zeros(3, 2)));
+        ShapeMismatchException e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.zeros(2, 3).softmax(1, Tensor.zeros(3, 2)));
         assertTrue(e.getMessage().contains("softmax") && e.getMessage().contains("[3, 2]"), e.getMessage());
         Ref.assertShape(new int[] {3, 0}, Tensor.zeros(3, 0).softmax(1), "empty row");
         Ref.assertShape(new int[] {3, 0}, Tensor.zeros(3, 0).softmax(0), "empty inner");

@@ -96,14 +96,17 @@ class ViewTest {
             float[] expect = Ref.values(x);
             Tensor y = x.reshape(nd);
             Ref.assertShape(nd, y, "reshape");
-            assertArrayEquals(expect, Ref.values(y), layout + " " + Arrays.toString(dims) + " -> " + Arrays.toString(nd));
+            assertArrayEquals(
+                    expect, Ref.values(y), layout + " " + Arrays.toString(dims) + " -> " + Arrays.toString(nd));
             try {
                 Tensor v = x.view(nd);
                 assertArrayEquals(expect, Ref.values(v), "view");
                 assertTrue(v.sharesStorage(x));
             } catch (ShapeMismatchException e) {
                 assertFalse(x.isContiguous(), "a contiguous tensor can always be viewed: " + e.getMessage());
-                assertTrue(e.getMessage().startsWith("view:") && e.getMessage().contains(x.shape().toString()),
+                assertTrue(
+                        e.getMessage().startsWith("view:")
+                                && e.getMessage().contains(x.shape().toString()),
                         e.getMessage());
             }
             if (n > 0 && nd.length > 0) {
@@ -151,19 +154,22 @@ class ViewTest {
         Ref.assertShape(new int[] {2, 12}, x.view(2, -1), "view -1");
         Ref.assertShape(new int[] {24}, x.view(-1), "view -1");
         // A transposed matrix merges nothing: view must refuse, reshape must copy.
-        Tensor t = x.transpose(1, 2);                 // [2, 4, 3], strides [12, 1, 4]
+        Tensor t = x.transpose(1, 2); // [2, 4, 3], strides [12, 1, 4]
         ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> t.view(2, 12));
-        assertTrue(e.getMessage().contains("view") && e.getMessage().contains("[2, 4, 3]")
-                && e.getMessage().contains("[2, 12]"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("view")
+                        && e.getMessage().contains("[2, 4, 3]")
+                        && e.getMessage().contains("[2, 12]"),
+                e.getMessage());
         Tensor rs = t.reshape(2, 12);
         assertFalse(rs.sharesStorage(x), "reshape copies when a view is impossible");
         assertArrayEquals(Ref.values(t), rs.toArray());
         // Splitting or merging dims that stay contiguous among themselves is a view.
-        Tensor split = t.view(2, 2, 2, 3);            // splits dim 1 (stride 1) into strides 2 and 1
+        Tensor split = t.view(2, 2, 2, 3); // splits dim 1 (stride 1) into strides 2 and 1
         assertTrue(split.sharesStorage(x));
         assertArrayEquals(Ref.values(t), Ref.values(split));
-        Tensor sliced = x.narrow(2, 1, 2);            // [2, 3, 2] strides [12, 4, 1]
-        Tensor merged = sliced.view(6, 2);            // dims 0,1 merge: 12 == 3 * 4
+        Tensor sliced = x.narrow(2, 1, 2); // [2, 3, 2] strides [12, 4, 1]
+        Tensor merged = sliced.view(6, 2); // dims 0,1 merge: 12 == 3 * 4
         assertTrue(merged.sharesStorage(x));
         assertArrayEquals(Ref.values(sliced), Ref.values(merged));
         assertThrows(ShapeMismatchException.class, () -> sliced.view(12));
@@ -178,8 +184,11 @@ class ViewTest {
     void reshapeErrors() {
         Tensor x = Tensor.zeros(2, 3);
         ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> x.reshape(4, 2));
-        assertTrue(e.getMessage().startsWith("reshape:") && e.getMessage().contains("[4, 2]")
-                && e.getMessage().contains("[2, 3]"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("reshape:")
+                        && e.getMessage().contains("[4, 2]")
+                        && e.getMessage().contains("[2, 3]"),
+                e.getMessage());
         e = assertThrows(ShapeMismatchException.class, () -> x.reshape(-1, -1));
         assertTrue(e.getMessage().contains("-1"), e.getMessage());
         assertThrows(ShapeMismatchException.class, () -> x.reshape(-1, 4));
@@ -237,7 +246,8 @@ class ViewTest {
         assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, m.t().toArray());
         Tensor v = Tensor.arange(3);
         assertSame(v, v.t());
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> Tensor.zeros(2, 3, 4).t());
+        ShapeMismatchException e = assertThrows(
+                ShapeMismatchException.class, () -> Tensor.zeros(2, 3, 4).t());
         assertTrue(e.getMessage().contains("[2, 3, 4]"), e.getMessage());
         assertThrows(ShapeMismatchException.class, () -> m.permute(0));
         IllegalArgumentException dup = assertThrows(IllegalArgumentException.class, () -> m.permute(1, -1));
@@ -304,7 +314,8 @@ class ViewTest {
     }
 
     /** view[..., i, ...] (along d) must equal src[..., map(i), ...]. */
-    private static void checkAlong(float[] src, int[] dims, int d, Tensor view, java.util.function.IntUnaryOperator map) {
+    private static void checkAlong(
+            float[] src, int[] dims, int d, Tensor view, java.util.function.IntUnaryOperator map) {
         int[] vd = view.dims();
         float[] got = Ref.values(view);
         int[] idx = new int[vd.length];
@@ -325,8 +336,11 @@ class ViewTest {
         assertThrows(IndexOutOfBoundsException.class, () -> x.narrow(0, -4, 1));
         assertEquals(1, x.narrow(0, -1, 1).size(0));
         e = assertThrows(IndexOutOfBoundsException.class, () -> x.select(1, 4));
-        assertTrue(e.getMessage().contains("select") && e.getMessage().contains("index 4")
-                && e.getMessage().contains("size 4"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("select")
+                        && e.getMessage().contains("index 4")
+                        && e.getMessage().contains("size 4"),
+                e.getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> x.select(0, -4));
         e = assertThrows(IndexOutOfBoundsException.class, () -> x.select(2, 0));
         assertTrue(e.getMessage().contains("dimension 2"), e.getMessage());
@@ -338,8 +352,13 @@ class ViewTest {
     void rankZeroHasNoDimensionToIndex() {
         Tensor s = Tensor.scalar(2f);
         for (Runnable op : new Runnable[] {
-                () -> s.size(0), () -> s.narrow(0, 0, 1), () -> s.select(0, 0), () -> s.slice(0, 0, 1, 1),
-                () -> s.split(1, 0), () -> s.indexSelect(0, Tensor.of(0))}) {
+            () -> s.size(0),
+            () -> s.narrow(0, 0, 1),
+            () -> s.select(0, 0),
+            () -> s.slice(0, 0, 1, 1),
+            () -> s.split(1, 0),
+            () -> s.indexSelect(0, Tensor.of(0))
+        }) {
             IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, op::run);
             assertTrue(e.getMessage().contains("rank 0"), e.getMessage());
         }
@@ -371,8 +390,11 @@ class ViewTest {
         Ref.assertShape(new int[] {0, 3, 1}, col.expand(0, 3, 1), "new leading 0");
         Ref.assertShape(new int[] {3, 4}, col.expand(Shape.of(3, 4)), "expand(Shape)");
         ShapeMismatchException ex = assertThrows(ShapeMismatchException.class, () -> col.expand(2, 4));
-        assertTrue(ex.getMessage().contains("expand") && ex.getMessage().contains("[3, 1]")
-                && ex.getMessage().contains("[2, 4]"), ex.getMessage());
+        assertTrue(
+                ex.getMessage().contains("expand")
+                        && ex.getMessage().contains("[3, 1]")
+                        && ex.getMessage().contains("[2, 4]"),
+                ex.getMessage());
         assertThrows(ShapeMismatchException.class, () -> col.expand(4));
         assertThrows(ShapeMismatchException.class, () -> col.expand(-1, 3, 1));
         // Elementwise ops read an expanded operand correctly.
@@ -415,7 +437,7 @@ class ViewTest {
     @Test
     void fillZeroCopyFromOnViews() {
         Tensor x = Tensor.zeros(4, 5);
-        x.t().narrow(0, 1, 2).fill(3f);               // columns 1 and 2
+        x.t().narrow(0, 1, 2).fill(3f); // columns 1 and 2
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 5; j++) {
                 assertEquals(j == 1 || j == 2 ? 3f : 0f, x.get(i, j));
@@ -426,7 +448,7 @@ class ViewTest {
         assertEquals(3f, x.get(0, 1));
         Tensor y = Tensor.zeros(3, 4);
         int v0 = y.version();
-        y.copyFrom(Tensor.of(1, 2, 3, 4));            // broadcast row
+        y.copyFrom(Tensor.of(1, 2, 3, 4)); // broadcast row
         assertTrue(y.version() > v0);
         assertArrayEquals(new float[] {1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}, y.toArray());
         y.t().copyFrom(Tensor.arange(12).reshape(4, 3));
@@ -436,8 +458,11 @@ class ViewTest {
         z.narrow(0, 1, 5).copyFrom(z.narrow(0, 0, 5));
         assertArrayEquals(new float[] {0, 0, 1, 2, 3, 4}, z.toArray());
         ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> y.copyFrom(Tensor.zeros(3)));
-        assertTrue(e.getMessage().contains("copyFrom") && e.getMessage().contains("[3]")
-                && e.getMessage().contains("[3, 4]"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("copyFrom")
+                        && e.getMessage().contains("[3]")
+                        && e.getMessage().contains("[3, 4]"),
+                e.getMessage());
         assertThrows(ShapeMismatchException.class, () -> Tensor.zeros(3).copyFrom(Tensor.zeros(2, 3)));
     }
 

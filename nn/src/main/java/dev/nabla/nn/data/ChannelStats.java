@@ -19,8 +19,8 @@ import java.util.Arrays;
 public record ChannelStats(float[] mean, float[] std) {
     public ChannelStats {
         if (mean.length == 0 || mean.length != std.length) {
-            throw new IllegalArgumentException("channel stats need one mean and one std per channel, got "
-                    + mean.length + " means and " + std.length + " stds");
+            throw new IllegalArgumentException("channel stats need one mean and one std per channel, got " + mean.length
+                    + " means and " + std.length + " stds");
         }
         for (int c = 0; c < std.length; c++) {
             if (!(std[c] > 0) || !Float.isFinite(std[c]) || !Float.isFinite(mean[c])) {

@@ -37,17 +37,16 @@ public final class Cifar10 {
     public static final String MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
     public static final String ARCHIVE = "cifar-10-binary.tar.gz";
     public static final String FOLDER = "cifar-10-batches-bin";
-    public static final List<String> TRAIN_FILES = List.of("data_batch_1.bin", "data_batch_2.bin",
-            "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin");
+    public static final List<String> TRAIN_FILES =
+            List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin");
     public static final String TEST_FILE = "test_batch.bin";
-    public static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
-            "frog", "horse", "ship", "truck");
+    public static final List<String> CLASSES =
+            List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
     private static final CifarBinary.Layout LAYOUT = new CifarBinary.Layout(FOLDER, ARCHIVE, TRAIN_FILES.get(0));
     private static final int[] LABEL_LIMITS = {10};
 
-    private Cifar10() {
-    }
+    private Cifar10() {}
 
     /**
      * Reads CIFAR-10 from {@code path}: the {@code cifar-10-batches-bin} folder, a folder holding it,
@@ -56,14 +55,18 @@ public final class Cifar10 {
     public static Split load(Path path) throws IOException {
         Path location = CifarBinary.locate(path, LAYOUT);
         if (location == null) {
-            throw new NoSuchFileException(path.toString(), null, "no CIFAR-10 here: expected " + FOLDER + "/"
-                    + TRAIN_FILES.get(0) + " or " + ARCHIVE + " (pass --download to fetch it)");
+            throw new NoSuchFileException(
+                    path.toString(),
+                    null,
+                    "no CIFAR-10 here: expected " + FOLDER + "/" + TRAIN_FILES.get(0) + " or " + ARCHIVE
+                            + " (pass --download to fetch it)");
         }
         List<String> all = new ArrayList<>(TRAIN_FILES);
         all.add(TEST_FILE);
         Map<String, CifarBinary.File> files = CifarBinary.readFiles(location, LAYOUT, all, List.of());
         List<CifarBinary.File> train = TRAIN_FILES.stream().map(files::get).toList();
-        return new Split(CifarBinary.parse("cifar-10-train", train, LABEL_LIMITS, 0, CLASSES),
+        return new Split(
+                CifarBinary.parse("cifar-10-train", train, LABEL_LIMITS, 0, CLASSES),
                 CifarBinary.parse("cifar-10-test", List.of(files.get(TEST_FILE)), LABEL_LIMITS, 0, CLASSES));
     }
 
@@ -94,7 +97,9 @@ public final class Cifar10 {
             return folder;
         }
         if (Files.exists(folder)) {
-            throw new FileAlreadyExistsException(folder.toString(), null,
+            throw new FileAlreadyExistsException(
+                    folder.toString(),
+                    null,
                     "folder exists but lacks some of the six CIFAR-10 batch files: remove it to extract again");
         }
         Files.createDirectories(root);
@@ -121,8 +126,8 @@ public final class Cifar10 {
                     }
                     Path out = base.resolve(n).normalize();
                     if (!out.startsWith(base.resolve(FOLDER))) {
-                        throw new CorruptDataException(archive.toString(), -1, "entry " + name
-                                + " points outside its folder");
+                        throw new CorruptDataException(
+                                archive.toString(), -1, "entry " + name + " points outside its folder");
                     }
                     Files.createDirectories(out.getParent());
                     try (OutputStream o = Files.newOutputStream(out)) {
@@ -131,8 +136,10 @@ public final class Cifar10 {
                 });
             }
             if (!isComplete(tmp.resolve(FOLDER))) {
-                throw new CorruptDataException(archive.toString(), -1, "archive lacks some of " + FOLDER + "/"
-                        + TRAIN_FILES + " and " + TEST_FILE);
+                throw new CorruptDataException(
+                        archive.toString(),
+                        -1,
+                        "archive lacks some of " + FOLDER + "/" + TRAIN_FILES + " and " + TEST_FILE);
             }
             Files.move(tmp.resolve(FOLDER), folder, StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -30,8 +30,7 @@ public final class Cifar100 {
     private static final String FINE_NAMES = "fine_label_names.txt";
     private static final String COARSE_NAMES = "coarse_label_names.txt";
 
-    private Cifar100() {
-    }
+    private Cifar100() {}
 
     /** Reads CIFAR-100 with its fine labels (100 classes). */
     public static Split load(Path path) throws IOException {
@@ -47,17 +46,21 @@ public final class Cifar100 {
     public static Split load(Path path, boolean coarse) throws IOException {
         Path location = CifarBinary.locate(path, LAYOUT);
         if (location == null) {
-            throw new NoSuchFileException(path.toString(), null, "no CIFAR-100 here: expected " + FOLDER + "/"
-                    + TRAIN_FILE + " or " + ARCHIVE);
+            throw new NoSuchFileException(
+                    path.toString(),
+                    null,
+                    "no CIFAR-100 here: expected " + FOLDER + "/" + TRAIN_FILE + " or " + ARCHIVE);
         }
         String namesFile = coarse ? COARSE_NAMES : FINE_NAMES;
-        Map<String, CifarBinary.File> files = CifarBinary.readFiles(location, LAYOUT, List.of(TRAIN_FILE, TEST_FILE),
-                List.of(namesFile));
+        Map<String, CifarBinary.File> files =
+                CifarBinary.readFiles(location, LAYOUT, List.of(TRAIN_FILE, TEST_FILE), List.of(namesFile));
         List<String> classes = files.containsKey(namesFile) ? CifarBinary.lines(files.get(namesFile)) : List.of();
         int labelIndex = coarse ? 0 : 1;
         if (!classes.isEmpty() && classes.size() != LABEL_LIMITS[labelIndex]) {
-            throw new CorruptDataException(files.get(namesFile).displayName(), -1, classes.size()
-                    + " class names, expected " + LABEL_LIMITS[labelIndex]);
+            throw new CorruptDataException(
+                    files.get(namesFile).displayName(),
+                    -1,
+                    classes.size() + " class names, expected " + LABEL_LIMITS[labelIndex]);
         }
         String name = coarse ? "cifar-100-coarse" : "cifar-100";
         return new Split(

@@ -22,16 +22,13 @@ final class CifarBinary {
     static final int SIDE = 32;
     static final int IMAGE_BYTES = CHANNELS * SIDE * SIDE;
 
-    private CifarBinary() {
-    }
+    private CifarBinary() {}
 
     /** One file's bytes and the name errors give it (a path, or archive!entry). */
-    record File(String displayName, byte[] bytes) {
-    }
+    record File(String displayName, byte[] bytes) {}
 
     /** One variant's layout: the folder inside the archive and the archive's usual name. */
-    record Layout(String folder, String archive, String probeFile) {
-    }
+    record Layout(String folder, String archive, String probeFile) {}
 
     /**
      * Resolves {@code path} to where the files are: the folder itself, a parent holding the folder,
@@ -78,8 +75,10 @@ final class CifarBinary {
                     String file = n.substring(layout.folder().length() + 1);
                     if (wanted.contains(file)) {
                         if (size > Integer.MAX_VALUE - 8) {
-                            throw new CorruptDataException(location + "!" + n, -1, "entry of " + size
-                                    + " bytes is too large for a CIFAR file");
+                            throw new CorruptDataException(
+                                    location + "!" + n,
+                                    -1,
+                                    "entry of " + size + " bytes is too large for a CIFAR file");
                         }
                         files.put(file, new File(location + "!" + n, content.readAllBytes()));
                     }
@@ -88,8 +87,8 @@ final class CifarBinary {
         }
         for (String f : required) {
             if (!files.containsKey(f)) {
-                throw new CorruptDataException(location.toString(), -1, "archive has no entry " + layout.folder()
-                        + "/" + f);
+                throw new CorruptDataException(
+                        location.toString(), -1, "archive has no entry " + layout.folder() + "/" + f);
             }
         }
         return files;
@@ -103,7 +102,10 @@ final class CifarBinary {
 
     /** Lines of a class-names file (batches.meta.txt etc.), blank ones dropped. */
     static List<String> lines(File f) {
-        return new String(f.bytes(), StandardCharsets.UTF_8).lines().map(String::strip).filter(s -> !s.isEmpty())
+        return new String(f.bytes(), StandardCharsets.UTF_8)
+                .lines()
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
                 .toList();
     }
 
@@ -134,8 +136,11 @@ final class CifarBinary {
                 for (int k = 0; k < labelLimits.length; k++) {
                     int label = b[base + k] & 0xFF;
                     if (label >= labelLimits[k]) {
-                        throw new CorruptDataException(f.displayName(), r, "label " + label + " out of range [0, "
-                                + labelLimits[k] + ")" + (labelLimits.length > 1 ? " (label byte " + k + ")" : ""));
+                        throw new CorruptDataException(
+                                f.displayName(),
+                                r,
+                                "label " + label + " out of range [0, " + labelLimits[k] + ")"
+                                        + (labelLimits.length > 1 ? " (label byte " + k + ")" : ""));
                     }
                 }
                 labels[at] = b[base + labelIndex] & 0xFF;
@@ -153,9 +158,13 @@ final class CifarBinary {
         }
         if (len % recordSize != 0) {
             int records = len / recordSize;
-            throw new CorruptDataException(f.displayName(), records, (records == 0 ? "short file: " : "")
-                    + "size " + len + " is not a whole number of " + recordSize + "-byte records: this record has only "
-                    + (len % recordSize) + " bytes");
+            throw new CorruptDataException(
+                    f.displayName(),
+                    records,
+                    (records == 0 ? "short file: " : "")
+                            + "size " + len + " is not a whole number of " + recordSize
+                            + "-byte records: this record has only "
+                            + (len % recordSize) + " bytes");
         }
         return len / recordSize;
     }

@@ -62,7 +62,7 @@ public final class DataLoader {
     private final int prefetch;
     private final List<Transform> transforms;
     private final ImagePipeline pipeline; // null only for a non-image data set without transforms
-    private final int[] inputDims;  // shape of every example as the data set gives it
+    private final int[] inputDims; // shape of every example as the data set gives it
     private final int[] sampleDims; // shape of every example as batched
     private final int sampleSize;
 
@@ -74,13 +74,19 @@ public final class DataLoader {
      * @param seed       determines the order and the transforms' random choices of every epoch
      * @param transforms applied to each image in order; images must be {@code [C, H, W]}
      */
-    public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, long seed,
-                      Transform... transforms) {
+    public DataLoader(
+            Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, long seed, Transform... transforms) {
         this(dataset, batchSize, shuffle, dropLast, seed, DEFAULT_PREFETCH, List.of(transforms));
     }
 
-    private DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, long seed, int prefetch,
-                       List<Transform> transforms) {
+    private DataLoader(
+            Dataset dataset,
+            int batchSize,
+            boolean shuffle,
+            boolean dropLast,
+            long seed,
+            int prefetch,
+            List<Transform> transforms) {
         this.dataset = Objects.requireNonNull(dataset, "dataset");
         if (batchSize <= 0) {
             throw new IllegalArgumentException("DataLoader: batchSize must be positive, got " + batchSize);
@@ -224,8 +230,8 @@ public final class DataLoader {
 
     @Override
     public String toString() {
-        return "DataLoader[" + dataset + ", batchSize=" + batchSize + ", shuffle=" + shuffle + ", dropLast="
-                + dropLast + ", seed=" + seed + ", transforms=" + transforms + "]";
+        return "DataLoader[" + dataset + ", batchSize=" + batchSize + ", shuffle=" + shuffle + ", dropLast=" + dropLast
+                + ", seed=" + seed + ", transforms=" + transforms + "]";
     }
 
     /**
@@ -270,7 +276,7 @@ public final class DataLoader {
         private final int total;
         private final int[] order;
         private final Generator generator; // used only without a producer thread
-        private final Producer producer;   // null when prefetch is 0 or the epoch is empty
+        private final Producer producer; // null when prefetch is 0 or the epoch is empty
         private final Cleaner.Cleanable cleanable;
         private int delivered;
         private boolean closed;
@@ -322,8 +328,8 @@ public final class DataLoader {
             try {
                 return assemble(order, delivered, generator);
             } catch (RuntimeException | Error e) {
-                throw new DataLoaderException("batch " + delivered + " of epoch " + epoch + " could not be prepared: "
-                        + e, e);
+                throw new DataLoaderException(
+                        "batch " + delivered + " of epoch " + epoch + " could not be prepared: " + e, e);
             }
         }
 
@@ -366,8 +372,7 @@ public final class DataLoader {
             thread.start();
         }
 
-        private record Failure(int batch, Throwable error) {
-        }
+        private record Failure(int batch, Throwable error) {}
 
         @Override
         public void run() {
@@ -396,13 +401,14 @@ public final class DataLoader {
                         return batch;
                     }
                     if (o instanceof Failure f) {
-                        throw new DataLoaderException("batch " + f.batch() + " of epoch " + epoch
-                                + " could not be prepared (on thread " + thread.getName() + "): " + f.error(),
+                        throw new DataLoaderException(
+                                "batch " + f.batch() + " of epoch " + epoch + " could not be prepared (on thread "
+                                        + thread.getName() + "): " + f.error(),
                                 f.error());
                     }
                     if (!thread.isAlive() && queue.isEmpty()) {
-                        throw new IllegalStateException("data loader thread " + thread.getName()
-                                + " ended before batch " + b);
+                        throw new IllegalStateException(
+                                "data loader thread " + thread.getName() + " ended before batch " + b);
                     }
                 }
             } catch (InterruptedException e) {

@@ -115,8 +115,11 @@ public final class Download {
             if (md5 != null) {
                 String actual = md5(target);
                 if (!actual.equals(md5)) {
-                    throw new CorruptDataException(target.toString(), -1, "MD5 is " + actual + ", expected " + md5
-                            + ": not the expected file (delete it to download again)");
+                    throw new CorruptDataException(
+                            target.toString(),
+                            -1,
+                            "MD5 is " + actual + ", expected " + md5
+                                    + ": not the expected file (delete it to download again)");
                 }
             }
             return target;
@@ -134,23 +137,31 @@ public final class Download {
                 last = e;
                 if (attempt < attempts) {
                     note("download of " + uri + " interrupted (" + e.getMessage() + "); retrying, "
-                            + (Files.exists(part) ? "resuming after " + Files.size(part) + " bytes"
-                            : "from the start"));
+                            + (Files.exists(part)
+                                    ? "resuming after " + Files.size(part) + " bytes"
+                                    : "from the start"));
                     sleep();
                 }
             }
         }
         if (last != null) {
-            throw new IOException("download of " + uri + " failed after " + attempts + " attempt(s)"
-                    + (Files.exists(part) ? "; " + Files.size(part) + " bytes kept in " + part
-                    + ", the next run resumes there" : "") + ": " + last.getMessage(), last);
+            throw new IOException(
+                    "download of " + uri + " failed after " + attempts + " attempt(s)"
+                            + (Files.exists(part)
+                                    ? "; " + Files.size(part) + " bytes kept in " + part
+                                            + ", the next run resumes there"
+                                    : "")
+                            + ": " + last.getMessage(),
+                    last);
         }
         if (md5 != null) {
             String actual = md5(part);
             if (!actual.equals(md5)) {
                 Files.deleteIfExists(part);
-                throw new CorruptDataException(uri.toString(), -1, "MD5 of the downloaded file is " + actual
-                        + ", expected " + md5 + "; the download was deleted");
+                throw new CorruptDataException(
+                        uri.toString(),
+                        -1,
+                        "MD5 of the downloaded file is " + actual + ", expected " + md5 + "; the download was deleted");
             }
         }
         Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
@@ -196,10 +207,12 @@ public final class Download {
         }
         long start = append ? have : 0;
         try (InputStream in = c.getInputStream();
-             OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-             ProgressBar bar = progress == null ? null
-                     : ProgressBar.bytes(label, total, start, progress)) {
+                OutputStream out = Files.newOutputStream(
+                        part,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+                ProgressBar bar = progress == null ? null : ProgressBar.bytes(label, total, start, progress)) {
             byte[] buf = new byte[1 << 16];
             long done = start;
             int n;

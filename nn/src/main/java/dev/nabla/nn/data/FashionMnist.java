@@ -23,11 +23,10 @@ public final class FashionMnist {
     /** Mean and std of the training set's pixels, the usual normalisation. */
     public static final ChannelStats STATS = ChannelStats.of(0.2860f, 0.3530f);
 
-    public static final List<String> CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> CLASSES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
 
-    private FashionMnist() {
-    }
+    private FashionMnist() {}
 
     /** True when {@link #DEFAULT_DIR} holds the four files. */
     public static boolean isAvailable() {

@@ -24,8 +24,7 @@ import java.util.zip.GZIPInputStream;
 public final class Idx {
     private static final int UNSIGNED_BYTE = 0x08;
 
-    private Idx() {
-    }
+    private Idx() {}
 
     /**
      * The elements of an IDX file.
@@ -66,32 +65,42 @@ public final class Idx {
         if (got < 4) {
             throw new CorruptDataException(name, -1, "short file: " + got + " bytes, an IDX header needs at least 4");
         }
-        int magic = ((header[0] & 0xFF) << 24) | ((header[1] & 0xFF) << 16) | ((header[2] & 0xFF) << 8)
+        int magic = ((header[0] & 0xFF) << 24)
+                | ((header[1] & 0xFF) << 16)
+                | ((header[2] & 0xFF) << 8)
                 | (header[3] & 0xFF);
         int expected = (UNSIGNED_BYTE << 8) | rank;
         if (magic != expected) {
-            throw new CorruptDataException(name, -1, String.format(
-                    "wrong magic number 0x%08X, expected 0x%08X (IDX of unsigned bytes with %d dimension%s)",
-                    magic, expected, rank, rank == 1 ? "" : "s"));
+            throw new CorruptDataException(
+                    name,
+                    -1,
+                    String.format(
+                            "wrong magic number 0x%08X, expected 0x%08X (IDX of unsigned bytes with %d dimension%s)",
+                            magic, expected, rank, rank == 1 ? "" : "s"));
         }
         got += readUpTo(in, header, 4, 4 * rank);
         if (got < header.length) {
-            throw new CorruptDataException(name, -1, "short file: the header ends after " + got + " of its "
-                    + header.length + " bytes");
+            throw new CorruptDataException(
+                    name, -1, "short file: the header ends after " + got + " of its " + header.length + " bytes");
         }
         int[] dims = new int[rank];
         long total = 1;
         for (int i = 0; i < rank; i++) {
             int p = 4 + 4 * i;
-            dims[i] = ((header[p] & 0xFF) << 24) | ((header[p + 1] & 0xFF) << 16) | ((header[p + 2] & 0xFF) << 8)
+            dims[i] = ((header[p] & 0xFF) << 24)
+                    | ((header[p + 1] & 0xFF) << 16)
+                    | ((header[p + 2] & 0xFF) << 8)
                     | (header[p + 3] & 0xFF);
             if (dims[i] < 0) {
                 throw new CorruptDataException(name, -1, "dimension " + i + " has a negative size " + dims[i]);
             }
             total *= dims[i];
             if (total > Integer.MAX_VALUE - 8) {
-                throw new CorruptDataException(name, -1, "dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
-                        + " hold more elements than an array can");
+                throw new CorruptDataException(
+                        name,
+                        -1,
+                        "dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
+                                + " hold more elements than an array can");
             }
         }
         byte[] data = new byte[(int) total];
@@ -99,13 +108,20 @@ public final class Idx {
         if (have < data.length) {
             long recordSize = total / Math.max(dims[0], 1);
             long record = have / recordSize;
-            throw new CorruptDataException(name, record, "short file: the data ends " + (have - record * recordSize)
-                    + " bytes into this record of " + recordSize + " bytes (" + dims[0] + " records declared by "
-                    + "dimensions " + Arrays.toString(dims) + ")");
+            throw new CorruptDataException(
+                    name,
+                    record,
+                    "short file: the data ends " + (have - record * recordSize)
+                            + " bytes into this record of " + recordSize + " bytes (" + dims[0]
+                            + " records declared by "
+                            + "dimensions " + Arrays.toString(dims) + ")");
         }
         if (readUpTo(in, new byte[1], 0, 1) > 0) {
-            throw new CorruptDataException(name, dims[0], "unexpected data after the last of the " + dims[0]
-                    + " records declared by dimensions " + Arrays.toString(dims));
+            throw new CorruptDataException(
+                    name,
+                    dims[0],
+                    "unexpected data after the last of the " + dims[0] + " records declared by dimensions "
+                            + Arrays.toString(dims));
         }
         return new Contents(dims, data);
     }

@@ -37,12 +37,19 @@ public final class ImageDataset implements Dataset {
      * @param labels     one class index in {@code [0, numClasses)} per image
      * @param classNames empty, or {@code numClasses} names
      */
-    public ImageDataset(String name, byte[] pixels, int[] labels, int channels, int height, int width,
-                        int numClasses, List<String> classNames) {
+    public ImageDataset(
+            String name,
+            byte[] pixels,
+            int[] labels,
+            int channels,
+            int height,
+            int width,
+            int numClasses,
+            List<String> classNames) {
         this.name = Objects.requireNonNull(name, "name");
         if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException(name + ": image shape must be positive, got [" + channels + ", "
-                    + height + ", " + width + "]");
+            throw new IllegalArgumentException(
+                    name + ": image shape must be positive, got [" + channels + ", " + height + ", " + width + "]");
         }
         if (numClasses <= 0) {
             throw new IllegalArgumentException(name + ": numClasses must be positive, got " + numClasses);
@@ -54,13 +61,13 @@ public final class ImageDataset implements Dataset {
         }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= numClasses) {
-                throw new IllegalArgumentException(name + ", record " + i + ": label " + labels[i]
-                        + " out of range [0, " + numClasses + ")");
+                throw new IllegalArgumentException(
+                        name + ", record " + i + ": label " + labels[i] + " out of range [0, " + numClasses + ")");
             }
         }
         if (!classNames.isEmpty() && classNames.size() != numClasses) {
-            throw new IllegalArgumentException(name + ": " + classNames.size() + " class names for "
-                    + numClasses + " classes");
+            throw new IllegalArgumentException(
+                    name + ": " + classNames.size() + " class names for " + numClasses + " classes");
         }
         this.pixels = pixels;
         this.labels = labels;
@@ -145,13 +152,19 @@ public final class ImageDataset implements Dataset {
 
     ImageDataset slice(int from, int to, String sliceName) {
         if (from < 0 || to > size() || from > to) {
-            throw new IndexOutOfBoundsException(name + ": slice [" + from + ", " + to + ") out of range for "
-                    + size() + " images");
+            throw new IndexOutOfBoundsException(
+                    name + ": slice [" + from + ", " + to + ") out of range for " + size() + " images");
         }
         int n = imageSize();
-        return new ImageDataset(sliceName, Arrays.copyOfRange(pixels, from * n, to * n),
+        return new ImageDataset(
+                sliceName,
+                Arrays.copyOfRange(pixels, from * n, to * n),
                 Arrays.copyOfRange(labels, from, to),
-                channels, height, width, numClasses, classNames);
+                channels,
+                height,
+                width,
+                numClasses,
+                classNames);
     }
 
     /**
@@ -203,7 +216,7 @@ public final class ImageDataset implements Dataset {
 
     @Override
     public String toString() {
-        return name + " (" + size() + " images of [" + channels + ", " + height + ", " + width + "], "
-                + numClasses + " classes)";
+        return name + " (" + size() + " images of [" + channels + ", " + height + ", " + width + "], " + numClasses
+                + " classes)";
     }
 }

@@ -1,6 +1,10 @@
 package dev.nabla.nn.data;
 
 import dev.nabla.tensor.Generator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -8,10 +12,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * A composition of transforms compiled for one image shape into a single fused pass.
@@ -36,8 +36,8 @@ final class ImagePipeline {
     // One byte per float lane; a byte vector narrower than 64 bits does not exist, so
     // machines with fewer than 8 float lanes take the scalar loops.
     private static final boolean VECTORS = L >= 8;
-    private static final VectorSpecies<Byte> B = VECTORS
-            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : ByteVector.SPECIES_64;
+    private static final VectorSpecies<Byte> B =
+            VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : ByteVector.SPECIES_64;
     private static final VectorShuffle<Float> REVERSE = VectorShuffle.fromOp(F, i -> L - 1 - i);
 
     private static final int MAX_FLIPS = 63;
@@ -49,22 +49,33 @@ final class ImagePipeline {
     final int outW;
 
     // geometric stages in pipeline order: a crop (at most one) and flips, flagged in a bit mask
-    private final int cropStage;      // index among geometric stages, or -1
+    private final int cropStage; // index among geometric stages, or -1
     private final int cropPad;
-    private final int cropRangeY;     // number of possible offsets
+    private final int cropRangeY; // number of possible offsets
     private final int cropRangeX;
-    private final double[] flipP;     // per geometric stage, NaN for the crop
-    private final int[] stageWidth;   // width of the image each geometric stage receives
+    private final double[] flipP; // per geometric stage, NaN for the crop
+    private final int[] stageWidth; // width of the image each geometric stage receives
 
-    private final float[] byteScale;  // channels: byte (0..255) -> final value is byteScale * v + shift
-    private final float[] scale;      // channels: value -> final value, for float sources
+    private final float[] byteScale; // channels: byte (0..255) -> final value is byteScale * v + shift
+    private final float[] scale; // channels: value -> final value, for float sources
     private final float[] shift;
-    private final float[] fill;       // channels: value of a padding pixel
+    private final float[] fill; // channels: value of a padding pixel
     private final Transform.Custom[] customs;
 
-    private ImagePipeline(int channels, int inH, int inW, int outH, int outW, int cropStage, int cropPad,
-                          double[] flipP, int[] stageWidth, double[] a, double[] b, double[] fillD,
-                          Transform.Custom[] customs) {
+    private ImagePipeline(
+            int channels,
+            int inH,
+            int inW,
+            int outH,
+            int outW,
+            int cropStage,
+            int cropPad,
+            double[] flipP,
+            int[] stageWidth,
+            double[] a,
+            double[] b,
+            double[] fillD,
+            Transform.Custom[] customs) {
         this.channels = channels;
         this.inH = inH;
         this.inW = inW;
@@ -115,9 +126,10 @@ final class ImagePipeline {
             switch (t) {
                 case Transform.Normalize n -> {
                     if (n.stats().channels() != channels) {
-                        throw new IllegalArgumentException("normalize: " + n.stats().channels()
-                                + " channel means/stds for images with " + channels + " channel(s) [" + channels
-                                + ", " + height + ", " + width + "]");
+                        throw new IllegalArgumentException(
+                                "normalize: " + n.stats().channels()
+                                        + " channel means/stds for images with " + channels + " channel(s) [" + channels
+                                        + ", " + height + ", " + width + "]");
                     }
                     float[] mean = n.stats().mean();
                     float[] std = n.stats().std();
@@ -160,9 +172,19 @@ final class ImagePipeline {
             }
         }
         double[] fillValue = fillB == null ? filled(channels, 0) : fillB;
-        return new ImagePipeline(channels, height, width, h, w, cropStage, pad,
+        return new ImagePipeline(
+                channels,
+                height,
+                width,
+                h,
+                w,
+                cropStage,
+                pad,
                 flips.stream().mapToDouble(Double::doubleValue).toArray(),
-                widths.stream().mapToInt(Integer::intValue).toArray(), a, b, fillValue,
+                widths.stream().mapToInt(Integer::intValue).toArray(),
+                a,
+                b,
+                fillValue,
                 customs.toArray(new Transform.Custom[0]));
     }
 
@@ -219,7 +241,10 @@ final class ImagePipeline {
                     if (VECTORS) {
                         for (; x + L <= x1; x += L) {
                             // source bytes sp-x-L+1 .. sp-x land reversed at dst x .. x+L-1
-                            toFloats(src, sp - x - L + 1).rearrange(REVERSE).fma(va, vb).intoArray(dst, d + x);
+                            toFloats(src, sp - x - L + 1)
+                                    .rearrange(REVERSE)
+                                    .fma(va, vb)
+                                    .intoArray(dst, d + x);
                         }
                     }
                     for (; x < x1; x++) {
@@ -235,7 +260,8 @@ final class ImagePipeline {
     /** L unsigned bytes from {@code src[at..]} as floats. */
     private static FloatVector toFloats(byte[] src, int at) {
         return (FloatVector) ((IntVector) ByteVector.fromArray(B, src, at).convertShape(VectorOperators.B2I, I, 0))
-                .and(0xFF).convert(VectorOperators.I2F, 0);
+                .and(0xFF)
+                .convert(VectorOperators.I2F, 0);
     }
 
     /** Renders one float image (values as they are, not scaled) into {@code dst[dstOff..]}. */
@@ -281,8 +307,7 @@ final class ImagePipeline {
     }
 
     /** Where an output image comes from: {@code sy = y + ty}, {@code sx = s*x + t}. */
-    private record Placement(int ty, int s, int t) {
-    }
+    private record Placement(int ty, int s, int t) {}
 
     /**
      * Draws this image's random choices, in transform order, and folds the geometric stages (last

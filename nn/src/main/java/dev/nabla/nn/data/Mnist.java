@@ -32,8 +32,7 @@ public final class Mnist {
 
     private static final String RESOURCES = "mnist-10k/";
 
-    private Mnist() {
-    }
+    private Mnist() {}
 
     /**
      * The 10,000 real MNIST digits shipped with the project (MIT licence, see the LICENSE beside
@@ -48,10 +47,16 @@ public final class Mnist {
 
         private static Split loadEmbedded() {
             try (InputStream images = resource("images-idx3-ubyte.gz");
-                 InputStream labels = resource("labels-idx1-ubyte.gz")) {
-                ImageDataset all = read(images, "mnist-10k/images-idx3-ubyte.gz", labels,
-                        "mnist-10k/labels-idx1-ubyte.gz", "mnist-10k", CLASSES);
-                return new Split(all.slice(0, EMBEDDED_TRAIN, "mnist-10k-train"),
+                    InputStream labels = resource("labels-idx1-ubyte.gz")) {
+                ImageDataset all = read(
+                        images,
+                        "mnist-10k/images-idx3-ubyte.gz",
+                        labels,
+                        "mnist-10k/labels-idx1-ubyte.gz",
+                        "mnist-10k",
+                        CLASSES);
+                return new Split(
+                        all.slice(0, EMBEDDED_TRAIN, "mnist-10k-train"),
                         all.slice(EMBEDDED_TRAIN, all.size(), "mnist-10k-test"));
             } catch (IOException e) {
                 throw new UncheckedIOException("the embedded MNIST resources are damaged", e);
@@ -61,8 +66,9 @@ public final class Mnist {
         private static InputStream resource(String file) throws IOException {
             InputStream in = Mnist.class.getResourceAsStream(RESOURCES + file);
             if (in == null) {
-                throw new NoSuchFileException("resource " + Mnist.class.getPackageName().replace('.', '/') + "/"
-                        + RESOURCES + file + " (is nabla-nn's jar complete?)");
+                throw new NoSuchFileException(
+                        "resource " + Mnist.class.getPackageName().replace('.', '/') + "/" + RESOURCES + file
+                                + " (is nabla-nn's jar complete?)");
             }
             return in;
         }
@@ -78,15 +84,25 @@ public final class Mnist {
 
     /** A data set in MNIST's file layout, under {@code name}, with the given class names. */
     static Split load(Path dir, String name, List<String> classes) throws IOException {
-        return new Split(read(find(dir, "train-images-idx3-ubyte"), find(dir, "train-labels-idx1-ubyte"),
-                name + "-train", classes),
-                read(find(dir, "t10k-images-idx3-ubyte"), find(dir, "t10k-labels-idx1-ubyte"), name + "-test",
+        return new Split(
+                read(
+                        find(dir, "train-images-idx3-ubyte"),
+                        find(dir, "train-labels-idx1-ubyte"),
+                        name + "-train",
+                        classes),
+                read(
+                        find(dir, "t10k-images-idx3-ubyte"),
+                        find(dir, "t10k-labels-idx1-ubyte"),
+                        name + "-test",
                         classes));
     }
 
     /** True when {@code dir} holds the four IDX files (gzipped or not). */
     static boolean isComplete(Path dir) {
-        for (String f : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+        for (String f : List.of(
+                "train-images-idx3-ubyte",
+                "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte",
                 "t10k-labels-idx1-ubyte")) {
             if (!Files.isRegularFile(dir.resolve(f + ".gz")) && !Files.isRegularFile(dir.resolve(f))) {
                 return false;
@@ -109,26 +125,33 @@ public final class Mnist {
 
     /** An images file (rank-3 IDX) and a labels file (rank-1 IDX) as one data set with the given classes. */
     public static ImageDataset read(Path images, Path labels, String name, List<String> classes) throws IOException {
-        try (InputStream i = Files.newInputStream(images); InputStream l = Files.newInputStream(labels)) {
+        try (InputStream i = Files.newInputStream(images);
+                InputStream l = Files.newInputStream(labels)) {
             return read(i, images.toString(), l, labels.toString(), name, classes);
         }
     }
 
-    static ImageDataset read(InputStream images, String imagesName, InputStream labels, String labelsName,
-                             String name, List<String> classes) throws IOException {
+    static ImageDataset read(
+            InputStream images,
+            String imagesName,
+            InputStream labels,
+            String labelsName,
+            String name,
+            List<String> classes)
+            throws IOException {
         Idx.Contents img = Idx.read(images, imagesName, 3);
         Idx.Contents lab = Idx.read(labels, labelsName, 1);
         if (img.records() != lab.records()) {
-            throw new CorruptDataException(labelsName, -1, lab.records() + " labels for the " + img.records()
-                    + " images of " + imagesName);
+            throw new CorruptDataException(
+                    labelsName, -1, lab.records() + " labels for the " + img.records() + " images of " + imagesName);
         }
         byte[] raw = lab.data();
         int[] labelValues = new int[raw.length];
         for (int r = 0; r < raw.length; r++) {
             labelValues[r] = raw[r] & 0xFF;
             if (labelValues[r] >= classes.size()) {
-                throw new CorruptDataException(labelsName, r, "label " + labelValues[r] + " out of range [0, "
-                        + classes.size() + ")");
+                throw new CorruptDataException(
+                        labelsName, r, "label " + labelValues[r] + " out of range [0, " + classes.size() + ")");
             }
         }
         int[] dims = img.dims();

@@ -44,8 +44,8 @@ public final class ProgressBar implements AutoCloseable {
     private int lastLength;
     private boolean closed;
 
-    ProgressBar(String label, long total, String unit, long done, PrintStream out, boolean terminal,
-                LongSupplier clock) {
+    ProgressBar(
+            String label, long total, String unit, long done, PrintStream out, boolean terminal, LongSupplier clock) {
         this.label = Objects.requireNonNull(label, "label");
         this.total = total;
         this.unit = unit;
@@ -79,8 +79,8 @@ public final class ProgressBar implements AutoCloseable {
     }
 
     public static ProgressBar count(String label, long total, String unit, PrintStream out) {
-        return new ProgressBar(label, total, Objects.requireNonNull(unit, "unit"), 0, out, isTerminal(),
-                System::nanoTime);
+        return new ProgressBar(
+                label, total, Objects.requireNonNull(unit, "unit"), 0, out, isTerminal(), System::nanoTime);
     }
 
     /**
@@ -167,15 +167,21 @@ public final class ProgressBar implements AutoCloseable {
         if (total > 0) {
             double frac = Math.min(1, (double) done / total);
             int filled = (int) (frac * WIDTH);
-            sb.append(" [").append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ");
+            sb.append(" [")
+                    .append("#".repeat(filled))
+                    .append(".".repeat(WIDTH - filled))
+                    .append("] ");
             sb.append(String.format(Locale.ROOT, "%3d%%", (int) (frac * 100)));
             sb.append("  ").append(amount(done, false)).append('/').append(amount(total, true));
         } else {
             sb.append("  ").append(amount(done, true));
         }
         if (rate > 0) {
-            sb.append("  ").append(unit == null ? amount((long) rate, true) + "/s"
-                    : String.format(Locale.ROOT, "%.1f %s/s", rate, unit));
+            sb.append("  ")
+                    .append(
+                            unit == null
+                                    ? amount((long) rate, true) + "/s"
+                                    : String.format(Locale.ROOT, "%.1f %s/s", rate, unit));
             if (total > 0 && done < total) {
                 sb.append("  ETA ").append(duration((total - done) / rate));
             }

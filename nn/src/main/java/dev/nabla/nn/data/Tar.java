@@ -11,8 +11,7 @@ import java.nio.charset.StandardCharsets;
 final class Tar {
     private static final int BLOCK = 512;
 
-    private Tar() {
-    }
+    private Tar() {}
 
     /** Receives each regular file; {@code content} yields exactly {@code size} bytes. */
     @FunctionalInterface
@@ -31,8 +30,10 @@ final class Tar {
                 return; // no end-of-archive blocks: tolerated, as GNU tar does
             }
             if (got < BLOCK) {
-                throw new CorruptDataException(archive, -1, "truncated tar archive: header at byte " + offset
-                        + " has only " + got + " of 512 bytes");
+                throw new CorruptDataException(
+                        archive,
+                        -1,
+                        "truncated tar archive: header at byte " + offset + " has only " + got + " of 512 bytes");
             }
             if (isZero(header)) {
                 return;
@@ -75,8 +76,11 @@ final class Tar {
         }
         long stored = octal(h, 148, 8, archive, offset);
         if (stored != sum) {
-            throw new CorruptDataException(archive, -1, "tar header at byte " + offset + " has checksum " + stored
-                    + " but its bytes sum to " + sum + " (not a tar archive, or damaged)");
+            throw new CorruptDataException(
+                    archive,
+                    -1,
+                    "tar header at byte " + offset + " has checksum " + stored + " but its bytes sum to " + sum
+                            + " (not a tar archive, or damaged)");
         }
     }
 
@@ -138,8 +142,11 @@ final class Tar {
         }
         for (; i < off + len && h[i] != 0 && h[i] != ' '; i++) {
             if (h[i] < '0' || h[i] > '7') {
-                throw new CorruptDataException(archive, -1, "tar header at byte " + offset
-                        + " has a malformed number field at " + off + " (not a tar archive, or damaged)");
+                throw new CorruptDataException(
+                        archive,
+                        -1,
+                        "tar header at byte " + offset + " has a malformed number field at " + off
+                                + " (not a tar archive, or damaged)");
             }
             v = (v << 3) | (h[i] - '0');
         }
@@ -152,8 +159,8 @@ final class Tar {
             long s = in.skip(left);
             if (s <= 0) {
                 if (in.read() < 0) {
-                    throw new CorruptDataException(archive, -1, "truncated tar archive: entry " + entry
-                            + " ends early");
+                    throw new CorruptDataException(
+                            archive, -1, "truncated tar archive: entry " + entry + " ends early");
                 }
                 s = 1;
             }
@@ -190,8 +197,11 @@ final class Tar {
             }
             int n = Idx.readUpTo(in, b, off, (int) Math.min(len, left));
             if (n == 0 && len > 0) {
-                throw new CorruptDataException(archive, -1, "truncated tar archive: entry " + entry + " ends after "
-                        + (size - left) + " of its " + size + " bytes");
+                throw new CorruptDataException(
+                        archive,
+                        -1,
+                        "truncated tar archive: entry " + entry + " ends after " + (size - left) + " of its " + size
+                                + " bytes");
             }
             left -= n;
             return n;

@@ -38,8 +38,8 @@ public sealed interface Transform {
     record RandomCrop(int size, int padding) implements Transform {
         public RandomCrop {
             if (size <= 0 || padding < 0) {
-                throw new IllegalArgumentException("randomCrop: need size > 0 and padding >= 0, got size " + size
-                        + ", padding " + padding);
+                throw new IllegalArgumentException(
+                        "randomCrop: need size > 0 and padding >= 0, got size " + size + ", padding " + padding);
             }
         }
     }

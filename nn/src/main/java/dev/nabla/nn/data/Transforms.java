@@ -12,8 +12,7 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class Transforms {
-    private Transforms() {
-    }
+    private Transforms() {}
 
     /** {@code (x - mean[c]) / std[c]} per channel, on values in [0, 1]. */
     public static Transform normalize(ChannelStats stats) {

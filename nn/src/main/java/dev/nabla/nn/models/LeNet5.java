@@ -54,8 +54,8 @@ public final class LeNet5 extends Module {
     @Override
     public Variable forward(Variable x) {
         if (x.dim() != 4 || x.size(1) != channels || x.size(2) != size || x.size(3) != size) {
-            throw new ShapeMismatchException("LeNet5: expected input [N, " + channels + ", " + size + ", " + size
-                    + "], got " + x.shape());
+            throw new ShapeMismatchException(
+                    "LeNet5: expected input [N, " + channels + ", " + size + ", " + size + "], got " + x.shape());
         }
         Variable h = Functional.maxPool2d(c1.call(x).relu(), 2);
         h = Functional.maxPool2d(c2.call(h).relu(), 2);

@@ -15,8 +15,7 @@ public final class Models {
     /** The names {@link #create} accepts. */
     public static final List<String> NAMES = List.of("lenet5", "small-cnn", "cnn", "cnn-bn", "resnet20");
 
-    private Models() {
-    }
+    private Models() {}
 
     /**
      * @param name     lenet5, small-cnn (the Fashion-MNIST peer's CNN), cnn (the VGG-style CNN),

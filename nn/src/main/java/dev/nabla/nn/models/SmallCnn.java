@@ -19,8 +19,7 @@ import dev.nabla.tensor.Generator;
  * }</pre>
  */
 public final class SmallCnn {
-    private SmallCnn() {
-    }
+    private SmallCnn() {}
 
     public static Sequential create(int channels, int size, int classes, Generator g) {
         if (size < 4 || size % 4 != 0) {
@@ -28,8 +27,17 @@ public final class SmallCnn {
         }
         int s = size / 4;
         return new Sequential(
-                new Conv2d(channels, 32, 3, 1, 1, g), new BatchNorm2d(32), new ReLU(), new MaxPool2d(2),
-                new Conv2d(32, 64, 3, 1, 1, g), new BatchNorm2d(64), new ReLU(), new MaxPool2d(2),
-                new Flatten(), new Linear(64 * s * s, 128, g), new ReLU(), new Linear(128, classes, g));
+                new Conv2d(channels, 32, 3, 1, 1, g),
+                new BatchNorm2d(32),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Conv2d(32, 64, 3, 1, 1, g),
+                new BatchNorm2d(64),
+                new ReLU(),
+                new MaxPool2d(2),
+                new Flatten(),
+                new Linear(64 * s * s, 128, g),
+                new ReLU(),
+                new Linear(128, classes, g));
     }
 }

@@ -26,8 +26,7 @@ import java.util.List;
  * }</pre>
  */
 public final class VggCnn {
-    private VggCnn() {
-    }
+    private VggCnn() {}
 
     /**
      * @param channels input channels

@@ -61,8 +61,8 @@ class CifarTest {
 
     @Test
     void readsStraightFromTheArchive() throws IOException {
-        Path archive = DataFixtures.write(dir.resolve("cifar-10-binary.tar.gz"),
-                DataFixtures.tarGz("cifar-10-batches-bin", data.files()));
+        Path archive = DataFixtures.write(
+                dir.resolve("cifar-10-binary.tar.gz"), DataFixtures.tarGz("cifar-10-batches-bin", data.files()));
         assertMatches(Cifar10.load(archive));
         assertMatches(Cifar10.load(dir));
         assertMatches(Cifar10.load(dir, false));
@@ -101,7 +101,8 @@ class CifarTest {
         files.remove("data_batch_4.bin");
         Path archive = DataFixtures.write(dir.resolve("x.tar.gz"), DataFixtures.tarGz("cifar-10-batches-bin", files));
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(archive));
-        assertTrue(e.getMessage().contains(archive + ": archive has no entry cifar-10-batches-bin/data_batch_4.bin"),
+        assertTrue(
+                e.getMessage().contains(archive + ": archive has no entry cifar-10-batches-bin/data_batch_4.bin"),
                 e.getMessage());
     }
 
@@ -115,8 +116,11 @@ class CifarTest {
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.load(folder));
         assertEquals(folder.resolve("data_batch_3.bin").toString(), e.file());
         assertEquals(3, e.record());
-        assertTrue(e.getMessage().contains("data_batch_3.bin, record 3: size 12192 is not a whole number of "
-                + "3073-byte records: this record has only 2973 bytes"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("data_batch_3.bin, record 3: size 12192 is not a whole number of "
+                                + "3073-byte records: this record has only 2973 bytes"),
+                e.getMessage());
     }
 
     @Test
@@ -168,16 +172,18 @@ class CifarTest {
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("train.bin", DataFixtures.cifarRecords(new int[][] {coarse, fine}, images));
-        files.put("test.bin", DataFixtures.cifarRecords(new int[][] {Arrays.copyOf(coarse, 2), Arrays.copyOf(fine, 2)},
-                Arrays.copyOf(images, 2)));
+        files.put(
+                "test.bin",
+                DataFixtures.cifarRecords(
+                        new int[][] {Arrays.copyOf(coarse, 2), Arrays.copyOf(fine, 2)}, Arrays.copyOf(images, 2)));
         StringBuilder names = new StringBuilder();
         for (int i = 0; i < 100; i++) {
             names.append("fine").append(i).append('\n');
         }
         files.put("fine_label_names.txt", names.toString().getBytes(StandardCharsets.UTF_8));
         DataFixtures.writeAll(dir.resolve("cifar-100-binary"), files);
-        DataFixtures.write(dir.resolve("archive/cifar-100-binary.tar.gz"),
-                DataFixtures.tarGz("cifar-100-binary", files));
+        DataFixtures.write(
+                dir.resolve("archive/cifar-100-binary.tar.gz"), DataFixtures.tarGz("cifar-100-binary", files));
         for (Path p : List.of(dir, dir.resolve("archive"))) {
             Split f = Cifar100.load(p);
             Split c = Cifar100.load(p, true);
@@ -199,23 +205,35 @@ class CifarTest {
         Files.write(dir.resolve("cifar-100-binary/train.bin"), bad);
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar100.load(dir));
         assertEquals(4, e.record());
-        assertTrue(e.getMessage().contains("train.bin, record 4: label 100 out of range [0, 100) (label byte 1)"),
+        assertTrue(
+                e.getMessage().contains("train.bin, record 4: label 100 out of range [0, 100) (label byte 1)"),
                 e.getMessage());
     }
 
     @Test
     void realCifar10Subset() throws IOException {
-        assumeTrue(Files.isDirectory(REAL.resolve("cifar-10-batches-bin")),
+        assumeTrue(
+                Files.isDirectory(REAL.resolve("cifar-10-batches-bin")),
                 "the real CIFAR-10 subset is not at " + REAL + "; skipping");
         Split s = Cifar10.load(REAL);
         assertEquals(5 * 1017, s.train().size());
         assertEquals(1017, s.test().size());
         assertEquals("frog", Cifar10.CLASSES.get(s.train().label(0)));
         assertEquals("cat", Cifar10.CLASSES.get(s.test().label(0)));
-        assertArrayEquals(new int[] {6, 9, 9, 4, 1}, new int[] {s.train().label(0), s.train().label(1),
-                s.train().label(2), s.train().label(3), s.train().label(4)});
-        assertArrayEquals(new int[] {3, 8, 8, 0, 6}, new int[] {s.test().label(0), s.test().label(1),
-                s.test().label(2), s.test().label(3), s.test().label(4)});
+        assertArrayEquals(new int[] {6, 9, 9, 4, 1}, new int[] {
+            s.train().label(0),
+            s.train().label(1),
+            s.train().label(2),
+            s.train().label(3),
+            s.train().label(4)
+        });
+        assertArrayEquals(new int[] {3, 8, 8, 0, 6}, new int[] {
+            s.test().label(0),
+            s.test().label(1),
+            s.test().label(2),
+            s.test().label(3),
+            s.test().label(4)
+        });
         assertEquals(317790, sum(s.train().pixels(0)));
         assertEquals(332962, sum(s.test().pixels(0)));
         ChannelStats st = s.train().channelStats();

@@ -14,8 +14,7 @@ import java.util.zip.GZIPOutputStream;
 
 /** Writers for the formats the readers parse, so tests build their own files. */
 final class DataFixtures {
-    private DataFixtures() {
-    }
+    private DataFixtures() {}
 
     /** An IDX file of unsigned bytes with the given dimensions. */
     static byte[] idx(int[] dims, byte[] data) {
@@ -71,8 +70,7 @@ final class DataFixtures {
     }
 
     /** A minimal CIFAR-10-like data set: per file, its records. */
-    record Cifar10Files(Map<String, byte[]> files, Map<String, int[]> labels, Map<String, byte[][]> images) {
-    }
+    record Cifar10Files(Map<String, byte[]> files, Map<String, int[]> labels, Map<String, byte[][]> images) {}
 
     /** The six CIFAR-10 files with {@code counts[f]} records each, random pixels and labels. */
     static Cifar10Files cifar10(long seed, int... counts) {
@@ -80,8 +78,14 @@ final class DataFixtures {
         Map<String, byte[]> files = new LinkedHashMap<>();
         Map<String, int[]> labels = new LinkedHashMap<>();
         Map<String, byte[][]> images = new LinkedHashMap<>();
-        String[] names = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
-                "data_batch_5.bin", "test_batch.bin"};
+        String[] names = {
+            "data_batch_1.bin",
+            "data_batch_2.bin",
+            "data_batch_3.bin",
+            "data_batch_4.bin",
+            "data_batch_5.bin",
+            "test_batch.bin"
+        };
         for (int f = 0; f < names.length; f++) {
             int n = counts[f];
             int[] l = new int[n];

@@ -132,11 +132,15 @@ class DataLoaderTest {
         List<float[]> d = all(drop, 0);
         assertSameBatches(k.subList(0, 10), d);
         assertEquals(0, new DataLoader(indexed(5), 8, false, true, 0).size());
-        assertFalse(new DataLoader(indexed(5), 8, false, true, 0).epoch(0).iterator().hasNext());
+        assertFalse(new DataLoader(indexed(5), 8, false, true, 0)
+                .epoch(0)
+                .iterator()
+                .hasNext());
     }
 
-    private static final Transform[] AUGMENT = {Transforms.randomCrop(4, 1), Transforms.randomHorizontalFlip(0.5),
-            Transforms.normalize(0.3f, 0.2f)};
+    private static final Transform[] AUGMENT = {
+        Transforms.randomCrop(4, 1), Transforms.randomHorizontalFlip(0.5), Transforms.normalize(0.3f, 0.2f)
+    };
 
     @Test
     void equalSeedsGiveEqualBatchesWhateverTheThreading() {
@@ -150,7 +154,8 @@ class DataLoaderTest {
         assertFalse(sameBatches(reference, all(new DataLoader(d, 8, true, false, 43, AUGMENT), 1)), "other seed");
         assertFalse(sameBatches(reference, all(new DataLoader(d, 8, true, false, 42, AUGMENT), 2)), "other epoch");
         // without shuffling the order is fixed, but the augmentation still follows the seed
-        assertFalse(sameBatches(all(new DataLoader(d, 8, false, false, 1, AUGMENT), 0),
+        assertFalse(sameBatches(
+                all(new DataLoader(d, 8, false, false, 1, AUGMENT), 0),
                 all(new DataLoader(d, 8, false, false, 2, AUGMENT), 0)));
     }
 
@@ -169,7 +174,8 @@ class DataLoaderTest {
 
     private static long loaderThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("nabla-data-loader-") && t.isAlive()).count();
+                .filter(t -> t.getName().startsWith("nabla-data-loader-") && t.isAlive())
+                .count();
     }
 
     private static void awaitNoLoaderThreads() throws InterruptedException {
@@ -204,7 +210,9 @@ class DataLoaderTest {
         // every thread is a daemon: a forgotten one never keeps the JVM alive
         DataLoader.BatchIterator it = loader.epoch(0).iterator();
         Thread t = Thread.getAllStackTraces().keySet().stream()
-                .filter(th -> th.getName().startsWith("nabla-data-loader-")).findFirst().orElseThrow();
+                .filter(th -> th.getName().startsWith("nabla-data-loader-"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(t.isDaemon());
         it.close();
         assertFalse(t.isAlive(), "close() stops the thread before returning");
@@ -228,8 +236,8 @@ class DataLoaderTest {
         awaitNoLoaderThreads();
         IllegalStateException boom = new IllegalStateException("boom");
         int[] calls = {0};
-        DataLoader loader = new DataLoader(indexed(N), 10, false, false, 0,
-                Transforms.custom("fails-on-image-35", (data, off, c, h, w, g) -> {
+        DataLoader loader = new DataLoader(
+                indexed(N), 10, false, false, 0, Transforms.custom("fails-on-image-35", (data, off, c, h, w, g) -> {
                     if (calls[0]++ == 35) {
                         throw boom;
                     }
@@ -269,7 +277,8 @@ class DataLoaderTest {
             DataLoader loader = new DataLoader(d, 4, false, false, 0).withPrefetch(prefetch);
             var it = loader.epoch(0).iterator();
             Batch first = it.next();
-            assertArrayEquals(new float[] {0, 0, 1, 2, 2, 4, 3, 6}, first.inputs().data().toArray());
+            assertArrayEquals(
+                    new float[] {0, 0, 1, 2, 2, 4, 3, 6}, first.inputs().data().toArray());
             assertArrayEquals(new int[] {4, 2}, first.inputs().dims());
             DataLoaderException e = assertThrows(DataLoaderException.class, it::next);
             assertInstanceOf(ArithmeticException.class, e.getCause());
@@ -291,10 +300,13 @@ class DataLoaderTest {
                 return new Sample(index == 2 ? Tensor.zeros(3) : Tensor.zeros(2), 0);
             }
         };
-        DataLoaderException e = assertThrows(DataLoaderException.class,
-                () -> all(new DataLoader(d, 3, false, false, 0), 0));
-        assertTrue(e.getCause().getMessage().contains("sample 2 of"), e.getCause().getMessage());
-        assertTrue(e.getCause().getMessage().contains("has shape [3] but sample 0 had [2]"), e.getCause().getMessage());
+        DataLoaderException e =
+                assertThrows(DataLoaderException.class, () -> all(new DataLoader(d, 3, false, false, 0), 0));
+        assertTrue(
+                e.getCause().getMessage().contains("sample 2 of"), e.getCause().getMessage());
+        assertTrue(
+                e.getCause().getMessage().contains("has shape [3] but sample 0 had [2]"),
+                e.getCause().getMessage());
     }
 
     @Test
@@ -304,7 +316,7 @@ class DataLoaderTest {
         assertThrows(IllegalArgumentException.class, () -> new DataLoader(d.slice(0, 0), 1, false, false, 0));
         assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0).epoch(-1));
         assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0).withPrefetch(-1));
-        assertArrayEquals(new int[] {1, 3, 3},
-                new DataLoader(d, 1, false, false, 0, Transforms.randomCrop(3, 0)).sampleShape());
+        assertArrayEquals(
+                new int[] {1, 3, 3}, new DataLoader(d, 1, false, false, 0, Transforms.randomCrop(3, 0)).sampleShape());
     }
 }

@@ -52,7 +52,12 @@ class DownloadTest {
     private URI uri;
 
     /** How the server answers one request. */
-    private enum Behaviour { NORMAL, TRUNCATE, IGNORE_RANGE, NOT_FOUND }
+    private enum Behaviour {
+        NORMAL,
+        TRUNCATE,
+        IGNORE_RANGE,
+        NOT_FOUND
+    }
 
     private final Deque<Behaviour> script = new ArrayDeque<>();
     private final List<String> ranges = new ArrayList<>();
@@ -60,7 +65,9 @@ class DownloadTest {
     @BeforeEach
     void serve() throws Exception {
         Map<String, byte[]> files = new LinkedHashMap<>(data.files());
-        files.put("batches.meta.txt", String.join("\n", Cifar10.CLASSES).concat("\n").getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "batches.meta.txt",
+                String.join("\n", Cifar10.CLASSES).concat("\n").getBytes(StandardCharsets.UTF_8));
         archive = DataFixtures.tarGz("cifar-10-batches-bin", files);
         md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(archive));
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -108,8 +115,8 @@ class DownloadTest {
                         ex.sendResponseHeaders(416, -1);
                         return;
                     }
-                    ex.getResponseHeaders().set("Content-Range",
-                            "bytes " + start + "-" + (archive.length - 1) + "/" + archive.length);
+                    ex.getResponseHeaders()
+                            .set("Content-Range", "bytes " + start + "-" + (archive.length - 1) + "/" + archive.length);
                     ex.sendResponseHeaders(206, archive.length - start);
                     ex.getResponseBody().write(archive, start, archive.length - start);
                 }
@@ -130,7 +137,10 @@ class DownloadTest {
     }
 
     private Download download(PrintStream progress) {
-        return Download.from(uri).md5(md5).retryDelay(Duration.ZERO).timeout(Duration.ofSeconds(10))
+        return Download.from(uri)
+                .md5(md5)
+                .retryDelay(Duration.ZERO)
+                .timeout(Duration.ofSeconds(10))
                 .progress(progress);
     }
 
@@ -153,7 +163,8 @@ class DownloadTest {
     private void assertNoLeftovers() throws IOException {
         assertFalse(Files.exists(part()), "no .part file left");
         try (Stream<Path> files = Files.list(root)) {
-            assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".cifar-10-extract-")),
+            assertTrue(
+                    files.noneMatch(p -> p.getFileName().toString().startsWith(".cifar-10-extract-")),
                     "no temporary extraction folder left");
         }
     }
@@ -177,10 +188,14 @@ class DownloadTest {
 
     @Test
     void aWrongChecksumLeavesNothingBehind() throws IOException {
-        Download wrong = Download.from(uri).md5("0123456789abcdef0123456789abcdef").retryDelay(Duration.ZERO);
+        Download wrong =
+                Download.from(uri).md5("0123456789abcdef0123456789abcdef").retryDelay(Duration.ZERO);
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> Cifar10.ensure(root, wrong));
-        assertTrue(e.getMessage().contains("MD5 of the downloaded file is " + md5
-                + ", expected 0123456789abcdef0123456789abcdef; the download was deleted"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("MD5 of the downloaded file is " + md5
+                                + ", expected 0123456789abcdef0123456789abcdef; the download was deleted"),
+                e.getMessage());
         assertFalse(Files.exists(target()));
         assertFalse(Files.exists(root.resolve(Cifar10.FOLDER)));
         assertNoLeftovers();
@@ -191,7 +206,9 @@ class DownloadTest {
     void aTruncatedTransferIsResumedByTheNextAttempt() throws IOException {
         then(Behaviour.TRUNCATE, Behaviour.NORMAL);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Cifar10.ensure(root, download(new PrintStream(log, true, StandardCharsets.UTF_8)).attempts(2));
+        Cifar10.ensure(
+                root,
+                download(new PrintStream(log, true, StandardCharsets.UTF_8)).attempts(2));
         List<String> r = ranges();
         assertEquals(2, r.size());
         assertEquals(null, r.get(0));
@@ -205,7 +222,8 @@ class DownloadTest {
     @Test
     void aRunThatFailsKeepsOnlyThePartFileAndTheNextRunResumes() throws IOException {
         then(Behaviour.TRUNCATE);
-        IOException e = assertThrows(IOException.class, () -> Cifar10.ensure(root, download(null).attempts(1)));
+        IOException e = assertThrows(
+                IOException.class, () -> Cifar10.ensure(root, download(null).attempts(1)));
         assertTrue(e.getMessage().contains("the next run resumes there"), e.getMessage());
         assertEquals(archive.length * 2 / 5, Files.size(part()));
         assertFalse(Files.exists(target()));
@@ -230,7 +248,8 @@ class DownloadTest {
     void aPartFileLongerThanTheArchiveIsDiscarded() throws IOException {
         Files.write(part(), new byte[archive.length + 10]);
         Cifar10.ensure(root, download(null).attempts(1));
-        assertEquals(List.of("bytes=" + (archive.length + 10) + "-", "null"),
+        assertEquals(
+                List.of("bytes=" + (archive.length + 10) + "-", "null"),
                 ranges().stream().map(String::valueOf).toList());
         assertLoadsTheServedData();
     }
@@ -238,7 +257,8 @@ class DownloadTest {
     @Test
     void aDamagedPartFileFailsTheChecksumAndIsDeleted() throws IOException {
         Files.write(part(), new byte[100]); // not the archive's first 100 bytes
-        CorruptDataException e = assertThrows(CorruptDataException.class,
+        CorruptDataException e = assertThrows(
+                CorruptDataException.class,
                 () -> Cifar10.ensure(root, download(null).attempts(1)));
         assertTrue(e.getMessage().contains("the download was deleted"), e.getMessage());
         assertFalse(Files.exists(part()));
@@ -249,7 +269,8 @@ class DownloadTest {
     @Test
     void httpErrorsAreReportedAfterTheAttempts() {
         then(Behaviour.NOT_FOUND, Behaviour.NOT_FOUND);
-        IOException e = assertThrows(IOException.class, () -> download(null).attempts(2).to(target()));
+        IOException e =
+                assertThrows(IOException.class, () -> download(null).attempts(2).to(target()));
         assertTrue(e.getMessage().contains("failed after 2 attempt(s)"), e.getMessage());
         assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
         assertFalse(Files.exists(target()));
@@ -261,7 +282,8 @@ class DownloadTest {
         assertEquals(target(), download(null).to(target()));
         assertEquals(0, ranges().size());
         Files.write(target(), new byte[] {1, 2, 3});
-        CorruptDataException e = assertThrows(CorruptDataException.class, () -> download(null).to(target()));
+        CorruptDataException e =
+                assertThrows(CorruptDataException.class, () -> download(null).to(target()));
         assertTrue(e.getMessage().contains("not the expected file"), e.getMessage());
     }
 
@@ -270,7 +292,8 @@ class DownloadTest {
         assertThrows(IllegalArgumentException.class, () -> Download.from(URI.create("file:///etc/passwd")));
         assertThrows(IllegalArgumentException.class, () -> Download.from(uri).md5("abc"));
         assertThrows(IllegalArgumentException.class, () -> Download.from(uri).attempts(0));
-        assertEquals(URI.create("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
+        assertEquals(
+                URI.create("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"),
                 Cifar10.officialDownload().uri());
         assertTrue(Cifar10.officialDownload().toString().contains("c32a1d4ab5d03f1284b67883e8d87530"));
     }

@@ -65,18 +65,22 @@ class IdxTest {
     @Test
     void mnistLayoutDirectoryMixesGzippedAndRawFiles() throws IOException {
         Path d = dir.resolve("mnist");
-        DataFixtures.write(d.resolve("train-images-idx3-ubyte.gz"),
+        DataFixtures.write(
+                d.resolve("train-images-idx3-ubyte.gz"),
                 DataFixtures.gzip(DataFixtures.idx(new int[] {N, 5, 4}, pixels)));
         DataFixtures.write(d.resolve("train-labels-idx1-ubyte"), DataFixtures.idx(new int[] {N}, labels));
         DataFixtures.write(d.resolve("t10k-images-idx3-ubyte"), DataFixtures.idx(new int[] {2, 5, 4}, new byte[40]));
-        DataFixtures.write(d.resolve("t10k-labels-idx1-ubyte.gz"),
+        DataFixtures.write(
+                d.resolve("t10k-labels-idx1-ubyte.gz"),
                 DataFixtures.gzip(DataFixtures.idx(new int[] {2}, new byte[] {4, 5})));
         Split s = Mnist.load(d);
         assertEquals(N, s.train().size());
         assertEquals(2, s.test().size());
         assertEquals(5, s.test().label(1));
         assertTrue(FashionMnist.isAvailable(d));
-        assertEquals(List.of("T-shirt/top", "Trouser"), FashionMnist.load(d).train().classNames().subList(0, 2));
+        assertEquals(
+                List.of("T-shirt/top", "Trouser"),
+                FashionMnist.load(d).train().classNames().subList(0, 2));
     }
 
     private CorruptDataException corrupt(byte[] content, int rank) throws IOException {
@@ -121,7 +125,8 @@ class IdxTest {
         assertTrue(e.getMessage().contains("short file"), e.getMessage());
         if (!gz) {
             assertEquals(4, e.record());
-            assertTrue(e.getMessage().contains("record 4: short file: the data ends 13 bytes into this record of 20"),
+            assertTrue(
+                    e.getMessage().contains("record 4: short file: the data ends 13 bytes into this record of 20"),
                     e.getMessage());
         } else {
             assertTrue(e.record() >= 0 && e.record() < N, e.getMessage());
@@ -142,8 +147,8 @@ class IdxTest {
         bad[5] = 10;
         Path img = images(false);
         Path lab = labels(true, bad);
-        CorruptDataException e = assertThrows(CorruptDataException.class,
-                () -> Mnist.read(img, lab, "t", Mnist.CLASSES));
+        CorruptDataException e =
+                assertThrows(CorruptDataException.class, () -> Mnist.read(img, lab, "t", Mnist.CLASSES));
         assertEquals(lab.toString(), e.file());
         assertEquals(5, e.record());
         assertEquals(lab + ", record 5: label 10 out of range [0, 10)", e.getMessage());
@@ -153,8 +158,8 @@ class IdxTest {
     void labelCountMustMatchImageCount() throws IOException {
         Path img = images(false);
         Path lab = labels(false, Arrays.copyOf(labels, N - 1));
-        CorruptDataException e = assertThrows(CorruptDataException.class,
-                () -> Mnist.read(img, lab, "t", Mnist.CLASSES));
+        CorruptDataException e =
+                assertThrows(CorruptDataException.class, () -> Mnist.read(img, lab, "t", Mnist.CLASSES));
         assertTrue(e.getMessage().contains("6 labels for the 7 images of " + img), e.getMessage());
     }
 }

@@ -23,8 +23,9 @@ class MnistTest {
     @Test
     void embeddedResourcesAreTheDocumentedFiles() throws Exception {
         for (String[] f : new String[][] {
-                {"images-idx3-ubyte.gz", "1b08aec5266b9ded92964efa69a0e1883c7ff10c59b9679de88eb76066d94450"},
-                {"labels-idx1-ubyte.gz", "85072031328340baba6174701ca73e98c872823be2db163dc212e6e4aa96056f"}}) {
+            {"images-idx3-ubyte.gz", "1b08aec5266b9ded92964efa69a0e1883c7ff10c59b9679de88eb76066d94450"},
+            {"labels-idx1-ubyte.gz", "85072031328340baba6174701ca73e98c872823be2db163dc212e6e4aa96056f"}
+        }) {
             try (InputStream in = Mnist.class.getResourceAsStream("mnist-10k/" + f[0])) {
                 assertNotNull(in, f[0]);
                 assertEquals(f[1], sha256(in.readAllBytes()), f[0]);
@@ -90,12 +91,15 @@ class MnistTest {
 
     @Test
     void fashionMnistFromTheSystemPackage() throws IOException {
-        assumeTrue(FashionMnist.isAvailable(), "Fashion-MNIST is not installed at " + FashionMnist.DEFAULT_DIR
-                + " (apt-get install dataset-fashion-mnist); skipping");
+        assumeTrue(
+                FashionMnist.isAvailable(),
+                "Fashion-MNIST is not installed at " + FashionMnist.DEFAULT_DIR
+                        + " (apt-get install dataset-fashion-mnist); skipping");
         Split s = FashionMnist.load();
         assertEquals(60000, s.train().size());
         assertEquals(10000, s.test().size());
-        assertArrayEquals(new int[] {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000},
+        assertArrayEquals(
+                new int[] {6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000},
                 s.train().labelCounts());
         int[] train = new int[5];
         int[] test = new int[5];

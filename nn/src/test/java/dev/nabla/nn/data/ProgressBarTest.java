@@ -13,8 +13,8 @@ class ProgressBarTest {
     private long now;
 
     private ProgressBar bar(String unit, long total, long done, ByteArrayOutputStream out, boolean terminal) {
-        return new ProgressBar("get", total, unit, done,
-                new PrintStream(out, true, StandardCharsets.UTF_8), terminal, () -> now);
+        return new ProgressBar(
+                "get", total, unit, done, new PrintStream(out, true, StandardCharsets.UTF_8), terminal, () -> now);
     }
 
     @Test
@@ -46,8 +46,8 @@ class ProgressBarTest {
         String s = out.toString(StandardCharsets.UTF_8);
         assertEquals(1, s.chars().filter(c -> c == '\n').count(), s);
         assertTrue(s.endsWith("\n"));
-        assertTrue(s.contains("\rget [######..................]  25%  1/4 batch  5.0 batch/s  ETA 0:01  loss 0.500"),
-                s);
+        assertTrue(
+                s.contains("\rget [######..................]  25%  1/4 batch  5.0 batch/s  ETA 0:01  loss 0.500"), s);
     }
 
     @Test

@@ -32,8 +32,9 @@ class TransformsTest {
                     for (int k = 0; k < c; k++) {
                         for (int y = 0; y < h; y++) {
                             for (int x = 0; x < w; x++) {
-                                out[k][y][x] = (float) ((cur[k][y][x] - (double) n.stats().mean()[k])
-                                        / n.stats().std()[k]);
+                                out[k][y][x] = (float)
+                                        ((cur[k][y][x] - (double) n.stats().mean()[k])
+                                                / n.stats().std()[k]);
                             }
                         }
                     }
@@ -114,10 +115,10 @@ class TransformsTest {
         return img;
     }
 
-    private static final ChannelStats RGB = new ChannelStats(new float[] {0.49f, 0.48f, 0.45f},
-            new float[] {0.25f, 0.24f, 0.26f});
-    private static final ChannelStats OTHER = new ChannelStats(new float[] {-0.1f, 0.2f, 0.3f},
-            new float[] {2f, 0.5f, 1.5f});
+    private static final ChannelStats RGB =
+            new ChannelStats(new float[] {0.49f, 0.48f, 0.45f}, new float[] {0.25f, 0.24f, 0.26f});
+    private static final ChannelStats OTHER =
+            new ChannelStats(new float[] {-0.1f, 0.2f, 0.3f}, new float[] {2f, 0.5f, 1.5f});
 
     /**
      * Pipelines that stress the fusion: crop and flips in either order, normalisations on both
@@ -129,11 +130,15 @@ class TransformsTest {
                 List.of(),
                 List.of(Transforms.normalize(RGB)),
                 List.of(Transforms.randomCrop(k, 2), Transforms.randomHorizontalFlip(0.5), Transforms.normalize(RGB)),
-                List.of(Transforms.randomHorizontalFlip(0.5), Transforms.randomCrop(k - 1, 3),
+                List.of(
+                        Transforms.randomHorizontalFlip(0.5),
+                        Transforms.randomCrop(k - 1, 3),
                         Transforms.normalize(RGB)),
                 List.of(Transforms.normalize(RGB), Transforms.randomCrop(k, 2), Transforms.normalize(OTHER)),
-                List.of(Transforms.randomHorizontalFlip(0.7), Transforms.compose(Transforms.randomCrop(k - 2, 1),
-                        Transforms.randomHorizontalFlip(0.4)), Transforms.randomHorizontalFlip(0.5)),
+                List.of(
+                        Transforms.randomHorizontalFlip(0.7),
+                        Transforms.compose(Transforms.randomCrop(k - 2, 1), Transforms.randomHorizontalFlip(0.4)),
+                        Transforms.randomHorizontalFlip(0.5)),
                 List.of(Transforms.randomCrop(3, 0)),
                 List.of(Transforms.randomCrop(k + 3, 4), Transforms.randomHorizontalFlip(1)),
                 List.of(Transforms.randomHorizontalFlip(0)),
@@ -151,8 +156,8 @@ class TransformsTest {
             ImageDataset d = new ImageDataset("rand", pixels, new int[n], c, h, w, 1, List.of());
             for (List<Transform> ts : pipelines(Math.min(h, w))) {
                 long seed = 99;
-                DataLoader loader = new DataLoader(d, 16, false, false, seed, ts.toArray(new Transform[0]))
-                        .withPrefetch(0);
+                DataLoader loader =
+                        new DataLoader(d, 16, false, false, seed, ts.toArray(new Transform[0])).withPrefetch(0);
                 Generator g = DataLoader.epochGenerator(seed, 2);
                 int i = 0;
                 for (Batch b : loader.epoch(2)) {
@@ -162,7 +167,10 @@ class TransformsTest {
                         float[] want = flat(reference(image(pixels, i * c * h * w, c, h, w), ts, g));
                         assertEquals(want.length, per, ts.toString());
                         for (int p = 0; p < per; p++) {
-                            assertEquals(want[p], got[k * per + p], 1e-5f * Math.max(1, Math.abs(want[p])),
+                            assertEquals(
+                                    want[p],
+                                    got[k * per + p],
+                                    1e-5f * Math.max(1, Math.abs(want[p])),
                                     h + "x" + w + " " + ts + " image " + i + " value " + p);
                         }
                     }
@@ -209,7 +217,10 @@ class TransformsTest {
                 for (int k = 0; k < b.size(); k++, i++) {
                     float[] want = flat(reference(images[i], ts, g));
                     for (int p = 0; p < per; p++) {
-                        assertEquals(want[p], got[k * per + p], 1e-5f * Math.max(1, Math.abs(want[p])),
+                        assertEquals(
+                                want[p],
+                                got[k * per + p],
+                                1e-5f * Math.max(1, Math.abs(want[p])),
                                 ts + " image " + i + " value " + p);
                     }
                     assertEquals(i % 3, (int) b.targets().get(k));
@@ -223,19 +234,22 @@ class TransformsTest {
         // one 1x2x3 image, values 1..6 (as bytes 1..6); crop 2 with padding 1 at offsets the generator picks
         byte[] px = {1, 2, 3, 4, 5, 6};
         ImageDataset d = new ImageDataset("hand", px, new int[] {0}, 1, 2, 3, 1, List.of());
-        DataLoader loader = new DataLoader(d, 1, false, false, 7, Transforms.randomCrop(2, 1),
-                Transforms.randomHorizontalFlip(1)).withPrefetch(0);
+        DataLoader loader = new DataLoader(
+                        d, 1, false, false, 7, Transforms.randomCrop(2, 1), Transforms.randomHorizontalFlip(1))
+                .withPrefetch(0);
         Generator g = DataLoader.epochGenerator(7, 0);
         int dy = g.nextInt(3); // 2 + 2 - 2 + 1 positions vertically
         int dx = g.nextInt(4); // 3 + 2 - 2 + 1 horizontally
         float[][] padded = {
-                {0, 0, 0, 0, 0},
-                {0, 1, 2, 3, 0},
-                {0, 4, 5, 6, 0},
-                {0, 0, 0, 0, 0}};
+            {0, 0, 0, 0, 0},
+            {0, 1, 2, 3, 0},
+            {0, 4, 5, 6, 0},
+            {0, 0, 0, 0, 0}
+        };
         float[] want = {
-                padded[dy][dx + 1], padded[dy][dx],
-                padded[dy + 1][dx + 1], padded[dy + 1][dx]};
+            padded[dy][dx + 1], padded[dy][dx],
+            padded[dy + 1][dx + 1], padded[dy + 1][dx]
+        };
         float[] got = loader.epoch(0).iterator().next().inputs().data().toArray();
         for (int i = 0; i < 4; i++) {
             // one multiply-add by a rounded 1/255 lands within an ulp of the division
@@ -247,7 +261,13 @@ class TransformsTest {
     void customTransformRunsLastOnEachImage() {
         byte[] px = new byte[2 * 4];
         ImageDataset d = new ImageDataset("z", px, new int[] {0, 0}, 1, 2, 2, 1, List.of());
-        DataLoader loader = new DataLoader(d, 2, false, false, 0, Transforms.normalize(0.5f, 0.25f),
+        DataLoader loader = new DataLoader(
+                d,
+                2,
+                false,
+                false,
+                0,
+                Transforms.normalize(0.5f, 0.25f),
                 Transforms.custom("plus-index", (data, off, ch, h, w, g) -> {
                     for (int i = 0; i < ch * h * w; i++) {
                         data[off + i] += i;
@@ -260,18 +280,29 @@ class TransformsTest {
     @Test
     void badPipelinesAreRejectedWithTheirReason() {
         ImageDataset d = new ImageDataset("g", new byte[28 * 28], new int[] {0}, 1, 28, 28, 1, List.of());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new DataLoader(d, 1, false, false, 0, Transforms.normalize(RGB)));
-        assertTrue(e.getMessage().contains("normalize: 3 channel means/stds for images with 1 channel"),
-                e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0, Transforms.normalize(RGB)));
+        assertTrue(
+                e.getMessage().contains("normalize: 3 channel means/stds for images with 1 channel"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new DataLoader(d, 1, false, false, 0, Transforms.randomCrop(40, 5)));
         assertTrue(e.getMessage().contains("does not fit images of 28x28 (padded 38x38)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0,
-                Transforms.randomCrop(28, 2), Transforms.randomCrop(24, 0)));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new DataLoader(
+                        d, 1, false, false, 0, Transforms.randomCrop(28, 2), Transforms.randomCrop(24, 0)));
         assertTrue(e.getMessage().contains("at most one randomCrop"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0,
-                Transforms.custom("mine", (data, off, ch, h, w, g) -> { }), Transforms.randomHorizontalFlip()));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new DataLoader(
+                        d,
+                        1,
+                        false,
+                        false,
+                        0,
+                        Transforms.custom("mine", (data, off, ch, h, w, g) -> {}),
+                        Transforms.randomHorizontalFlip()));
         assertTrue(e.getMessage().contains("comes after custom transform 'mine'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Transforms.randomHorizontalFlip(1.5));
         assertThrows(IllegalArgumentException.class, () -> Transforms.normalize(0.5f, 0f));

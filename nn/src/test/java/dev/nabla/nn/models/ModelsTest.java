@@ -22,7 +22,9 @@ class ModelsTest {
         assertEquals(62_006, new LeNet5(3, 32, 10, g).parameterCount());
         assertEquals(61_706, new LeNet5(1, 28, 10, g).parameterCount());
         assertEquals(1_116_970, VggCnn.create(3, 32, 10, false, g).parameterCount());
-        assertEquals(1_116_970 + 2 * (32 + 32 + 64 + 64), VggCnn.create(3, 32, 10, true, g).parameterCount());
+        assertEquals(
+                1_116_970 + 2 * (32 + 32 + 64 + 64),
+                VggCnn.create(3, 32, 10, true, g).parameterCount());
         assertEquals(269_722, new ResNet20(3, 10, g).parameterCount());
         // torch_fashion.py's model: 320 + 64 + 18,496 + 128 + 401,536 + 1,290
         assertEquals(421_834, SmallCnn.create(1, 28, 10, g).parameterCount());
@@ -42,19 +44,42 @@ class ModelsTest {
     @Test
     void stateDictKeysFollowThePeerModels() {
         Map<String, Tensor> lenet = new LeNet5(3, 32, 10, new Generator(0)).stateDict();
-        assertEquals(java.util.List.of("c1.weight", "c1.bias", "c2.weight", "c2.bias", "f1.weight", "f1.bias",
-                "f2.weight", "f2.bias", "f3.weight", "f3.bias"), java.util.List.copyOf(lenet.keySet()));
-        Map<String, Tensor> vggBn = VggCnn.create(3, 32, 10, true, new Generator(0)).stateDict();
+        assertEquals(
+                java.util.List.of(
+                        "c1.weight",
+                        "c1.bias",
+                        "c2.weight",
+                        "c2.bias",
+                        "f1.weight",
+                        "f1.bias",
+                        "f2.weight",
+                        "f2.bias",
+                        "f3.weight",
+                        "f3.bias"),
+                java.util.List.copyOf(lenet.keySet()));
+        Map<String, Tensor> vggBn =
+                VggCnn.create(3, 32, 10, true, new Generator(0)).stateDict();
         // torch_cifar_subset.py's Sequential: conv(0) bn(1) relu(2) conv(3) bn(4) relu(5) pool(6) ...
-        assertTrue(vggBn.containsKey("0.weight") && vggBn.containsKey("1.running_mean")
-                && vggBn.containsKey("3.weight") && vggBn.containsKey("7.weight") && vggBn.containsKey("15.weight")
-                && vggBn.containsKey("17.weight"), vggBn.keySet().toString());
+        assertTrue(
+                vggBn.containsKey("0.weight")
+                        && vggBn.containsKey("1.running_mean")
+                        && vggBn.containsKey("3.weight")
+                        && vggBn.containsKey("7.weight")
+                        && vggBn.containsKey("15.weight")
+                        && vggBn.containsKey("17.weight"),
+                vggBn.keySet().toString());
     }
 
     @Test
     void sameSeedSameModel() {
-        float[] a = new ResNet20(3, 10, new Generator(7)).stateDict().get("layer2_0.conv1.weight").toArray();
-        float[] b = new ResNet20(3, 10, new Generator(7)).stateDict().get("layer2_0.conv1.weight").toArray();
+        float[] a = new ResNet20(3, 10, new Generator(7))
+                .stateDict()
+                .get("layer2_0.conv1.weight")
+                .toArray();
+        float[] b = new ResNet20(3, 10, new Generator(7))
+                .stateDict()
+                .get("layer2_0.conv1.weight")
+                .toArray();
         assertArrayEquals(a, b);
     }
 
@@ -68,7 +93,8 @@ class ModelsTest {
 
     @Test
     void wrongInputNamesTheModelAndShapes() {
-        var e = assertThrows(ShapeMismatchException.class,
+        var e = assertThrows(
+                ShapeMismatchException.class,
                 () -> new LeNet5(1, 28, 10, new Generator(0)).forward(Variable.zeros(2, 3, 28, 28)));
         assertTrue(e.getMessage().contains("LeNet5") && e.getMessage().contains("[2, 3, 28, 28]"), e.getMessage());
     }

@@ -21,11 +21,9 @@ import java.util.function.DoubleSupplier;
 public final class Bench {
 
     /** One named figure: how to measure it and its unit. */
-    record Workload(String name, String unit, DoubleSupplier measure) {
-    }
+    record Workload(String name, String unit, DoubleSupplier measure) {}
 
-    private Bench() {
-    }
+    private Bench() {}
 
     static List<Workload> workloads(double warmup) {
         List<Workload> all = new ArrayList<>();
@@ -54,7 +52,9 @@ public final class Bench {
         Parallel.setThreads(threads);
         Map<String, Workload> selected = new LinkedHashMap<>();
         for (Workload w : workloads(warmup)) {
-            if (only.isEmpty() || only.stream().anyMatch(o -> w.name().equals(o) || w.name().startsWith(o))) {
+            if (only.isEmpty()
+                    || only.stream()
+                            .anyMatch(o -> w.name().equals(o) || w.name().startsWith(o))) {
                 selected.put(w.name(), w);
             }
         }

@@ -23,8 +23,7 @@ import java.util.function.Supplier;
  * latency; and the MLP 784-512-512-10 for inference.
  */
 final class ModelWorkloads {
-    private ModelWorkloads() {
-    }
+    private ModelWorkloads() {}
 
     static List<Bench.Workload> all(double warmup) {
         List<Bench.Workload> w = new ArrayList<>();
@@ -55,11 +54,13 @@ final class ModelWorkloads {
         Variable x = Variable.of(images(64));
         Variable y = Variable.of(Tensor.randint(new Generator(2), 0, 10, 64));
         SGD opt = new SGD(model.parameters(), 0.01).momentum(0.9);
-        double s = Timing.secondsPerCall(() -> {
-            opt.zeroGrad();
-            Functional.crossEntropy(model.forward(x), y).backward();
-            opt.step();
-        }, warmup);
+        double s = Timing.secondsPerCall(
+                () -> {
+                    opt.zeroGrad();
+                    Functional.crossEntropy(model.forward(x), y).backward();
+                    opt.step();
+                },
+                warmup);
         return 64 / s;
     }
 
@@ -73,8 +74,8 @@ final class ModelWorkloads {
 
     private static double mlpInfer(double warmup) {
         Generator g = new Generator(0);
-        Module mlp = new Sequential(new Linear(784, 512, g), new ReLU(), new Linear(512, 512, g), new ReLU(),
-                new Linear(512, 10, g));
+        Module mlp = new Sequential(
+                new Linear(784, 512, g), new ReLU(), new Linear(512, 512, g), new ReLU(), new Linear(512, 10, g));
         mlp.eval();
         Variable x = Variable.of(Tensor.randn(new Generator(1), 64, 784));
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {

@@ -18,8 +18,7 @@ import java.util.List;
  * Both in steps per second, as in {@code torch_bench.py}.
  */
 final class SequenceWorkloads {
-    private SequenceWorkloads() {
-    }
+    private SequenceWorkloads() {}
 
     static List<Bench.Workload> all(double warmup) {
         List<Bench.Workload> w = new ArrayList<>();
@@ -37,18 +36,27 @@ final class SequenceWorkloads {
         Adam opt = new Adam(params, 1e-3);
         Variable xs = Variable.of(Tensor.randn(new Generator(1), 32, 32, 64));
         Variable ys = Variable.of(Tensor.randint(new Generator(2), 0, 10, 32));
-        return 1 / Timing.secondsPerCall(() -> {
-            opt.zeroGrad();
-            Variable out = lstm.forward(xs);
-            Functional.crossEntropy(head.forward(out.select(0, -1)), ys).backward();
-            opt.step();
-        }, warmup);
+        return 1
+                / Timing.secondsPerCall(
+                        () -> {
+                            opt.zeroGrad();
+                            Variable out = lstm.forward(xs);
+                            Functional.crossEntropy(head.forward(out.select(0, -1)), ys)
+                                    .backward();
+                            opt.step();
+                        },
+                        warmup);
     }
 
     private static double attnTrain(double warmup) {
         MultiheadAttention mha = new MultiheadAttention(128, 4, new Generator(0));
         Variable q = Variable.of(Tensor.randn(new Generator(1), 64, 32, 128)).requiresGrad(true);
-        return 1 / Timing.secondsPerCall(
-                () -> mha.forward(q, q, q, null, null, false, true).output().sum().backward(), warmup);
+        return 1
+                / Timing.secondsPerCall(
+                        () -> mha.forward(q, q, q, null, null, false, true)
+                                .output()
+                                .sum()
+                                .backward(),
+                        warmup);
     }
 }

@@ -9,8 +9,7 @@ import java.util.Arrays;
  * least {@code warmupSeconds} before the peer's rule starts.
  */
 final class Timing {
-    private Timing() {
-    }
+    private Timing() {}
 
     /** Median seconds per call of {@code fn}. */
     static double secondsPerCall(Runnable fn, double warmupSeconds) {

@@ -25,8 +25,7 @@ public final class Args {
     private final Set<String> read = new LinkedHashSet<>();
     private final List<String> positional = new ArrayList<>();
 
-    private Args() {
-    }
+    private Args() {}
 
     /** Parses {@code args}; names in {@code switchNames} take no value. */
     public static Args parse(String[] args, Set<String> switchNames) {

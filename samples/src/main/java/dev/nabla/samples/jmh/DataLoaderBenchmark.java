@@ -51,8 +51,11 @@ public class DataLoaderBenchmark {
         byte[] px = new byte[IMAGES * 3072];
         new Random(0).nextBytes(px);
         ImageDataset train = new ImageDataset("synthetic", px, new int[IMAGES], 3, 32, 32, 10, List.of());
-        Transform[] augment = {Transforms.randomCrop(32, 4), Transforms.randomHorizontalFlip(0.5),
-                Transforms.normalize(train.channelStats())};
+        Transform[] augment = {
+            Transforms.randomCrop(32, 4),
+            Transforms.randomHorizontalFlip(0.5),
+            Transforms.normalize(train.channelStats())
+        };
         loader = new DataLoader(train, 64, true, true, 1, augment).withPrefetch(prefetch);
     }
 

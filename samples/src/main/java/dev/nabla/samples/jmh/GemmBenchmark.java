@@ -32,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GemmBenchmark {
 
     /** Threads for the shared pool; 0 keeps the JVM's setting ({@code -Dnabla.threads}). */
@@ -77,8 +79,15 @@ public class GemmBenchmark {
          * weight gradient of the latter, NN:64x512x784 its input gradient, NN:32x27x1024 a 3x3
          * convolution of 3 input channels as im2col, NN:64x27x3 a tiny one.
          */
-        @Param({"NT:1x400x120", "NT:64x4096x256", "NT:64x784x512", "TN:512x64x784", "NN:64x512x784",
-            "NN:32x27x1024", "NN:64x27x3"})
+        @Param({
+            "NT:1x400x120",
+            "NT:64x4096x256",
+            "NT:64x784x512",
+            "TN:512x64x784",
+            "NN:64x512x784",
+            "NN:32x27x1024",
+            "NN:64x27x3"
+        })
         public String shape;
 
         boolean transA;
@@ -134,8 +143,23 @@ public class GemmBenchmark {
     /** The layer shape {@code shape}. */
     @Benchmark
     public float[] skinny(Threads t, Skinny s) {
-        Gemm.sgemm(s.transA, s.transB, s.m, s.n, s.k, 1f, s.a, 0, s.transA ? s.m : s.k,
-                s.b, 0, s.transB ? s.k : s.n, 0f, s.c, 0, s.n);
+        Gemm.sgemm(
+                s.transA,
+                s.transB,
+                s.m,
+                s.n,
+                s.k,
+                1f,
+                s.a,
+                0,
+                s.transA ? s.m : s.k,
+                s.b,
+                0,
+                s.transB ? s.k : s.n,
+                0f,
+                s.c,
+                0,
+                s.n);
         return s.c;
     }
 }

@@ -11,8 +11,7 @@ import java.util.Map;
  * numbers and booleans, pretty-printed.
  */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static Obj obj() {
         return new Obj();
@@ -87,8 +86,12 @@ final class Json {
             sb.append("null");
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
-            sb.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2")
-                    .replaceAll("\\.(e|$)", "$1") : "null");
+            sb.append(
+                    Double.isFinite(d)
+                            ? String.format(Locale.ROOT, "%.6g", d)
+                                    .replaceAll("(\\.\\d*?)0+(e|$)", "$1$2")
+                                    .replaceAll("\\.(e|$)", "$1")
+                            : "null");
         } else if (v instanceof Number || v instanceof Boolean) {
             sb.append(v);
         } else {

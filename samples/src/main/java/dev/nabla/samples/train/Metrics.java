@@ -102,15 +102,21 @@ public final class Metrics {
         double mr = 0;
         double mf = 0;
         for (int k = 0; k < classes.size(); k++) {
-            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.4f  %6.4f  %6.4f  %7d%n", classes.get(k),
-                    precision(k), recall(k), f1(k), support(k)));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-" + w + "s  %9.4f  %6.4f  %6.4f  %7d%n",
+                    classes.get(k),
+                    precision(k),
+                    recall(k),
+                    f1(k),
+                    support(k)));
             mp += precision(k);
             mr += recall(k);
             mf += f1(k);
         }
         int n = classes.size();
-        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %9.4f  %6.4f  %6.4f  %7d%n", "macro", mp / n, mr / n, mf / n,
-                total));
+        sb.append(String.format(
+                Locale.ROOT, "%-" + w + "s  %9.4f  %6.4f  %6.4f  %7d%n", "macro", mp / n, mr / n, mf / n, total));
         sb.append("\nconfusion matrix (rows: true class, columns: predicted class)\n");
         int cw = 4;
         for (long[] row : confusion) {
@@ -139,11 +145,16 @@ public final class Metrics {
 
     /** The metrics as a JSON object. */
     Json.Obj toJson() {
-        Json.Obj o = Json.obj().put("accuracy", accuracy()).put("loss", meanLoss()).put("examples", total);
+        Json.Obj o =
+                Json.obj().put("accuracy", accuracy()).put("loss", meanLoss()).put("examples", total);
         Json.Arr perClass = Json.arr();
         for (int k = 0; k < classes.size(); k++) {
-            perClass.add(Json.obj().put("class", classes.get(k)).put("precision", precision(k))
-                    .put("recall", recall(k)).put("f1", f1(k)).put("support", support(k)));
+            perClass.add(Json.obj()
+                    .put("class", classes.get(k))
+                    .put("precision", precision(k))
+                    .put("recall", recall(k))
+                    .put("f1", f1(k))
+                    .put("support", support(k)));
         }
         Json.Arr matrix = Json.arr();
         for (long[] row : confusion) {

@@ -11,37 +11,64 @@ import java.util.Map;
  * flags override them. A recipe is stored in each checkpoint, so {@code --resume} and
  * {@code evaluate} rebuild exactly the same model and data pipeline.
  */
-record Recipe(String dataset, String data, boolean download, String model, int epochs, int batchSize,
-              String optimizer, double lr, double momentum, boolean nesterov, double weightDecay, String schedule,
-              double warmupEpochs, boolean augment, double labelSmoothing, long seed, int trainLimit, int testLimit) {
+record Recipe(
+        String dataset,
+        String data,
+        boolean download,
+        String model,
+        int epochs,
+        int batchSize,
+        String optimizer,
+        double lr,
+        double momentum,
+        boolean nesterov,
+        double weightDecay,
+        String schedule,
+        double warmupEpochs,
+        boolean augment,
+        double labelSmoothing,
+        long seed,
+        int trainLimit,
+        int testLimit) {
 
     static final String[] DATASETS = {"mnist-10k", "fashion-mnist", "cifar10", "cifar100"};
     static final String[] OPTIMIZERS = {"sgd", "adam", "adamw"};
     static final String[] SCHEDULES = {"none", "cosine", "step", "exponential", "inverse-time", "onecycle"};
 
     /** The flags that take no value. */
-    static final java.util.Set<String> SWITCHES = java.util.Set.of("download", "augment", "no-augment", "nesterov",
-            "help");
+    static final java.util.Set<String> SWITCHES =
+            java.util.Set.of("download", "augment", "no-augment", "nesterov", "help");
 
     static Recipe fromArgs(Args a) {
         String dataset = a.choice("dataset", "mnist-10k", DATASETS);
         boolean cifar = dataset.startsWith("cifar");
         boolean fashion = dataset.equals("fashion-mnist");
-        String model = a.choice("model", cifar ? "cnn-bn" : fashion ? "small-cnn" : "lenet5",
-                Models.NAMES.toArray(new String[0]));
+        String model = a.choice(
+                "model", cifar ? "cnn-bn" : fashion ? "small-cnn" : "lenet5", Models.NAMES.toArray(new String[0]));
         String optimizer = a.choice("optimizer", cifar ? "sgd" : "adam", OPTIMIZERS);
         boolean sgd = optimizer.equals("sgd");
         boolean digits = dataset.equals("mnist-10k");
         double lr = a.doubleValue("lr", sgd ? (cifar ? 0.05 : 0.01) : digits ? 2e-3 : 1e-3);
         boolean augment = a.flag("augment") || (cifar && !a.flag("no-augment"));
-        Recipe r = new Recipe(dataset, a.string("data", null), a.flag("download"), model,
+        Recipe r = new Recipe(
+                dataset,
+                a.string("data", null),
+                a.flag("download"),
+                model,
                 a.intValue("epochs", cifar ? 30 : fashion ? 5 : 15),
-                a.intValue("batch-size", 64), optimizer, lr,
-                a.doubleValue("momentum", sgd ? 0.9 : 0), a.flag("nesterov") || (sgd && cifar),
+                a.intValue("batch-size", 64),
+                optimizer,
+                lr,
+                a.doubleValue("momentum", sgd ? 0.9 : 0),
+                a.flag("nesterov") || (sgd && cifar),
                 a.doubleValue("weight-decay", cifar ? 5e-4 : optimizer.equals("adamw") ? 1e-2 : 0),
                 a.choice("schedule", cifar || digits ? "cosine" : "none", SCHEDULES),
-                a.doubleValue("warmup-epochs", 0), augment, a.doubleValue("label-smoothing", 0),
-                a.intValue("seed", 0), a.intValue("train-limit", 0), a.intValue("test-limit", 0));
+                a.doubleValue("warmup-epochs", 0),
+                augment,
+                a.doubleValue("label-smoothing", 0),
+                a.intValue("seed", 0),
+                a.intValue("train-limit", 0),
+                a.intValue("test-limit", 0));
         r.validate();
         return r;
     }
@@ -66,8 +93,25 @@ record Recipe(String dataset, String data, boolean download, String model, int e
 
     /** The same recipe with another epoch count (resuming may extend a run). */
     Recipe withEpochs(int n) {
-        return new Recipe(dataset, data, download, model, n, batchSize, optimizer, lr, momentum, nesterov, weightDecay,
-                schedule, warmupEpochs, augment, labelSmoothing, seed, trainLimit, testLimit);
+        return new Recipe(
+                dataset,
+                data,
+                download,
+                model,
+                n,
+                batchSize,
+                optimizer,
+                lr,
+                momentum,
+                nesterov,
+                weightDecay,
+                schedule,
+                warmupEpochs,
+                augment,
+                labelSmoothing,
+                seed,
+                trainLimit,
+                testLimit);
     }
 
     /** Flat string form, for a checkpoint's metadata. */
@@ -96,14 +140,25 @@ record Recipe(String dataset, String data, boolean download, String model, int e
 
     static Recipe fromMap(Map<String, String> m) {
         try {
-            return new Recipe(m.get("dataset"), m.get("data").isEmpty() ? null : m.get("data"),
-                    Boolean.parseBoolean(m.get("download")), m.get("model"), Integer.parseInt(m.get("epochs")),
-                    Integer.parseInt(m.get("batch_size")), m.get("optimizer"), Double.parseDouble(m.get("lr")),
-                    Double.parseDouble(m.get("momentum")), Boolean.parseBoolean(m.get("nesterov")),
-                    Double.parseDouble(m.get("weight_decay")), m.get("schedule"),
-                    Double.parseDouble(m.get("warmup_epochs")), Boolean.parseBoolean(m.get("augment")),
-                    Double.parseDouble(m.get("label_smoothing")), Long.parseLong(m.get("seed")),
-                    Integer.parseInt(m.get("train_limit")), Integer.parseInt(m.get("test_limit")));
+            return new Recipe(
+                    m.get("dataset"),
+                    m.get("data").isEmpty() ? null : m.get("data"),
+                    Boolean.parseBoolean(m.get("download")),
+                    m.get("model"),
+                    Integer.parseInt(m.get("epochs")),
+                    Integer.parseInt(m.get("batch_size")),
+                    m.get("optimizer"),
+                    Double.parseDouble(m.get("lr")),
+                    Double.parseDouble(m.get("momentum")),
+                    Boolean.parseBoolean(m.get("nesterov")),
+                    Double.parseDouble(m.get("weight_decay")),
+                    m.get("schedule"),
+                    Double.parseDouble(m.get("warmup_epochs")),
+                    Boolean.parseBoolean(m.get("augment")),
+                    Double.parseDouble(m.get("label_smoothing")),
+                    Long.parseLong(m.get("seed")),
+                    Integer.parseInt(m.get("train_limit")),
+                    Integer.parseInt(m.get("test_limit")));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the checkpoint's recipe is incomplete or malformed: " + m, e);
         }
@@ -121,8 +176,16 @@ record Recipe(String dataset, String data, boolean download, String model, int e
         if (data != null) {
             sb.append(" --data ").append(data);
         }
-        sb.append(" --model ").append(model).append(" --epochs ").append(epochs).append(" --batch-size ")
-                .append(batchSize).append(" --optimizer ").append(optimizer).append(" --lr ").append(lr);
+        sb.append(" --model ")
+                .append(model)
+                .append(" --epochs ")
+                .append(epochs)
+                .append(" --batch-size ")
+                .append(batchSize)
+                .append(" --optimizer ")
+                .append(optimizer)
+                .append(" --lr ")
+                .append(lr);
         if (momentum > 0) {
             sb.append(" --momentum ").append(momentum);
         }

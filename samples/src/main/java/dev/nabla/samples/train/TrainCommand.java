@@ -50,8 +50,7 @@ public final class TrainCommand {
             saved by ./nabla train (by default on the data set it was trained on).
             """;
 
-    private TrainCommand() {
-    }
+    private TrainCommand() {}
 
     /** Runs {@code ./nabla train}; returns the process exit code. */
     public static int train(String[] argv, PrintStream log) throws IOException {
@@ -71,18 +70,33 @@ public final class TrainCommand {
         } else {
             recipe = Recipe.fromArgs(a);
         }
-        Path out = Path.of(a.string("out", resume != null ? Path.of(resume).toAbsolutePath().getParent().toString()
-                : "runs/" + recipe.dataset() + "-" + recipe.model()));
+        Path out = Path.of(a.string(
+                "out",
+                resume != null
+                        ? Path.of(resume).toAbsolutePath().getParent().toString()
+                        : "runs/" + recipe.dataset() + "-" + recipe.model()));
         int pauseAfter = a.intValue("pause-after", 0);
         a.finish();
 
         DataSource data = DataSource.load(recipe);
         Trainer trainer = new Trainer(recipe, data, out, log);
-        log.printf(Locale.ROOT, "%s: %,d training / %,d test images, %d classes, %dx%dx%d%n", recipe.dataset(),
-                data.train().size(), data.test().size(), data.classes(), data.channels(), data.size(), data.size());
+        log.printf(
+                Locale.ROOT,
+                "%s: %,d training / %,d test images, %d classes, %dx%dx%d%n",
+                recipe.dataset(),
+                data.train().size(),
+                data.test().size(),
+                data.classes(),
+                data.channels(),
+                data.size(),
+                data.size());
         log.println("recipe: " + recipe.commandLine());
-        log.printf(Locale.ROOT, "model: %s, %,d parameters; %d threads%n", recipe.model(),
-                trainer.model().parameterCount(), Parallel.threads());
+        log.printf(
+                Locale.ROOT,
+                "model: %s, %,d parameters; %d threads%n",
+                recipe.model(),
+                trainer.model().parameterCount(),
+                Parallel.threads());
         if (state != null) {
             trainer.resume(state);
         }
@@ -95,15 +109,20 @@ public final class TrainCommand {
             return 3;
         }
         if (pauseAfter > 0 && pauseAfter < recipe.epochs()) {
-            log.println("paused after epoch " + pauseAfter + " of " + recipe.epochs() + "; continue with: ./nabla train --resume "
-                    + out.resolve(Trainer.CHECKPOINT_DIR));
+            log.println("paused after epoch " + pauseAfter + " of " + recipe.epochs()
+                    + "; continue with: ./nabla train --resume " + out.resolve(Trainer.CHECKPOINT_DIR));
             return 0;
         }
         report(log, result.test());
-        log.printf(Locale.ROOT, "training time %.1f s for %,d images (%,.0f img/s)%n", result.trainSeconds(),
-                result.images(), result.images() / Math.max(1e-9, result.trainSeconds()));
+        log.printf(
+                Locale.ROOT,
+                "training time %.1f s for %,d images (%,.0f img/s)%n",
+                result.trainSeconds(),
+                result.images(),
+                result.images() / Math.max(1e-9, result.trainSeconds()));
         Path metrics = out.resolve(Trainer.METRICS_FILE);
-        Json.Obj json = Json.obj().put("recipe", recipe.toJson())
+        Json.Obj json = Json.obj()
+                .put("recipe", recipe.toJson())
                 .put("command", recipe.commandLine())
                 .put("parameters", trainer.model().parameterCount())
                 .put("threads", Parallel.threads())
@@ -125,8 +144,13 @@ public final class TrainCommand {
     }
 
     static void report(PrintStream log, Metrics test) {
-        log.printf(Locale.ROOT, "%ntest accuracy %.2f%% (%,d / %,d), test loss %.4f%n%n", 100 * test.accuracy(),
-                test.correct(), test.total(), test.meanLoss());
+        log.printf(
+                Locale.ROOT,
+                "%ntest accuracy %.2f%% (%,d / %,d), test loss %.4f%n%n",
+                100 * test.accuracy(),
+                test.correct(),
+                test.total(),
+                test.meanLoss());
         log.println(test.report());
     }
 
@@ -159,17 +183,43 @@ public final class TrainCommand {
         String dataset = a.choice("dataset", trained.dataset(), Recipe.DATASETS);
         String data = a.string("data", dataset.equals(trained.dataset()) ? trained.data() : null);
         a.finish();
-        Recipe r = new Recipe(dataset, data, false, trained.model(), 1, trained.batchSize(), trained.optimizer(),
-                trained.lr(), trained.momentum(), trained.nesterov(), trained.weightDecay(), trained.schedule(),
-                0, false, 0, trained.seed(), 0, dataset.equals(trained.dataset()) ? trained.testLimit() : 0);
+        Recipe r = new Recipe(
+                dataset,
+                data,
+                false,
+                trained.model(),
+                1,
+                trained.batchSize(),
+                trained.optimizer(),
+                trained.lr(),
+                trained.momentum(),
+                trained.nesterov(),
+                trained.weightDecay(),
+                trained.schedule(),
+                0,
+                false,
+                0,
+                trained.seed(),
+                0,
+                dataset.equals(trained.dataset()) ? trained.testLimit() : 0);
         // Normalise with the statistics the model was trained with, whatever the data set.
         DataSource loaded = DataSource.load(r);
-        DataSource source = new DataSource(loaded.train(), loaded.test(), new ChannelStats(
-                floats(state.extra().get("stats.mean")), floats(state.extra().get("stats.std"))));
+        DataSource source = new DataSource(
+                loaded.train(),
+                loaded.test(),
+                new ChannelStats(
+                        floats(state.extra().get("stats.mean")),
+                        floats(state.extra().get("stats.std"))));
         var model = Trainer.buildModel(trained, source);
         model.loadStateDict(state.model());
-        log.printf(Locale.ROOT, "%s (%s, trained %d epochs) on the %s test split (%,d images)%n", dir, trained.model(),
-                state.epoch(), dataset, source.test().size());
+        log.printf(
+                Locale.ROOT,
+                "%s (%s, trained %d epochs) on the %s test split (%,d images)%n",
+                dir,
+                trained.model(),
+                state.epoch(),
+                dataset,
+                source.test().size());
         Metrics m = Trainer.evaluate(model, source.testLoader(), source.classNames());
         report(log, m);
         return 0;

@@ -51,8 +51,7 @@ final class Trainer {
     }
 
     /** What a finished run reports. */
-    record Result(Metrics test, List<Json.Obj> history, double trainSeconds, long images) {
-    }
+    record Result(Metrics test, List<Json.Obj> history, double trainSeconds, long images) {}
 
     private final Recipe recipe;
     private final DataSource data;
@@ -86,8 +85,11 @@ final class Trainer {
 
     private static Optimizer buildOptimizer(Recipe r, Module model) {
         return switch (r.optimizer()) {
-            case "sgd" -> new SGD(model.parameters(), r.lr()).momentum(r.momentum()).nesterov(r.nesterov())
-                    .weightDecay(r.weightDecay());
+            case "sgd" ->
+                new SGD(model.parameters(), r.lr())
+                        .momentum(r.momentum())
+                        .nesterov(r.nesterov())
+                        .weightDecay(r.weightDecay());
             case "adam" -> new Adam(model.parameters(), r.lr()).weightDecay(r.weightDecay());
             case "adamw" -> new AdamW(model.parameters(), r.lr()).weightDecay(r.weightDecay());
             default -> throw new IllegalArgumentException("unknown optimizer " + r.optimizer());
@@ -145,12 +147,27 @@ final class Trainer {
             trainSeconds += seconds;
             images += train.total();
             last = evaluate(model, testLoader, data.classNames());
-            log.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.3g  "
-                            + "%.1fs (%,.0f img/s)%n", epoch, recipe.epochs(), train.meanLoss(), 100 * train.accuracy(),
-                    last.meanLoss(), 100 * last.accuracy(), scheduler.currentLr(), seconds, train.total() / seconds);
-            history.add(Json.obj().put("epoch", epoch).put("train_loss", train.meanLoss())
-                    .put("train_accuracy", train.accuracy()).put("test_loss", last.meanLoss())
-                    .put("test_accuracy", last.accuracy()).put("lr", scheduler.currentLr()).put("seconds", seconds));
+            log.printf(
+                    Locale.ROOT,
+                    "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  lr %.3g  "
+                            + "%.1fs (%,.0f img/s)%n",
+                    epoch,
+                    recipe.epochs(),
+                    train.meanLoss(),
+                    100 * train.accuracy(),
+                    last.meanLoss(),
+                    100 * last.accuracy(),
+                    scheduler.currentLr(),
+                    seconds,
+                    train.total() / seconds);
+            history.add(Json.obj()
+                    .put("epoch", epoch)
+                    .put("train_loss", train.meanLoss())
+                    .put("train_accuracy", train.accuracy())
+                    .put("test_loss", last.meanLoss())
+                    .put("test_accuracy", last.accuracy())
+                    .put("lr", scheduler.currentLr())
+                    .put("seconds", seconds));
             saveCheckpoint(epoch, trainSeconds, images);
         }
         if (last == null) {
@@ -165,13 +182,18 @@ final class Trainer {
         int batches = trainLoader.size();
         String label = String.format("epoch %d/%d", epoch, recipe.epochs());
         try (ProgressBar bar = ProgressBar.count(label, data.train().size(), "img");
-             DataLoader.BatchIterator it = trainLoader.epoch(epoch - 1).iterator()) {
+                DataLoader.BatchIterator it = trainLoader.epoch(epoch - 1).iterator()) {
             while (it.hasNext()) {
                 Batch b = it.next();
                 optimizer.zeroGrad();
                 Variable logits = model.forward(b.inputs());
-                Variable loss = Functional.crossEntropy(logits, b.targets(), null, Functional.DEFAULT_IGNORE_INDEX,
-                        recipe.labelSmoothing(), Reduction.MEAN);
+                Variable loss = Functional.crossEntropy(
+                        logits,
+                        b.targets(),
+                        null,
+                        Functional.DEFAULT_IGNORE_INDEX,
+                        recipe.labelSmoothing(),
+                        Reduction.MEAN);
                 float value = loss.item();
                 if (!Float.isFinite(value)) {
                     throw new NonFiniteLossException(optimizer.stepCount() + 1, epoch, b.index() + 1, value);
@@ -194,7 +216,8 @@ final class Trainer {
     static Metrics evaluate(Module model, DataLoader loader, List<String> classes) {
         model.eval();
         Metrics m = new Metrics(classes);
-        try (Autograd.NoGrad ignored = Autograd.noGrad(); DataLoader.BatchIterator it = loader.epoch(0).iterator()) {
+        try (Autograd.NoGrad ignored = Autograd.noGrad();
+                DataLoader.BatchIterator it = loader.epoch(0).iterator()) {
             while (it.hasNext()) {
                 Batch b = it.next();
                 Variable logits = model.forward(b.inputs());
@@ -223,8 +246,8 @@ final class Trainer {
         extra.put("stats.std", join(data.stats().std()));
         extra.put("train_seconds", Double.toString(trainSeconds));
         extra.put("train_images", Long.toString(images));
-        TrainingState state = TrainingState.capture(model, optimizer, scheduler, Map.of(), epoch,
-                optimizer.stepCount(), extra);
+        TrainingState state =
+                TrainingState.capture(model, optimizer, scheduler, Map.of(), epoch, optimizer.stepCount(), extra);
         Checkpoint.save(out.resolve(CHECKPOINT_DIR), state);
     }
 
@@ -245,7 +268,8 @@ final class Trainer {
             }
         });
         if (m.isEmpty()) {
-            throw new IllegalArgumentException("the checkpoint holds no training recipe (was it written by ./nabla train?)");
+            throw new IllegalArgumentException(
+                    "the checkpoint holds no training recipe (was it written by ./nabla train?)");
         }
         return Recipe.fromMap(m);
     }

@@ -23,14 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line end to end, on a slice of the embedded digits so each run takes seconds. */
 class TrainCommandTest {
-    private static final String[] QUICK = {"--train-limit", "640", "--test-limit", "200", "--batch-size", "32",
-            "--threads", "2"};
+    private static final String[] QUICK = {
+        "--train-limit", "640", "--test-limit", "200", "--batch-size", "32", "--threads", "2"
+    };
 
     @TempDir
     Path tmp;
 
-    private record Run(int code, String log) {
-    }
+    private record Run(int code, String log) {}
 
     private static Run train(String... args) throws IOException {
         return run(true, args);
@@ -60,14 +60,22 @@ class TrainCommandTest {
         Path out = tmp.resolve("run");
         Run r = train(quick("--epochs", "3", "--out", out.toString()));
         assertEquals(0, r.code(), r.log());
-        assertTrue(r.log().contains("epoch 3/3") && r.log().contains("confusion matrix")
-                && r.log().contains("precision") && r.log().contains("recall"), r.log());
+        assertTrue(
+                r.log().contains("epoch 3/3")
+                        && r.log().contains("confusion matrix")
+                        && r.log().contains("precision")
+                        && r.log().contains("recall"),
+                r.log());
         // 640 digits, 3 epochs: far above chance (10%), which a broken loop would not reach.
         assertTrue(accuracy(r.log()) > 60, r.log());
         assertTrue(Files.isRegularFile(out.resolve("checkpoint").resolve(Checkpoint.MODEL_FILE)));
         String metrics = Files.readString(out.resolve("metrics.json"));
-        assertTrue(metrics.contains("\"confusion_matrix\"") && metrics.contains("\"per_class\"")
-                && metrics.contains("\"dataset\": \"mnist-10k\"") && metrics.contains("\"test_accuracy\""), metrics);
+        assertTrue(
+                metrics.contains("\"confusion_matrix\"")
+                        && metrics.contains("\"per_class\"")
+                        && metrics.contains("\"dataset\": \"mnist-10k\"")
+                        && metrics.contains("\"test_accuracy\""),
+                metrics);
     }
 
     @Test
@@ -82,7 +90,8 @@ class TrainCommandTest {
         Run resumed = train("--resume", parts.resolve("checkpoint").toString());
         assertEquals(0, resumed.code(), resumed.log());
         assertTrue(resumed.log().contains("resuming after epoch 2"), resumed.log());
-        assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoint").resolve(Checkpoint.MODEL_FILE)),
+        assertArrayEquals(
+                Files.readAllBytes(whole.resolve("checkpoint").resolve(Checkpoint.MODEL_FILE)),
                 Files.readAllBytes(parts.resolve("checkpoint").resolve(Checkpoint.MODEL_FILE)),
                 "resumed weights differ from the uninterrupted run");
     }
@@ -96,7 +105,10 @@ class TrainCommandTest {
         // A learning rate this large overflows the weights within a few steps.
         Run r = train(quick("--epochs", "2", "--optimizer", "sgd", "--lr", "1e30", "--out", out.toString()));
         assertEquals(3, r.code(), r.log());
-        assertTrue(r.log().matches("(?s).*the loss became (NaN|Infinity|-Infinity) at step \\d+ \\(epoch 1, batch \\d+\\).*"),
+        assertTrue(
+                r.log()
+                        .matches(
+                                "(?s).*the loss became (NaN|Infinity|-Infinity) at step \\d+ \\(epoch 1, batch \\d+\\).*"),
                 r.log());
         assertArrayEquals(good, Files.readAllBytes(model), "the last good checkpoint was overwritten");
         assertFalse(Files.exists(out.resolve("metrics.json.tmp")));
@@ -117,9 +129,12 @@ class TrainCommandTest {
         var unknown = assertThrows(Args.UsageException.class, () -> train("--epoch", "3"));
         assertTrue(unknown.getMessage().contains("--epoch"), unknown.getMessage());
         var choice = assertThrows(Args.UsageException.class, () -> train("--model", "vgg19"));
-        assertTrue(choice.getMessage().contains("lenet5") && choice.getMessage().contains("vgg19"), choice.getMessage());
-        var missing = assertThrows(IOException.class, () -> train("--dataset", "cifar10", "--data",
-                tmp.resolve("nowhere").toString()));
+        assertTrue(
+                choice.getMessage().contains("lenet5") && choice.getMessage().contains("vgg19"), choice.getMessage());
+        var missing = assertThrows(
+                IOException.class,
+                () -> train(
+                        "--dataset", "cifar10", "--data", tmp.resolve("nowhere").toString()));
         assertTrue(missing.getMessage().contains("--download"), missing.getMessage());
     }
 }

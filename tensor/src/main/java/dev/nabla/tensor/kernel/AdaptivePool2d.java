@@ -14,8 +14,7 @@ package dev.nabla.tensor.kernel;
  */
 public final class AdaptivePool2d {
 
-    private AdaptivePool2d() {
-    }
+    private AdaptivePool2d() {}
 
     static int start(int o, int in, int out) {
         return (int) ((long) o * in / out);
@@ -33,8 +32,8 @@ public final class AdaptivePool2d {
     }
 
     /** {@code y[p, oh, ow] = mean of x[p] over the window of (oh, ow)}; {@code y} is overwritten. */
-    public static void avgForward(int planes, int inH, int inW, int outH, int outW, float[] x, int xo,
-                                  float[] y, int yo) {
+    public static void avgForward(
+            int planes, int inH, int inW, int outH, int outW, float[] x, int xo, float[] y, int yo) {
         check(planes, inH, inW, outH, outW);
         int inPlane = inH * inW;
         int outPlane = outH * outW;
@@ -60,8 +59,8 @@ public final class AdaptivePool2d {
     }
 
     /** {@code dx += } each output gradient spread evenly over its window. */
-    public static void avgBackward(int planes, int inH, int inW, int outH, int outW, float[] dy, int dyo,
-                                   float[] dx, int dxo) {
+    public static void avgBackward(
+            int planes, int inH, int inW, int outH, int outW, float[] dy, int dyo, float[] dx, int dxo) {
         check(planes, inH, inW, outH, outW);
         int inPlane = inH * inW;
         int outPlane = outH * outW;

@@ -29,8 +29,7 @@ public final class Attention {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
     private static final int LN = SP.length();
 
-    private Attention() {
-    }
+    private Attention() {}
 
     /** Element (t, b, e) of an operand is {@code data[offset + t * seqStride + b * batchStride + e]}. */
     public record Operand(float[] data, int offset, int seqStride, int batchStride) {
@@ -44,8 +43,7 @@ public final class Attention {
      * {@code data[offset + b * batchStride + h * headStride + l * rowStride + s] != 0}; a stride
      * of 0 broadcasts that dimension.
      */
-    public record Mask(float[] data, int offset, int batchStride, int headStride, int rowStride) {
-    }
+    public record Mask(float[] data, int offset, int batchStride, int headStride, int rowStride) {}
 
     /**
      * Forward pass.
@@ -56,9 +54,23 @@ public final class Attention {
      * @param out     receives {@code O} (all {@code heads * d} columns of every row)
      * @param weights receives {@code P'} averaged over heads, {@code [B, L, S]} from {@code weightsOff}, or null
      */
-    public static void forward(int B, int heads, int L, int S, int d, float scale, Operand q, Operand k,
-                               Operand v, Mask mask, boolean causal, float[] keep, float[] probs, Operand out,
-                               float[] weights, int weightsOff) {
+    public static void forward(
+            int B,
+            int heads,
+            int L,
+            int S,
+            int d,
+            float scale,
+            Operand q,
+            Operand k,
+            Operand v,
+            Mask mask,
+            boolean causal,
+            float[] keep,
+            float[] probs,
+            Operand out,
+            float[] weights,
+            int weightsOff) {
         int LS = L * S;
         Parallel.forRange(B * heads, grain(L, S, d), (from, to) -> {
             float[] dropped = keep == null ? null : new float[LS];
@@ -67,8 +79,23 @@ public final class Attention {
                 int h = p % heads;
                 int po = p * LS;
                 int col = h * d;
-                Gemm.sgemm(false, true, L, S, d, scale, q.data(), q.at(b, col), q.seqStride(),
-                        k.data(), k.at(b, col), k.seqStride(), 0f, probs, po, S);
+                Gemm.sgemm(
+                        false,
+                        true,
+                        L,
+                        S,
+                        d,
+                        scale,
+                        q.data(),
+                        q.at(b, col),
+                        q.seqStride(),
+                        k.data(),
+                        k.at(b, col),
+                        k.seqStride(),
+                        0f,
+                        probs,
+                        po,
+                        S);
                 for (int l = 0; l < L; l++) {
                     int row = po + l * S;
                     block(probs, row, S, l, causal, mask, b, h);
@@ -81,8 +108,23 @@ public final class Attention {
                     pv = dropped;
                     pvo = 0;
                 }
-                Gemm.sgemm(false, false, L, d, S, 1f, pv, pvo, S, v.data(), v.at(b, col), v.seqStride(), 0f,
-                        out.data(), out.at(b, col), out.seqStride());
+                Gemm.sgemm(
+                        false,
+                        false,
+                        L,
+                        d,
+                        S,
+                        1f,
+                        pv,
+                        pvo,
+                        S,
+                        v.data(),
+                        v.at(b, col),
+                        v.seqStride(),
+                        0f,
+                        out.data(),
+                        out.at(b, col),
+                        out.seqStride());
             }
         });
         if (weights != null) {
@@ -116,7 +158,9 @@ public final class Attention {
     private static void multiply(float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
         int i = 0;
         for (int ub = SP.loopBound(n); i < ub; i += LN) {
-            FloatVector.fromArray(SP, a, ao + i).mul(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i);
+            FloatVector.fromArray(SP, a, ao + i)
+                    .mul(FloatVector.fromArray(SP, b, bo + i))
+                    .intoArray(o, oo + i);
         }
         for (; i < n; i++) {
             o[oo + i] = a[ao + i] * b[bo + i];
@@ -137,7 +181,9 @@ public final class Attention {
                         if (keep != null) {
                             p = p.mul(FloatVector.fromArray(SP, keep, po + i));
                         }
-                        FloatVector acc = h == 0 ? p.mul(inv) : p.fma(FloatVector.broadcast(SP, inv), FloatVector.fromArray(SP, weights, wo + i));
+                        FloatVector acc = h == 0
+                                ? p.mul(inv)
+                                : p.fma(FloatVector.broadcast(SP, inv), FloatVector.fromArray(SP, weights, wo + i));
                         acc.intoArray(weights, wo + i);
                     }
                     for (; i < LS; i++) {
@@ -155,9 +201,24 @@ public final class Attention {
      * weights. The gradients of q, k and v are written (not added) into {@code dq}, {@code dk},
      * {@code dv}; a null one is skipped.
      */
-    public static void backward(int B, int heads, int L, int S, int d, float scale, Operand q, Operand k,
-                                Operand v, float[] keep, float[] probs, Operand gOut, float[] gWeights,
-                                int gWeightsOff, Operand dq, Operand dk, Operand dv) {
+    public static void backward(
+            int B,
+            int heads,
+            int L,
+            int S,
+            int d,
+            float scale,
+            Operand q,
+            Operand k,
+            Operand v,
+            float[] keep,
+            float[] probs,
+            Operand gOut,
+            float[] gWeights,
+            int gWeightsOff,
+            Operand dq,
+            Operand dk,
+            Operand dv) {
         int LS = L * S;
         float invHeads = 1f / heads;
         Parallel.forRange(B * heads, grain(L, S, d), (from, to) -> {
@@ -177,8 +238,23 @@ public final class Attention {
                     beta = 1f;
                 }
                 // dP' = dO V^T (+ the averaged weights' share)
-                Gemm.sgemm(false, true, L, S, d, 1f, gOut.data(), gOut.at(b, col), gOut.seqStride(),
-                        v.data(), v.at(b, col), v.seqStride(), beta, dp, 0, S);
+                Gemm.sgemm(
+                        false,
+                        true,
+                        L,
+                        S,
+                        d,
+                        1f,
+                        gOut.data(),
+                        gOut.at(b, col),
+                        gOut.seqStride(),
+                        v.data(),
+                        v.at(b, col),
+                        v.seqStride(),
+                        beta,
+                        dp,
+                        0,
+                        S);
                 float[] pv = probs;
                 int pvo = po;
                 if (keep != null) {
@@ -188,20 +264,65 @@ public final class Attention {
                     pvo = 0;
                 }
                 if (dv != null) {
-                    Gemm.sgemm(true, false, S, d, L, 1f, pv, pvo, S, gOut.data(), gOut.at(b, col), gOut.seqStride(),
-                            0f, dv.data(), dv.at(b, col), dv.seqStride());
+                    Gemm.sgemm(
+                            true,
+                            false,
+                            S,
+                            d,
+                            L,
+                            1f,
+                            pv,
+                            pvo,
+                            S,
+                            gOut.data(),
+                            gOut.at(b, col),
+                            gOut.seqStride(),
+                            0f,
+                            dv.data(),
+                            dv.at(b, col),
+                            dv.seqStride());
                 }
                 if (dq == null && dk == null) {
                     continue;
                 }
                 softmaxBackwardRows(probs, po, dp, L, S, scale);
                 if (dq != null) {
-                    Gemm.sgemm(false, false, L, d, S, 1f, dp, 0, S, k.data(), k.at(b, col), k.seqStride(), 0f,
-                            dq.data(), dq.at(b, col), dq.seqStride());
+                    Gemm.sgemm(
+                            false,
+                            false,
+                            L,
+                            d,
+                            S,
+                            1f,
+                            dp,
+                            0,
+                            S,
+                            k.data(),
+                            k.at(b, col),
+                            k.seqStride(),
+                            0f,
+                            dq.data(),
+                            dq.at(b, col),
+                            dq.seqStride());
                 }
                 if (dk != null) {
-                    Gemm.sgemm(true, false, S, d, L, 1f, dp, 0, S, q.data(), q.at(b, col), q.seqStride(), 0f,
-                            dk.data(), dk.at(b, col), dk.seqStride());
+                    Gemm.sgemm(
+                            true,
+                            false,
+                            S,
+                            d,
+                            L,
+                            1f,
+                            dp,
+                            0,
+                            S,
+                            q.data(),
+                            q.at(b, col),
+                            q.seqStride(),
+                            0f,
+                            dk.data(),
+                            dk.at(b, col),
+                            dk.seqStride());
                 }
             }
         });
@@ -225,7 +346,11 @@ public final class Attention {
             FloatVector vd = FloatVector.broadcast(SP, dot);
             for (i = 0; i < ub; i += LN) {
                 FloatVector pv = FloatVector.fromArray(SP, pr, pOff + i);
-                FloatVector.fromArray(SP, g, gOff + i).sub(vd).mul(pv).mul(scale).intoArray(g, gOff + i);
+                FloatVector.fromArray(SP, g, gOff + i)
+                        .sub(vd)
+                        .mul(pv)
+                        .mul(scale)
+                        .intoArray(g, gOff + i);
             }
             for (; i < S; i++) {
                 g[gOff + i] = (g[gOff + i] - dot) * pr[pOff + i] * scale;

@@ -4,8 +4,19 @@ package dev.nabla.tensor.kernel;
  * The elementwise binary operations of {@link Elementwise}. Comparisons yield 1 or 0.
  */
 public enum BinaryOp {
-    ADD("add"), SUB("sub"), MUL("mul"), DIV("div"), POW("pow"), MAX("maximum"), MIN("minimum"),
-    EQ("eq"), NE("ne"), LT("lt"), LE("le"), GT("gt"), GE("ge");
+    ADD("add"),
+    SUB("sub"),
+    MUL("mul"),
+    DIV("div"),
+    POW("pow"),
+    MAX("maximum"),
+    MIN("minimum"),
+    EQ("eq"),
+    NE("ne"),
+    LT("lt"),
+    LE("le"),
+    GT("gt"),
+    GE("ge");
 
     private final String label;
 

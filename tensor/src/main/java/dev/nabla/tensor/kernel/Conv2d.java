@@ -55,8 +55,7 @@ public final class Conv2d {
      */
     static final int TILE_FLOATS = 1 << 17;
 
-    private Conv2d() {
-    }
+    private Conv2d() {}
 
     // ------------------------------------------------------------------ public passes
 
@@ -64,8 +63,8 @@ public final class Conv2d {
      * {@code y = conv2d(x, w) + bias}: x {@code [N, Cin, H, W]}, w {@code [Cout, Cin/groups, kH, kW]},
      * bias {@code [Cout]} or {@code null}, y {@code [N, Cout, outH, outW]} (overwritten).
      */
-    public static void forward(Conv2dSpec s, float[] x, int xOff, float[] w, int wOff,
-                               float[] bias, int bOff, float[] y, int yOff) {
+    public static void forward(
+            Conv2dSpec s, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff, float[] y, int yOff) {
         check("conv2d forward", "x", x, xOff, s.inputSize(), s);
         check("conv2d forward", "weight", w, wOff, s.weightSize(), s);
         if (bias != null) {
@@ -84,8 +83,7 @@ public final class Conv2d {
      * {@code dx += conv2d_input_grad(dy, w)}: dy {@code [N, Cout, outH, outW]}, w as in forward,
      * dx {@code [N, Cin, H, W]} (accumulated).
      */
-    public static void backwardInput(Conv2dSpec s, float[] dy, int dyOff, float[] w, int wOff,
-                                     float[] dx, int dxOff) {
+    public static void backwardInput(Conv2dSpec s, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
         check("conv2d backward (input)", "dy", dy, dyOff, s.outputSize(), s);
         check("conv2d backward (input)", "weight", w, wOff, s.weightSize(), s);
         check("conv2d backward (input)", "dx", dx, dxOff, s.inputSize(), s);
@@ -101,8 +99,7 @@ public final class Conv2d {
      * {@code dw += conv2d_weight_grad(x, dy)}: x as in forward, dy {@code [N, Cout, outH, outW]},
      * dw {@code [Cout, Cin/groups, kH, kW]} (accumulated).
      */
-    public static void backwardWeight(Conv2dSpec s, float[] x, int xOff, float[] dy, int dyOff,
-                                      float[] dw, int dwOff) {
+    public static void backwardWeight(Conv2dSpec s, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         check("conv2d backward (weight)", "x", x, xOff, s.inputSize(), s);
         check("conv2d backward (weight)", "dy", dy, dyOff, s.outputSize(), s);
         check("conv2d backward (weight)", "dw", dw, dwOff, s.weightSize(), s);
@@ -203,8 +200,18 @@ public final class Conv2d {
 
     // ------------------------------------------------------------------ per-unit passes
 
-    private static void forwardUnit(Geometry g, int u, boolean par, float[] x, int xOff, float[] w, int wOff,
-                                    float[] bias, int bOff, float[] y, int yOff) {
+    private static void forwardUnit(
+            Geometry g,
+            int u,
+            boolean par,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int bOff,
+            float[] y,
+            int yOff) {
         int n = u / g.groups;
         int grp = u % g.groups;
         int xg = xOff + (n * g.cin + grp * g.cg) * g.inPlane;
@@ -224,8 +231,8 @@ public final class Conv2d {
         }
     }
 
-    private static void inputUnit(Geometry g, int u, boolean par, float[] dy, int dyOff, float[] w, int wOff,
-                                  float[] dx, int dxOff) {
+    private static void inputUnit(
+            Geometry g, int u, boolean par, float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff) {
         int n = u / g.groups;
         int grp = u % g.groups;
         int xg = dxOff + (n * g.cin + grp * g.cg) * g.inPlane;
@@ -240,8 +247,8 @@ public final class Conv2d {
         }
     }
 
-    private static void weightUnit(Geometry g, int u, boolean par, float[] x, int xOff, float[] dy, int dyOff,
-                                   float[] dw, int dwOff) {
+    private static void weightUnit(
+            Geometry g, int u, boolean par, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         int n = u / g.groups;
         int grp = u % g.groups;
         int xg = xOff + (n * g.cin + grp * g.cg) * g.inPlane;
@@ -270,8 +277,8 @@ public final class Conv2d {
     private static void unfold(Geometry g, boolean par, float[] x, int xg, float[] col, int oh0, int oh1) {
         int pb = (oh1 - oh0) * g.outW;
         if (par) {
-            Parallel.forRange(g.k, Math.max(1, Elementwise.GRAIN / pb), (r0, r1) ->
-                    unfoldRows(g, x, xg, col, oh0, oh1, r0, r1));
+            Parallel.forRange(
+                    g.k, Math.max(1, Elementwise.GRAIN / pb), (r0, r1) -> unfoldRows(g, x, xg, col, oh0, oh1, r0, r1));
         } else {
             unfoldRows(g, x, xg, col, oh0, oh1, 0, g.k);
         }
@@ -281,8 +288,10 @@ public final class Conv2d {
     private static void fold(Geometry g, boolean par, float[] col, float[] dx, int xg, int oh0, int oh1) {
         int pb = (oh1 - oh0) * g.outW;
         if (par) {
-            Parallel.forRange(g.cg, Math.max(1, Elementwise.GRAIN / (pb * g.taps)), (c0, c1) ->
-                    foldChannels(g, col, dx, xg, oh0, oh1, c0, c1));
+            Parallel.forRange(
+                    g.cg,
+                    Math.max(1, Elementwise.GRAIN / (pb * g.taps)),
+                    (c0, c1) -> foldChannels(g, col, dx, xg, oh0, oh1, c0, c1));
         } else {
             foldChannels(g, col, dx, xg, oh0, oh1, 0, g.cg);
         }
@@ -368,7 +377,9 @@ public final class Conv2d {
     static void add(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector.fromArray(S, src, s + i).add(FloatVector.fromArray(S, dst, d + i)).intoArray(dst, d + i);
+            FloatVector.fromArray(S, src, s + i)
+                    .add(FloatVector.fromArray(S, dst, d + i))
+                    .intoArray(dst, d + i);
         }
         for (; i < n; i++) {
             dst[d + i] += src[s + i];

@@ -31,9 +31,21 @@ package dev.nabla.tensor.kernel;
  * @param groups      channel groups: input and output channels split into {@code groups} blocks,
  *                    block {@code g} of the output seeing only block {@code g} of the input
  */
-public record Conv2dSpec(int batch, int inChannels, int inH, int inW, int outChannels,
-                         int kernelH, int kernelW, int strideH, int strideW,
-                         int padH, int padW, int dilationH, int dilationW, int groups) {
+public record Conv2dSpec(
+        int batch,
+        int inChannels,
+        int inH,
+        int inW,
+        int outChannels,
+        int kernelH,
+        int kernelW,
+        int strideH,
+        int strideW,
+        int padH,
+        int padW,
+        int dilationH,
+        int dilationW,
+        int groups) {
 
     public Conv2dSpec {
         positive("batch", batch);
@@ -52,8 +64,8 @@ public record Conv2dSpec(int batch, int inChannels, int inH, int inW, int outCha
             throw new IllegalArgumentException("conv2d: padding must be >= 0, got padH=" + padH + ", padW=" + padW);
         }
         if (inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException("conv2d: inChannels (" + inChannels + ") and outChannels ("
-                    + outChannels + ") must both be divisible by groups (" + groups + ")");
+            throw new IllegalArgumentException("conv2d: inChannels (" + inChannels + ") and outChannels (" + outChannels
+                    + ") must both be divisible by groups (" + groups + ")");
         }
         long spanH = (long) dilationH * (kernelH - 1) + 1;
         long spanW = (long) dilationW * (kernelW - 1) + 1;
@@ -66,8 +78,12 @@ public record Conv2dSpec(int batch, int inChannels, int inH, int inW, int outCha
         long outH = (inH + 2L * padH - spanH) / strideH + 1;
         long outW = (inW + 2L * padW - spanW) / strideW + 1;
         long k = (long) (inChannels / groups) * kernelH * kernelW;
-        long[] sizes = {(long) batch * inChannels * inH * inW, (long) batch * outChannels * outH * outW,
-                (long) outChannels * k, k * outH * outW};
+        long[] sizes = {
+            (long) batch * inChannels * inH * inW,
+            (long) batch * outChannels * outH * outW,
+            (long) outChannels * k,
+            k * outH * outW
+        };
         String[] names = {"input", "output", "weight", "one image's unfolded input"};
         for (int i = 0; i < sizes.length; i++) {
             if (sizes[i] > Integer.MAX_VALUE) {
@@ -87,28 +103,67 @@ public record Conv2dSpec(int batch, int inChannels, int inH, int inW, int outCha
      * Square kernel, equal stride and padding on both axes, no dilation, one group (the common
      * case, like PyTorch's {@code nn.Conv2d(inChannels, outChannels, kernel, stride, padding)}).
      */
-    public static Conv2dSpec of(int batch, int inChannels, int inH, int inW, int outChannels,
-                                int kernel, int stride, int padding) {
-        return new Conv2dSpec(batch, inChannels, inH, inW, outChannels, kernel, kernel, stride, stride,
-                padding, padding, 1, 1, 1);
+    public static Conv2dSpec of(
+            int batch, int inChannels, int inH, int inW, int outChannels, int kernel, int stride, int padding) {
+        return new Conv2dSpec(
+                batch, inChannels, inH, inW, outChannels, kernel, kernel, stride, stride, padding, padding, 1, 1, 1);
     }
 
     /** The same geometry with another number of groups. */
     public Conv2dSpec withGroups(int g) {
-        return new Conv2dSpec(batch, inChannels, inH, inW, outChannels, kernelH, kernelW, strideH, strideW,
-                padH, padW, dilationH, dilationW, g);
+        return new Conv2dSpec(
+                batch,
+                inChannels,
+                inH,
+                inW,
+                outChannels,
+                kernelH,
+                kernelW,
+                strideH,
+                strideW,
+                padH,
+                padW,
+                dilationH,
+                dilationW,
+                g);
     }
 
     /** The same geometry with another dilation. */
     public Conv2dSpec withDilation(int dH, int dW) {
-        return new Conv2dSpec(batch, inChannels, inH, inW, outChannels, kernelH, kernelW, strideH, strideW,
-                padH, padW, dH, dW, groups);
+        return new Conv2dSpec(
+                batch,
+                inChannels,
+                inH,
+                inW,
+                outChannels,
+                kernelH,
+                kernelW,
+                strideH,
+                strideW,
+                padH,
+                padW,
+                dH,
+                dW,
+                groups);
     }
 
     /** The same geometry for another batch size (a layer's spec is fixed but batches vary). */
     public Conv2dSpec withBatch(int n) {
-        return new Conv2dSpec(n, inChannels, inH, inW, outChannels, kernelH, kernelW, strideH, strideW,
-                padH, padW, dilationH, dilationW, groups);
+        return new Conv2dSpec(
+                n,
+                inChannels,
+                inH,
+                inW,
+                outChannels,
+                kernelH,
+                kernelW,
+                strideH,
+                strideW,
+                padH,
+                padW,
+                dilationH,
+                dilationW,
+                groups);
     }
 
     public int outH() {

@@ -20,8 +20,7 @@ import java.util.function.LongSupplier;
  */
 public final class Dropout {
 
-    private Dropout() {
-    }
+    private Dropout() {}
 
     /** Fills {@code mask[off .. off+n)} with 0 (probability {@code p}) or {@code 1 / (1 - p)}. */
     public static void mask(double p, LongSupplier bits, float[] mask, int off, int n) {

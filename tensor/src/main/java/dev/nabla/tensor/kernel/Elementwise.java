@@ -24,8 +24,7 @@ public final class Elementwise {
     /** Below this many elements a single thread is faster than handing work to the pool. */
     public static final int GRAIN = 1 << 15;
 
-    private Elementwise() {
-    }
+    private Elementwise() {}
 
     /**
      * Splits {@code [0, n)} over the pool at multiples of the vector length. A transcendental
@@ -44,15 +43,14 @@ public final class Elementwise {
      * {@code o[oo + i] = op(a[ao + i*as], b[bo + i*bs])} for {@code i} in {@code [0, n)}.
      * The output may alias an input exactly (in-place update).
      */
-    public static void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
-                              float[] o, int oo, int n) {
-        split(n, (from, to) ->
-                binaryRange(op, a, ao + from * as, as, b, bo + from * bs, bs, o, oo + from, to - from));
+    public static void binary(
+            BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
+        split(n, (from, to) -> binaryRange(op, a, ao + from * as, as, b, bo + from * bs, bs, o, oo + from, to - from));
     }
 
     /** Serial form of {@link #binary}; used by callers that already split the work. */
-    public static void binaryRange(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs,
-                                   float[] o, int oo, int n) {
+    public static void binaryRange(
+            BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
         if (as == 1 && bs == 1) {
             vv(op, a, ao, b, bo, o, oo, n);
         } else if (as == 1 && bs == 0) {
@@ -81,19 +79,49 @@ public final class Elementwise {
         int i = 0;
         int ub = S.loopBound(n);
         switch (op) {
-            case ADD -> { for (; i < ub; i += L) v(a, ao + i).add(v(b, bo + i)).intoArray(o, oo + i); }
-            case SUB -> { for (; i < ub; i += L) v(a, ao + i).sub(v(b, bo + i)).intoArray(o, oo + i); }
-            case MUL -> { for (; i < ub; i += L) v(a, ao + i).mul(v(b, bo + i)).intoArray(o, oo + i); }
-            case DIV -> { for (; i < ub; i += L) v(a, ao + i).div(v(b, bo + i)).intoArray(o, oo + i); }
-            case MAX -> { for (; i < ub; i += L) v(a, ao + i).max(v(b, bo + i)).intoArray(o, oo + i); }
-            case MIN -> { for (; i < ub; i += L) v(a, ao + i).min(v(b, bo + i)).intoArray(o, oo + i); }
-            case EQ -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.EQ, v(b, bo + i)).intoArray(o, oo + i); }
-            case NE -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.NE, v(b, bo + i)).intoArray(o, oo + i); }
-            case LT -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.LT, v(b, bo + i)).intoArray(o, oo + i); }
-            case LE -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.LE, v(b, bo + i)).intoArray(o, oo + i); }
-            case GT -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.GT, v(b, bo + i)).intoArray(o, oo + i); }
-            case GE -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.GE, v(b, bo + i)).intoArray(o, oo + i); }
-            case POW -> { } // scalar: the Vector API's POW is no faster than Math.pow here
+            case ADD -> {
+                for (; i < ub; i += L) v(a, ao + i).add(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case SUB -> {
+                for (; i < ub; i += L) v(a, ao + i).sub(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case MUL -> {
+                for (; i < ub; i += L) v(a, ao + i).mul(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case DIV -> {
+                for (; i < ub; i += L) v(a, ao + i).div(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case MAX -> {
+                for (; i < ub; i += L) v(a, ao + i).max(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case MIN -> {
+                for (; i < ub; i += L) v(a, ao + i).min(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case EQ -> {
+                for (; i < ub; i += L)
+                    cmp(v(a, ao + i), VectorOperators.EQ, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case NE -> {
+                for (; i < ub; i += L)
+                    cmp(v(a, ao + i), VectorOperators.NE, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case LT -> {
+                for (; i < ub; i += L)
+                    cmp(v(a, ao + i), VectorOperators.LT, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case LE -> {
+                for (; i < ub; i += L)
+                    cmp(v(a, ao + i), VectorOperators.LE, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case GT -> {
+                for (; i < ub; i += L)
+                    cmp(v(a, ao + i), VectorOperators.GT, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case GE -> {
+                for (; i < ub; i += L)
+                    cmp(v(a, ao + i), VectorOperators.GE, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case POW -> {} // scalar: the Vector API's POW is no faster than Math.pow here
         }
         for (; i < n; i++) {
             o[oo + i] = op.apply(a[ao + i], b[bo + i]);
@@ -105,27 +133,57 @@ public final class Elementwise {
         int ub = S.loopBound(n);
         FloatVector vs = FloatVector.broadcast(S, s);
         switch (op) {
-            case ADD -> { for (; i < ub; i += L) v(a, ao + i).add(vs).intoArray(o, oo + i); }
-            case SUB -> { for (; i < ub; i += L) v(a, ao + i).sub(vs).intoArray(o, oo + i); }
-            case MUL -> { for (; i < ub; i += L) v(a, ao + i).mul(vs).intoArray(o, oo + i); }
-            case DIV -> { for (; i < ub; i += L) v(a, ao + i).div(vs).intoArray(o, oo + i); }
-            case MAX -> { for (; i < ub; i += L) v(a, ao + i).max(vs).intoArray(o, oo + i); }
-            case MIN -> { for (; i < ub; i += L) v(a, ao + i).min(vs).intoArray(o, oo + i); }
-            case EQ -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.EQ, vs).intoArray(o, oo + i); }
-            case NE -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.NE, vs).intoArray(o, oo + i); }
-            case LT -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.LT, vs).intoArray(o, oo + i); }
-            case LE -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.LE, vs).intoArray(o, oo + i); }
-            case GT -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.GT, vs).intoArray(o, oo + i); }
-            case GE -> { for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.GE, vs).intoArray(o, oo + i); }
+            case ADD -> {
+                for (; i < ub; i += L) v(a, ao + i).add(vs).intoArray(o, oo + i);
+            }
+            case SUB -> {
+                for (; i < ub; i += L) v(a, ao + i).sub(vs).intoArray(o, oo + i);
+            }
+            case MUL -> {
+                for (; i < ub; i += L) v(a, ao + i).mul(vs).intoArray(o, oo + i);
+            }
+            case DIV -> {
+                for (; i < ub; i += L) v(a, ao + i).div(vs).intoArray(o, oo + i);
+            }
+            case MAX -> {
+                for (; i < ub; i += L) v(a, ao + i).max(vs).intoArray(o, oo + i);
+            }
+            case MIN -> {
+                for (; i < ub; i += L) v(a, ao + i).min(vs).intoArray(o, oo + i);
+            }
+            case EQ -> {
+                for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.EQ, vs).intoArray(o, oo + i);
+            }
+            case NE -> {
+                for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.NE, vs).intoArray(o, oo + i);
+            }
+            case LT -> {
+                for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.LT, vs).intoArray(o, oo + i);
+            }
+            case LE -> {
+                for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.LE, vs).intoArray(o, oo + i);
+            }
+            case GT -> {
+                for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.GT, vs).intoArray(o, oo + i);
+            }
+            case GE -> {
+                for (; i < ub; i += L) cmp(v(a, ao + i), VectorOperators.GE, vs).intoArray(o, oo + i);
+            }
             case POW -> {
                 if (s == 2f) {
-                    for (; i < ub; i += L) { FloatVector x = v(a, ao + i); x.mul(x).intoArray(o, oo + i); }
+                    for (; i < ub; i += L) {
+                        FloatVector x = v(a, ao + i);
+                        x.mul(x).intoArray(o, oo + i);
+                    }
                 } else if (s == 0.5f) {
                     // sqrt except where Math.pow differs: pow(-0, .5) = +0 (so add +0) and pow(-inf, .5) = +inf
                     FloatVector inf = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
                     for (; i < ub; i += L) {
                         FloatVector x = v(a, ao + i);
-                        x.add(0f).sqrt().blend(inf, x.eq(Float.NEGATIVE_INFINITY)).intoArray(o, oo + i);
+                        x.add(0f)
+                                .sqrt()
+                                .blend(inf, x.eq(Float.NEGATIVE_INFINITY))
+                                .intoArray(o, oo + i);
                     }
                 }
             }
@@ -140,19 +198,43 @@ public final class Elementwise {
         int ub = S.loopBound(n);
         FloatVector vs = FloatVector.broadcast(S, s);
         switch (op) {
-            case ADD -> { for (; i < ub; i += L) vs.add(v(b, bo + i)).intoArray(o, oo + i); }
-            case SUB -> { for (; i < ub; i += L) vs.sub(v(b, bo + i)).intoArray(o, oo + i); }
-            case MUL -> { for (; i < ub; i += L) vs.mul(v(b, bo + i)).intoArray(o, oo + i); }
-            case DIV -> { for (; i < ub; i += L) vs.div(v(b, bo + i)).intoArray(o, oo + i); }
-            case MAX -> { for (; i < ub; i += L) vs.max(v(b, bo + i)).intoArray(o, oo + i); }
-            case MIN -> { for (; i < ub; i += L) vs.min(v(b, bo + i)).intoArray(o, oo + i); }
-            case EQ -> { for (; i < ub; i += L) cmp(vs, VectorOperators.EQ, v(b, bo + i)).intoArray(o, oo + i); }
-            case NE -> { for (; i < ub; i += L) cmp(vs, VectorOperators.NE, v(b, bo + i)).intoArray(o, oo + i); }
-            case LT -> { for (; i < ub; i += L) cmp(vs, VectorOperators.LT, v(b, bo + i)).intoArray(o, oo + i); }
-            case LE -> { for (; i < ub; i += L) cmp(vs, VectorOperators.LE, v(b, bo + i)).intoArray(o, oo + i); }
-            case GT -> { for (; i < ub; i += L) cmp(vs, VectorOperators.GT, v(b, bo + i)).intoArray(o, oo + i); }
-            case GE -> { for (; i < ub; i += L) cmp(vs, VectorOperators.GE, v(b, bo + i)).intoArray(o, oo + i); }
-            case POW -> { }
+            case ADD -> {
+                for (; i < ub; i += L) vs.add(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case SUB -> {
+                for (; i < ub; i += L) vs.sub(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case MUL -> {
+                for (; i < ub; i += L) vs.mul(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case DIV -> {
+                for (; i < ub; i += L) vs.div(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case MAX -> {
+                for (; i < ub; i += L) vs.max(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case MIN -> {
+                for (; i < ub; i += L) vs.min(v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case EQ -> {
+                for (; i < ub; i += L) cmp(vs, VectorOperators.EQ, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case NE -> {
+                for (; i < ub; i += L) cmp(vs, VectorOperators.NE, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case LT -> {
+                for (; i < ub; i += L) cmp(vs, VectorOperators.LT, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case LE -> {
+                for (; i < ub; i += L) cmp(vs, VectorOperators.LE, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case GT -> {
+                for (; i < ub; i += L) cmp(vs, VectorOperators.GT, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case GE -> {
+                for (; i < ub; i += L) cmp(vs, VectorOperators.GE, v(b, bo + i)).intoArray(o, oo + i);
+            }
+            case POW -> {}
         }
         for (; i < n; i++) {
             o[oo + i] = op.apply(s, b[bo + i]);
@@ -172,29 +254,53 @@ public final class Elementwise {
         int ub = S.loopBound(n);
         FloatVector one = FloatVector.broadcast(S, 1f);
         switch (op) {
-            case NEG -> { for (; i < ub; i += L) v(x, xo + i).neg().intoArray(o, oo + i); }
-            case ABS -> { for (; i < ub; i += L) v(x, xo + i).abs().intoArray(o, oo + i); }
-            case EXP -> { for (; i < ub; i += L) VMath.exp(v(x, xo + i)).intoArray(o, oo + i); }
-            case LOG -> { for (; i < ub; i += L) VMath.log(v(x, xo + i)).intoArray(o, oo + i); }
-            case SQRT -> { for (; i < ub; i += L) v(x, xo + i).sqrt().intoArray(o, oo + i); }
-            case RSQRT -> { for (; i < ub; i += L) one.div(v(x, xo + i).sqrt()).intoArray(o, oo + i); }
-            case TANH -> { for (; i < ub; i += L) VMath.tanh(v(x, xo + i)).intoArray(o, oo + i); }
+            case NEG -> {
+                for (; i < ub; i += L) v(x, xo + i).neg().intoArray(o, oo + i);
+            }
+            case ABS -> {
+                for (; i < ub; i += L) v(x, xo + i).abs().intoArray(o, oo + i);
+            }
+            case EXP -> {
+                for (; i < ub; i += L) VMath.exp(v(x, xo + i)).intoArray(o, oo + i);
+            }
+            case LOG -> {
+                for (; i < ub; i += L) VMath.log(v(x, xo + i)).intoArray(o, oo + i);
+            }
+            case SQRT -> {
+                for (; i < ub; i += L) v(x, xo + i).sqrt().intoArray(o, oo + i);
+            }
+            case RSQRT -> {
+                for (; i < ub; i += L) one.div(v(x, xo + i).sqrt()).intoArray(o, oo + i);
+            }
+            case TANH -> {
+                for (; i < ub; i += L) VMath.tanh(v(x, xo + i)).intoArray(o, oo + i);
+            }
             case SIGMOID -> {
                 for (; i < ub; i += L) {
                     one.div(one.add(VMath.exp(v(x, xo + i).neg()))).intoArray(o, oo + i);
                 }
             }
-            case RELU -> { for (; i < ub; i += L) v(x, xo + i).max(0f).intoArray(o, oo + i); }
+            case RELU -> {
+                for (; i < ub; i += L) v(x, xo + i).max(0f).intoArray(o, oo + i);
+            }
             case GELU -> {
                 for (; i < ub; i += L) {
                     FloatVector xv = v(x, xo + i);
-                    FloatVector cdf = Erf.erf(xv.mul((float) Erf.INV_SQRT2)).add(1f).mul(0.5f);
+                    FloatVector cdf =
+                            Erf.erf(xv.mul((float) Erf.INV_SQRT2)).add(1f).mul(0.5f);
                     xv.mul(cdf).intoArray(o, oo + i);
                 }
             }
-            case SQUARE -> { for (; i < ub; i += L) { FloatVector xv = v(x, xo + i); xv.mul(xv).intoArray(o, oo + i); } }
-            case RECIPROCAL -> { for (; i < ub; i += L) one.div(v(x, xo + i)).intoArray(o, oo + i); }
-            case SIGN -> { }
+            case SQUARE -> {
+                for (; i < ub; i += L) {
+                    FloatVector xv = v(x, xo + i);
+                    xv.mul(xv).intoArray(o, oo + i);
+                }
+            }
+            case RECIPROCAL -> {
+                for (; i < ub; i += L) one.div(v(x, xo + i)).intoArray(o, oo + i);
+            }
+            case SIGN -> {}
         }
         for (; i < n; i++) {
             o[oo + i] = op.apply(x[xo + i]);
@@ -206,14 +312,16 @@ public final class Elementwise {
      * forward output {@code op(x)} (several derivatives are cheapest from it: sigmoid, tanh, exp,
      * sqrt). One pass instead of the three or four a composed backward would take.
      */
-    public static void unaryBackward(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go,
-                                     float[] gx, int gxo, int n) {
-        split(n, (from, to) ->
-                unaryBackwardRange(op, x, xo + from, y, yo + from, g, go + from, gx, gxo + from, to - from));
+    public static void unaryBackward(
+            UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go, float[] gx, int gxo, int n) {
+        split(
+                n,
+                (from, to) ->
+                        unaryBackwardRange(op, x, xo + from, y, yo + from, g, go + from, gx, gxo + from, to - from));
     }
 
-    private static void unaryBackwardRange(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go,
-                                           float[] gx, int gxo, int n) {
+    private static void unaryBackwardRange(
+            UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go, float[] gx, int gxo, int n) {
         int i = 0;
         int ub = S.loopBound(n);
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -237,16 +345,19 @@ public final class Elementwise {
                     v(g, go + i).mul(yv.neg().fma(yv, one)).intoArray(gx, gxo + i);
                 }
             }
-            case EXP -> { for (; i < ub; i += L) v(g, go + i).mul(v(y, yo + i)).intoArray(gx, gxo + i); }
+            case EXP -> {
+                for (; i < ub; i += L) v(g, go + i).mul(v(y, yo + i)).intoArray(gx, gxo + i);
+            }
             case GELU -> {
                 for (; i < ub; i += L) {
                     FloatVector xv = v(x, xo + i);
-                    FloatVector cdf = Erf.erf(xv.mul((float) Erf.INV_SQRT2)).add(1f).mul(0.5f);
+                    FloatVector cdf =
+                            Erf.erf(xv.mul((float) Erf.INV_SQRT2)).add(1f).mul(0.5f);
                     FloatVector pdf = VMath.exp(xv.mul(xv).mul(-0.5f)).mul((float) Erf.INV_SQRT_2PI);
                     v(g, go + i).mul(xv.fma(pdf, cdf)).intoArray(gx, gxo + i);
                 }
             }
-            default -> { }
+            default -> {}
         }
         for (; i < n; i++) {
             gx[gxo + i] = g[go + i] * derivative(op, x[xo + i], y[yo + i]);

@@ -19,8 +19,7 @@ final class Erf {
     private static final float A4 = -1.453152027f;
     private static final float A5 = 1.061405429f;
 
-    private Erf() {
-    }
+    private Erf() {}
 
     /** The scalar twin of {@link #erf(FloatVector)}: the same float operations in the same order. */
     static float erf(float x) {
@@ -38,7 +37,9 @@ final class Erf {
         FloatVector t = ax.fma(P, 1f);
         t = FloatVector.broadcast(x.species(), 1f).div(t);
         FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(x.species(), A3));
-        poly = poly.fma(t, FloatVector.broadcast(x.species(), A2)).fma(t, FloatVector.broadcast(x.species(), A1)).mul(t);
+        poly = poly.fma(t, FloatVector.broadcast(x.species(), A2))
+                .fma(t, FloatVector.broadcast(x.species(), A1))
+                .mul(t);
         FloatVector e = VMath.exp(ax.mul(ax).neg());
         FloatVector y = poly.neg().fma(e, FloatVector.broadcast(x.species(), 1f));
         return y.lanewise(VectorOperators.NEG, x.lt(0f));

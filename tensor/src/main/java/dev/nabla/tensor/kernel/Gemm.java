@@ -67,6 +67,7 @@ public final class Gemm {
     static final int NR = 2 * L;
     /** Micro-tile height for this machine: 8 rows with a 32-register file, 6 with 16. */
     static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 8 : 6;
+
     static final int KC = 1024;
     /** Rows of A packed per block; a multiple of both supported MR (6 and 8). */
     static final int MC = 48;
@@ -83,6 +84,7 @@ public final class Gemm {
 
     /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
     private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;
+
     private static final boolean FAST_TRANSPOSE = S.vectorBitSize() >= 256;
     private static final VectorShuffle<Float> UP4 = shift(-4);
     private static final VectorShuffle<Float> UP2 = shift(-2);
@@ -128,8 +130,7 @@ public final class Gemm {
         }
     }
 
-    private Gemm() {
-    }
+    private Gemm() {}
 
     /** Lane c of the result takes lane (c + d) mod 8. */
     private static VectorShuffle<Float> shift(int d) {
@@ -151,9 +152,23 @@ public final class Gemm {
      * @throws IllegalArgumentException if a size, offset or row pitch is negative or too small
      * @throws IndexOutOfBoundsException if a matrix does not fit in its array
      */
-    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float beta, float[] c, int cOff, int ldc) {
+    public static void sgemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
         }
@@ -167,8 +182,8 @@ public final class Gemm {
      * Validates one operand. The problem is described by m, n, k (m < 0: none, as in packB) and
      * the message is only built when the check fails, so valid calls allocate nothing.
      */
-    private static void checkMatrix(String op, int m, int n, int k, String name, float[] x, int off, int ld,
-                                    int rows, int cols) {
+    private static void checkMatrix(
+            String op, int m, int n, int k, String name, float[] x, int off, int ld, int rows, int cols) {
         if (x == null) {
             throw new NullPointerException(op + ": " + name + " is null (" + dims(m, n, k) + ")");
         }
@@ -266,8 +281,18 @@ public final class Gemm {
      * @throws IllegalArgumentException if a size, offset or row pitch is negative or too small
      * @throws IndexOutOfBoundsException if a matrix does not fit in its array
      */
-    public static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedB b,
-                             float beta, float[] c, int cOff, int ldc) {
+    public static void sgemm(
+            boolean transA,
+            int m,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         if (b == null) {
             throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
         }
@@ -282,8 +307,19 @@ public final class Gemm {
     }
 
     /** The unchecked packed-B entry point; {@code mr} as in {@link #run}. */
-    static void runPacked(int mr, boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedB b,
-                          float beta, float[] c, int cOff, int ldc) {
+    static void runPacked(
+            int mr,
+            boolean transA,
+            int m,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         if (m == 0 || b.n == 0) {
             return;
         }
@@ -295,9 +331,24 @@ public final class Gemm {
     }
 
     /** The unchecked entry point; {@code mr} (6 or 8) picks the micro-kernel so tests can cover both. */
-    static void run(int mr, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                    float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                    float beta, float[] c, int cOff, int ldc) {
+    static void run(
+            int mr,
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -329,9 +380,25 @@ public final class Gemm {
     }
 
     /** The packed algorithm, split over the pool; B comes from {@code packed} when it is not null. */
-    private static void blockedProduct(int mr, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, PackedB packed,
-                                       float beta, float[] c, int cOff, int ldc) {
+    private static void blockedProduct(
+            int mr,
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            PackedB packed,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
         // Every thread packs all of the operand that is not split: split the side whose full
@@ -345,11 +412,55 @@ public final class Gemm {
         if (chunks <= 1) {
             blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
         } else if (splitN) {
-            Parallel.forChunks(nTiles, chunks, (from, to) -> blocked(mr, transA, transB, 0, m,
-                    from * NR, Math.min(n, to * NR), k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc));
+            Parallel.forChunks(
+                    nTiles,
+                    chunks,
+                    (from, to) -> blocked(
+                            mr,
+                            transA,
+                            transB,
+                            0,
+                            m,
+                            from * NR,
+                            Math.min(n, to * NR),
+                            k,
+                            alpha,
+                            a,
+                            aOff,
+                            lda,
+                            b,
+                            bOff,
+                            ldb,
+                            packed,
+                            beta,
+                            c,
+                            cOff,
+                            ldc));
         } else {
-            Parallel.forChunks(mTiles, chunks, (from, to) -> blocked(mr, transA, transB, from * mr,
-                    Math.min(m, to * mr), 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc));
+            Parallel.forChunks(
+                    mTiles,
+                    chunks,
+                    (from, to) -> blocked(
+                            mr,
+                            transA,
+                            transB,
+                            from * mr,
+                            Math.min(m, to * mr),
+                            0,
+                            n,
+                            k,
+                            alpha,
+                            a,
+                            aOff,
+                            lda,
+                            b,
+                            bOff,
+                            ldb,
+                            packed,
+                            beta,
+                            c,
+                            cOff,
+                            ldc));
         }
     }
 
@@ -380,9 +491,27 @@ public final class Gemm {
      * The blocked algorithm on the sub-problem C[i0:i1, j0:j1] (full k). Runs on one thread with
      * that thread's scratch. B comes from {@code packed} when it is not null.
      */
-    private static void blocked(int mr, boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k,
-                                float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                PackedB packed, float beta, float[] c, int cOff, int ldc) {
+    private static void blocked(
+            int mr,
+            boolean transA,
+            boolean transB,
+            int i0,
+            int i1,
+            int j0,
+            int j1,
+            int k,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            PackedB packed,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc) {
         Scratch s = SCRATCH.get();
         int m = i1 - i0;
         int n = j1 - j0;
@@ -428,8 +557,18 @@ public final class Gemm {
         return (x + multiple - 1) / multiple * multiple;
     }
 
-    private static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
-                               float[] c, int co, int ldc, float alpha, float beta) {
+    private static void kernel(
+            int mr,
+            int kc,
+            float[] ap,
+            int ao,
+            float[] bp,
+            int bo,
+            float[] c,
+            int co,
+            int ldc,
+            float alpha,
+            float beta) {
         if (mr == 8) {
             kernel8(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
         } else {
@@ -438,7 +577,8 @@ public final class Gemm {
     }
 
     /** C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C. */
-    private static void mergeTile(float[] tile, int rows, int cols, float[] c, int co, int ldc, float alpha, float beta) {
+    private static void mergeTile(
+            float[] tile, int rows, int cols, float[] c, int co, int ldc, float alpha, float beta) {
         for (int r = 0; r < rows; r++) {
             int t = r * NR;
             int ci = co + r * ldc;
@@ -458,8 +598,8 @@ public final class Gemm {
      * Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of mr rows: panel q holds rows q*mr.. as
      * {@code ap[q*mr*kc + p*mr + r]}; rows past mc are zero.
      */
-    private static void packA(int mr, boolean transA, float[] a, int aOff, int lda, int i0, int p0, int mc, int kc,
-                              float[] ap) {
+    private static void packA(
+            int mr, boolean transA, float[] a, int aOff, int lda, int i0, int p0, int mc, int kc, float[] ap) {
         for (int ir = 0; ir < mc; ir += mr) {
             int rows = Math.min(mr, mc - ir);
             int base = ir * kc;
@@ -502,8 +642,8 @@ public final class Gemm {
      * Packs op(B)[p0:p0+kc, j0:j0+nc] into panels of NR columns: panel q holds columns q*NR.. as
      * {@code bp[bpOff + q*NR*kc + p*NR + j]}; columns past nc are zero.
      */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int j0, int kc, int nc,
-                              float[] bp, int bpOff) {
+    private static void packB(
+            boolean transB, float[] b, int bOff, int ldb, int p0, int j0, int kc, int nc, float[] bp, int bpOff) {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
             int base = bpOff + jr * kc;
@@ -623,11 +763,24 @@ public final class Gemm {
     }
 
     /** 8 x NR micro-kernel: 16 accumulators, for 32-register machines. */
-    private static void kernel8(int kc, float[] ap, int ao, float[] bp, int bo,
-                                float[] c, int co, int ldc, float alpha, float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
-                c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    private static void kernel8(
+            int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00,
+                c60 = c00,
+                c61 = c00,
+                c70 = c00,
+                c71 = c00;
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR;
             int ai = ao + p * 8;
@@ -698,10 +851,20 @@ public final class Gemm {
     }
 
     /** 6 x NR micro-kernel: 12 accumulators, for 16-register machines (AVX2). */
-    private static void kernel6(int kc, float[] ap, int ao, float[] bp, int bo,
-                                float[] c, int co, int ldc, float alpha, float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    private static void kernel6(
+            int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00;
         for (int p = 0; p < kc; p++) {
             int bi = bo + p * NR;
             int ai = ao + p * 6;
@@ -766,8 +929,20 @@ public final class Gemm {
      * y[r] = alpha * dot(M[r, 0:k], x) + beta * y[r] for r < rows, where row r of M starts at
      * {@code mOff + r*ldm}, x[p] is at {@code xOff + p*xs} and y[r] at {@code yOff + r*ys}.
      */
-    private static void dotRows(int rows, int k, float[] mat, int mOff, int ldm, float[] x, int xOff, int xs,
-                                float alpha, float beta, float[] y, int yOff, int ys) {
+    private static void dotRows(
+            int rows,
+            int k,
+            float[] mat,
+            int mOff,
+            int ldm,
+            float[] x,
+            int xOff,
+            int xs,
+            float alpha,
+            float beta,
+            float[] y,
+            int yOff,
+            int ys) {
         float[] xc = x;
         int xo = xOff;
         if (xs != 1) {
@@ -784,7 +959,9 @@ public final class Gemm {
         if (chunks <= 1) {
             dotRange(0, rows, k, mat, mOff, ldm, xv, xvo, alpha, beta, y, yOff, ys);
         } else {
-            Parallel.forChunks(rows, chunks,
+            Parallel.forChunks(
+                    rows,
+                    chunks,
                     (from, to) -> dotRange(from, to, k, mat, mOff, ldm, xv, xvo, alpha, beta, y, yOff, ys));
         }
     }
@@ -797,8 +974,20 @@ public final class Gemm {
         return Math.max(1, Math.min(Parallel.threads(), units));
     }
 
-    private static void dotRange(int from, int to, int k, float[] mat, int mOff, int ldm, float[] x, int xo,
-                                 float alpha, float beta, float[] y, int yOff, int ys) {
+    private static void dotRange(
+            int from,
+            int to,
+            int k,
+            float[] mat,
+            int mOff,
+            int ldm,
+            float[] x,
+            int xo,
+            float alpha,
+            float beta,
+            float[] y,
+            int yOff,
+            int ys) {
         int r = from;
         for (; r + 4 <= to; r += 4) {
             int m0 = mOff + r * ldm;
@@ -811,8 +1000,20 @@ public final class Gemm {
         }
     }
 
-    private static void dot4(int k, float[] mat, int r0, int r1, int r2, int r3, float[] x, int xo,
-                             float alpha, float beta, float[] y, int yi, int ys) {
+    private static void dot4(
+            int k,
+            float[] mat,
+            int r0,
+            int r1,
+            int r2,
+            int r3,
+            float[] x,
+            int xo,
+            float alpha,
+            float beta,
+            float[] y,
+            int yi,
+            int ys) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int p = 0;
         for (int ub = S.loopBound(k); p < ub; p += L) {
@@ -863,20 +1064,61 @@ public final class Gemm {
      * y[j] = alpha * sum_p x[p] * M[p, j] + beta * y[j] for j < cols, where row p of M starts at
      * {@code mOff + p*ldm}, x[p] is at {@code xOff + p*xs} and y[j] at {@code yOff + j*ys}.
      */
-    private static void axpyRows(int k, int cols, float[] mat, int mOff, int ldm, float[] x, int xOff, int xs,
-                                 float alpha, float beta, float[] y, int yOff, int ys) {
+    private static void axpyRows(
+            int k,
+            int cols,
+            float[] mat,
+            int mOff,
+            int ldm,
+            float[] x,
+            int xOff,
+            int xs,
+            float alpha,
+            float beta,
+            float[] y,
+            int yOff,
+            int ys) {
         int blocks = (cols + 4 * L - 1) / (4 * L);
         int chunks = chunks((long) cols * k, blocks);
         if (chunks <= 1) {
             axpyRange(0, cols, k, mat, mOff, ldm, x, xOff, xs, alpha, beta, y, yOff, ys);
         } else {
-            Parallel.forChunks(blocks, chunks, (from, to) -> axpyRange(from * 4 * L, Math.min(cols, to * 4 * L),
-                    k, mat, mOff, ldm, x, xOff, xs, alpha, beta, y, yOff, ys));
+            Parallel.forChunks(
+                    blocks,
+                    chunks,
+                    (from, to) -> axpyRange(
+                            from * 4 * L,
+                            Math.min(cols, to * 4 * L),
+                            k,
+                            mat,
+                            mOff,
+                            ldm,
+                            x,
+                            xOff,
+                            xs,
+                            alpha,
+                            beta,
+                            y,
+                            yOff,
+                            ys));
         }
     }
 
-    private static void axpyRange(int from, int to, int k, float[] mat, int mOff, int ldm, float[] x, int xOff, int xs,
-                                  float alpha, float beta, float[] y, int yOff, int ys) {
+    private static void axpyRange(
+            int from,
+            int to,
+            int k,
+            float[] mat,
+            int mOff,
+            int ldm,
+            float[] x,
+            int xOff,
+            int xs,
+            float alpha,
+            float beta,
+            float[] y,
+            int yOff,
+            int ys) {
         float[] buf = ys == 1 ? null : SCRATCH.get().tile;
         int j = from;
         for (; j + 4 * L <= to; j += 4 * L) {
@@ -899,8 +1141,20 @@ public final class Gemm {
         }
     }
 
-    private static void axpy4(int k, float[] mat, int m0, int ldm, float[] x, int xOff, int xs,
-                              float alpha, float beta, float[] y, int yi, int ys, float[] buf) {
+    private static void axpy4(
+            int k,
+            float[] mat,
+            int m0,
+            int ldm,
+            float[] x,
+            int xOff,
+            int xs,
+            float alpha,
+            float beta,
+            float[] y,
+            int yi,
+            int ys,
+            float[] buf) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         for (int p = 0, mi = m0, xi = xOff; p < k; p++, mi += ldm, xi += xs) {
             FloatVector xv = FloatVector.broadcast(S, x[xi]);

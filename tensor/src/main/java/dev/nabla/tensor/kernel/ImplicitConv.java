@@ -28,7 +28,8 @@ final class ImplicitConv {
      * Whether the machine has 32 vector registers (AVX-512, AArch64), so an 8 x 2-vector tile (16
      * accumulators) fits; with 16 (AVX2) the tiles have 6 rows (12 accumulators), like the GEMM's.
      */
-    static final boolean WIDE_REGISTER_FILE = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch"));
+    static final boolean WIDE_REGISTER_FILE =
+            S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch"));
     /** Tiles per block of the pixel loop: the block's slice of xp is reused by all channel blocks. */
     private static final int TILE_BLOCK = 16;
 
@@ -38,8 +39,7 @@ final class ImplicitConv {
      */
     static volatile boolean enabled = true;
 
-    private ImplicitConv() {
-    }
+    private ImplicitConv() {}
 
     /** Whether this path handles the geometry: unit stride (any padding, dilation and groups). */
     static boolean applies(Conv2dSpec s) {
@@ -63,10 +63,26 @@ final class ImplicitConv {
          * (0 for the filler that completes the last tile).
          */
         final int[] slotX, slotY, slotLen;
+
         final int[] off;
 
-        Plan(int images, int groups, int srcC, int srcH, int srcW, int padT, int padL, int hp, int wp,
-             int dstC, int outH, int outW, int kH, int kW, int dH, int dW) {
+        Plan(
+                int images,
+                int groups,
+                int srcC,
+                int srcH,
+                int srcW,
+                int padT,
+                int padL,
+                int hp,
+                int wp,
+                int dstC,
+                int outH,
+                int outW,
+                int kH,
+                int kW,
+                int dH,
+                int dW) {
             this.images = images;
             this.groups = groups;
             this.srcC = srcC;
@@ -133,17 +149,45 @@ final class ImplicitConv {
 
         /** The forward pass: x padded by the spec's padding, into y. */
         static Plan forward(Conv2dSpec s) {
-            return new Plan(s.batch(), s.groups(), s.inChannels(), s.inH(), s.inW(), s.padH(), s.padW(),
-                    s.inH() + 2 * s.padH(), s.inW() + 2 * s.padW(), s.outChannels(), s.outH(), s.outW(),
-                    s.kernelH(), s.kernelW(), s.dilationH(), s.dilationW());
+            return new Plan(
+                    s.batch(),
+                    s.groups(),
+                    s.inChannels(),
+                    s.inH(),
+                    s.inW(),
+                    s.padH(),
+                    s.padW(),
+                    s.inH() + 2 * s.padH(),
+                    s.inW() + 2 * s.padW(),
+                    s.outChannels(),
+                    s.outH(),
+                    s.outW(),
+                    s.kernelH(),
+                    s.kernelW(),
+                    s.dilationH(),
+                    s.dilationW());
         }
 
         /** The input gradient: dy padded by {@code d*(k-1) - pad} (a crop when negative), into dx. */
         static Plan input(Conv2dSpec s) {
             int spanH = s.dilationH() * (s.kernelH() - 1), spanW = s.dilationW() * (s.kernelW() - 1);
-            return new Plan(s.batch(), s.groups(), s.outChannels(), s.outH(), s.outW(), spanH - s.padH(),
-                    spanW - s.padW(), s.inH() + spanH, s.inW() + spanW, s.inChannels(), s.inH(), s.inW(),
-                    s.kernelH(), s.kernelW(), s.dilationH(), s.dilationW());
+            return new Plan(
+                    s.batch(),
+                    s.groups(),
+                    s.outChannels(),
+                    s.outH(),
+                    s.outW(),
+                    spanH - s.padH(),
+                    spanW - s.padW(),
+                    s.inH() + spanH,
+                    s.inW() + spanW,
+                    s.inChannels(),
+                    s.inH(),
+                    s.inW(),
+                    s.kernelH(),
+                    s.kernelW(),
+                    s.dilationH(),
+                    s.dilationW());
         }
 
         int packedSize() {
@@ -158,8 +202,8 @@ final class ImplicitConv {
     // ------------------------------------------------------------------ forward and input gradient
 
     /** {@code y = conv(x, w) + bias} (overwrite). */
-    static void forward(Conv2dSpec s, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
-                        float[] y, int yOff) {
+    static void forward(
+            Conv2dSpec s, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff, float[] y, int yOff) {
         Plan p = Plan.forward(s);
         float[] wp = Scratch.floats(Scratch.PACKED, p.packedSize());
         packForward(p, w, wOff, wp);
@@ -213,8 +257,16 @@ final class ImplicitConv {
         }
     }
 
-    private static void convolve(Plan p, float[] src, int srcOff, float[] wp, float[] bias, int bOff,
-                                 float[] dst, int dstOff, boolean accumulate) {
+    private static void convolve(
+            Plan p,
+            float[] src,
+            int srcOff,
+            float[] wp,
+            float[] bias,
+            int bOff,
+            float[] dst,
+            int dstOff,
+            boolean accumulate) {
         int srcImage = p.srcC * p.srcH * p.srcW;
         int dstImage = p.dstC * p.outH * p.outW;
         int chunks = Conv2d.outerChunks(p.images);
@@ -241,7 +293,8 @@ final class ImplicitConv {
         for (int n = 0; n < p.images; n++) {
             int so = srcOff + n * srcImage;
             int dOff = dstOff + n * dstImage;
-            Parallel.forRange(p.srcC, Math.max(1, Elementwise.GRAIN / p.plane), (c0, c1) -> pad(p, src, so, xp, 0, c0, c1));
+            Parallel.forRange(
+                    p.srcC, Math.max(1, Elementwise.GRAIN / p.plane), (c0, c1) -> pad(p, src, so, xp, 0, c0, c1));
             Parallel.forRange(p.groups * perGroup, 1, (i0, i1) -> {
                 float[] tile = Scratch.floats(Scratch.STAGE, p.mr * p.vecs * L);
                 for (int i = i0; i < i1; i++) {
@@ -288,8 +341,19 @@ final class ImplicitConv {
      * image at {@code dOff}. Whole tiles go straight to dst; a tile with padding rows or a partial
      * vector goes through {@code tile} and {@link #merge}.
      */
-    private static void tiles(Plan p, float[] xp, float[] wp, int g, int mb, int tb, float[] bias, int bOff,
-                              float[] dst, int dOff, boolean accumulate, float[] tile) {
+    private static void tiles(
+            Plan p,
+            float[] xp,
+            float[] wp,
+            int g,
+            int mb,
+            int tb,
+            float[] bias,
+            int bOff,
+            float[] dst,
+            int dOff,
+            boolean accumulate,
+            float[] tile) {
         int xg = g * p.cs * p.plane;
         int wo = (g * p.mblocks + mb) * p.k * p.mr;
         int m0 = g * p.md + mb * p.mr;
@@ -306,16 +370,76 @@ final class ImplicitConv {
             }
             float[] out = whole ? dst : tile;
             switch (p.mr) {
-                case 8 -> kernel8(xp, xg + p.slotX[v], xg + p.slotX[v + 1], p.off, p.k, wp, wo, bias, b0, rows,
-                        out, whole ? d0 + p.slotY[v] : 0, whole ? d0 + p.slotY[v + 1] : L,
-                        whole ? ld : 2 * L, whole && accumulate);
-                case 6 -> kernel6(xp, xg + p.slotX[v], xg + p.slotX[v + 1], p.off, p.k, wp, wo, bias, b0, rows,
-                        out, whole ? d0 + p.slotY[v] : 0, whole ? d0 + p.slotY[v + 1] : L,
-                        whole ? ld : 2 * L, whole && accumulate);
-                case 4 -> kernel4(xp, xg, p.slotX, v, p.off, p.k, wp, wo, bias, b0, rows,
-                        out, whole ? d0 : 0, whole ? ld : 4 * L, p.slotY, whole, whole && accumulate);
-                default -> kernel1(xp, xg, p.slotX, v, p.off, p.k, wp, wo, bias, b0,
-                        out, whole ? d0 : 0, p.slotY, whole, whole && accumulate);
+                case 8 ->
+                    kernel8(
+                            xp,
+                            xg + p.slotX[v],
+                            xg + p.slotX[v + 1],
+                            p.off,
+                            p.k,
+                            wp,
+                            wo,
+                            bias,
+                            b0,
+                            rows,
+                            out,
+                            whole ? d0 + p.slotY[v] : 0,
+                            whole ? d0 + p.slotY[v + 1] : L,
+                            whole ? ld : 2 * L,
+                            whole && accumulate);
+                case 6 ->
+                    kernel6(
+                            xp,
+                            xg + p.slotX[v],
+                            xg + p.slotX[v + 1],
+                            p.off,
+                            p.k,
+                            wp,
+                            wo,
+                            bias,
+                            b0,
+                            rows,
+                            out,
+                            whole ? d0 + p.slotY[v] : 0,
+                            whole ? d0 + p.slotY[v + 1] : L,
+                            whole ? ld : 2 * L,
+                            whole && accumulate);
+                case 4 ->
+                    kernel4(
+                            xp,
+                            xg,
+                            p.slotX,
+                            v,
+                            p.off,
+                            p.k,
+                            wp,
+                            wo,
+                            bias,
+                            b0,
+                            rows,
+                            out,
+                            whole ? d0 : 0,
+                            whole ? ld : 4 * L,
+                            p.slotY,
+                            whole,
+                            whole && accumulate);
+                default ->
+                    kernel1(
+                            xp,
+                            xg,
+                            p.slotX,
+                            v,
+                            p.off,
+                            p.k,
+                            wp,
+                            wo,
+                            bias,
+                            b0,
+                            out,
+                            whole ? d0 : 0,
+                            p.slotY,
+                            whole,
+                            whole && accumulate);
             }
             if (!whole) {
                 merge(p, tile, rows, v, dst, d0, ld, accumulate);
@@ -342,8 +466,22 @@ final class ImplicitConv {
      * {@code c[r] = bias[r] + sum_k wp[k][r] * xp[x + off[k]]}, stored (or added) at
      * {@code out[da + r*ld]} and {@code out[db + r*ld]}. Bias rows past {@code rows} are zero.
      */
-    private static void kernel8(float[] xp, int xa, int xb, int[] off, int k, float[] wp, int w0,
-                                float[] bias, int b0, int rows, float[] out, int da, int db, int ld, boolean add) {
+    private static void kernel8(
+            float[] xp,
+            int xa,
+            int xb,
+            int[] off,
+            int k,
+            float[] wp,
+            int w0,
+            float[] bias,
+            int b0,
+            int rows,
+            float[] out,
+            int da,
+            int db,
+            int ld,
+            boolean add) {
         FloatVector c00 = init(bias, b0, 0, rows), c01 = c00;
         FloatVector c10 = init(bias, b0, 1, rows), c11 = c10;
         FloatVector c20 = init(bias, b0, 2, rows), c21 = c20;
@@ -419,8 +557,22 @@ final class ImplicitConv {
     }
 
     /** As {@link #kernel8} with six rows: 12 accumulators, for 16-register machines. */
-    private static void kernel6(float[] xp, int xa, int xb, int[] off, int k, float[] wp, int w0,
-                                float[] bias, int b0, int rows, float[] out, int da, int db, int ld, boolean add) {
+    private static void kernel6(
+            float[] xp,
+            int xa,
+            int xb,
+            int[] off,
+            int k,
+            float[] wp,
+            int w0,
+            float[] bias,
+            int b0,
+            int rows,
+            float[] out,
+            int da,
+            int db,
+            int ld,
+            boolean add) {
         FloatVector c00 = init(bias, b0, 0, rows), c01 = c00;
         FloatVector c10 = init(bias, b0, 1, rows), c11 = c10;
         FloatVector c20 = init(bias, b0, 2, rows), c21 = c20;
@@ -489,9 +641,24 @@ final class ImplicitConv {
      * in the input gradient of an RGB layer): 16 accumulators. Whole tiles go to
      * {@code out[d0 + r*ld + slotY[..]]}; otherwise to {@code out[r*ld + j*L]} with {@code ld = 4L}.
      */
-    private static void kernel4(float[] xp, int xg, int[] slotX, int v, int[] off, int k, float[] wp, int w0,
-                                float[] bias, int b0, int rows, float[] out, int d0, int ld, int[] slotY,
-                                boolean whole, boolean add) {
+    private static void kernel4(
+            float[] xp,
+            int xg,
+            int[] slotX,
+            int v,
+            int[] off,
+            int k,
+            float[] wp,
+            int w0,
+            float[] bias,
+            int b0,
+            int rows,
+            float[] out,
+            int d0,
+            int ld,
+            int[] slotY,
+            boolean whole,
+            boolean add) {
         int x0 = xg + slotX[v], x1 = xg + slotX[v + 1], x2 = xg + slotX[v + 2], x3 = xg + slotX[v + 3];
         FloatVector c00 = init(bias, b0, 0, rows), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = init(bias, b0, 1, rows), c11 = c10, c12 = c10, c13 = c10;
@@ -568,8 +735,22 @@ final class ImplicitConv {
      * in depthwise convolution). Whole tiles go to {@code out[d0 + slotY[..]]}; otherwise to
      * {@code out[j*L]}.
      */
-    private static void kernel1(float[] xp, int xg, int[] slotX, int v, int[] off, int k, float[] wp, int w0,
-                                float[] bias, int b0, float[] out, int d0, int[] slotY, boolean whole, boolean add) {
+    private static void kernel1(
+            float[] xp,
+            int xg,
+            int[] slotX,
+            int v,
+            int[] off,
+            int k,
+            float[] wp,
+            int w0,
+            float[] bias,
+            int b0,
+            float[] out,
+            int d0,
+            int[] slotY,
+            boolean whole,
+            boolean add) {
         int x0 = xg + slotX[v], x1 = xg + slotX[v + 1], x2 = xg + slotX[v + 2], x3 = xg + slotX[v + 3];
         FloatVector c0 = init(bias, b0, 0, 1), c1 = c0, c2 = c0, c3 = c0;
         for (int i = 0; i < k; i++) {
@@ -602,6 +783,7 @@ final class ImplicitConv {
      * JDK 25, Zen 4).
      */
     private static final int WM = 4;
+
     private static final int WK = 3;
     /** Images per group: their lanes are summed once per group rather than once per image. */
     private static final int IMAGE_GROUP = 4;
@@ -663,10 +845,14 @@ final class ImplicitConv {
                 int xo = xOff + (n0 + j) * xImage;
                 int yo = dyOff + (n0 + j) * yImage;
                 int slot = j;
-                Parallel.forRange(p.srcC, Math.max(1, Elementwise.GRAIN / p.plane), (c0, c1) ->
-                        pad(p, x, xo, xp, slot * p.xs, c0, c1));
-                Parallel.forRange(p.dstC, Math.max(1, Elementwise.GRAIN / qw), (c0, c1) ->
-                        stage(p, qw, dy, yo, st, slot * ys, c0, c1));
+                Parallel.forRange(
+                        p.srcC,
+                        Math.max(1, Elementwise.GRAIN / p.plane),
+                        (c0, c1) -> pad(p, x, xo, xp, slot * p.xs, c0, c1));
+                Parallel.forRange(
+                        p.dstC,
+                        Math.max(1, Elementwise.GRAIN / qw),
+                        (c0, c1) -> stage(p, qw, dy, yo, st, slot * ys, c0, c1));
             }
             // Items own disjoint rows of dw, so they run in parallel without partial sums.
             Parallel.forRange(items, 1, (i0, i1) -> {
@@ -695,7 +881,8 @@ final class ImplicitConv {
     }
 
     /** Rows {@code [rb*WM, rb*WM + WM)} of group {@code g} of dw (item {@code i}), all taps, {@code cnt} images. */
-    private static void weightItem(Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff) {
+    private static void weightItem(
+            Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff) {
         int rowBlocks = (p.md + WM - 1) / WM;
         int g = i / rowBlocks;
         int m0 = (i % rowBlocks) * WM;
@@ -730,8 +917,21 @@ final class ImplicitConv {
     }
 
     /** {@code dw[r][kk + j] += sum over the cnt images and pixels of dq[r][q] * xp[off[kk + j] + q]}, 4 x 3. */
-    private static void weight4x3(float[] xp, int xg, int xs, int cnt, int[] off, int kk, float[] dq, int y0, int ys,
-                                  int ld, float[] dw, int w0, int k, float[] lanes) {
+    private static void weight4x3(
+            float[] xp,
+            int xg,
+            int xs,
+            int cnt,
+            int[] off,
+            int kk,
+            float[] dq,
+            int y0,
+            int ys,
+            int ld,
+            float[] dw,
+            int w0,
+            int k,
+            float[] lanes) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
         for (int n = 0; n < cnt; n++) {
@@ -779,8 +979,20 @@ final class ImplicitConv {
         }
     }
 
-    private static void weight1x3(float[] xp, int xg, int xs, int cnt, int[] off, int kk, float[] dq, int y0, int ys,
-                                  int ld, float[] dw, int w0, float[] lanes) {
+    private static void weight1x3(
+            float[] xp,
+            int xg,
+            int xs,
+            int cnt,
+            int[] off,
+            int kk,
+            float[] dq,
+            int y0,
+            int ys,
+            int ld,
+            float[] dw,
+            int w0,
+            float[] lanes) {
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
         for (int n = 0; n < cnt; n++) {
             int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
@@ -805,7 +1017,8 @@ final class ImplicitConv {
         FloatVector acc = FloatVector.zero(S);
         for (int j = 0; j < cnt; j++) {
             for (int i = 0; i < n; i += L) {
-                acc = FloatVector.fromArray(S, a, ao + j * as + i).fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
+                acc = FloatVector.fromArray(S, a, ao + j * as + i)
+                        .fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
             }
         }
         float[] lanes = new float[L];

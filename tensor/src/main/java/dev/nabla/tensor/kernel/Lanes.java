@@ -24,8 +24,7 @@ public final class Lanes {
     /** FOLDS[k] moves lane i + (L >> (k + 1)) to lane i. */
     private static final VectorShuffle<Float>[] FOLDS = folds();
 
-    private Lanes() {
-    }
+    private Lanes() {}
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] folds() {

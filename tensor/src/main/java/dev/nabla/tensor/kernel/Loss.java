@@ -1,7 +1,6 @@
 package dev.nabla.tensor.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,15 +29,14 @@ public final class Loss {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    private Loss() {
-    }
+    private Loss() {}
 
     /** The class index of sample {@code s}, or -1 when it equals {@code ignoreIndex}. */
     static int classIndex(String op, float v, int s, int c, int ignoreIndex) {
         int k = (int) v;
         if (k != v) {
-            throw new IllegalArgumentException(op + ": target " + v + " at position " + s
-                    + " is not an integer class index");
+            throw new IllegalArgumentException(
+                    op + ": target " + v + " at position " + s + " is not an integer class index");
         }
         if (k == ignoreIndex) {
             return -1;
@@ -63,9 +61,20 @@ public final class Loss {
      * {@code lse} is the sample's log-sum-exp (written to {@code lse} for the backward pass).
      * Ignored samples get loss 0 and {@code wy} 0.
      */
-    public static void crossEntropyForward(float[] x, int xo, int outer, int c, int inner, float[] target, int to,
-                                           float[] weight, int ignoreIndex, float eps, float[] loss,
-                                           float[] lse, float[] wy) {
+    public static void crossEntropyForward(
+            float[] x,
+            int xo,
+            int outer,
+            int c,
+            int inner,
+            float[] target,
+            int to,
+            float[] weight,
+            int ignoreIndex,
+            float eps,
+            float[] loss,
+            float[] lse,
+            float[] wy) {
         Parallel.forRange(outer, grain(c, inner), (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 int base = xo + i * c * inner;
@@ -137,9 +146,21 @@ public final class Loss {
      * {@code p = softmax(x)} and {@code A = (1 - eps) w[y] + eps/c * sum(w)}; zero for ignored samples.
      * {@code gx} ({@code [outer, c, inner]}) is overwritten.
      */
-    public static void crossEntropyBackward(float[] x, int xo, int outer, int c, int inner, float[] target, int to,
-                                            float[] weight, int ignoreIndex, float eps, float[] lse, float[] scale,
-                                            float[] gx, int gxo) {
+    public static void crossEntropyBackward(
+            float[] x,
+            int xo,
+            int outer,
+            int c,
+            int inner,
+            float[] target,
+            int to,
+            float[] weight,
+            int ignoreIndex,
+            float eps,
+            float[] lse,
+            float[] scale,
+            float[] gx,
+            int gxo) {
         float wSum;
         if (weight == null) {
             wSum = c;
@@ -206,8 +227,18 @@ public final class Loss {
      * Per-sample {@code loss = -w[y] * x[y]} of log-probabilities {@code x} (0 for ignored samples),
      * and the sample weights {@code wy}.
      */
-    public static void nllForward(float[] x, int xo, int outer, int c, int inner, float[] target, int to,
-                                  float[] weight, int ignoreIndex, float[] loss, float[] wy) {
+    public static void nllForward(
+            float[] x,
+            int xo,
+            int outer,
+            int c,
+            int inner,
+            float[] target,
+            int to,
+            float[] weight,
+            int ignoreIndex,
+            float[] loss,
+            float[] wy) {
         int n = outer * inner;
         for (int s = 0; s < n; s++) {
             int y = classIndex("nll_loss", target[to + s], s, c, ignoreIndex);
@@ -228,8 +259,17 @@ public final class Loss {
      * Gradient of {@link #nllForward}: writes {@code -w[y] * scale[s]} at each sample's target
      * position and leaves every other element of {@code gx} as it is (pass a zeroed array).
      */
-    public static void nllBackward(int outer, int c, int inner, float[] target, int to, float[] weight,
-                                   int ignoreIndex, float[] scale, float[] gx, int gxo) {
+    public static void nllBackward(
+            int outer,
+            int c,
+            int inner,
+            float[] target,
+            int to,
+            float[] weight,
+            int ignoreIndex,
+            float[] scale,
+            float[] gx,
+            int gxo) {
         int n = outer * inner;
         for (int s = 0; s < n; s++) {
             int y = classIndex("nll_loss", target[to + s], s, c, ignoreIndex);
@@ -254,8 +294,8 @@ public final class Loss {
      * (weight) and {@code pw} (pos_weight) are per-element arrays already broadcast to {@code n}, or
      * null. Scalar: transcendental-bound and on no hot path.
      */
-    public static void bceWithLogitsForward(float[] x, int xo, float[] t, int to, float[] w, int wo,
-                                            float[] pw, int pwo, float[] loss, int lo, int n) {
+    public static void bceWithLogitsForward(
+            float[] x, int xo, float[] t, int to, float[] w, int wo, float[] pw, int pwo, float[] loss, int lo, int n) {
         Parallel.forRange(n, Elementwise.GRAIN / 8, (from, end) -> {
             for (int i = from; i < end; i++) {
                 double xv = x[xo + i];
@@ -273,9 +313,23 @@ public final class Loss {
      * {@code gx = g * w * ((1 + (pw - 1) t) sigmoid(x) - pw t)} and
      * {@code gt = g * w * (pw softplus(-x) - softplus(x))}; either output may be null.
      */
-    public static void bceWithLogitsBackward(float[] x, int xo, float[] t, int to, float[] w, int wo, float[] pw,
-                                             int pwo, float[] g, int go, int gs, float[] gx, int gxo,
-                                             float[] gt, int gto, int n) {
+    public static void bceWithLogitsBackward(
+            float[] x,
+            int xo,
+            float[] t,
+            int to,
+            float[] w,
+            int wo,
+            float[] pw,
+            int pwo,
+            float[] g,
+            int go,
+            int gs,
+            float[] gx,
+            int gxo,
+            float[] gt,
+            int gto,
+            int n) {
         Parallel.forRange(n, Elementwise.GRAIN / 8, (from, end) -> {
             for (int i = from; i < end; i++) {
                 double xv = x[xo + i];

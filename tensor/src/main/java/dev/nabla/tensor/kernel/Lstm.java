@@ -34,8 +34,7 @@ public final class Lstm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    private Lstm() {
-    }
+    private Lstm() {}
 
     /**
      * Runs the layer forward. {@code bias} holds {@code b_ih + b_hh} ({@code [4H]}) or is null.
@@ -43,9 +42,24 @@ public final class Lstm {
      * hold the states after each step, and {@code gates} the activated gates {@code i, f, g, o}
      * of every step (what {@link #backward} needs).
      */
-    public static void forward(int T, int B, int in, int H, float[] x, int xOff, float[] wIh, int wIhOff,
-                               float[] wHh, int wHhOff, float[] bias, int biasOff,
-                               float[] h, int hOff, float[] c, int cOff, float[] gates) {
+    public static void forward(
+            int T,
+            int B,
+            int in,
+            int H,
+            float[] x,
+            int xOff,
+            float[] wIh,
+            int wIhOff,
+            float[] wHh,
+            int wHhOff,
+            float[] bias,
+            int biasOff,
+            float[] h,
+            int hOff,
+            float[] c,
+            int cOff,
+            float[] gates) {
         int G = 4 * H;
         int rows = T * B;
         if (bias != null) {
@@ -53,8 +67,7 @@ public final class Lstm {
                 System.arraycopy(bias, biasOff, gates, r * G, G);
             }
         }
-        Gemm.sgemm(false, true, rows, G, in, 1f, x, xOff, in, wIh, wIhOff, in, bias != null ? 1f : 0f,
-                gates, 0, G);
+        Gemm.sgemm(false, true, rows, G, in, 1f, x, xOff, in, wIh, wIhOff, in, bias != null ? 1f : 0f, gates, 0, G);
         for (int t = 0; t < T; t++) {
             int gOff = t * B * G;
             Gemm.sgemm(false, true, B, G, H, 1f, h, hOff + t * B * H, H, wHh, wHhOff, H, 1f, gates, gOff, G);
@@ -131,10 +144,33 @@ public final class Lstm {
      * @param dh0    receives dL/dh_0 {@code [B, H]}, or null
      * @param dc0    receives dL/dc_0 {@code [B, H]}, or null
      */
-    public static void backward(int T, int B, int in, int H, float[] x, int xOff, float[] wIh, int wIhOff,
-                                float[] wHh, int wHhOff, float[] h, int hOff, float[] c, int cOff, float[] gates,
-                                float[] gh, int ghOff, float[] gc, int gcOff, float[] dGates,
-                                float[] dx, float[] dWih, float[] dWhh, float[] dBias, float[] dh0, float[] dc0) {
+    public static void backward(
+            int T,
+            int B,
+            int in,
+            int H,
+            float[] x,
+            int xOff,
+            float[] wIh,
+            int wIhOff,
+            float[] wHh,
+            int wHhOff,
+            float[] h,
+            int hOff,
+            float[] c,
+            int cOff,
+            float[] gates,
+            float[] gh,
+            int ghOff,
+            float[] gc,
+            int gcOff,
+            float[] dGates,
+            float[] dx,
+            float[] dWih,
+            float[] dWhh,
+            float[] dBias,
+            float[] dh0,
+            float[] dc0) {
         int G = 4 * H;
         int BH = B * H;
         // dh: gradient reaching h_t through the recurrence; dc: through the cell state.
@@ -149,8 +185,22 @@ public final class Lstm {
             int ghRow = ghOff + t * BH;
             Parallel.forRange(B, grain(H), (from, to) -> {
                 for (int b = from; b < to; b++) {
-                    cellBackward(H, gates, gOff + b * G, c, cPrev + b * H, c, cPrev + BH + b * H,
-                            gh, ghRow + b * H, dh, b * H, dc, b * H, dGates, gOff + b * G);
+                    cellBackward(
+                            H,
+                            gates,
+                            gOff + b * G,
+                            c,
+                            cPrev + b * H,
+                            c,
+                            cPrev + BH + b * H,
+                            gh,
+                            ghRow + b * H,
+                            dh,
+                            b * H,
+                            dc,
+                            b * H,
+                            dGates,
+                            gOff + b * G);
                 }
             });
             if (t > 0 || dh0 != null) {
@@ -185,8 +235,22 @@ public final class Lstm {
      * the step's hidden output and {@code dc} that of its cell output, which is replaced by the
      * gradient of the previous cell state.
      */
-    static void cellBackward(int H, float[] a, int ao, float[] cp, int cpo, float[] c, int co,
-                             float[] gh, int gho, float[] dh, int dho, float[] dc, int dco, float[] dg, int dgo) {
+    static void cellBackward(
+            int H,
+            float[] a,
+            int ao,
+            float[] cp,
+            int cpo,
+            float[] c,
+            int co,
+            float[] gh,
+            int gho,
+            float[] dh,
+            int dho,
+            float[] dc,
+            int dco,
+            float[] dg,
+            int dgo) {
         int j = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int ub = S.loopBound(H); j < ub; j += L) {
@@ -199,7 +263,8 @@ public final class Lstm {
             // dc_t = dc (from step t+1) + dh * o * (1 - tanh(c)^2)
             FloatVector dct = dhv.mul(o).mul(tc.neg().fma(tc, one)).add(FloatVector.fromArray(S, dc, dco + j));
             FloatVector di = dct.mul(g).mul(i).mul(one.sub(i));
-            FloatVector df = dct.mul(FloatVector.fromArray(S, cp, cpo + j)).mul(f).mul(one.sub(f));
+            FloatVector df =
+                    dct.mul(FloatVector.fromArray(S, cp, cpo + j)).mul(f).mul(one.sub(f));
             FloatVector dgg = dct.mul(i).mul(g.neg().fma(g, one));
             FloatVector dov = dhv.mul(tc).mul(o).mul(one.sub(o));
             di.intoArray(dg, dgo + j);

@@ -29,8 +29,7 @@ public final class Norm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    private Norm() {
-    }
+    private Norm() {}
 
     private static int channelGrain(long perChannel) {
         return (int) Math.max(1, Elementwise.GRAIN / Math.max(1, perChannel));
@@ -45,7 +44,8 @@ public final class Norm {
     public static void batchStats(float[] x, int xo, int n, int c, int hw, float[] mean, float[] var) {
         long m = (long) n * hw;
         if (m == 0) {
-            throw new IllegalArgumentException("batch norm statistics: no values per channel (n=" + n + ", hw=" + hw + ")");
+            throw new IllegalArgumentException(
+                    "batch norm statistics: no values per channel (n=" + n + ", hw=" + hw + ")");
         }
         if (hw == 1) {
             columnSums(x, xo, null, 0, n, c, null, mean, var, true);
@@ -89,8 +89,8 @@ public final class Norm {
      * The two sums batch norm's backward needs, per channel: {@code sumG[ch] = sum(g[:, ch, :])}
      * and {@code sumGX[ch] = sum(g[:, ch, :] * (x[:, ch, :] - mean[ch]))}.
      */
-    public static void gradSums(float[] g, int go, float[] x, int xo, int n, int c, int hw, float[] mean,
-                                float[] sumG, float[] sumGX) {
+    public static void gradSums(
+            float[] g, int go, float[] x, int xo, int n, int c, int hw, float[] mean, float[] sumG, float[] sumGX) {
         if (hw == 1) {
             columnSums(g, go, x, xo, n, c, mean, sumG, sumGX, false);
             return;
@@ -134,8 +134,17 @@ public final class Norm {
      * Statistics shift each column by its first row; the sums are kept in float per block of rows
      * and folded into double every {@code BLOCK} rows.
      */
-    private static void columnSums(float[] a, int ao, float[] x, int xo, int n, int c, float[] mean,
-                                   float[] out1, float[] out2, boolean stats) {
+    private static void columnSums(
+            float[] a,
+            int ao,
+            float[] x,
+            int xo,
+            int n,
+            int c,
+            float[] mean,
+            float[] out1,
+            float[] out2,
+            boolean stats) {
         final int block = 256;
         Parallel.forRange(c, Math.max(L, channelGrain(n)), (c0, c1) -> {
             int w = c1 - c0;
@@ -166,7 +175,9 @@ public final class Norm {
                             d.fma(d, FloatVector.fromArray(S, t2, j)).intoArray(t2, j);
                         } else {
                             FloatVector.fromArray(S, t1, j).add(av).intoArray(t1, j);
-                            FloatVector.fromArray(S, x, xo + row + j).sub(k).fma(av, FloatVector.fromArray(S, t2, j))
+                            FloatVector.fromArray(S, x, xo + row + j)
+                                    .sub(k)
+                                    .fma(av, FloatVector.fromArray(S, t2, j))
                                     .intoArray(t2, j);
                         }
                     }
@@ -205,8 +216,8 @@ public final class Norm {
      * batch norm's forward (center = mean, scale = weight/std, shift = bias), and with a zero
      * center and shift any per-channel scaling. {@code y} may be {@code x}.
      */
-    public static void normalize(float[] x, int xo, int n, int c, int hw, float[] center, float[] scale,
-                                 float[] shift, float[] y, int yo) {
+    public static void normalize(
+            float[] x, int xo, int n, int c, int hw, float[] center, float[] scale, float[] shift, float[] y, int yo) {
         normalizeBackward(null, 0, x, xo, n, c, hw, center, null, scale, shift, y, yo);
     }
 
@@ -215,9 +226,20 @@ public final class Norm {
      * batch norm's input gradient in one pass. {@code g} and {@code gScale} may be null (the term
      * is then absent), which makes this {@link #normalize}.
      */
-    public static void normalizeBackward(float[] g, int go, float[] x, int xo, int n, int c, int hw,
-                                         float[] center, float[] gScale, float[] xScale, float[] shift,
-                                         float[] gx, int gxo) {
+    public static void normalizeBackward(
+            float[] g,
+            int go,
+            float[] x,
+            int xo,
+            int n,
+            int c,
+            int hw,
+            float[] center,
+            float[] gScale,
+            float[] xScale,
+            float[] shift,
+            float[] gx,
+            int gxo) {
         if (hw == 1) {
             Parallel.forRange(n, Math.max(1, Elementwise.GRAIN / Math.max(1, c)), (i0, i1) -> {
                 for (int i = i0; i < i1; i++) {
@@ -242,7 +264,10 @@ public final class Norm {
                 int ub = S.loopBound(hw);
                 if (g == null) {
                     for (; j < ub; j += L) {
-                        FloatVector.fromArray(S, x, xo + off + j).sub(vk).fma(vsx, vb).intoArray(gx, gxo + off + j);
+                        FloatVector.fromArray(S, x, xo + off + j)
+                                .sub(vk)
+                                .fma(vsx, vb)
+                                .intoArray(gx, gxo + off + j);
                     }
                     for (; j < hw; j++) {
                         gx[gxo + off + j] = (x[xo + off + j] - k) * sx + b;
@@ -250,7 +275,9 @@ public final class Norm {
                 } else {
                     FloatVector vsg = FloatVector.broadcast(S, sg);
                     for (; j < ub; j += L) {
-                        FloatVector t = FloatVector.fromArray(S, x, xo + off + j).sub(vk).fma(vsx, vb);
+                        FloatVector t = FloatVector.fromArray(S, x, xo + off + j)
+                                .sub(vk)
+                                .fma(vsx, vb);
                         FloatVector.fromArray(S, g, go + off + j).fma(vsg, t).intoArray(gx, gxo + off + j);
                     }
                     for (; j < hw; j++) {
@@ -262,12 +289,24 @@ public final class Norm {
     }
 
     /** One row of {@code c} channels (the {@code hw == 1} layout): per-element parameters. */
-    private static void affineRow(float[] g, int go, float[] x, int xo, int c, float[] center, int po,
-                                  float[] gScale, float[] xScale, float[] shift, float[] out, int oo) {
+    private static void affineRow(
+            float[] g,
+            int go,
+            float[] x,
+            int xo,
+            int c,
+            float[] center,
+            int po,
+            float[] gScale,
+            float[] xScale,
+            float[] shift,
+            float[] out,
+            int oo) {
         int j = 0;
         int ub = S.loopBound(c);
         for (; j < ub; j += L) {
-            FloatVector t = FloatVector.fromArray(S, x, xo + j).sub(FloatVector.fromArray(S, center, po + j))
+            FloatVector t = FloatVector.fromArray(S, x, xo + j)
+                    .sub(FloatVector.fromArray(S, center, po + j))
                     .fma(FloatVector.fromArray(S, xScale, po + j), FloatVector.fromArray(S, shift, po + j));
             if (g != null) {
                 t = FloatVector.fromArray(S, g, go + j).fma(FloatVector.fromArray(S, gScale, po + j), t);
@@ -287,8 +326,20 @@ public final class Norm {
      * {@code y = (x - mean) * rstd * w + b} with the biased variance; {@code w} and {@code b}
      * ({@code [d]}) may be null (no affine). Writes each row's mean and {@code rstd = 1/sqrt(var + eps)}.
      */
-    public static void layerNormForward(float[] x, int xo, int rows, int d, float[] w, int wo, float[] b, int bo,
-                                        float eps, float[] y, int yo, float[] mean, float[] rstd) {
+    public static void layerNormForward(
+            float[] x,
+            int xo,
+            int rows,
+            int d,
+            float[] w,
+            int wo,
+            float[] b,
+            int bo,
+            float eps,
+            float[] y,
+            int yo,
+            float[] mean,
+            float[] rstd) {
         if (d == 0) {
             throw new IllegalArgumentException("layer norm: the normalised dimensions hold no elements");
         }
@@ -315,7 +366,8 @@ public final class Norm {
                 FloatVector vr = FloatVector.broadcast(S, rs);
                 j = 0;
                 for (; j < ub; j += L) {
-                    FloatVector t = FloatVector.fromArray(S, x, xo + off + j).sub(vm).mul(vr);
+                    FloatVector t =
+                            FloatVector.fromArray(S, x, xo + off + j).sub(vm).mul(vr);
                     if (w != null) {
                         t = t.mul(FloatVector.fromArray(S, w, wo + j));
                     }
@@ -344,9 +396,23 @@ public final class Norm {
      * {@code xhat = (x - mean) * rstd}; {@code gw += sum over rows of g * xhat} and
      * {@code gb += sum over rows of g} (each may be null). {@code w} may be null (no affine).
      */
-    public static void layerNormBackward(float[] g, int go, float[] x, int xo, int rows, int d, float[] w, int wo,
-                                         float[] mean, float[] rstd, float[] gx, int gxo,
-                                         float[] gw, int gwo, float[] gb, int gbo) {
+    public static void layerNormBackward(
+            float[] g,
+            int go,
+            float[] x,
+            int xo,
+            int rows,
+            int d,
+            float[] w,
+            int wo,
+            float[] mean,
+            float[] rstd,
+            float[] gx,
+            int gxo,
+            float[] gw,
+            int gwo,
+            float[] gb,
+            int gbo) {
         boolean params = gw != null || gb != null;
         int chunks = Parallel.chunks(rows, Math.max(1, Elementwise.GRAIN / d));
         // Chunk 0 sums parameter gradients into its own zeroed buffers like the others; all are
@@ -361,8 +427,23 @@ public final class Norm {
                 int pw = k * 2 * d;
                 int pb = pw + d;
                 for (int r = from; r < to; r++) {
-                    layerNormRow(g, go + r * d, x, xo + r * d, d, w, wo, mean[r], rstd[r], gh, xh,
-                            gx, gx == null ? 0 : gxo + r * d, partial, pw, pb);
+                    layerNormRow(
+                            g,
+                            go + r * d,
+                            x,
+                            xo + r * d,
+                            d,
+                            w,
+                            wo,
+                            mean[r],
+                            rstd[r],
+                            gh,
+                            xh,
+                            gx,
+                            gx == null ? 0 : gxo + r * d,
+                            partial,
+                            pw,
+                            pb);
                 }
             }
         });
@@ -382,16 +463,32 @@ public final class Norm {
     private static void addInto(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += L) {
-            FloatVector.fromArray(S, src, s + i).add(FloatVector.fromArray(S, dst, d + i)).intoArray(dst, d + i);
+            FloatVector.fromArray(S, src, s + i)
+                    .add(FloatVector.fromArray(S, dst, d + i))
+                    .intoArray(dst, d + i);
         }
         for (; i < n; i++) {
             dst[d + i] += src[s + i];
         }
     }
 
-    private static void layerNormRow(float[] g, int go, float[] x, int xo, int d, float[] w, int wo, float mu,
-                                     float rs, float[] gh, float[] xh, float[] gx, int gxo,
-                                     float[] partial, int pw, int pb) {
+    private static void layerNormRow(
+            float[] g,
+            int go,
+            float[] x,
+            int xo,
+            int d,
+            float[] w,
+            int wo,
+            float mu,
+            float rs,
+            float[] gh,
+            float[] xh,
+            float[] gx,
+            int gxo,
+            float[] partial,
+            int pw,
+            int pb) {
         FloatVector vm = FloatVector.broadcast(S, mu);
         FloatVector vr = FloatVector.broadcast(S, rs);
         FloatVector sa = FloatVector.zero(S);
@@ -435,7 +532,10 @@ public final class Norm {
         FloatVector vmb = FloatVector.broadcast(S, mb);
         j = 0;
         for (; j < ub; j += L) {
-            FloatVector.fromArray(S, gh, j).sub(vma).sub(FloatVector.fromArray(S, xh, j).mul(vmb)).mul(vr)
+            FloatVector.fromArray(S, gh, j)
+                    .sub(vma)
+                    .sub(FloatVector.fromArray(S, xh, j).mul(vmb))
+                    .mul(vr)
                     .intoArray(gx, gxo + j);
         }
         for (; j < d; j++) {

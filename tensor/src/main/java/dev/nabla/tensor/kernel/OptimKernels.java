@@ -32,8 +32,7 @@ public final class OptimKernels {
     /** Elements per partial sum of the reductions; fixed so results do not depend on the thread count. */
     private static final int BLOCK = 1 << 10;
 
-    private OptimKernels() {
-    }
+    private OptimKernels() {}
 
     private static FloatVector v(float[] x, int off) {
         return FloatVector.fromArray(S, x, off);
@@ -48,9 +47,21 @@ public final class OptimKernels {
      * then {@code w -= lr * d}. {@code buf} is ignored (may be null) when {@code momentum == 0}.
      * {@code maximize} negates the gradient.
      */
-    public static void sgd(float[] w, int wo, float[] g, int go, float[] buf, int bo, int n, double lr,
-                           double weightDecay, double momentum, double dampening, boolean nesterov,
-                           boolean maximize, boolean initBuffer) {
+    public static void sgd(
+            float[] w,
+            int wo,
+            float[] g,
+            int go,
+            float[] buf,
+            int bo,
+            int n,
+            double lr,
+            double weightDecay,
+            double momentum,
+            double dampening,
+            boolean nesterov,
+            boolean maximize,
+            boolean initBuffer) {
         checkRange("sgd", w, wo, n);
         checkRange("sgd", g, go, n);
         if (momentum != 0) {
@@ -60,13 +71,41 @@ public final class OptimKernels {
         float mom = (float) momentum;
         float keep = (float) (1 - dampening);
         float negLr = (float) -lr;
-        Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> sgdRange(w, wo + from, g, go + from,
-                buf, bo + from, to - from, negLr, wd, mom, keep, nesterov, maximize, initBuffer));
+        Parallel.forRange(
+                n,
+                Elementwise.GRAIN,
+                (from, to) -> sgdRange(
+                        w,
+                        wo + from,
+                        g,
+                        go + from,
+                        buf,
+                        bo + from,
+                        to - from,
+                        negLr,
+                        wd,
+                        mom,
+                        keep,
+                        nesterov,
+                        maximize,
+                        initBuffer));
     }
 
-    private static void sgdRange(float[] w, int wo, float[] g, int go, float[] buf, int bo, int n, float negLr,
-                                 float wd, float mom, float keep, boolean nesterov, boolean maximize,
-                                 boolean init) {
+    private static void sgdRange(
+            float[] w,
+            int wo,
+            float[] g,
+            int go,
+            float[] buf,
+            int bo,
+            int n,
+            float negLr,
+            float wd,
+            float mom,
+            float keep,
+            boolean nesterov,
+            boolean maximize,
+            boolean init) {
         float gs = maximize ? -1f : 1f;
         boolean decay = wd != 0f;
         FloatVector vgs = FloatVector.broadcast(S, gs);
@@ -132,9 +171,26 @@ public final class OptimKernels {
      * with {@code stepSize = lr / (1 - beta1^step)} and {@code bc2Sqrt = sqrt(1 - beta2^step)};
      * {@code step} counts from 1. {@code decoupled} selects AdamW's weight decay over Adam's L2 term.
      */
-    public static void adam(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo,
-                            float[] vmax, int vmo, int n, double lr, double beta1, double beta2, double eps,
-                            double weightDecay, boolean decoupled, long step, boolean maximize) {
+    public static void adam(
+            float[] w,
+            int wo,
+            float[] g,
+            int go,
+            float[] m,
+            int mo,
+            float[] v,
+            int vo,
+            float[] vmax,
+            int vmo,
+            int n,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            boolean decoupled,
+            long step,
+            boolean maximize) {
         if (step < 1) {
             throw new IllegalArgumentException("adam: step counts from 1, got " + step);
         }
@@ -154,14 +210,55 @@ public final class OptimKernels {
         float l2 = decoupled ? 0f : (float) weightDecay;
         float shrink = decoupled ? (float) (1 - lr * weightDecay) : 1f;
         float e = (float) eps;
-        Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> adamRange(w, wo + from, g, go + from, m, mo + from,
-                v, vo + from, vmax, vmo + from, to - from, b1, b2, c1, c2, negStep, bc2Sqrt, e, l2, shrink, maximize));
+        Parallel.forRange(
+                n,
+                Elementwise.GRAIN,
+                (from, to) -> adamRange(
+                        w,
+                        wo + from,
+                        g,
+                        go + from,
+                        m,
+                        mo + from,
+                        v,
+                        vo + from,
+                        vmax,
+                        vmo + from,
+                        to - from,
+                        b1,
+                        b2,
+                        c1,
+                        c2,
+                        negStep,
+                        bc2Sqrt,
+                        e,
+                        l2,
+                        shrink,
+                        maximize));
     }
 
-    private static void adamRange(float[] w, int wo, float[] g, int go, float[] m, int mo, float[] v, int vo,
-                                  float[] vmax, int vmo, int n, float beta1, float beta2, float c1, float c2,
-                                  float negStep, float bc2Sqrt, float eps, float wd, float decoupled,
-                                  boolean maximize) {
+    private static void adamRange(
+            float[] w,
+            int wo,
+            float[] g,
+            int go,
+            float[] m,
+            int mo,
+            float[] v,
+            int vo,
+            float[] vmax,
+            int vmo,
+            int n,
+            float beta1,
+            float beta2,
+            float c1,
+            float c2,
+            float negStep,
+            float bc2Sqrt,
+            float eps,
+            float wd,
+            float decoupled,
+            boolean maximize) {
         float gs = maximize ? -1f : 1f;
         boolean l2 = wd != 0f;
         boolean shrink = decoupled != 1f;
@@ -233,9 +330,24 @@ public final class OptimKernels {
      * else:                        w -= lr * g' / avg
      * </pre>
      */
-    public static void rmsprop(float[] w, int wo, float[] g, int go, float[] sq, int so, float[] gAvg, int ao,
-                               float[] buf, int bo, int n, double lr, double alpha, double eps, double weightDecay,
-                               double momentum, boolean maximize) {
+    public static void rmsprop(
+            float[] w,
+            int wo,
+            float[] g,
+            int go,
+            float[] sq,
+            int so,
+            float[] gAvg,
+            int ao,
+            float[] buf,
+            int bo,
+            int n,
+            double lr,
+            double alpha,
+            double eps,
+            double weightDecay,
+            double momentum,
+            boolean maximize) {
         checkRange("rmsprop", w, wo, n);
         checkRange("rmsprop", g, go, n);
         checkRange("rmsprop", sq, so, n);
@@ -251,13 +363,33 @@ public final class OptimKernels {
         float e = (float) eps;
         float wd = (float) weightDecay;
         float mom = (float) momentum;
-        Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> rmspropRange(w, wo + from, g, go + from, sq, so + from,
-                gAvg, ao + from, buf, bo + from, to - from, negLr, a, c, e, wd, mom, maximize));
+        Parallel.forRange(
+                n,
+                Elementwise.GRAIN,
+                (from, to) -> rmspropRange(
+                        w, wo + from, g, go + from, sq, so + from, gAvg, ao + from, buf, bo + from, to - from, negLr, a,
+                        c, e, wd, mom, maximize));
     }
 
-    private static void rmspropRange(float[] w, int wo, float[] g, int go, float[] sq, int so, float[] gAvg, int ao,
-                                     float[] buf, int bo, int n, float negLr, float alpha, float c, float eps,
-                                     float wd, float mom, boolean maximize) {
+    private static void rmspropRange(
+            float[] w,
+            int wo,
+            float[] g,
+            int go,
+            float[] sq,
+            int so,
+            float[] gAvg,
+            int ao,
+            float[] buf,
+            int bo,
+            int n,
+            float negLr,
+            float alpha,
+            float c,
+            float eps,
+            float wd,
+            float mom,
+            boolean maximize) {
         float gs = maximize ? -1f : 1f;
         boolean decay = wd != 0f;
         boolean centered = gAvg != null;
@@ -401,8 +533,8 @@ public final class OptimKernels {
             throw new IllegalArgumentException(op + ": a required buffer is null");
         }
         if (n < 0 || off < 0 || off > a.length - n) {
-            throw new IndexOutOfBoundsException(op + ": range [" + off + ", " + off + " + " + n
-                    + ") is outside an array of length " + a.length);
+            throw new IndexOutOfBoundsException(
+                    op + ": range [" + off + ", " + off + " + " + n + ") is outside an array of length " + a.length);
         }
     }
 }

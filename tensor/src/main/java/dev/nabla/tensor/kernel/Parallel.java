@@ -40,8 +40,7 @@ public final class Parallel {
      */
     private static final ThreadLocal<int[]> CALLER_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
-    private Parallel() {
-    }
+    private Parallel() {}
 
     private static int defaultThreads() {
         int cpus = Runtime.getRuntime().availableProcessors();

@@ -36,18 +36,23 @@ public final class Pool2d {
     private static final int L = S.length();
     /** Even and odd lanes of two concatenated vectors: the left and right columns of L windows. */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
+
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
     /** Each lane of the low (high) half repeated twice: spreads L window gradients over 2L columns. */
     private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, i -> i / 2);
+
     private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, i -> L / 2 + i / 2);
     /** {@code 2 * lane}: the input column of each window's top-left tap, relative to the block. */
     private static final IntVector TWICE_IOTA = IntVector.zero(I).addIndex(2);
     /** 1 in the high half of the lanes, whose windows come from the second vector of a pair. */
-    private static final IntVector HIGH_HALF = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, L / 2)
-            .toVector().reinterpretAsInts().neg();
+    private static final IntVector HIGH_HALF = IntVector.zero(I)
+            .addIndex(1)
+            .compare(VectorOperators.GE, L / 2)
+            .toVector()
+            .reinterpretAsInts()
+            .neg();
 
-    private Pool2d() {
-    }
+    private Pool2d() {}
 
     // ------------------------------------------------------------------ max
 
@@ -266,7 +271,8 @@ public final class Pool2d {
     }
 
     /** {@code dx += } each output's gradient spread evenly over its window (the divisor of {@link #avgForward}). */
-    public static void avgBackward(Pool2dSpec s, boolean countIncludePad, float[] dy, int dyOff, float[] dx, int dxOff) {
+    public static void avgBackward(
+            Pool2dSpec s, boolean countIncludePad, float[] dy, int dyOff, float[] dx, int dxOff) {
         checkAvg("avg_pool2d backward", s);
         check("avg_pool2d backward", "dy", dy == null ? -1 : dy.length, dyOff, s.outputSize(), s);
         check("avg_pool2d backward", "dx", dx == null ? -1 : dx.length, dxOff, s.inputSize(), s);
@@ -345,8 +351,12 @@ public final class Pool2d {
             FloatVector t1 = FloatVector.fromArray(S, x, xo + b);
             FloatVector b0 = FloatVector.fromArray(S, x, xo + a + inW);
             FloatVector b1 = FloatVector.fromArray(S, x, xo + b + inW);
-            t0.rearrange(EVEN, t1).add(t0.rearrange(ODD, t1)).add(b0.rearrange(EVEN, b1)).add(b0.rearrange(ODD, b1))
-                    .mul(0.25f).intoArray(y, yo + o);
+            t0.rearrange(EVEN, t1)
+                    .add(t0.rearrange(ODD, t1))
+                    .add(b0.rearrange(EVEN, b1))
+                    .add(b0.rearrange(ODD, b1))
+                    .mul(0.25f)
+                    .intoArray(y, yo + o);
         });
         for (int oh = rowsDone; oh < s.outH(); oh++) {
             int r0 = xo + 2 * oh * inW, r1 = r0 + inW;
@@ -387,9 +397,16 @@ public final class Pool2d {
 
     /** The common unpadded 2x2 stride-2 window with every window wholly inside the input. */
     private static boolean isFast2x2(Pool2dSpec s) {
-        return s.kernelH() == 2 && s.kernelW() == 2 && s.strideH() == 2 && s.strideW() == 2 && s.padH() == 0
-                && s.padW() == 0 && s.dilationH() == 1 && s.dilationW() == 1
-                && 2 * s.outH() <= s.inH() && 2 * s.outW() <= s.inW();
+        return s.kernelH() == 2
+                && s.kernelW() == 2
+                && s.strideH() == 2
+                && s.strideW() == 2
+                && s.padH() == 0
+                && s.padW() == 0
+                && s.dilationH() == 1
+                && s.dilationW() == 1
+                && 2 * s.outH() <= s.inH()
+                && 2 * s.outW() <= s.inW();
     }
 
     private static void forPlanes(Pool2dSpec s, Parallel.Range body) {

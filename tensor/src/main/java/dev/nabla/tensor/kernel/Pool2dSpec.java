@@ -26,9 +26,20 @@ package dev.nabla.tensor.kernel;
  * @param dilationW horizontal spacing of window taps
  * @param ceilMode  round the output size up instead of down
  */
-public record Pool2dSpec(int batch, int channels, int inH, int inW, int kernelH, int kernelW,
-                         int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
-                         boolean ceilMode) {
+public record Pool2dSpec(
+        int batch,
+        int channels,
+        int inH,
+        int inW,
+        int kernelH,
+        int kernelW,
+        int strideH,
+        int strideW,
+        int padH,
+        int padW,
+        int dilationH,
+        int dilationW,
+        boolean ceilMode) {
 
     public Pool2dSpec {
         positive("batch", batch);
@@ -42,12 +53,12 @@ public record Pool2dSpec(int batch, int channels, int inH, int inW, int kernelH,
         positive("dilationH", dilationH);
         positive("dilationW", dilationW);
         if (padH < 0 || padW < 0 || padH > kernelH / 2 || padW > kernelW / 2) {
-            throw new IllegalArgumentException("pool2d: padding must be between 0 and half the kernel, got padH="
-                    + padH + ", padW=" + padW + " for kernel " + kernelH + "x" + kernelW);
+            throw new IllegalArgumentException("pool2d: padding must be between 0 and half the kernel, got padH=" + padH
+                    + ", padW=" + padW + " for kernel " + kernelH + "x" + kernelW);
         }
         if ((long) batch * channels * inH * inW > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pool2d: the input [" + batch + ", " + channels + ", " + inH + ", "
-                    + inW + "] has more elements than a Java array holds");
+            throw new IllegalArgumentException("pool2d: the input [" + batch + ", " + channels + ", " + inH + ", " + inW
+                    + "] has more elements than a Java array holds");
         }
         long oh = outSize(inH, kernelH, strideH, padH, dilationH, ceilMode);
         long ow = outSize(inW, kernelW, strideW, padW, dilationW, ceilMode);
@@ -70,7 +81,7 @@ public record Pool2dSpec(int batch, int channels, int inH, int inW, int kernelH,
         long numer = in + 2L * p - (long) d * (k - 1) - 1 + (ceil ? s - 1 : 0);
         long out = Math.floorDiv(numer, s) + 1;
         if (ceil && (out - 1) * s >= in + (long) p) {
-            out--;       // the last window must start inside the input or its left padding
+            out--; // the last window must start inside the input or its left padding
         }
         return out;
     }
@@ -79,16 +90,16 @@ public record Pool2dSpec(int batch, int channels, int inH, int inW, int kernelH,
      * Square window, equal stride and padding on both axes, no dilation: PyTorch's
      * {@code MaxPool2d(kernel, stride, padding, ceil_mode=ceilMode)}.
      */
-    public static Pool2dSpec of(int batch, int channels, int inH, int inW, int kernel, int stride, int padding,
-                                boolean ceilMode) {
-        return new Pool2dSpec(batch, channels, inH, inW, kernel, kernel, stride, stride, padding, padding, 1, 1,
-                ceilMode);
+    public static Pool2dSpec of(
+            int batch, int channels, int inH, int inW, int kernel, int stride, int padding, boolean ceilMode) {
+        return new Pool2dSpec(
+                batch, channels, inH, inW, kernel, kernel, stride, stride, padding, padding, 1, 1, ceilMode);
     }
 
     /** The same geometry for another batch size. */
     public Pool2dSpec withBatch(int n) {
-        return new Pool2dSpec(n, channels, inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH,
-                dilationW, ceilMode);
+        return new Pool2dSpec(
+                n, channels, inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, ceilMode);
     }
 
     public int outH() {

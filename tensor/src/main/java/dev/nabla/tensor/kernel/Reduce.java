@@ -23,10 +23,13 @@ public final class Reduce {
     private static final int L = S.length();
 
     /** The associative reductions with a SIMD form. */
-    public enum Op { SUM, MAX, MIN }
-
-    private Reduce() {
+    public enum Op {
+        SUM,
+        MAX,
+        MIN
     }
+
+    private Reduce() {}
 
     public static void sum(float[] x, int xo, int outer, int r, int inner, float[] o, int oo) {
         reduce(Op.SUM, x, xo, outer, r, inner, o, oo);
@@ -65,8 +68,10 @@ public final class Reduce {
             for (int i = 0; i < outer; i++) {
                 int base = xo + i * r * inner;
                 int ob = oo + i * inner;
-                Parallel.forRange(inner, Math.max(L, Elementwise.GRAIN / r), (from, to) ->
-                        reduceRows(op, x, base, r, inner, from, to, o, ob));
+                Parallel.forRange(
+                        inner,
+                        Math.max(L, Elementwise.GRAIN / r),
+                        (from, to) -> reduceRows(op, x, base, r, inner, from, to, o, ob));
             }
         }
     }
@@ -112,8 +117,7 @@ public final class Reduce {
     }
 
     /** Columns {@code [from, to)} of an {@code [r, inner]} block reduced into {@code o}. */
-    private static void reduceRows(Op op, float[] x, int base, int r, int inner, int from, int to,
-                                   float[] o, int oo) {
+    private static void reduceRows(Op op, float[] x, int base, int r, int inner, int from, int to, float[] o, int oo) {
         System.arraycopy(x, base + from, o, oo + from, to - from);
         int width = to - from;
         int ub = S.loopBound(width);
@@ -124,7 +128,8 @@ public final class Reduce {
                 case SUM -> {
                     for (; j < ub; j += L) {
                         FloatVector.fromArray(S, o, oo + from + j)
-                                .add(FloatVector.fromArray(S, x, row + from + j)).intoArray(o, oo + from + j);
+                                .add(FloatVector.fromArray(S, x, row + from + j))
+                                .intoArray(o, oo + from + j);
                     }
                     for (; j < width; j++) {
                         o[oo + from + j] += x[row + from + j];
@@ -133,7 +138,8 @@ public final class Reduce {
                 case MAX -> {
                     for (; j < ub; j += L) {
                         FloatVector.fromArray(S, o, oo + from + j)
-                                .max(FloatVector.fromArray(S, x, row + from + j)).intoArray(o, oo + from + j);
+                                .max(FloatVector.fromArray(S, x, row + from + j))
+                                .intoArray(o, oo + from + j);
                     }
                     for (; j < width; j++) {
                         o[oo + from + j] = Math.max(o[oo + from + j], x[row + from + j]);
@@ -142,7 +148,8 @@ public final class Reduce {
                 case MIN -> {
                     for (; j < ub; j += L) {
                         FloatVector.fromArray(S, o, oo + from + j)
-                                .min(FloatVector.fromArray(S, x, row + from + j)).intoArray(o, oo + from + j);
+                                .min(FloatVector.fromArray(S, x, row + from + j))
+                                .intoArray(o, oo + from + j);
                     }
                     for (; j < width; j++) {
                         o[oo + from + j] = Math.min(o[oo + from + j], x[row + from + j]);
@@ -156,11 +163,10 @@ public final class Reduce {
      * Index (as a float) of the largest ({@code largest}) or smallest element along the middle
      * axis; ties go to the first index, and NaN counts as larger than anything (PyTorch's rule).
      */
-    public static void argExtreme(boolean largest, float[] x, int xo, int outer, int r, int inner,
-                                  float[] o, int oo) {
+    public static void argExtreme(boolean largest, float[] x, int xo, int outer, int r, int inner, float[] o, int oo) {
         if (r == 0) {
-            throw new IllegalArgumentException((largest ? "argmax" : "argmin")
-                    + ": cannot reduce over a dimension of size 0");
+            throw new IllegalArgumentException(
+                    (largest ? "argmax" : "argmin") + ": cannot reduce over a dimension of size 0");
         }
         for (int i = 0; i < outer; i++) {
             for (int j = 0; j < inner; j++) {
@@ -184,8 +190,7 @@ public final class Reduce {
      * {@code r - correction} (1 = unbiased, PyTorch's default). Fewer than {@code correction + 1}
      * elements give NaN, as in PyTorch.
      */
-    public static void variance(float[] x, int xo, int outer, int r, int inner, int correction,
-                                float[] o, int oo) {
+    public static void variance(float[] x, int xo, int outer, int r, int inner, int correction, float[] o, int oo) {
         float[] mean = new float[outer * inner];
         sum(x, xo, outer, r, inner, mean, 0);
         float inv = 1f / r;

@@ -14,12 +14,12 @@ final class Scratch {
     static final int STAGE = 2;
     /** Weights packed for a micro-kernel: owned by the thread that starts the parallel region. */
     static final int PACKED = 3;
+
     private static final int SLOTS = 4;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
-    private Scratch() {
-    }
+    private Scratch() {}
 
     /** This thread's array for {@code slot}, at least {@code n} long; contents are unspecified. */
     static float[] floats(int slot, int n) {

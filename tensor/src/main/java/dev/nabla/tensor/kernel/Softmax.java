@@ -17,8 +17,7 @@ public final class Softmax {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    private Softmax() {
-    }
+    private Softmax() {}
 
     /** {@code y = softmax(x)} or, with {@code log}, {@code y = log_softmax(x)}; y may alias x. */
     public static void forward(boolean log, float[] x, int xo, int outer, int r, int inner, float[] y, int yo) {
@@ -99,8 +98,8 @@ public final class Softmax {
      * Gradient of the input from the forward output {@code y} and the output gradient {@code g}:
      * softmax: {@code gx = y * (g - sum(g * y))}; log-softmax: {@code gx = g - exp(y) * sum(g)}.
      */
-    public static void backward(boolean log, float[] y, int yo, float[] g, int go, int outer, int r, int inner,
-                                float[] gx, int gxo) {
+    public static void backward(
+            boolean log, float[] y, int yo, float[] g, int go, int outer, int r, int inner, float[] gx, int gxo) {
         int grain = Math.max(1, Elementwise.GRAIN / Math.max(1, r * inner));
         Parallel.forRange(outer, grain, (from, to) -> {
             for (int i = from; i < to; i++) {

@@ -4,8 +4,18 @@ package dev.nabla.tensor.kernel;
  * The elementwise unary operations of {@link Elementwise}.
  */
 public enum UnaryOp {
-    NEG("neg"), ABS("abs"), EXP("exp"), LOG("log"), SQRT("sqrt"), RSQRT("rsqrt"), TANH("tanh"),
-    SIGMOID("sigmoid"), RELU("relu"), GELU("gelu"), SQUARE("square"), RECIPROCAL("reciprocal"),
+    NEG("neg"),
+    ABS("abs"),
+    EXP("exp"),
+    LOG("log"),
+    SQRT("sqrt"),
+    RSQRT("rsqrt"),
+    TANH("tanh"),
+    SIGMOID("sigmoid"),
+    RELU("relu"),
+    GELU("gelu"),
+    SQUARE("square"),
+    RECIPROCAL("reciprocal"),
     SIGN("sign");
 
     private final String label;

@@ -29,13 +29,16 @@ final class VMath {
 
     /** Above this exp overflows to infinity anyway; below it underflows to 0 (2^-150 rounds to 0). */
     private static final float EXP_HI = 89f;
+
     private static final float EXP_LO = -104f;
     private static final float LOG2E = 1.44269504088896341f;
     /** ln 2 split so that n * LN2_HI is exact for the n exp needs (Cody-Waite). */
     private static final float LN2_HI = 0.693359375f;
+
     private static final float LN2_LO = -2.12194440e-4f;
     /** Adding and subtracting 1.5 * 2^23 rounds a float below 2^22 to the nearest integer. */
     private static final float ROUND = 12582912f;
+
     private static final float E1 = 1.9875691500e-4f;
     private static final float E2 = 1.3981999507e-3f;
     private static final float E3 = 8.3334519073e-3f;
@@ -61,8 +64,7 @@ final class VMath {
     private static final float T4 = 1.33314422036e-1f;
     private static final float T5 = -3.33332819422e-1f;
 
-    private VMath() {
-    }
+    private VMath() {}
 
     // ------------------------------------------------------------------ exp
 
@@ -71,8 +73,11 @@ final class VMath {
         FloatVector n = xc.fma(LOG2E, ROUND).sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector q = r.fma(E1, E2).fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E4))
-                .fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E6));
+        FloatVector q = r.fma(E1, E2)
+                .fma(r, FloatVector.broadcast(S, E3))
+                .fma(r, FloatVector.broadcast(S, E4))
+                .fma(r, FloatVector.broadcast(S, E5))
+                .fma(r, FloatVector.broadcast(S, E6));
         FloatVector p = q.fma(r.mul(r), r).add(1f);
         // 2^n in two halves, so subnormal results round once and n = 128 still overflows to inf
         IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
@@ -114,10 +119,16 @@ final class VMath {
         fe = fe.blend(fe.sub(1f), low);
         FloatVector f = m.blend(m.add(m), low).sub(1f);
         FloatVector z = f.mul(f);
-        FloatVector y = f.fma(L1, L2).fma(f, FloatVector.broadcast(S, L3)).fma(f, FloatVector.broadcast(S, L4))
-                .fma(f, FloatVector.broadcast(S, L5)).fma(f, FloatVector.broadcast(S, L6))
-                .fma(f, FloatVector.broadcast(S, L7)).fma(f, FloatVector.broadcast(S, L8))
-                .fma(f, FloatVector.broadcast(S, L9)).mul(f).mul(z);
+        FloatVector y = f.fma(L1, L2)
+                .fma(f, FloatVector.broadcast(S, L3))
+                .fma(f, FloatVector.broadcast(S, L4))
+                .fma(f, FloatVector.broadcast(S, L5))
+                .fma(f, FloatVector.broadcast(S, L6))
+                .fma(f, FloatVector.broadcast(S, L7))
+                .fma(f, FloatVector.broadcast(S, L8))
+                .fma(f, FloatVector.broadcast(S, L9))
+                .mul(f)
+                .mul(z);
         y = fe.fma(FloatVector.broadcast(S, LN2_LO), y);
         y = z.fma(FloatVector.broadcast(S, -0.5f), y);
         FloatVector res = fe.fma(FloatVector.broadcast(S, LN2_HI), f.add(y));
@@ -142,8 +153,21 @@ final class VMath {
         }
         float f = (low ? m + m : m) - 1f;
         float z = f * f;
-        float y = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(f, L1, L2), f, L3), f, L4),
-                f, L5), f, L6), f, L7), f, L8), f, L9) * f * z;
+        float y = Math.fma(
+                        Math.fma(
+                                Math.fma(
+                                        Math.fma(
+                                                Math.fma(Math.fma(Math.fma(Math.fma(f, L1, L2), f, L3), f, L4), f, L5),
+                                                f,
+                                                L6),
+                                        f,
+                                        L7),
+                                f,
+                                L8),
+                        f,
+                        L9)
+                * f
+                * z;
         y = Math.fma(fe, LN2_LO, y);
         y = Math.fma(z, -0.5f, y);
         float res = Math.fma(fe, LN2_HI, f + y);
@@ -162,11 +186,14 @@ final class VMath {
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector ax = x.abs();
         // |x| >= 0.625: 1 - 2 / (exp(2|x|) + 1), signed like x
-        FloatVector big = one.sub(FloatVector.broadcast(S, 2f).div(exp(ax.add(ax)).add(1f)));
+        FloatVector big =
+                one.sub(FloatVector.broadcast(S, 2f).div(exp(ax.add(ax)).add(1f)));
         big = big.lanewise(VectorOperators.NEG, x.lt(0f));
         // |x| < 0.625: x + x^3 P(x^2)
         FloatVector z = x.mul(x);
-        FloatVector p = z.fma(T1, T2).fma(z, FloatVector.broadcast(S, T3)).fma(z, FloatVector.broadcast(S, T4))
+        FloatVector p = z.fma(T1, T2)
+                .fma(z, FloatVector.broadcast(S, T3))
+                .fma(z, FloatVector.broadcast(S, T4))
                 .fma(z, FloatVector.broadcast(S, T5));
         FloatVector small = p.mul(z).fma(x, x).blend(x, x.eq(0f)); // keep the sign of -0
         return small.blend(big, ax.compare(VectorOperators.GE, TANH_SMALL));

@@ -74,7 +74,8 @@ class AdaptivePool2dTest {
 
     @Test
     void badSizesAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> AdaptivePool2d.avgForward(1, 4, 4, 0, 2, new float[16], 0, new float[0], 0));
         assertEquals(true, e.getMessage().contains("output 0x2"));
     }

@@ -107,13 +107,14 @@ class Conv2dTest {
     }
 
     /** Float results against the oracle: error within a few ulps of the summed magnitudes. */
-    static void assertClose(String what, Conv2dSpec s, double[] base, double[] ref, double[] mag,
-                            float[] got, int off) {
+    static void assertClose(
+            String what, Conv2dSpec s, double[] base, double[] ref, double[] mag, float[] got, int off) {
         for (int i = 0; i < ref.length; i++) {
             double want = (base == null ? 0 : base[i]) + ref[i];
             double tol = 1e-5 * (mag[i] + (base == null ? 0 : Math.abs(base[i]))) + 1e-6;
             if (!(Math.abs(got[off + i] - want) <= tol)) {
-                fail(what + " differs at " + i + ": got " + got[off + i] + ", want " + want + " (tol " + tol + ") for " + s);
+                fail(what + " differs at " + i + ": got " + got[off + i] + ", want " + want + " (tol " + tol + ") for "
+                        + s);
             }
         }
     }
@@ -138,13 +139,13 @@ class Conv2dTest {
         float[] dys = Arrays.copyOfRange(dy, off, dy.length);
 
         float[] y = new float[off + s.outputSize()];
-        Arrays.fill(y, Float.NaN);                       // forward overwrites: no NaN may survive
+        Arrays.fill(y, Float.NaN); // forward overwrites: no NaN may survive
         Conv2d.forward(s, x, off, w, off, b, off, y, off);
         double[][] f = refForward(s, xs, ws, bs);
         assertClose("forward", s, null, f[0], f[1], y, off);
 
         double[][] g = refBackward(s, xs, ws, dys);
-        float[] dx = random(r, off + s.inputSize());     // backward accumulates onto what is there
+        float[] dx = random(r, off + s.inputSize()); // backward accumulates onto what is there
         double[] dx0 = toDouble(Arrays.copyOfRange(dx, off, dx.length));
         Conv2d.backwardInput(s, dy, off, w, off, dx, off);
         assertClose("grad input", s, dx0, g[0], g[1], dx, off);
@@ -194,18 +195,18 @@ class Conv2dTest {
     void namedCornerCases() {
         SplittableRandom r = new SplittableRandom(2);
         List<Conv2dSpec> cases = new ArrayList<>(List.of(
-                Conv2dSpec.of(1, 1, 1, 1, 1, 1, 1, 0),                        // smallest
-                Conv2dSpec.of(2, 3, 2, 2, 4, 5, 1, 2),                        // kernel larger than the input
-                Conv2dSpec.of(1, 2, 3, 3, 2, 7, 2, 3),                        // ... and stride 2
-                Conv2dSpec.of(3, 8, 7, 9, 8, 3, 1, 1).withGroups(8),          // depthwise
-                Conv2dSpec.of(2, 4, 7, 5, 8, 3, 2, 1).withGroups(4),          // depthwise multiplier 2, stride 2
-                Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0),                        // pointwise
-                Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0).withGroups(3),          // grouped pointwise
-                Conv2dSpec.of(2, 4, 9, 8, 3, 1, 2, 0),                        // 1x1 stride 2 (unfold again)
-                Conv2dSpec.of(1, 3, 11, 10, 2, 3, 1, 2).withDilation(2, 3),   // dilation
-                new Conv2dSpec(2, 2, 6, 13, 3, 2, 4, 3, 2, 1, 3, 1, 1, 1),    // everything asymmetric
-                Conv2dSpec.of(1, 3, 32, 32, 6, 5, 1, 0),                      // LeNet conv1, batch 1
-                Conv2dSpec.of(2, 6, 14, 14, 16, 5, 1, 0)));                   // LeNet conv2
+                Conv2dSpec.of(1, 1, 1, 1, 1, 1, 1, 0), // smallest
+                Conv2dSpec.of(2, 3, 2, 2, 4, 5, 1, 2), // kernel larger than the input
+                Conv2dSpec.of(1, 2, 3, 3, 2, 7, 2, 3), // ... and stride 2
+                Conv2dSpec.of(3, 8, 7, 9, 8, 3, 1, 1).withGroups(8), // depthwise
+                Conv2dSpec.of(2, 4, 7, 5, 8, 3, 2, 1).withGroups(4), // depthwise multiplier 2, stride 2
+                Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0), // pointwise
+                Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0).withGroups(3), // grouped pointwise
+                Conv2dSpec.of(2, 4, 9, 8, 3, 1, 2, 0), // 1x1 stride 2 (unfold again)
+                Conv2dSpec.of(1, 3, 11, 10, 2, 3, 1, 2).withDilation(2, 3), // dilation
+                new Conv2dSpec(2, 2, 6, 13, 3, 2, 4, 3, 2, 1, 3, 1, 1, 1), // everything asymmetric
+                Conv2dSpec.of(1, 3, 32, 32, 6, 5, 1, 0), // LeNet conv1, batch 1
+                Conv2dSpec.of(2, 6, 14, 14, 16, 5, 1, 0))); // LeNet conv2
         // Long reductions (K = 576) over several column blocks of the implicit GEMM, and the same
         // with stride 2, which unfolds several tiles per image (K * outW * outH > TILE_FLOATS).
         cases.add(Conv2dSpec.of(1, 64, 32, 32, 4, 3, 1, 1));
@@ -230,9 +231,24 @@ class Conv2dTest {
             for (int i = 0; i < 4; i++) {
                 Conv2dSpec s = randomSpec(r);
                 int groups = 1 + r.nextInt(2);
-                checkAll(new Conv2dSpec(s.batch(), s.groupInChannels() * groups, s.inH(), s.inW(), mg * groups,
-                        s.kernelH(), s.kernelW(), 1, 1, s.padH(), s.padW(), s.dilationH(), s.dilationW(), groups),
-                        r, r.nextBoolean());
+                checkAll(
+                        new Conv2dSpec(
+                                s.batch(),
+                                s.groupInChannels() * groups,
+                                s.inH(),
+                                s.inW(),
+                                mg * groups,
+                                s.kernelH(),
+                                s.kernelW(),
+                                1,
+                                1,
+                                s.padH(),
+                                s.padW(),
+                                s.dilationH(),
+                                s.dilationW(),
+                                groups),
+                        r,
+                        r.nextBoolean());
             }
         }
     }
@@ -245,11 +261,27 @@ class Conv2dTest {
         try {
             for (int i = 0; i < 60; i++) {
                 Conv2dSpec s = randomSpec(r);
-                checkAll(new Conv2dSpec(s.batch(), s.inChannels(), s.inH(), s.inW(), s.outChannels(), s.kernelH(),
-                        s.kernelW(), 1, 1, s.padH(), s.padW(), s.dilationH(), s.dilationW(), s.groups()), r, true);
+                checkAll(
+                        new Conv2dSpec(
+                                s.batch(),
+                                s.inChannels(),
+                                s.inH(),
+                                s.inW(),
+                                s.outChannels(),
+                                s.kernelH(),
+                                s.kernelW(),
+                                1,
+                                1,
+                                s.padH(),
+                                s.padW(),
+                                s.dilationH(),
+                                s.dilationW(),
+                                s.groups()),
+                        r,
+                        true);
             }
-            checkAll(Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0), r, true);          // pointwise
-            checkAll(Conv2dSpec.of(1, 64, 32, 32, 4, 3, 1, 1), r, true);       // several unfold tiles
+            checkAll(Conv2dSpec.of(2, 6, 5, 7, 9, 1, 1, 0), r, true); // pointwise
+            checkAll(Conv2dSpec.of(1, 64, 32, 32, 4, 3, 1, 1), r, true); // several unfold tiles
         } finally {
             ImplicitConv.enabled = true;
         }
@@ -265,8 +297,8 @@ class Conv2dTest {
                 for (int i = 0; i < 30; i++) {
                     checkAll(randomSpec(r), r, true);
                 }
-                checkAll(Conv2dSpec.of(3, 5, 9, 9, 6, 3, 1, 1), r, true);     // 3 units over 3 chunks
-                checkAll(Conv2dSpec.of(1, 5, 9, 9, 6, 3, 1, 1), r, true);     // split inside one image
+                checkAll(Conv2dSpec.of(3, 5, 9, 9, 6, 3, 1, 1), r, true); // 3 units over 3 chunks
+                checkAll(Conv2dSpec.of(1, 5, 9, 9, 6, 3, 1, 1), r, true); // split inside one image
             }
         } finally {
             Parallel.setThreads(before);
@@ -310,7 +342,8 @@ class Conv2dTest {
 
     @Test
     void badGeometryIsRejectedWithTheParameterNamed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Conv2dSpec.of(1, 6, 8, 8, 4, 3, 1, 1).withGroups(4));
         assertTrue(e.getMessage().contains("inChannels (6)") && e.getMessage().contains("groups (4)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Conv2dSpec.of(1, 1, 2, 2, 1, 5, 1, 1));
@@ -319,7 +352,9 @@ class Conv2dTest {
         assertTrue(e.getMessage().contains("strideH must be >= 1, got 0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Conv2dSpec.of(1, 1, 8, 8, 1, 3, 1, -1));
         assertTrue(e.getMessage().contains("padH=-1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Conv2dSpec.of(1, 1, 8, 8, 1, 3, 1, 1).withDilation(0, 1));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Conv2dSpec.of(1, 1, 8, 8, 1, 3, 1, 1).withDilation(0, 1));
         assertTrue(e.getMessage().contains("dilationH"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Conv2dSpec.of(50_000, 64, 256, 256, 8, 3, 1, 1));
         assertTrue(e.getMessage().contains("input would have"), e.getMessage());
@@ -329,14 +364,12 @@ class Conv2dTest {
     void shortArraysAreRejectedBeforeAnyWork() {
         Conv2dSpec s = Conv2dSpec.of(2, 3, 5, 5, 4, 3, 1, 1);
         float[] x = new float[s.inputSize()], w = new float[s.weightSize()], y = new float[s.outputSize()];
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Conv2d.forward(s, x, 1, w, 0, null, 0, y, 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Conv2d.forward(s, x, 1, w, 0, null, 0, y, 0));
         assertTrue(e.getMessage().startsWith("conv2d forward: x needs 150 floats from offset 1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> Conv2d.forward(s, x, 0, w, 0, new float[3], 0, y, 0));
+        e = assertThrows(IllegalArgumentException.class, () -> Conv2d.forward(s, x, 0, w, 0, new float[3], 0, y, 0));
         assertTrue(e.getMessage().contains("bias needs 4"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> Conv2d.backwardWeight(s, x, 0, y, 0, new float[5], 0));
+        e = assertThrows(IllegalArgumentException.class, () -> Conv2d.backwardWeight(s, x, 0, y, 0, new float[5], 0));
         assertTrue(e.getMessage().contains("dw needs 108"), e.getMessage());
     }
 

@@ -97,9 +97,15 @@ class DeterminismTest {
             Parallel.setThreads(saved);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-Xint", "--add-modules=jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), DeterminismTest.class.getName())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java,
+                        "-Xint",
+                        "--add-modules=jdk.incubator.vector",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        DeterminismTest.class.getName())
+                .redirectErrorStream(true)
+                .start();
         String text;
         try (InputStream in = p.getInputStream()) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -110,8 +116,11 @@ class DeterminismTest {
             p.destroyForcibly();
             throw new AssertionError("interpreted child JVM did not finish");
         }
-        List<String> interpreted = text.lines().filter(l -> !l.startsWith("WARNING")).toList();
-        assertEquals(String.join("\n", compiled), String.join("\n", interpreted),
+        List<String> interpreted =
+                text.lines().filter(l -> !l.startsWith("WARNING")).toList();
+        assertEquals(
+                String.join("\n", compiled),
+                String.join("\n", interpreted),
                 "kernel results differ between C2 (expected) and the interpreter (-Xint, actual)");
     }
 }

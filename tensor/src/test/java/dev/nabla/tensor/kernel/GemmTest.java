@@ -32,11 +32,23 @@ import org.junit.jupiter.params.provider.ValueSource;
  * own error is about 2^29 times smaller.
  */
 class GemmTest {
-    private static final double U = Math.ulp(1f) / 2;   // unit roundoff of float, 2^-24
+    private static final double U = Math.ulp(1f) / 2; // unit roundoff of float, 2^-24
 
     /** One problem: shapes, transposes, scalars and storage (offsets, padded row pitches). */
-    private record Case(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
-                        int aOff, int lda, int bOff, int ldb, int cOff, int ldc) {
+    private record Case(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            float beta,
+            int aOff,
+            int lda,
+            int bOff,
+            int ldb,
+            int cOff,
+            int ldc) {
         int aRows() {
             return transA ? k : m;
         }
@@ -54,8 +66,20 @@ class GemmTest {
         }
 
         static Case packed(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
-            return new Case(transA, transB, m, n, k, alpha, beta, 0, Math.max(1, transA ? m : k),
-                    0, Math.max(1, transB ? k : n), 0, Math.max(1, n));
+            return new Case(
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    beta,
+                    0,
+                    Math.max(1, transA ? m : k),
+                    0,
+                    Math.max(1, transB ? k : n),
+                    0,
+                    Math.max(1, n));
         }
 
         @Override
@@ -117,10 +141,27 @@ class GemmTest {
             Gemm.PackedB pb = Gemm.packB(t.transB(), t.k(), t.n(), o.b, t.bOff(), t.ldb());
             assertEquals(t.k(), pb.k());
             assertEquals(t.n(), pb.n());
-            Gemm.runPacked(mr, t.transA(), t.m(), t.alpha(), o.a, t.aOff(), t.lda(), pb, t.beta(), o.c, t.cOff(), t.ldc());
+            Gemm.runPacked(
+                    mr, t.transA(), t.m(), t.alpha(), o.a, t.aOff(), t.lda(), pb, t.beta(), o.c, t.cOff(), t.ldc());
         } else {
-            Gemm.run(mr, t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, t.aOff(), t.lda(),
-                    o.b, t.bOff(), t.ldb(), t.beta(), o.c, t.cOff(), t.ldc());
+            Gemm.run(
+                    mr,
+                    t.transA(),
+                    t.transB(),
+                    t.m(),
+                    t.n(),
+                    t.k(),
+                    t.alpha(),
+                    o.a,
+                    t.aOff(),
+                    t.lda(),
+                    o.b,
+                    t.bOff(),
+                    t.ldb(),
+                    t.beta(),
+                    o.c,
+                    t.cOff(),
+                    t.ldc());
         }
         // Rows of op(A) and columns of op(B), read through the strided layouts once.
         double[][] rowsA = new double[t.m()][t.k()];
@@ -150,8 +191,8 @@ class GemmTest {
                 double tol = 2 * (t.k() + 4) * U * (Math.abs(t.alpha()) * abs + Math.abs(t.beta() * c0)) + 1e-30;
                 float got = o.c[ci];
                 if (!(Math.abs(got - want) <= tol)) {
-                    fail("mr=" + mr + (prepack ? " packed B " : " ") + t + ": C[" + i + "][" + j + "] = " + got + ", expected " + want
-                            + " (tolerance " + tol + ")");
+                    fail("mr=" + mr + (prepack ? " packed B " : " ") + t + ": C[" + i + "][" + j + "] = " + got
+                            + ", expected " + want + " (tolerance " + tol + ")");
                 }
             }
         }
@@ -192,10 +233,20 @@ class GemmTest {
             int pa = padded ? 1 + rnd.nextInt(5) : 0;
             int pb = padded ? 1 + rnd.nextInt(5) : 0;
             int pc = padded ? 1 + rnd.nextInt(5) : 0;
-            Case t = new Case(transA, transB, m, n, k, ab[0], ab[1],
-                    padded ? rnd.nextInt(7) : 0, (transA ? m : k) + pa,
-                    padded ? rnd.nextInt(7) : 0, (transB ? k : n) + pb,
-                    padded ? rnd.nextInt(7) : 0, n + pc);
+            Case t = new Case(
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    ab[0],
+                    ab[1],
+                    padded ? rnd.nextInt(7) : 0,
+                    (transA ? m : k) + pa,
+                    padded ? rnd.nextInt(7) : 0,
+                    (transB ? k : n) + pb,
+                    padded ? rnd.nextInt(7) : 0,
+                    n + pc);
             checkAgainstTripleLoop(t, mr, rnd);
         }
     }
@@ -206,14 +257,33 @@ class GemmTest {
     void blockBoundariesMatchTripleLoop(int mr) {
         Random rnd = new Random(7 + mr);
         int[][] shapes = {
-            {Gemm.MC + 1, 40, 9}, {2 * Gemm.MC + 13, 3, 70}, {37, 35, 2 * Gemm.KC + 3}, {9, 70, Gemm.KC},
-            {5, Gemm.NC + 37, 6}, {3, 2 * Gemm.NC + 1, 2}, {130, 131, 61}, {200, 64, 100}, {64, 200, 100},
+            {Gemm.MC + 1, 40, 9},
+            {2 * Gemm.MC + 13, 3, 70},
+            {37, 35, 2 * Gemm.KC + 3},
+            {9, 70, Gemm.KC},
+            {5, Gemm.NC + 37, 6},
+            {3, 2 * Gemm.NC + 1, 2},
+            {130, 131, 61},
+            {200, 64, 100},
+            {64, 200, 100},
             {2 * Gemm.MC + 7, 2 * Gemm.NR + 5, Gemm.KC + 1}, // above PARALLEL_MIN_MACS: threaded
         };
         for (int[] s : shapes) {
             for (int tr = 0; tr < 4; tr++) {
-                Case t = new Case((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 0.5f, tr == 3 ? 0f : 1f,
-                        3, ((tr & 1) != 0 ? s[0] : s[2]) + 2, 1, ((tr & 2) != 0 ? s[2] : s[1]) + 1, 2, s[1] + 3);
+                Case t = new Case(
+                        (tr & 1) != 0,
+                        (tr & 2) != 0,
+                        s[0],
+                        s[1],
+                        s[2],
+                        0.5f,
+                        tr == 3 ? 0f : 1f,
+                        3,
+                        ((tr & 1) != 0 ? s[0] : s[2]) + 2,
+                        1,
+                        ((tr & 2) != 0 ? s[2] : s[1]) + 1,
+                        2,
+                        s[1] + 3);
                 checkAgainstTripleLoop(t, mr, rnd);
             }
         }
@@ -224,14 +294,35 @@ class GemmTest {
     @ValueSource(ints = {6, 8})
     void prepackedBMatchesTripleLoop(int mr) {
         Random rnd = new Random(21 + mr);
-        int[][] shapes = {{1, 1, 1}, {1, 40, 9}, {7, 1, 13}, {9, 33, 17}, {64, 120, 400}, {17, 70, Gemm.KC + 9},
-            {3, Gemm.NC + 20, 5}, {130, 131, 61}, {2, 2 * Gemm.NR + 1, 2 * Gemm.KC + 1}};
+        int[][] shapes = {
+            {1, 1, 1},
+            {1, 40, 9},
+            {7, 1, 13},
+            {9, 33, 17},
+            {64, 120, 400},
+            {17, 70, Gemm.KC + 9},
+            {3, Gemm.NC + 20, 5},
+            {130, 131, 61},
+            {2, 2 * Gemm.NR + 1, 2 * Gemm.KC + 1}
+        };
         for (int[] sh : shapes) {
             for (int tr = 0; tr < 4; tr++) {
                 boolean transA = (tr & 1) != 0;
                 boolean transB = (tr & 2) != 0;
-                Case t = new Case(transA, transB, sh[0], sh[1], sh[2], tr == 1 ? 0.5f : 1f, tr >= 2 ? 0f : 0.75f,
-                        2, (transA ? sh[0] : sh[2]) + 1, 3, (transB ? sh[2] : sh[1]) + 2, 1, sh[1] + 1);
+                Case t = new Case(
+                        transA,
+                        transB,
+                        sh[0],
+                        sh[1],
+                        sh[2],
+                        tr == 1 ? 0.5f : 1f,
+                        tr >= 2 ? 0f : 0.75f,
+                        2,
+                        (transA ? sh[0] : sh[2]) + 1,
+                        3,
+                        (transB ? sh[2] : sh[1]) + 2,
+                        1,
+                        sh[1] + 1);
                 checkAgainstTripleLoop(t, mr, rnd, true);
             }
         }
@@ -272,14 +363,37 @@ class GemmTest {
     @Test
     void matchesEjml() {
         Random rnd = new Random(3);
-        int[][] shapes = {{1, 120, 400}, {64, 3, 27}, {64, 256, 300}, {17, 33, 65}, {100, 1, 50},
-            {2, 2, 2}, {48, 96, 128}, {129, 67, 31}};
+        int[][] shapes = {
+            {1, 120, 400},
+            {64, 3, 27},
+            {64, 256, 300},
+            {17, 33, 65},
+            {100, 1, 50},
+            {2, 2, 2},
+            {48, 96, 128},
+            {129, 67, 31}
+        };
         for (int[] s : shapes) {
             for (int tr = 0; tr < 4; tr++) {
                 Case t = Case.packed((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1.25f, -0.5f);
                 Operands o = new Operands(t, rnd, false);
-                Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, 0, t.lda(),
-                        o.b, 0, t.ldb(), t.beta(), o.c, 0, t.ldc());
+                Gemm.sgemm(
+                        t.transA(),
+                        t.transB(),
+                        t.m(),
+                        t.n(),
+                        t.k(),
+                        t.alpha(),
+                        o.a,
+                        0,
+                        t.lda(),
+                        o.b,
+                        0,
+                        t.ldb(),
+                        t.beta(),
+                        o.c,
+                        0,
+                        t.ldc());
                 DMatrixRMaj a = toDouble(o.a, t.aRows(), t.aCols());
                 DMatrixRMaj b = toDouble(o.b, t.bRows(), t.bCols());
                 DMatrixRMaj ab = new DMatrixRMaj(t.m(), t.n());
@@ -310,7 +424,8 @@ class GemmTest {
                     for (int j = 0; j < t.n(); j++) {
                         double c0 = o.c0[i * t.ldc() + j];
                         double want = t.alpha() * ab.get(i, j) + t.beta() * c0;
-                        double tol = 2 * (t.k() + 4) * U * (Math.abs(t.alpha()) * bound.get(i, j) + Math.abs(t.beta() * c0));
+                        double tol =
+                                2 * (t.k() + 4) * U * (Math.abs(t.alpha()) * bound.get(i, j) + Math.abs(t.beta() * c0));
                         assertEquals(want, o.c[i * t.ldc() + j], tol, t + " at C[" + i + "][" + j + "]");
                     }
                 }
@@ -330,8 +445,19 @@ class GemmTest {
     @Test
     void layerShapesWithNanFilledOutput() {
         Random rnd = new Random(11);
-        int[][] shapes = {{1, 120, 400}, {1, 10, 84}, {64, 256, 4096}, {64, 512, 784}, {64, 3, 27}, {3, 64, 27},
-            {120, 1, 400}, {1, 1, 1000}, {1, 1000, 1}, {1000, 1, 1}, {256, 10, 33}};
+        int[][] shapes = {
+            {1, 120, 400},
+            {1, 10, 84},
+            {64, 256, 4096},
+            {64, 512, 784},
+            {64, 3, 27},
+            {3, 64, 27},
+            {120, 1, 400},
+            {1, 1, 1000},
+            {1, 1000, 1},
+            {1000, 1, 1},
+            {256, 10, 33}
+        };
         for (int[] s : shapes) {
             for (int tr = 0; tr < 4; tr++) {
                 long macs = (long) s[0] * s[1] * s[2];
@@ -339,7 +465,8 @@ class GemmTest {
                     // Keep the suite fast: the big shapes only with this machine's kernel, and the
                     // biggest (64x256x4096) only as NN and NT; the random shapes cover the rest.
                     if ((mr == Gemm.MR || macs < 1 << 20) && (macs < 1 << 22 || tr == 0 || tr == 2)) {
-                        checkAgainstTripleLoop(Case.packed((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1f, 0f), mr, rnd);
+                        checkAgainstTripleLoop(
+                                Case.packed((tr & 1) != 0, (tr & 2) != 0, s[0], s[1], s[2], 1f, 0f), mr, rnd);
                     }
                 }
             }
@@ -383,7 +510,8 @@ class GemmTest {
                     want[i * t.ldc() + j] += (float) s;
                 }
             }
-            Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), 1f, a, 0, t.lda(), b, 0, t.ldb(), 1f, c, 0, t.ldc());
+            Gemm.sgemm(
+                    t.transA(), t.transB(), t.m(), t.n(), t.k(), 1f, a, 0, t.lda(), b, 0, t.ldb(), 1f, c, 0, t.ldc());
             assertArrayEquals(want, c, t.toString());
         }
     }
@@ -427,12 +555,42 @@ class GemmTest {
                     Operands o = new Operands(t, rnd, false);
                     float[] serial = o.c.clone();
                     Parallel.setThreads(1);
-                    Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, 0, t.lda(),
-                            o.b, 0, t.ldb(), t.beta(), serial, 0, t.ldc());
+                    Gemm.sgemm(
+                            t.transA(),
+                            t.transB(),
+                            t.m(),
+                            t.n(),
+                            t.k(),
+                            t.alpha(),
+                            o.a,
+                            0,
+                            t.lda(),
+                            o.b,
+                            0,
+                            t.ldb(),
+                            t.beta(),
+                            serial,
+                            0,
+                            t.ldc());
                     Parallel.setThreads(3);
                     float[] threaded = o.c.clone();
-                    Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, 0, t.lda(),
-                            o.b, 0, t.ldb(), t.beta(), threaded, 0, t.ldc());
+                    Gemm.sgemm(
+                            t.transA(),
+                            t.transB(),
+                            t.m(),
+                            t.n(),
+                            t.k(),
+                            t.alpha(),
+                            o.a,
+                            0,
+                            t.lda(),
+                            o.b,
+                            0,
+                            t.ldb(),
+                            t.beta(),
+                            threaded,
+                            0,
+                            t.ldc());
                     assertArrayEquals(serial, threaded, t.toString());
                     // Each worker runs its own GEMM on its own C; Parallel keeps them serial inside.
                     List<float[]> outs = new ArrayList<>();
@@ -442,8 +600,23 @@ class GemmTest {
                     AtomicInteger ran = new AtomicInteger();
                     Parallel.forChunks(3, 3, (from, to) -> {
                         for (int w = from; w < to; w++) {
-                            Gemm.sgemm(t.transA(), t.transB(), t.m(), t.n(), t.k(), t.alpha(), o.a, 0, t.lda(),
-                                    o.b, 0, t.ldb(), t.beta(), outs.get(w), 0, t.ldc());
+                            Gemm.sgemm(
+                                    t.transA(),
+                                    t.transB(),
+                                    t.m(),
+                                    t.n(),
+                                    t.k(),
+                                    t.alpha(),
+                                    o.a,
+                                    0,
+                                    t.lda(),
+                                    o.b,
+                                    0,
+                                    t.ldb(),
+                                    t.beta(),
+                                    outs.get(w),
+                                    0,
+                                    t.ldc());
                             ran.incrementAndGet();
                         }
                     });
@@ -461,26 +634,35 @@ class GemmTest {
     @Test
     void badArgumentsNameTheOperationAndShapes() {
         float[] x = new float[100];
-        IllegalArgumentException neg = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException neg = assertThrows(
+                IllegalArgumentException.class,
                 () -> Gemm.sgemm(false, false, -1, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2));
         assertTrue(neg.getMessage().contains("sgemm") && neg.getMessage().contains("m=-1"), neg.getMessage());
-        IllegalArgumentException pitch = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException pitch = assertThrows(
+                IllegalArgumentException.class,
                 () -> Gemm.sgemm(false, true, 4, 5, 6, 1f, x, 0, 6, x, 0, 5, 0f, x, 0, 5));
-        assertTrue(pitch.getMessage().contains("B is 5x6") && pitch.getMessage().contains("pitch=5"), pitch.getMessage());
-        IndexOutOfBoundsException small = assertThrows(IndexOutOfBoundsException.class,
+        assertTrue(
+                pitch.getMessage().contains("B is 5x6") && pitch.getMessage().contains("pitch=5"), pitch.getMessage());
+        IndexOutOfBoundsException small = assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> Gemm.sgemm(false, false, 8, 8, 8, 1f, x, 0, 8, x, 0, 8, 0f, x, 40, 8));
-        assertTrue(small.getMessage().contains("C is 8x8") && small.getMessage().contains("has 100"), small.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertTrue(
+                small.getMessage().contains("C is 8x8") && small.getMessage().contains("has 100"), small.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, x, -1, 2, x, 0, 2, 0f, x, 0, 2));
-        assertThrows(NullPointerException.class,
+        assertThrows(
+                NullPointerException.class,
                 () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, null, 0, 2, x, 0, 2, 0f, x, 0, 2));
-        IllegalArgumentException packPitch = assertThrows(IllegalArgumentException.class,
-                () -> Gemm.packB(false, 4, 10, x, 0, 9));
-        assertTrue(packPitch.getMessage().contains("packB") && packPitch.getMessage().contains("B is 4x10"),
+        IllegalArgumentException packPitch =
+                assertThrows(IllegalArgumentException.class, () -> Gemm.packB(false, 4, 10, x, 0, 9));
+        assertTrue(
+                packPitch.getMessage().contains("packB")
+                        && packPitch.getMessage().contains("B is 4x10"),
                 packPitch.getMessage());
         Gemm.PackedB pb = Gemm.packB(false, 4, 10, x, 0, 10);
-        IndexOutOfBoundsException packedC = assertThrows(IndexOutOfBoundsException.class,
-                () -> Gemm.sgemm(false, 11, 1f, x, 0, 4, pb, 0f, x, 0, 10));
+        IndexOutOfBoundsException packedC = assertThrows(
+                IndexOutOfBoundsException.class, () -> Gemm.sgemm(false, 11, 1f, x, 0, 4, pb, 0f, x, 0, 10));
         assertTrue(packedC.getMessage().contains("C is 11x10"), packedC.getMessage());
     }
 }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The raw kernels at every length around the vector width (so the SIMD main loop, the scalar
@@ -99,7 +99,9 @@ class KernelTest {
             for (int i = 0; i < n; i++) {
                 // UnaryOp.apply is the scalar definition: lanes and tail must give its bits exactly.
                 float e = op.apply(x[xo + i]);
-                assertEquals(Float.floatToIntBits(e), Float.floatToIntBits(o[oo + i]),
+                assertEquals(
+                        Float.floatToIntBits(e),
+                        Float.floatToIntBits(o[oo + i]),
                         op + " n=" + n + " at " + i + " x=" + x[xo + i] + ": " + e + " vs " + o[oo + i]);
             }
             assertGuards(o, oo, n);
@@ -166,7 +168,10 @@ class KernelTest {
                                 s += x[2 + (i * red + k) * inner + j];
                                 abs += Math.abs(x[2 + (i * red + k) * inner + j]);
                             }
-                            assertEquals(s, o[1 + i * inner + j], (red + 2) * 0x1p-24 * abs + 1e-30,
+                            assertEquals(
+                                    s,
+                                    o[1 + i * inner + j],
+                                    (red + 2) * 0x1p-24 * abs + 1e-30,
                                     "sum outer=" + outer + " r=" + red + " inner=" + inner);
                         }
                     }
@@ -175,7 +180,8 @@ class KernelTest {
                         int rr = red;
                         int oo2 = outer;
                         int ii = inner;
-                        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        IllegalArgumentException e = assertThrows(
+                                IllegalArgumentException.class,
                                 () -> Reduce.reduce(Reduce.Op.MAX, x, 0, oo2, rr, ii, o, 0));
                         assertTrue(e.getMessage().contains("size 0"), e.getMessage());
                     }

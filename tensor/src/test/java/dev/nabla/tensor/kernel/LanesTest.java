@@ -48,7 +48,8 @@ class LanesTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = i + 1;
         }
-        assertEquals(x.length * (x.length + 1) / 2f, Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)));
+        assertEquals(
+                x.length * (x.length + 1) / 2f, Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)));
     }
 
     /** The array form is what kernels use after their loops; it must add in the vector form's order. */
@@ -63,8 +64,8 @@ class LanesTest {
                 x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
             }
             float expected = Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 3));
-            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(Lanes.sum(x.clone(), 3)),
-                    "trial " + trial);
+            assertEquals(
+                    Float.floatToIntBits(expected), Float.floatToIntBits(Lanes.sum(x.clone(), 3)), "trial " + trial);
         }
     }
 }

@@ -109,11 +109,26 @@ class LossTest {
     @Test
     void badTargetsNameThePosition() {
         float[] x = new float[6];
-        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> Loss.crossEntropyForward(
-                x, 0, 2, 3, 1, new float[] {0, 3}, 0, null, -100, 0f, new float[2], new float[2], new float[2]));
+        IndexOutOfBoundsException e = assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> Loss.crossEntropyForward(
+                        x,
+                        0,
+                        2,
+                        3,
+                        1,
+                        new float[] {0, 3},
+                        0,
+                        null,
+                        -100,
+                        0f,
+                        new float[2],
+                        new float[2],
+                        new float[2]));
         assertTrue(e.getMessage().contains("target 3 at position 1"), e.getMessage());
-        IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> Loss.nllForward(
-                x, 0, 2, 3, 1, new float[] {0.5f, 1}, 0, null, -100, new float[2], new float[2]));
+        IllegalArgumentException f = assertThrows(
+                IllegalArgumentException.class,
+                () -> Loss.nllForward(x, 0, 2, 3, 1, new float[] {0.5f, 1}, 0, null, -100, new float[2], new float[2]));
         assertTrue(f.getMessage().contains("not an integer"), f.getMessage());
     }
 

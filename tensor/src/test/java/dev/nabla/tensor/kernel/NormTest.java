@@ -14,8 +14,17 @@ import org.junit.jupiter.api.Test;
 class NormTest {
     /** Small shapes (vector loops, tails, hw == 1) and large ones that split over threads. */
     private static final int[][] BN_SHAPES = {
-        {2, 3, 5}, {4, 2, 16}, {3, 5, 1}, {7, 13, 1}, {1, 4, 9}, {8, 16, 64}, {64, 3, 33}, {300, 20, 1}, {2, 1, 3},
-        {64, 8, 256}, {64, 1030, 1}
+        {2, 3, 5},
+        {4, 2, 16},
+        {3, 5, 1},
+        {7, 13, 1},
+        {1, 4, 9},
+        {8, 16, 64},
+        {64, 3, 33},
+        {300, 20, 1},
+        {2, 1, 3},
+        {64, 8, 256},
+        {64, 1030, 1}
     };
 
     /** Runs {@code body} with four kernel threads, so the large shapes take the split paths on any machine. */
@@ -178,14 +187,15 @@ class NormTest {
         assertEquals(25f, mean[1]);
         close("y", -1.5 / Math.sqrt(1.25 + 1e-5), y[0], 1e-5);
         float[] gb = new float[4];
-        Norm.layerNormBackward(new float[] {1, 1, 1, 1, 1, 1, 1, 1}, 0, x, 0, 2, 4, null, 0, mean, rstd, null, 0,
-                null, 0, gb, 0);
+        Norm.layerNormBackward(
+                new float[] {1, 1, 1, 1, 1, 1, 1, 1}, 0, x, 0, 2, 4, null, 0, mean, rstd, null, 0, null, 0, gb, 0);
         assertEquals(2f, gb[3]);
     }
 
     @Test
     void emptyStatisticsAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Norm.batchStats(new float[0], 0, 0, 3, 4, new float[3], new float[3]));
         assertEquals(true, e.getMessage().contains("no values per channel"));
     }

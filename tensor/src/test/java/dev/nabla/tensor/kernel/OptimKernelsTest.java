@@ -100,8 +100,8 @@ class OptimKernelsTest {
                     }
                     ew[i] -= stepSize * em[i] / (Math.sqrt(vv) / bc2 + eps);
                 }
-                OptimKernels.adam(w, 0, g, 0, m, 0, v, 0, ams ? vmax : null, 0, n, lr, b1, b2, eps, wd, decoupled, t,
-                        maximize);
+                OptimKernels.adam(
+                        w, 0, g, 0, m, 0, v, 0, ams ? vmax : null, 0, n, lr, b1, b2, eps, wd, decoupled, t, maximize);
                 String at = "adam variant " + variant + " n=" + n;
                 assertClose(at + " w", ew, w, 1e-6);
                 assertClose(at + " m", em, m, 1e-6);
@@ -145,8 +145,24 @@ class OptimKernelsTest {
                         ew[i] -= lr * gi / avg;
                     }
                 }
-                OptimKernels.rmsprop(w, 0, g, 0, sq, 0, centered ? ga : null, 0, useBuf ? buf : null, 0, n, lr, alpha,
-                        eps, wd, mom, false);
+                OptimKernels.rmsprop(
+                        w,
+                        0,
+                        g,
+                        0,
+                        sq,
+                        0,
+                        centered ? ga : null,
+                        0,
+                        useBuf ? buf : null,
+                        0,
+                        n,
+                        lr,
+                        alpha,
+                        eps,
+                        wd,
+                        mom,
+                        false);
                 String at = "rmsprop variant " + variant + " n=" + n;
                 assertClose(at + " w", ew, w, 2e-6);
                 assertClose(at + " sq", es, sq, 1e-6);
@@ -230,10 +246,12 @@ class OptimKernelsTest {
     @Test
     void badRangesAreRejectedWithTheOperationNamed() {
         float[] a = new float[4];
-        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+        IndexOutOfBoundsException e = assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> OptimKernels.sgd(a, 2, a, 0, null, 0, 3, 0.1, 0, 0, 0, false, false, false));
         assertTrue(e.getMessage().contains("sgd"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> OptimKernels.sgd(a, 0, a, 0, null, 0, 3, 0.1, 0, 0.9, 0, false, false, false));
     }
 }

@@ -47,7 +47,8 @@ class ParallelTest {
                     }
                 });
                 for (int i = 0; i < n; i++) {
-                    assertEquals(1, hits.get(i), "index " + i + " of n=" + n + " grain=" + grain + " threads=" + threads);
+                    assertEquals(
+                            1, hits.get(i), "index " + i + " of n=" + n + " grain=" + grain + " threads=" + threads);
                 }
                 int expectChunks = Parallel.chunks(n, grain);
                 assertEquals(n == 0 ? 0 : expectChunks, calls.get(), "n=" + n + " grain=" + grain);
@@ -138,20 +139,26 @@ class ParallelTest {
         Parallel.setThreads(threads);
         IllegalStateException boom = new IllegalStateException("boom in the last chunk");
         // Thrown by a pool worker (the last chunk), and by the caller (the first).
-        RuntimeException e = assertThrows(RuntimeException.class, () -> Parallel.forRange(1000, 1, (from, to) -> {
-            if (to == 1000) {
-                throw boom;
-            }
-        }));
+        RuntimeException e = assertThrows(
+                RuntimeException.class,
+                () -> Parallel.forRange(1000, 1, (from, to) -> {
+                    if (to == 1000) {
+                        throw boom;
+                    }
+                }));
         assertTrue(e == boom || e.getCause() == boom || e.getMessage().contains("boom"), String.valueOf(e));
-        assertThrows(ArithmeticException.class, () -> Parallel.forRange(1000, 1, (from, to) -> {
-            if (from == 0) {
-                throw new ArithmeticException("first");
-            }
-        }));
-        AssertionError err = assertThrows(AssertionError.class, () -> Parallel.forChunks(10, threads, (from, to) -> {
-            throw new AssertionError("error " + from);
-        }));
+        assertThrows(
+                ArithmeticException.class,
+                () -> Parallel.forRange(1000, 1, (from, to) -> {
+                    if (from == 0) {
+                        throw new ArithmeticException("first");
+                    }
+                }));
+        AssertionError err = assertThrows(
+                AssertionError.class,
+                () -> Parallel.forChunks(10, threads, (from, to) -> {
+                    throw new AssertionError("error " + from);
+                }));
         assertTrue(err.getMessage().startsWith("error"), err.getMessage());
         // The pool still works afterwards.
         AtomicInteger sum = new AtomicInteger();
@@ -184,7 +191,7 @@ class ParallelTest {
         float[] x = new float[n];
         float[] g = new float[n];
         for (int i = 0; i < n; i++) {
-            x[i] = 0.25f + (i % 977) * 0.01f;   // positive, so log/sqrt/rsqrt are defined
+            x[i] = 0.25f + (i % 977) * 0.01f; // positive, so log/sqrt/rsqrt are defined
             g[i] = 1f - (i % 13) * 0.1f;
         }
         java.util.Map<String, float[]> first = new java.util.HashMap<>();
@@ -237,7 +244,9 @@ class ParallelTest {
                 ref = all;
             } else {
                 for (int i = 0; i < ref.length; i++) {
-                    assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(all[i]),
+                    assertEquals(
+                            Float.floatToIntBits(ref[i]),
+                            Float.floatToIntBits(all[i]),
                             "threads=" + threads + " at " + i);
                 }
             }

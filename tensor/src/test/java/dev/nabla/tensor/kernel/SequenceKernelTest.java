@@ -35,8 +35,18 @@ class SequenceKernelTest {
     // ------------------------------------------------------------------ LSTM
 
     /** Returns {h_1..h_T, c_T} flattened, [(T + 1) * B * H]. */
-    static double[] lstmRef(int T, int B, int in, int H, float[] x, float[] wIh, float[] wHh, float[] bias,
-                            float[] h0, float[] c0, double[] xd) {
+    static double[] lstmRef(
+            int T,
+            int B,
+            int in,
+            int H,
+            float[] x,
+            float[] wIh,
+            float[] wHh,
+            float[] bias,
+            float[] h0,
+            float[] c0,
+            double[] xd) {
         double[] h = new double[B * H];
         double[] c = new double[B * H];
         for (int i = 0; i < B * H; i++) {
@@ -100,8 +110,33 @@ class SequenceKernelTest {
         float[] gc = random(r, B * H, 1);
         float[] dx = new float[T * B * in];
         float[] dh0 = new float[B * H];
-        Lstm.backward(T, B, in, H, x, 0, wIh, 0, wHh, 0, h, 0, c, 0, gates, gh, 0, gc, 0,
-                new float[T * B * 4 * H], dx, null, null, null, dh0, null);
+        Lstm.backward(
+                T,
+                B,
+                in,
+                H,
+                x,
+                0,
+                wIh,
+                0,
+                wHh,
+                0,
+                h,
+                0,
+                c,
+                0,
+                gates,
+                gh,
+                0,
+                gc,
+                0,
+                new float[T * B * 4 * H],
+                dx,
+                null,
+                null,
+                null,
+                dh0,
+                null);
         double[] xd = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             xd[i] = x[i];
@@ -148,9 +183,23 @@ class SequenceKernelTest {
         float[] probs = new float[B * heads * L * S];
         float[] out = new float[B * L * E];
         float[] weights = new float[B * L * S];
-        Attention.forward(B, heads, L, S, d, scale, new Attention.Operand(q, 0, pitch, L * pitch),
-                new Attention.Operand(k, 0, pitch, S * pitch), new Attention.Operand(v, 0, pitch, S * pitch),
-                new Attention.Mask(pad, 0, S, 0, 0), true, null, probs, new Attention.Operand(out, 0, E, L * E), weights, 0);
+        Attention.forward(
+                B,
+                heads,
+                L,
+                S,
+                d,
+                scale,
+                new Attention.Operand(q, 0, pitch, L * pitch),
+                new Attention.Operand(k, 0, pitch, S * pitch),
+                new Attention.Operand(v, 0, pitch, S * pitch),
+                new Attention.Mask(pad, 0, S, 0, 0),
+                true,
+                null,
+                probs,
+                new Attention.Operand(out, 0, E, L * E),
+                weights,
+                0);
         double[] refOut = new double[B * L * E];
         double[] refW = new double[B * L * S];
         for (int b = 0; b < B; b++) {

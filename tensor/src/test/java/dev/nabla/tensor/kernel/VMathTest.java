@@ -40,7 +40,9 @@ class VMathTest {
             return Double.POSITIVE_INFINITY; // the sign of zero counts
         }
         if (!Float.isFinite(ref) || !Float.isFinite(got)) {
-            return Float.compare(got, ref) == 0 || (Float.isNaN(got) && Double.isNaN(exact)) ? 0 : Double.POSITIVE_INFINITY;
+            return Float.compare(got, ref) == 0 || (Float.isNaN(got) && Double.isNaN(exact))
+                    ? 0
+                    : Double.POSITIVE_INFINITY;
         }
         return Math.abs(got - exact) / Math.ulp(ref);
     }
@@ -51,11 +53,14 @@ class VMathTest {
         double worst = 0;
         for (int i = 0; i < x.length; i++) {
             float sc = s.apply(x[i]);
-            assertEquals(Float.floatToIntBits(sc), Float.floatToIntBits(got[i]),
+            assertEquals(
+                    Float.floatToIntBits(sc),
+                    Float.floatToIntBits(got[i]),
                     name + "(" + x[i] + "): vector " + got[i] + " but scalar twin " + sc);
             double u = ulps(got[i], exact.applyAsDouble(x[i]));
-            assertTrue(u <= maxUlps, name + "(" + x[i] + ") = " + got[i] + ", exact " + exact.applyAsDouble(x[i])
-                    + ": " + u + " ulps");
+            assertTrue(
+                    u <= maxUlps,
+                    name + "(" + x[i] + ") = " + got[i] + ", exact " + exact.applyAsDouble(x[i]) + ": " + u + " ulps");
             worst = Math.max(worst, u);
         }
         return worst;
@@ -77,9 +82,34 @@ class VMathTest {
         return x;
     }
 
-    private static final float[] SPECIALS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
-        Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f, 88.72283f, 88.72284f,
-        -87.33655f, -103.97f, -103.98f, -104f, 89f, 0.625f, -0.625f, 0.62499994f, 1e-30f, -1e-30f, 9f, -9f, 44.4f};
+    private static final float[] SPECIALS = {
+        Float.NaN,
+        Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY,
+        0f,
+        -0f,
+        Float.MIN_VALUE,
+        Float.MIN_NORMAL,
+        Float.MAX_VALUE,
+        -Float.MAX_VALUE,
+        1f,
+        -1f,
+        88.72283f,
+        88.72284f,
+        -87.33655f,
+        -103.97f,
+        -103.98f,
+        -104f,
+        89f,
+        0.625f,
+        -0.625f,
+        0.62499994f,
+        1e-30f,
+        -1e-30f,
+        9f,
+        -9f,
+        44.4f
+    };
 
     @Test
     void exp() {
@@ -128,7 +158,8 @@ class VMathTest {
             F s = k == 0 ? VMath::exp : k == 1 ? VMath::log : VMath::tanh;
             float[] got = vector(v, x);
             for (int i = 0; i < x.length; i++) {
-                assertEquals(Float.floatToIntBits(s.apply(x[i])), Float.floatToIntBits(got[i]), "op " + k + " at " + x[i]);
+                assertEquals(
+                        Float.floatToIntBits(s.apply(x[i])), Float.floatToIntBits(got[i]), "op " + k + " at " + x[i]);
             }
         }
     }
