@@ -23,9 +23,11 @@ def write(out_dir, name, kind, loss_fn, x, t, opts, index, target_grad=False, te
     t = t.clone()
     if target_grad:
         t.requires_grad_(True)
+    if target_long:
+        t = t.long()  # class indices are int64, as cross_entropy and nll_loss require
     g.tensor('input', x)
     g.tensor('target', t)
-    y = loss_fn(x, t.long() if target_long else t)
+    y = loss_fn(x, t)
     g.tensor('output', y)
     proj = torch.randn_like(y)
     g.tensor('proj', proj)

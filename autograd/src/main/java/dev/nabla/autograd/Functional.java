@@ -255,7 +255,7 @@ public final class Functional {
 
     /**
      * PyTorch's {@code cross_entropy} with class-index targets: input {@code [C]}, {@code [N, C]} or
-     * {@code [N, C, d1, ...]}, target {@code []}, {@code [N]} or {@code [N, d1, ...]} holding integers.
+     * {@code [N, C, d1, ...]}, target {@code []}, {@code [N]} or {@code [N, d1, ...]} of int64 class indices.
      * {@code weight} ({@code [C]}, or null) weights each class; targets equal to {@code ignoreIndex}
      * count for nothing; {@code labelSmoothing} mixes the one-hot target with the uniform one. MEAN
      * divides by the summed weight of the non-ignored targets, as PyTorch does, for the smoothing term

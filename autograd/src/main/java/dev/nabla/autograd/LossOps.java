@@ -3,6 +3,7 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
@@ -11,8 +12,8 @@ import java.util.Arrays;
 
 /**
  * Loss functions, each a single primitive with PyTorch's semantics and a backward written out
- * (cross entropy's is one fused log-softmax + NLL kernel pass). Class-index targets are float
- * tensors of integers; they carry no gradient. The regression-style losses (MSE, BCE with
+ * (cross entropy's is one fused log-softmax + NLL kernel pass). Class-index targets are int64
+ * tensors (int32 is accepted too), as in PyTorch; they carry no gradient. The regression-style losses (MSE, BCE with
  * logits, KL divergence) also give the gradient of a target that requires grad.
  */
 final class LossOps {
@@ -26,6 +27,7 @@ final class LossOps {
     }
 
     private static Layout layout(String op, Variable input, Variable target) {
+        Autograd.requireFloat(op, "input", input);
         int[] d = input.dims();
         if (d.length == 0) {
             throw new ShapeMismatchException(op + ": input must be [C], [N, C] or [N, C, d1, ...], got a scalar");
@@ -53,6 +55,17 @@ final class LossOps {
             throw new ShapeMismatchException(op + ": input " + input.shape() + " has no classes");
         }
         return l;
+    }
+
+    /** The class indices of an int64 or int32 target; float labels are refused, with the fix. */
+    private static long[] classIndices(String op, Variable target) {
+        DType t = target.data().dtype();
+        if (t != DType.INT64 && t != DType.INT32) {
+            throw new IllegalArgumentException(op + ": class-index targets must be an int64 tensor (as in PyTorch;"
+                    + " int32 is accepted too), got " + t + " of shape " + target.shape()
+                    + "; convert float labels with toLong()");
+        }
+        return target.data().toLongArray();
     }
 
     private static float[] classWeights(String op, Tensor weight, int c) {
@@ -120,8 +133,8 @@ final class LossOps {
         }
         Layout l = layout("crossEntropy", input, target);
         float[] w = classWeights("crossEntropy", weight, l.c);
+        long[] t = classIndices("crossEntropy", target);
         Tensor xc = input.data().contiguous();
-        float[] t = target.data().toArray();
         int ns = l.samples();
         float[] loss = new float[ns];
         float[] lse = new float[ns];
@@ -166,8 +179,8 @@ final class LossOps {
         rejectBatchMean("nllLoss", reduction);
         Layout l = layout("nllLoss", input, target);
         float[] w = classWeights("nllLoss", weight, l.c);
+        long[] t = classIndices("nllLoss", target);
         Tensor xc = input.data().contiguous();
-        float[] t = target.data().toArray();
         int ns = l.samples();
         float[] loss = new float[ns];
         float[] wy = new float[ns];
@@ -228,6 +241,7 @@ final class LossOps {
 
     static Variable mseLoss(Variable input, Variable target, Reduction reduction) {
         rejectBatchMean("mseLoss", reduction);
+        Autograd.requireFloat("mseLoss", "input", input);
         sameShape("mseLoss", input, target);
         Tensor diff = input.data().sub(target.data());
         Tensor out = reduceElements(diff.square(), reduction);
@@ -251,6 +265,8 @@ final class LossOps {
     static Variable bceWithLogits(
             Variable input, Variable target, Tensor weight, Tensor posWeight, Reduction reduction) {
         rejectBatchMean("bceWithLogits", reduction);
+        Autograd.requireFloat("bceWithLogits", "input", input);
+        Autograd.requireFloat("bceWithLogits", "target", target);
         sameShape("bceWithLogits", input, target);
         Shape s = input.shape();
         int n = s.numel();
@@ -325,10 +341,11 @@ final class LossOps {
         if (b == null || !b.equals(s)) {
             throw new ShapeMismatchException(op + ": " + what + " " + t.shape() + " cannot be broadcast to input " + s);
         }
-        return t.expand(s).contiguous();
+        return t.toFloat().expand(s).contiguous();
     }
 
     static Variable klDiv(Variable input, Variable target, Reduction reduction, boolean logTarget) {
+        Autograd.requireFloat("klDiv", "input", input);
         sameShape("klDiv", input, target);
         Tensor x = input.data();
         Tensor t = target.data();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
@@ -114,6 +115,8 @@ class LayerBehaviourTest {
         bn.forward(x);
         bn.forward(x);
         assertEquals(2f, bn.stateDict().get("num_batches_tracked").item());
+        assertEquals(DType.INT64, bn.stateDict().get("num_batches_tracked").dtype(), "int64, as in PyTorch");
+        assertEquals(2L, bn.stateDict().get("num_batches_tracked").itemLong());
         Tensor rm = bn.runningMean().copy();
         bn.eval();
         Variable y = bn.forward(x);
@@ -177,7 +180,8 @@ class LayerBehaviourTest {
     void lossArgumentsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new MSELoss(Reduction.BATCHMEAN));
         assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(null, -100, 1.5, Reduction.MEAN));
-        Supplier<Variable> bad = () -> new CrossEntropyLoss().forward(Variable.zeros(3, 4), Variable.of(0f, 4f, 1f));
+        Supplier<Variable> bad =
+                () -> new CrossEntropyLoss().forward(Variable.zeros(3, 4), Variable.of(Tensor.ofLongs(0, 4, 1)));
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, bad::get);
         assertTrue(
                 e.getMessage().contains("target 4 at position 1")

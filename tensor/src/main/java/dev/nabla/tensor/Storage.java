@@ -4,13 +4,109 @@ package dev.nabla.tensor;
  * The flat buffer behind a tensor and all its views, with a version counter that every in-place
  * write bumps: autograd compares it with the version it saved to detect a tensor modified after
  * the graph recorded it.
+ *
+ * <p>It holds exactly one primitive array, chosen by the dtype; the other fields are null. The
+ * float32 kernels read {@link #data} directly, so the float path costs no dispatch at all; the
+ * other dtypes go through the per-dtype loops of {@link Convert} and {@link Integral}.
+ * {@code bool} elements are stored as bytes 0 and 1.
  */
 final class Storage {
+    final DType dtype;
+    /** {@code float32} values, or null. */
     final float[] data;
+    /** {@code int64} values, or null. */
+    final long[] longs;
+    /** {@code int32} values, or null. */
+    final int[] ints;
+    /** {@code int8}, {@code uint8} (two's complement bits) or {@code bool} (0 or 1) values, or null. */
+    final byte[] bytes;
+
     private int version;
 
-    Storage(float[] data) {
+    private Storage(DType dtype, float[] data, long[] longs, int[] ints, byte[] bytes) {
+        this.dtype = dtype;
         this.data = data;
+        this.longs = longs;
+        this.ints = ints;
+        this.bytes = bytes;
+    }
+
+    Storage(float[] data) {
+        this(DType.FLOAT32, data, null, null, null);
+    }
+
+    Storage(long[] longs) {
+        this(DType.INT64, null, longs, null, null);
+    }
+
+    Storage(int[] ints) {
+        this(DType.INT32, null, null, ints, null);
+    }
+
+    /** A byte-backed storage: {@code dtype} is INT8, UINT8 or BOOL. */
+    Storage(DType dtype, byte[] bytes) {
+        this(dtype, null, null, null, bytes);
+        if (dtype != DType.INT8 && dtype != DType.UINT8 && dtype != DType.BOOL) {
+            throw new IllegalArgumentException("a byte array cannot hold " + dtype + " elements");
+        }
+    }
+
+    /** Zero-filled storage of {@code n} elements. */
+    static Storage allocate(DType dtype, int n) {
+        return switch (dtype) {
+            case FLOAT32 -> new Storage(new float[n]);
+            case INT64 -> new Storage(new long[n]);
+            case INT32 -> new Storage(new int[n]);
+            case INT8, UINT8, BOOL -> new Storage(dtype, new byte[n]);
+        };
+    }
+
+    /** The backing array, for {@link System#arraycopy} and {@link java.util.Arrays} fills. */
+    Object array() {
+        return switch (dtype) {
+            case FLOAT32 -> data;
+            case INT64 -> longs;
+            case INT32 -> ints;
+            case INT8, UINT8, BOOL -> bytes;
+        };
+    }
+
+    /** Element {@code i} as an exact long for the integer types; floats convert as {@link Convert#toLong}. */
+    long getLong(int i) {
+        return switch (dtype) {
+            case FLOAT32 -> Convert.toLong(data[i]);
+            case INT64 -> longs[i];
+            case INT32 -> ints[i];
+            case INT8, BOOL -> bytes[i];
+            case UINT8 -> bytes[i] & 0xFF;
+        };
+    }
+
+    /** Element {@code i} as a double (exact except int64 beyond 2^53). */
+    double getDouble(int i) {
+        return dtype == DType.FLOAT32 ? data[i] : getLong(i);
+    }
+
+    /** Writes an integer value, narrowing to the dtype as {@link Convert} does. */
+    void setLong(int i, long v) {
+        switch (dtype) {
+            case FLOAT32 -> data[i] = v;
+            case INT64 -> longs[i] = v;
+            case INT32 -> ints[i] = (int) v;
+            case INT8, UINT8 -> bytes[i] = (byte) v;
+            case BOOL -> bytes[i] = (byte) (v != 0 ? 1 : 0);
+        }
+    }
+
+    /** Writes a floating-point value, converting to the dtype as {@link Convert} does. */
+    void setDouble(int i, double v) {
+        switch (dtype) {
+            case FLOAT32 -> data[i] = (float) v;
+            case INT64 -> longs[i] = Convert.toLong(v);
+            case INT32 -> ints[i] = Convert.toInt(v);
+            case INT8, UINT8 -> bytes[i] = (byte) Convert.toInt(v);
+            case BOOL -> bytes[i] = (byte) (v != 0 ? 1 : 0);
+        }
     }
 
     int version() {
