@@ -14,7 +14,9 @@ import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -174,6 +176,33 @@ class LayerBehaviourTest {
         assertTrue(s.contains("[2, 6, 28, 28]") && s.contains("[2, 16, 5, 5]") && s.contains("[2, 400]"), s);
         assertTrue(s.contains("BatchNorm2d(16)") && s.contains("MaxPool2d(kernel 2x2, stride 2)"), s);
         assertTrue(s.contains("total parameters: 6,914"), s); // 456 + 2,416 + 32 + 4,010, as in PyTorch
+    }
+
+    @Test
+    void stateDictsCheckDtypes() {
+        BatchNorm2d bn = new BatchNorm2d(2);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        bn.stateDict().forEach((k, v) -> state.put(k, v.copy()));
+        // An old Nabla checkpoint wrote num_batches_tracked as F32: whole numbers still load, as int64.
+        state.put("num_batches_tracked", Tensor.scalar(5f));
+        bn.loadStateDict(state);
+        assertEquals(DType.INT64, bn.stateDict().get("num_batches_tracked").dtype());
+        assertEquals(5L, bn.stateDict().get("num_batches_tracked").itemLong());
+        // Anything else of the wrong dtype is refused, listed with the other problems, and nothing loads.
+        state.put("num_batches_tracked", Tensor.scalar(2.5f));
+        state.put("weight", Tensor.ofLongs(3, 3));
+        state.put("bias", Tensor.zeros(3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bn.loadStateDict(state));
+        assertTrue(
+                e.getMessage().contains("wrong dtype")
+                        && e.getMessage().contains("num_batches_tracked (expected int64, got float32)")
+                        && e.getMessage().contains("weight (expected float32, got int64)")
+                        && e.getMessage().contains("mis-shaped: [bias"),
+                e.getMessage());
+        assertEquals(5L, bn.stateDict().get("num_batches_tracked").itemLong(), "unchanged");
+        assertArrayEquals(new float[] {1, 1}, bn.weight.toArray(), "unchanged");
+        state.put("num_batches_tracked", Tensor.scalar(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> bn.loadStateDict(state));
     }
 
     @Test
