@@ -63,7 +63,8 @@ final class LossOps {
         if (t != DType.INT64 && t != DType.INT32) {
             throw new IllegalArgumentException(op + ": class-index targets must be an int64 tensor (as in PyTorch;"
                     + " int32 is accepted too), got " + t + " of shape " + target.shape()
-                    + "; convert float labels with toLong()");
+                    + "; convert float labels with toLong()"
+                    + (op.equals("crossEntropy") ? " (class probabilities must have the input's shape)" : ""));
         }
         return target.data().toLongArray();
     }
@@ -131,6 +132,9 @@ final class LossOps {
         if (!(smoothing >= 0 && smoothing <= 1)) {
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + smoothing);
         }
+        if (target.dtype() == DType.FLOAT32 && target.shape().equals(input.shape())) {
+            return crossEntropyProbabilities(input, target, weight, ignoreIndex, smoothing, reduction);
+        }
         Layout l = layout("crossEntropy", input, target);
         float[] w = classWeights("crossEntropy", weight, l.c);
         long[] t = classIndices("crossEntropy", target);
@@ -173,6 +177,40 @@ final class LossOps {
                 },
                 input,
                 target);
+    }
+
+    /**
+     * PyTorch's cross entropy against class probabilities (a float target of the input's shape):
+     * {@code -sum_c w[c] * t[c] * logSoftmax(x)[c]} per sample, the target smoothed to
+     * {@code (1 - eps) * t + eps / C} first; MEAN divides by the number of samples (class weights do
+     * not enter the divisor, unlike with class indices). Composed from differentiable ops, so the
+     * target gets its gradient too.
+     */
+    private static Variable crossEntropyProbabilities(
+            Variable input, Variable target, Tensor weight, int ignoreIndex, double smoothing, Reduction reduction) {
+        Autograd.requireFloat("crossEntropy", "input", input);
+        if (ignoreIndex != Functional.DEFAULT_IGNORE_INDEX) {
+            throw new IllegalArgumentException("crossEntropy: ignore index " + ignoreIndex
+                    + " applies to class-index targets only, not to class probabilities (as in PyTorch)");
+        }
+        int classDim = input.dim() == 1 ? 0 : 1;
+        int c = input.size(classDim);
+        Variable t =
+                smoothing == 0 ? target : target.mul((float) (1 - smoothing)).add((float) (smoothing / c));
+        float[] w = classWeights("crossEntropy", weight, c);
+        if (w != null) {
+            int[] at = new int[input.dim()];
+            Arrays.fill(at, 1);
+            at[classDim] = c;
+            t = t.mul(Variable.of(Tensor.fromArray(w, at)));
+        }
+        Variable perSample = input.logSoftmax(classDim).mul(t).sum(classDim).neg();
+        return switch (reduction) {
+            case NONE -> perSample;
+            case SUM -> perSample.sum();
+            case MEAN -> perSample.mean();
+            case BATCHMEAN -> throw new AssertionError("rejected above");
+        };
     }
 
     static Variable nllLoss(Variable input, Variable target, Tensor weight, int ignoreIndex, Reduction reduction) {

@@ -149,4 +149,32 @@ class DTypeGradTest {
                 "nllLoss",
                 "bool");
     }
+
+    @Test
+    void floatTargetsOfTheInputsShapeAreClassProbabilities() {
+        Variable x = TestVars.leaf(8, 4, 3);
+        Variable p = TestVars.uniform(9, 0.05, 1, 4, 3).requiresGrad(true);
+        Tensor w = Tensor.of(0.5f, 2f, 1f);
+        for (Reduction r : new Reduction[] {Reduction.MEAN, Reduction.SUM, Reduction.NONE}) {
+            GradCheck.check(v -> Functional.crossEntropy(v[0], v[1], w, -100, 0.1, r), x, p);
+        }
+        // One-hot probabilities give the class-index loss.
+        Tensor labels = Tensor.ofLongs(2, 0, 1, 2);
+        Tensor oneHot = Tensor.arange(3)
+                .reshape(1, 3)
+                .eq(labels.reshape(4, 1).toFloat())
+                .toFloat();
+        assertEquals(
+                Functional.crossEntropy(x, Variable.of(labels)).item(),
+                Functional.crossEntropy(x, Variable.of(oneHot)).item(),
+                1e-6);
+        assertMessage(
+                () -> Functional.crossEntropy(x, Variable.of(oneHot), null, 1, 0, Reduction.MEAN),
+                "ignore index 1",
+                "class probabilities");
+        assertMessage(
+                () -> Functional.crossEntropy(x, Variable.of(Tensor.of(1, 2, 0, 1))),
+                "toLong()",
+                "class probabilities must have the input's shape");
+    }
 }

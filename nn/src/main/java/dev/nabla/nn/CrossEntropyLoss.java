@@ -11,7 +11,8 @@ import dev.nabla.tensor.Tensor;
  * {@code [N, d1, ...]}, or a scalar) of int64 class indices (int32 works too). Optional class
  * weights {@code [C]}, an ignored target value (default -100) and label smoothing; MEAN divides
  * by the summed weight of the non-ignored targets, exactly as PyTorch does. The log-softmax is
- * fused in, so the backward is a single pass.
+ * fused in, so the backward is a single pass. A float target of the input's shape holds class
+ * probabilities instead (soft labels), as in PyTorch.
  *
  * <pre>{@code
  * CrossEntropyLoss ce = new CrossEntropyLoss();
