@@ -55,25 +55,25 @@ final class Convert {
                 }
             }
             case INT64 -> {
-                long[] y = d.longs;
+                long[] y = d.longs();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = toLong(x[a]);
                 }
             }
             case INT32 -> {
-                int[] y = d.ints;
+                int[] y = d.ints();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = toInt(x[a]);
                 }
             }
             case INT8, UINT8 -> {
-                byte[] y = d.bytes;
+                byte[] y = d.bytes();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = (byte) toInt(x[a]);
                 }
             }
             case BOOL -> {
-                byte[] y = d.bytes;
+                byte[] y = d.bytes();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = (byte) (x[a] != 0f ? 1 : 0);
                 }
@@ -84,25 +84,25 @@ final class Convert {
     private static void toFloat(Storage s, int a, int sa, float[] y, int b, int sb, int n) {
         switch (s.dtype) {
             case INT64 -> {
-                long[] x = s.longs;
+                long[] x = s.longs();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = x[a];
                 }
             }
             case INT32 -> {
-                int[] x = s.ints;
+                int[] x = s.ints();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = x[a];
                 }
             }
             case INT8, BOOL -> {
-                byte[] x = s.bytes;
+                byte[] x = s.bytes();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = x[a];
                 }
             }
             case UINT8 -> {
-                byte[] x = s.bytes;
+                byte[] x = s.bytes();
                 for (int j = 0; j < n; j++, a += sa, b += sb) {
                     y[b] = x[a] & 0xFF;
                 }

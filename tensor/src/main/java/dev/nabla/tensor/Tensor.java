@@ -313,7 +313,7 @@ public final class Tensor {
 
     /** Ones of {@code t}'s shape and dtype. */
     public static Tensor onesLike(Tensor t) {
-        return full(t.storage.dtype, 1L, t.dims);
+        return t.storage.dtype == DType.FLOAT32 ? full(1f, t.dims) : full(t.storage.dtype, 1L, t.dims);
     }
 
     // ------------------------------------------------------------------- random
@@ -379,7 +379,7 @@ public final class Tensor {
                     "randint: [" + low + ", " + high + ") holds more than " + Integer.MAX_VALUE + " values");
         }
         Tensor t = alloc(DType.INT64, Shape.of(shape));
-        long[] d = t.storage.longs;
+        long[] d = t.storage.longs();
         for (int i = 0; i < d.length; i++) {
             d[i] = low + g.nextInt(high - low);
         }
@@ -391,7 +391,7 @@ public final class Tensor {
         int[] p = permutation(g, n);
         Tensor t = alloc(DType.INT64, Shape.of(n));
         for (int i = 0; i < n; i++) {
-            t.storage.longs[i] = p[i];
+            t.storage.longs()[i] = p[i];
         }
         return t;
     }
@@ -586,12 +586,12 @@ public final class Tensor {
 
     /** The elements in row-major order as longs (exact for integer dtypes; floats convert as {@link #to}). */
     public long[] toLongArray() {
-        return converted(DType.INT64).storage.longs;
+        return converted(DType.INT64).storage.longs();
     }
 
     /** The elements in row-major order as ints (int64 wraps; floats convert as {@link #to}). */
     public int[] toIntArray() {
-        return converted(DType.INT32).storage.ints;
+        return converted(DType.INT32).storage.ints();
     }
 
     /**
@@ -600,12 +600,14 @@ public final class Tensor {
      */
     public byte[] toByteArray() {
         DType d = storage.dtype;
-        return converted(d == DType.UINT8 || d == DType.BOOL ? d : DType.INT8).storage.bytes;
+        return converted(d == DType.UINT8 || d == DType.BOOL ? d : DType.INT8)
+                .storage
+                .bytes();
     }
 
     /** The elements in row-major order as booleans ({@code value != 0}; NaN is true). */
     public boolean[] toBooleanArray() {
-        byte[] b = converted(DType.BOOL).storage.bytes;
+        byte[] b = converted(DType.BOOL).storage.bytes();
         boolean[] out = new boolean[b.length];
         for (int i = 0; i < b.length; i++) {
             out[i] = b[i] != 0;
@@ -994,7 +996,11 @@ public final class Tensor {
 
     /** Every element set to the one element of {@code one}, which has this tensor's dtype. */
     private void fillFrom(Storage one) {
-        Strided.copy(new Tensor(one, 0, Shape.SCALAR, new int[0]).expand(dims), this);
+        if (isContiguous()) {
+            storage.fill(offset, offset + numel(), one);
+        } else {
+            Strided.copy(new Tensor(one, 0, Shape.SCALAR, new int[0]).expand(dims), this);
+        }
     }
 
     /** Sets every element to zero ({@code false}) in place. */
@@ -1505,9 +1511,14 @@ public final class Tensor {
             throw new ShapeMismatchException(op.label() + " backward: input " + shape + ", output " + output.shape
                     + " and gradient " + grad.shape + " must have the same shape");
         }
-        requireFloat(op.label() + " backward");
-        output.requireFloat(op.label() + " backward");
-        grad.requireFloat(op.label() + " backward");
+        if (storage.dtype != DType.FLOAT32
+                || output.storage.dtype != DType.FLOAT32
+                || grad.storage.dtype != DType.FLOAT32) {
+            // The op's name is built only here: a per-call concatenation showed up in autograd's overhead.
+            throw new IllegalArgumentException(op.label() + " backward: needs float32 tensors, got input "
+                    + storage.dtype + ", output " + output.storage.dtype + " and gradient " + grad.storage.dtype
+                    + "; convert with toFloat() first");
+        }
         Tensor x = contiguous();
         Tensor y = output.contiguous();
         Tensor g = grad.contiguous();
@@ -1745,7 +1756,7 @@ public final class Tensor {
                         Integral.argExtreme(largest, b.data.toLongArray(), b.outer, b.r, b.inner), s, DType.INT64);
             }
             Tensor o = alloc(DType.INT64, s);
-            Reduce.argExtreme(largest, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.longs, 0);
+            Reduce.argExtreme(largest, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.longs(), 0);
             return o;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(

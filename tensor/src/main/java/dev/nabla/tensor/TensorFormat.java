@@ -68,7 +68,7 @@ final class TensorFormat {
             return new Cells(at -> style.text(st.data[at]), style.width());
         }
         IntFunction<String> text = st.dtype == DType.BOOL
-                ? at -> st.bytes[at] != 0 ? "True" : "False"
+                ? at -> st.bytes()[at] != 0 ? "True" : "False"
                 : at -> Long.toString(st.getLong(at));
         int width = 1;
         for (int at : shown) {
