@@ -84,7 +84,7 @@ class CheckpointTest {
                         .add(Tensor.randn(noise, BATCH, 4).mul(0.01f)));
                 Variable y = Variable.of(Y.indexSelect(0, index));
                 opt.zeroGrad();
-                Variable loss = model.forward(x).sub(y).square().mean();
+                Variable loss = model.call(x).sub(y).square().mean();
                 loss.backward();
                 GradClip.clipGradNorm(model.parameters(), 1.0);
                 opt.step();

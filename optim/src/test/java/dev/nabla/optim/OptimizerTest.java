@@ -230,6 +230,18 @@ class OptimizerTest {
     }
 
     @Test
+    void aModelWithTiedWeightsIsAcceptedAndTheSharedWeightUpdatedOnce() {
+        Linear shared = new Linear(2, 2, new Generator(6));
+        Sequential model = new Sequential(shared, new ReLU(), shared);
+        assertEquals(2, model.parameters().size());
+        SGD opt = new SGD(model.parameters(), 0.5);
+        model.call(Variable.ones(1, 2)).sum().backward();
+        Tensor expected = shared.weight.data().sub(shared.weight.gradTensor().mul(0.5f));
+        opt.step();
+        assertArrayEquals(expected.toArray(), shared.weight.toArray());
+    }
+
+    @Test
     void anEmptyParameterListSaysLayersMustBeRegistered() {
         var e = assertThrows(IllegalArgumentException.class, () -> new Adam(List.<Variable>of(), 1e-3));
         assertTrue(

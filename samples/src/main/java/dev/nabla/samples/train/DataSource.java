@@ -100,10 +100,16 @@ record DataSource(ImageDataset train, ImageDataset test, ChannelStats stats) {
                 t.add(Transforms.randomHorizontalFlip());
             }
         }
-        return new DataLoader(train, r.batchSize(), true, false, r.seed(), t.toArray(new Transform[0]));
+        return new DataLoader(
+                train,
+                DataLoader.options()
+                        .batchSize(r.batchSize())
+                        .shuffle(true)
+                        .seed(r.seed())
+                        .transforms(t.toArray(new Transform[0])));
     }
 
     DataLoader testLoader() {
-        return new DataLoader(test, 500, false, false, 0, Transforms.normalize(stats));
+        return new DataLoader(test, DataLoader.options().batchSize(500).transforms(Transforms.normalize(stats)));
     }
 }
