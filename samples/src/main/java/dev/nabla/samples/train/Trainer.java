@@ -238,21 +238,12 @@ final class Trainer {
     private void saveCheckpoint(int epoch, double trainSeconds, long images) throws IOException {
         Map<String, String> extra = new LinkedHashMap<>();
         recipe.toMap().forEach((k, v) -> extra.put("recipe." + k, v));
-        extra.put("stats.mean", join(data.stats().mean()));
-        extra.put("stats.std", join(data.stats().std()));
         extra.put("train_seconds", Double.toString(trainSeconds));
         extra.put("train_images", Long.toString(images));
-        TrainingState state =
-                TrainingState.capture(model, optimizer, scheduler, Map.of(), epoch, optimizer.stepCount(), extra);
+        TrainingState state = TrainingState.capture(
+                        model, optimizer, scheduler, Map.of(), epoch, optimizer.stepCount(), extra)
+                .withPreprocessing(data.preprocessing());
         Checkpoint.save(out.resolve(CHECKPOINT_DIR), state);
-    }
-
-    private static String join(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return sb.toString();
     }
 
     /** Recovers the recipe a checkpoint was trained with. */
