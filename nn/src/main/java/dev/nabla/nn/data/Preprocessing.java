@@ -1,6 +1,7 @@
 package dev.nabla.nn.data;
 
 import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.kernel.VectorApi;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -43,6 +44,10 @@ import java.util.Optional;
  * @param classNames    the name of each output class, or empty when the classes have none
  */
 public record Preprocessing(int channels, int height, int width, ChannelStats normalization, List<String> classNames) {
+
+    static {
+        VectorApi.require(); // a clear error without --add-modules, before ImagePipeline fails to link
+    }
 
     /** Metadata key prefix used by {@link #toMetadata()}. */
     public static final String PREFIX = "nabla.preprocessing.";
