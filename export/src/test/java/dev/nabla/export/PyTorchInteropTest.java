@@ -49,7 +49,7 @@ class PyTorchInteropTest {
 
     private static Tensor forward(Sequential m) {
         try (var off = Autograd.noGrad()) {
-            return m.forward(Variable.of(probe())).data();
+            return m.call(Variable.of(probe())).data();
         }
     }
 
@@ -99,8 +99,8 @@ class PyTorchInteropTest {
         SafeTensors.write(dir.resolve("nabla_values.safetensors"), values, Map.of());
         SafeTensors.write(dir.resolve("nabla_ints.safetensors"), ints(), Map.of());
         Sequential bn = bnModel(new Generator(12));
-        bn.forward(Variable.randn(new Generator(13), 6, 4));
-        bn.forward(Variable.randn(new Generator(14), 6, 4));
+        bn.call(Variable.randn(new Generator(13), 6, 4));
+        bn.call(Variable.randn(new Generator(14), 6, 4));
         SafeTensors.save(bn, dir.resolve("nabla_bn.safetensors"));
 
         Process p = new ProcessBuilder(

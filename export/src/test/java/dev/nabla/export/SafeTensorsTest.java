@@ -357,8 +357,8 @@ class SafeTensorsTest {
     @Test
     void batchNormCountsAreSavedAsI64AndLoadBack() throws IOException {
         Sequential a = new Sequential(new Linear(4, 3, new Generator(1)), new BatchNorm1d(3));
-        a.forward(Variable.randn(new Generator(2), 5, 4));
-        a.forward(Variable.randn(new Generator(3), 5, 4));
+        a.call(Variable.randn(new Generator(2), 5, 4));
+        a.call(Variable.randn(new Generator(3), 5, 4));
         Path f = dir.resolve("bn.safetensors");
         SafeTensors.save(a, f);
         SafeTensors.Entry count = SafeTensors.readHeader(f).entries().stream()
