@@ -1,0 +1,10 @@
+// What every notebook, the Jupyter kernel and ./nabla jshell start with: Nabla's packages and the checks.
+import dev.nabla.tensor.*;
+import dev.nabla.autograd.*;
+import dev.nabla.nn.*;
+import dev.nabla.nn.data.*;
+import dev.nabla.nn.models.*;
+import dev.nabla.optim.*;
+import dev.nabla.export.*;
+import dev.nabla.plot.*;
+import static dev.nabla.notebook.Checks.*;
