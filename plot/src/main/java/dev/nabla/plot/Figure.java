@@ -168,6 +168,15 @@ public final class Figure {
      * (a reader never sees half a picture); prints the path and returns it.
      */
     public Path save(Path path) {
+        write(path);
+        boolean png = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png");
+        double s = png ? scale : 1;
+        System.out.println("saved " + path + " (" + Math.round(width() * s) + "x" + Math.round(height() * s) + ")");
+        return path;
+    }
+
+    /** As {@link #save(Path)}, without printing: for programs that report files their own way. */
+    public Path write(Path path) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         byte[] bytes;
         if (name.endsWith(".png")) {
@@ -191,8 +200,6 @@ public final class Figure {
         } catch (IOException e) {
             throw new UncheckedIOException("save(" + path + "): " + e.getMessage(), e);
         }
-        System.out.println("saved " + path + " (" + Math.round(width() * (name.endsWith(".png") ? scale : 1)) + "x"
-                + Math.round(height() * (name.endsWith(".png") ? scale : 1)) + ")");
         return path;
     }
 
