@@ -165,6 +165,9 @@ public final class Session implements AutoCloseable {
             if (error != null) {
                 return new Outcome(piece, feedback.toString(), error, null, null, null);
             }
+            if (!feedback.isEmpty() && !(s instanceof jdk.jshell.StatementSnippet || s instanceof jdk.jshell.ImportSnippet)) {
+                feedback.append('\n');
+            }
             switch (s) {
                 case VarSnippet v -> {
                     feedback.append(v.name()).append(" ==> ").append(e.value());

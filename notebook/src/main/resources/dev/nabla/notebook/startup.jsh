@@ -1,4 +1,11 @@
-// What every notebook, the Jupyter kernel and ./nabla jshell start with: Nabla's packages and the checks.
+// What every notebook, the Jupyter kernel and ./nabla jshell start with: JShell's usual imports,
+// Nabla's packages and the checks.
+import java.io.*;
+import java.math.*;
+import java.nio.file.*;
+import java.util.*;
+import java.util.function.*;
+import java.util.stream.*;
 import dev.nabla.tensor.*;
 import dev.nabla.autograd.*;
 import dev.nabla.nn.*;

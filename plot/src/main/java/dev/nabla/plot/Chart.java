@@ -363,6 +363,12 @@ public final class Chart implements Panel {
         return title;
     }
 
+    @Override
+    public String toString() {
+        return "Chart[" + (title != null ? "\"" + title + "\", " : "") + layers.size()
+                + " series, " + width + "x" + height + "]";
+    }
+
     void draw(Canvas c, double x, double y, double w, double h) {
         new ChartRenderer(this).draw(c, x, y, w, h);
     }

@@ -267,6 +267,13 @@ public final class ImageGrid implements Panel {
         return (int) Math.round(Math.max(0, Math.min(1, (v - lo) / span)) * 255);
     }
 
+    @Override
+    public String toString() {
+        Picture p = images.get(0);
+        return "ImageGrid[" + (title != null ? "\"" + title + "\", " : "") + images.size()
+                + (images.size() == 1 ? " image " : " images ") + p.channels() + "x" + p.h() + "x" + p.w() + "]";
+    }
+
     void draw(Canvas c, double x, double y, double w, double h) {
         double x0 = x + (w - width()) / 2 + 10;
         double y0 = y + 10;
