@@ -169,6 +169,10 @@ public final class Session implements AutoCloseable {
                 feedback.append('\n');
             }
             switch (s) {
+                case VarSnippet v when v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
+                        && v.typeName().equals("PrintStream") -> {
+                    // printf and friends return their stream; echoing it would only be noise
+                }
                 case VarSnippet v -> {
                     feedback.append(v.name()).append(" ==> ").append(e.value());
                     if (v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) {
