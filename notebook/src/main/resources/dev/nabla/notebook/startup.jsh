@@ -9,6 +9,8 @@ import java.util.stream.*;
 import dev.nabla.tensor.*;
 import dev.nabla.autograd.*;
 import dev.nabla.nn.*;
+// a single-type import wins over java.lang.Module, so Module means Nabla's
+import dev.nabla.nn.Module;
 import dev.nabla.nn.data.*;
 import dev.nabla.nn.models.*;
 import dev.nabla.optim.*;

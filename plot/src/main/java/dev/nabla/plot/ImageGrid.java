@@ -176,7 +176,14 @@ public final class ImageGrid implements Panel {
         for (Picture p : images) {
             w = Math.max(w, p.w());
         }
-        return w * zoom;
+        double caption = 0;
+        if (labels != null) {
+            for (String l : labels) {
+                caption = Math.max(caption, l == null ? 0 : Canvas.textWidth(l, CAPTION_FONT) + 6);
+            }
+        }
+        // a caption wider than the image widens its cell, so neighbouring captions never touch
+        return Math.max(w * zoom, (int) Math.ceil(caption));
     }
 
     private int cellH() {
