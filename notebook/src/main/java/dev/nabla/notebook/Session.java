@@ -165,11 +165,13 @@ public final class Session implements AutoCloseable {
             if (error != null) {
                 return new Outcome(piece, feedback.toString(), error, null, null, null);
             }
-            if (!feedback.isEmpty() && !(s instanceof jdk.jshell.StatementSnippet || s instanceof jdk.jshell.ImportSnippet)) {
+            if (!feedback.isEmpty()
+                    && !(s instanceof jdk.jshell.StatementSnippet || s instanceof jdk.jshell.ImportSnippet)) {
                 feedback.append('\n');
             }
             switch (s) {
-                case VarSnippet v when v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
+                case VarSnippet v
+                when v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
                         && v.typeName().equals("PrintStream") -> {
                     // printf and friends return their stream; echoing it would only be noise
                 }

@@ -365,8 +365,8 @@ public final class Chart implements Panel {
 
     @Override
     public String toString() {
-        return "Chart[" + (title != null ? "\"" + title + "\", " : "") + layers.size()
-                + " series, " + width + "x" + height + "]";
+        return "Chart[" + (title != null ? "\"" + title + "\", " : "") + layers.size() + " series, " + width + "x"
+                + height + "]";
     }
 
     void draw(Canvas c, double x, double y, double w, double h) {

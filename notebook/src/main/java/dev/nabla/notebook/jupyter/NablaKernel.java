@@ -145,7 +145,7 @@ public final class NablaKernel extends BaseKernel {
             throw new IllegalArgumentException("the kernel's connection file " + file + " does not exist");
         }
         // jjava-jupyter logs through SLF4J; without a provider it warns on stderr at every start
-        System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_SLF4JServiceProvider");
+        System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
         KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(file));
         JupyterConnection connection = new JupyterConnection(props);
         NablaKernel kernel = new NablaKernel(new Session());
