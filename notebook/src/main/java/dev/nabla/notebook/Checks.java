@@ -12,7 +12,7 @@ import java.util.Locale;
  * <pre>{@code
  * check(acc > 0.9, "accuracy above 90%");
  * checkClose(Math.sqrt(2) * Math.sqrt(2), 2.0, 1e-12);
- * checkClose(x.grad(), Tensor.of(2, 4, 6), 1e-6);      // same shape, max |a - b| <= tol
+ * checkClose(x.gradTensor(), Tensor.of(2, 4, 6), 1e-6);    // same shape, max |a - b| <= tol
  * }</pre>
  */
 public final class Checks {

@@ -60,13 +60,13 @@ public final class Chart implements Panel {
         return this;
     }
 
-    /** A logarithmic x axis (values <= 0 are not drawn). */
+    /** A logarithmic x axis (values {@code <= 0} are not drawn). */
     public Chart xlog() {
         this.xlog = true;
         return this;
     }
 
-    /** A logarithmic y axis (values <= 0 are not drawn). */
+    /** A logarithmic y axis (values {@code <= 0} are not drawn). */
     public Chart ylog() {
         this.ylog = true;
         return this;

@@ -18,7 +18,7 @@ import java.util.List;
  * <pre>{@code
  * Tensor batch = Tensor.rand(16, 1, 28, 28);                 // [N, C, H, W]
  * ImageGrid.of(batch).title("inputs").cols(8).save("inputs.png");
- * ImageGrid.of(conv.weight().data()).perImage().symmetric().colorMap(ColorMap.BLUE_RED).show();
+ * ImageGrid.of(conv.weight.data()).perImage().symmetric().colorMap(ColorMap.BLUE_RED).show();
  * }</pre>
  */
 public final class ImageGrid implements Panel {

@@ -11,7 +11,7 @@ import java.util.List;
  * Plot.image(digit).save("digit.png");                 // [28, 28] or [1, 28, 28] or [3, 32, 32]
  * Plot.images(batch).labels("7", "2", "1").show();     // [N, C, H, W] or [N, H, W]
  * Plot.heatmap(attention).save("attention.svg");       // a matrix with a colour bar
- * Plot.filters(conv1.weight().data()).show();          // [out, in, kh, kw], blue < 0 < red
+ * Plot.filters(conv1.weight.data()).show();          // [out, in, kh, kw], blue < 0 < red
  * }</pre>
  */
 public final class Plot {

@@ -3,6 +3,7 @@ package dev.nabla.nn.data;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.kernel.VectorApi;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -48,6 +49,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class DataLoader {
+    static {
+        VectorApi.require(); // a clear error without --add-modules, before ImagePipeline fails to link
+    }
+
     /** Batches prepared ahead unless {@link #withPrefetch(int)} says otherwise. */
     public static final int DEFAULT_PREFETCH = 4;
 

@@ -25,6 +25,10 @@ import java.util.concurrent.ForkJoinWorkerThread;
  */
 public final class Parallel {
 
+    static {
+        VectorApi.require(); // a clear error without --add-modules, before a kernel class fails to link
+    }
+
     /** A chunk of work: the half-open index range {@code [from, to)}. */
     @FunctionalInterface
     public interface Range {
