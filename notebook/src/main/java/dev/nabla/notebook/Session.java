@@ -66,6 +66,7 @@ public final class Session implements AutoCloseable {
     private static final Pattern TRAILING_COMMENT = Pattern.compile("[ \\t]*//[^\\n]*");
 
     private final JShell jshell;
+    private volatile boolean stopped;
 
     public Session() {
         this.jshell = JShell.builder()
@@ -151,7 +152,11 @@ public final class Session implements AutoCloseable {
             return new Outcome(
                     piece, "", "incomplete snippet (a missing closing bracket or parenthesis?)", null, null, null);
         }
+        stopped = false;
         List<SnippetEvent> events = jshell.eval(piece.source());
+        if (stopped) {
+            return new Outcome(piece, "", "stopped (interrupted)", null, null, null);
+        }
         StringBuilder feedback = new StringBuilder();
         String valueName = null;
         String valueType = null;
@@ -327,6 +332,12 @@ public final class Session implements AutoCloseable {
                 .map(SourceCodeAnalysis.Suggestion::continuation)
                 .distinct()
                 .toList();
+    }
+
+    /** Asks the running snippet to stop (from another thread), as Ctrl-C does in JShell. */
+    public void stop() {
+        stopped = true;
+        jshell.stop();
     }
 
     @Override

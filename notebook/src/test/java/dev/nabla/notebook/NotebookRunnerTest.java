@@ -166,6 +166,24 @@ class NotebookRunnerTest {
     }
 
     @Test
+    void stopInterruptsARunningSnippet() throws InterruptedException {
+        assertTrue(session.eval(new Session.Piece("long spins = 0;", 1)).ok());
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            session.stop();
+        });
+        stopper.start();
+        Session.Outcome o = session.eval(new Session.Piece("while (true) { spins++; }", 2));
+        stopper.join();
+        assertEquals("stopped (interrupted)", o.error());
+        assertTrue(session.eval(new Session.Piece("spins > 0;", 3)).value().equals("true"), "the session lives on");
+    }
+
+    @Test
     void checks() {
         Checks.check(true, "fine");
         var e = assertThrows(CheckFailedError.class, () -> Checks.checkClose(1.0, 1.5, 0.1));

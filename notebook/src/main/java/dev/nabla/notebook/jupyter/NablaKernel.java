@@ -127,6 +127,12 @@ public final class NablaKernel extends BaseKernel {
         };
     }
 
+    /** Jupyter's interrupt button: stops the running snippet, as Ctrl-C does in JShell. */
+    @Override
+    public void interrupt() {
+        session.stop();
+    }
+
     @Override
     public void onShutdown(boolean isRestarting) {
         super.onShutdown(isRestarting);
@@ -146,6 +152,7 @@ public final class NablaKernel extends BaseKernel {
         }
         // jjava-jupyter logs through SLF4J; without a provider it warns on stderr at every start
         System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        System.setProperty("slf4j.internal.verbosity", "WARN");
         KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(file));
         JupyterConnection connection = new JupyterConnection(props);
         NablaKernel kernel = new NablaKernel(new Session());
