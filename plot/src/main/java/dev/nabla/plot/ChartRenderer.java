@@ -158,7 +158,7 @@ final class ChartRenderer {
 
     private List<Axis.Tick> xTicks() {
         if (chart.xticks != null) {
-            return categorical(chart.xticks, right - left);
+            return categorical(chart.xticks);
         }
         if (heat != null) {
             return indexTicks(heat.m[0].length, right - left);
@@ -186,7 +186,7 @@ final class ChartRenderer {
 
     private List<Axis.Tick> yTicks() {
         if (chart.yticks != null) {
-            return categorical(chart.yticks, bottom - top);
+            return categorical(chart.yticks);
         }
         if (heat != null) {
             return indexTicks(heat.m.length, bottom - top);
@@ -194,7 +194,7 @@ final class ChartRenderer {
         return yAxis.ticks((int) Math.max(3, (bottom - top) / 55));
     }
 
-    private static List<Axis.Tick> categorical(String[] names, double span) {
+    private static List<Axis.Tick> categorical(String[] names) {
         List<Axis.Tick> out = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
             out.add(new Axis.Tick(i, names[i], false));
