@@ -190,7 +190,10 @@ public final class Figure {
         try {
             Path dir = path.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
+            // beside the target, so the move is atomic; not createTempFile, whose 0600 mode the picture would keep
+            Path tmp = dir.resolve(
+                    "." + path.getFileName() + "." + ProcessHandle.current().pid() + "."
+                            + Thread.currentThread().threadId() + ".tmp");
             try {
                 Files.write(tmp, bytes);
                 Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -278,7 +278,10 @@ class PlotTest {
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertEquals("svg", doc.getDocumentElement().getTagName());
         assertEquals(1, doc.getElementsByTagName("polyline").getLength());
-        assertTrue(doc.getElementsByTagName("image").getLength() >= 2, "heat map and colour bar embed PNG");
+        assertEquals(1, doc.getElementsByTagName("image").getLength(), "the colour bar's gradient is one embedded PNG");
+        // the 2 x 2 heat map's cells are rectangles (crisp in every viewer), in the colour map's colours
+        String cell = String.format("fill=\"#%06x\"", ColorMap.VIRIDIS.rgb(1));
+        assertTrue(svg.contains(cell), "a cell with the top colour " + cell);
         boolean title = false;
         for (int i = 0; i < doc.getElementsByTagName("text").getLength(); i++) {
             title |= doc.getElementsByTagName("text").item(i).getTextContent().equals("a < b & c");
@@ -300,6 +303,9 @@ class PlotTest {
         } finally {
             System.setOut(old);
         }
+        // the picture gets the permissions any new file gets here (a temporary file's 0600 would stick)
+        Path reference = Files.createFile(tmp.resolve("reference"));
+        assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(png));
         BufferedImage read = ImageIO.read(png.toFile());
         assertEquals(640, read.getWidth());
         assertEquals(440, read.getHeight());
