@@ -107,10 +107,20 @@ checkClose(diagonal / 1000, last.accuracy(), 1e-12);
 
 // ## Curves, confusion matrix, mistakes
 
+// A single step's loss is noisy (32 digits); the mean of the last 20 steps shows the trend.
+
 double[] steps = new double[stepLoss.size()];
-for (int i = 0; i < steps.length; i++) steps[i] = (i + 1) / (double) trainLoader.size();
-var lossChart = new Chart().title("training loss per step").xlabel("epoch").ylabel("cross-entropy").ylog()
-    .line(steps, stepLoss.stream().mapToDouble(Double::doubleValue).toArray(), "train");
+double[] raw = new double[steps.length];
+double[] smooth = new double[steps.length];
+for (int i = 0; i < steps.length; i++) {
+    steps[i] = (i + 1) / (double) trainLoader.size();
+    raw[i] = stepLoss.get(i);
+    int from = Math.max(0, i - 19);
+    for (int k = from; k <= i; k++) smooth[i] += stepLoss.get(k) / (i - from + 1);
+}
+var lossChart = new Chart().title("training loss").xlabel("epoch").ylabel("cross-entropy").ylog()
+    .line(steps, raw, "each step").color(new java.awt.Color(0x9ecae1)).width(1)
+    .line(steps, smooth, "mean of the last 20").color(new java.awt.Color(0x08519c));
 var accChart = new Chart().title("test accuracy").xlabel("epoch").ylabel("%")
     .line(new double[] {1, 2, 3}, testAccuracy.stream().mapToDouble(Double::doubleValue).toArray(), "test").markers();
 Figure.of(lossChart, accChart).title("LeNet-5 on 3,000 MNIST digits").show();

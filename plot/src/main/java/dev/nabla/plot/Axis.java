@@ -73,6 +73,9 @@ final class Axis {
         return new double[] {min - pad, max + pad};
     }
 
+    /** Ticks no closer than one unit apart: for axes that count (epochs, steps, classes). */
+    boolean integral;
+
     List<Tick> ticks(int target) {
         return log ? logTicks(target) : linearTicks(target);
     }
@@ -87,6 +90,9 @@ final class Axis {
 
     private List<Tick> linearTicks(int target) {
         double step = niceStep(hi - lo, target);
+        if (integral && step < 1) {
+            step = 1;
+        }
         List<Tick> out = new ArrayList<>();
         double first = Math.ceil(lo / step - 1e-9) * step;
         for (double v = first; v <= hi + step * 1e-9; v += step) {

@@ -87,6 +87,28 @@ final class ChartRenderer {
         return exact || hi == lo ? new double[] {lo, hi} : Axis.padded(lo, hi, 0.05, log);
     }
 
+    /** True when every point's coordinate on this axis is a whole number (epochs, counts). */
+    private boolean integral(boolean x) {
+        boolean any = false;
+        for (Layer l : chart.layers) {
+            double[] v = switch (l) {
+                case Layer.Line s -> x ? s.x : s.y;
+                case Layer.Scatter s -> x ? s.x : s.y;
+                default -> null;
+            };
+            if (v == null) {
+                return false;
+            }
+            for (double d : v) {
+                if (Double.isFinite(d) && d != Math.rint(d)) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        return any;
+    }
+
     // ---------------------------------------------------------------- layout
 
     /** Places the axes inside the panel rectangle. */
@@ -95,6 +117,8 @@ final class ChartRenderer {
         double[] yr = chart.ylim != null ? chart.ylim : range(false);
         xAxis = new Axis(xr[0], xr[1], chart.xlog);
         yAxis = new Axis(yr[0], yr[1], chart.ylog);
+        xAxis.integral = integral(true);
+        yAxis.integral = integral(false);
 
         double tickH = Canvas.capHeight(TICK);
         top = y + 12 + (chart.title != null ? 28 : 0);

@@ -130,6 +130,16 @@ class PlotTest {
     }
 
     @Test
+    void countingAxesTickWholeNumbers() {
+        Chart chart = new Chart().line(new double[] {1, 2, 3}, new double[] {0.87, 0.94, 0.956}, "accuracy");
+        ChartRenderer r = new ChartRenderer(chart);
+        r.layout(0, 0, 640, 440);
+        List<String> labels = r.xAxis.ticks(7).stream().map(Axis.Tick::label).toList();
+        assertEquals(List.of("1", "2", "3"), labels);
+        assertTrue(r.yAxis.ticks(7).size() > 3, "the y values are fractions and keep fine ticks");
+    }
+
+    @Test
     void scatterColoursEachClass() {
         Chart chart = new Chart()
                 .xlim(0, 4)
