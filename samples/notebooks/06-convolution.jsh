@@ -75,7 +75,7 @@ Plot.images(pooled.data().reshape(4, 14, 14)).labels(names).perImage().colorMap(
 // `Conv2d` and `MaxPool2d` hold the same operations as modules, with a learned weight. Give the
 // layer our kernels and it must produce the same maps.
 
-var conv = new Conv2d(1, 4, 3, 1, 1, new Generator(0));
+var conv = new Conv2d(1, 4, 3, Conv2d.options().padding(1).generator(new Generator(0)));
 conv.weight.data().copyFrom(kernels);
 conv.bias.data().zero();
 var viaLayers = new MaxPool2d(2).call(conv.call(x));

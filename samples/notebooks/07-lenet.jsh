@@ -31,8 +31,8 @@ var model = new LeNet5(1, 28, 10, new Generator(0));
 System.out.println(model);
 System.out.printf("%,d parameters%n", model.parameterCount());
 var opt = new Adam(model.parameters(), 2e-3);
-var trainLoader = new DataLoader(train, 32, true, true, 0, Transforms.normalize(Mnist.STATS));
-var testLoader = new DataLoader(test, 500, false, false, 0, Transforms.normalize(Mnist.STATS));
+var trainLoader = new DataLoader(train, DataLoader.options().batchSize(32).shuffle(true).dropLast(true).transforms(Transforms.normalize(Mnist.STATS)));
+var testLoader = new DataLoader(test, DataLoader.options().batchSize(500).transforms(Transforms.normalize(Mnist.STATS)));
 
 // ## Cross-entropy by hand, once
 //
@@ -154,14 +154,14 @@ if (Files.exists(cifarDir)) {
     var norm = Transforms.normalize(ctrain.channelStats());
     var net = new LeNet5(3, 32, 10, new Generator(1));
     var adam = new Adam(net.parameters(), 2e-3);
-    var loader = new DataLoader(ctrain, 32, true, true, 1, norm);
+    var loader = new DataLoader(ctrain, DataLoader.options().batchSize(32).shuffle(true).dropLast(true).seed(1).transforms(norm));
     for (int epoch = 0; epoch < 2; epoch++)
         for (var b : loader.epoch(epoch)) {
             adam.zeroGrad();
             Functional.crossEntropy(net.call(b.inputs()), b.targets()).backward();
             adam.step();
         }
-    var result = evaluate(net, new DataLoader(ctest, 500, false, false, 0, norm));
+    var result = evaluate(net, new DataLoader(ctest, DataLoader.options().batchSize(500).transforms(norm)));
     System.out.printf("CIFAR-10: test accuracy %.1f%% after 2 epochs on 2,000 images (chance 10%%)%n", 100 * result.accuracy());
     check(result.accuracy() > 0.18, "well above chance on CIFAR-10");
     var pics = new Tensor[10];

@@ -53,7 +53,7 @@ for (int t = 0; t < T; t++) {
 // The layer runs the whole sequence in one fused step; its output is $h_t$ at every step, and it
 // also returns the final $h$ and $c$.
 
-var out = lstm.forward(Variable.of(xs), null, null);
+var out = lstm.call(Variable.of(xs), null, null);
 checkClose(out.output().data(), Tensor.stack(0, hs), 1e-5);
 checkClose(out.c().data().reshape(H), c, 1e-5);
 checkClose(out.h().data().reshape(H), h, 1e-5);
@@ -66,7 +66,7 @@ cell.weightHh.data().copyFrom(Whh);
 cell.biasIh.data().copyFrom(bih);
 cell.biasHh.data().copyFrom(bhh);
 var state = new LSTMCell.State(Variable.zeros(H), Variable.zeros(H));
-for (int t = 0; t < T; t++) state = cell.forward(Variable.of(xs.select(0, t)), state.h(), state.c());
+for (int t = 0; t < T; t++) state = cell.call(Variable.of(xs.select(0, t)), state.h(), state.c());
 checkClose(state.h().data(), h, 1e-5);
 
 // ## The gates over time

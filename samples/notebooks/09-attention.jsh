@@ -34,7 +34,7 @@ var V = project(X, 2);
 var A = Q.matmul(K.t()).div((float) Math.sqrt(E)).softmax(1);       // [T, T], rows sum to 1
 var out = A.matmul(V).matmul(mha.outProj.weight.data().t()).add(mha.outProj.bias.data());
 
-var result = mha.forward(Variable.of(X), Variable.of(X), Variable.of(X), null, null, false, true);
+var result = mha.call(Variable.of(X), Variable.of(X), Variable.of(X), null, null, false, true);
 checkClose(result.output().data(), out, 1e-5);
 checkClose(result.weights().data().reshape(T, T), A, 1e-6);
 checkClose(A.sum(1), Tensor.ones(T), 1e-6);
@@ -68,7 +68,7 @@ for (int h = 0; h < 2; h++) {
     mixed[h] = heads[h].matmul(v);
 }
 var out2 = Tensor.cat(1, mixed).matmul(mha2.outProj.weight.data().t()).add(mha2.outProj.bias.data());
-var result2 = mha2.forward(Variable.of(X), Variable.of(X), Variable.of(X), null, null, false, true);
+var result2 = mha2.call(Variable.of(X), Variable.of(X), Variable.of(X), null, null, false, true);
 checkClose(result2.output().data(), out2, 1e-5);
 checkClose(result2.weights().data().reshape(T, T), heads[0].add(heads[1]).div(2f), 1e-6);
 
@@ -83,7 +83,7 @@ Figure.of(headMap("head 1", heads[0]), headMap("head 2", heads[1])).title("Two h
 // A language model must not read ahead: query $t$ may only see keys $\le t$. Masked scores are
 // set to $-\infty$ before the softmax, so their weights are exactly 0.
 
-var causal = mha.forward(Variable.of(X), Variable.of(X), Variable.of(X), null, null, true, true).weights().data().reshape(T, T);
+var causal = mha.call(Variable.of(X), Variable.of(X), Variable.of(X), null, null, true, true).weights().data().reshape(T, T);
 for (int i = 0; i < T; i++) {
     double rowSum = 0;
     for (int j = 0; j < T; j++) {

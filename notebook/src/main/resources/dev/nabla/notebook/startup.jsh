@@ -15,5 +15,6 @@ import dev.nabla.nn.data.*;
 import dev.nabla.nn.models.*;
 import dev.nabla.optim.*;
 import dev.nabla.export.*;
+import dev.nabla.inference.*;
 import dev.nabla.plot.*;
 import static dev.nabla.notebook.Checks.*;

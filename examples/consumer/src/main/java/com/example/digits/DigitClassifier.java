@@ -1,9 +1,9 @@
 package com.example.digits;
 
 import dev.nabla.autograd.Autograd;
-import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.nn.Conv2d;
+import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Flatten;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.MaxPool2d;
@@ -32,10 +32,10 @@ public final class DigitClassifier {
     /** conv 3x3 (8) - ReLU - pool, conv 3x3 (16) - ReLU - pool, linear: about 9,000 parameters. */
     public static Sequential model(Generator g) {
         return new Sequential(
-                new Conv2d(1, 8, 3, 1, 1, g),
+                new Conv2d(1, 8, 3, Conv2d.options().padding(1).generator(g)),
                 new ReLU(),
                 new MaxPool2d(2), // [N, 8, 14, 14]
-                new Conv2d(8, 16, 3, 1, 1, g),
+                new Conv2d(8, 16, 3, Conv2d.options().padding(1).generator(g)),
                 new ReLU(),
                 new MaxPool2d(2), // [N, 16, 7, 7]
                 new Flatten(),
@@ -46,12 +46,19 @@ public final class DigitClassifier {
     public static Sequential train(Split digits, int epochs, long seed) {
         Sequential model = model(new Generator(seed));
         Adam optimizer = new Adam(model.parameters(), 2e-3);
-        DataLoader loader = new DataLoader(digits.train(), 64, true, false, seed, Transforms.normalize(Mnist.STATS));
+        DataLoader loader = new DataLoader(
+                digits.train(),
+                DataLoader.options()
+                        .batchSize(64)
+                        .shuffle(true)
+                        .seed(seed)
+                        .transforms(Transforms.normalize(Mnist.STATS)));
+        CrossEntropyLoss lossFn = new CrossEntropyLoss();
         model.train();
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (Batch batch : loader.epoch(epoch)) {
                 optimizer.zeroGrad();
-                Variable loss = Functional.crossEntropy(model.forward(batch.inputs()), batch.targets());
+                Variable loss = lossFn.call(model.call(batch.inputs()), batch.targets());
                 loss.backward();
                 optimizer.step();
             }
@@ -61,12 +68,13 @@ public final class DigitClassifier {
 
     /** The fraction of the held-out digits the model classifies correctly. */
     public static double accuracy(Sequential model, Split digits) {
-        DataLoader loader = new DataLoader(digits.test(), 500, false, false, 0, Transforms.normalize(Mnist.STATS));
+        DataLoader loader = new DataLoader(
+                digits.test(), DataLoader.options().batchSize(500).transforms(Transforms.normalize(Mnist.STATS)));
         model.eval();
         long correct = 0;
         try (Autograd.NoGrad off = Autograd.noGrad()) {
             for (Batch batch : loader.epoch(0)) {
-                Variable predicted = model.forward(batch.inputs()).argmax(1, false);
+                Variable predicted = model.call(batch.inputs()).argmax(1, false);
                 correct +=
                         (long) predicted.data().eq(batch.targets().data()).sum().item();
             }

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 class DataLoaderVectorApiTest {
     public static final class LoaderUse {
         public static void main(String[] args) {
-            DataLoader loader = new DataLoader(Mnist.embedded().train(), 64, true, false, 1);
+            DataLoader loader = new DataLoader(
+                    Mnist.embedded().train(),
+                    DataLoader.options().batchSize(64).shuffle(true).seed(1));
             System.out.println(loader.size() + " " + Arrays.toString(loader.sampleShape()));
         }
     }

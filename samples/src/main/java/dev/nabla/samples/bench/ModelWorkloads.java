@@ -57,7 +57,7 @@ final class ModelWorkloads {
         double s = Timing.secondsPerCall(
                 () -> {
                     opt.zeroGrad();
-                    Functional.crossEntropy(model.forward(x), y).backward();
+                    Functional.crossEntropy(model.call(x), y).backward();
                     opt.step();
                 },
                 warmup);
@@ -68,7 +68,7 @@ final class ModelWorkloads {
         model.eval();
         Variable x = Variable.of(images(batch));
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return batch / Timing.secondsPerCall(() -> model.forward(x), warmup);
+            return batch / Timing.secondsPerCall(() -> model.call(x), warmup);
         }
     }
 
@@ -79,7 +79,7 @@ final class ModelWorkloads {
         mlp.eval();
         Variable x = Variable.of(Tensor.randn(new Generator(1), 64, 784));
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return 64 / Timing.secondsPerCall(() -> mlp.forward(x), warmup);
+            return 64 / Timing.secondsPerCall(() -> mlp.call(x), warmup);
         }
     }
 }

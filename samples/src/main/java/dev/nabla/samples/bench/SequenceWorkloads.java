@@ -40,8 +40,8 @@ final class SequenceWorkloads {
                 / Timing.secondsPerCall(
                         () -> {
                             opt.zeroGrad();
-                            Variable out = lstm.forward(xs);
-                            Functional.crossEntropy(head.forward(out.select(0, -1)), ys)
+                            Variable out = lstm.call(xs);
+                            Functional.crossEntropy(head.call(out.select(0, -1)), ys)
                                     .backward();
                             opt.step();
                         },
@@ -53,7 +53,7 @@ final class SequenceWorkloads {
         Variable q = Variable.of(Tensor.randn(new Generator(1), 64, 32, 128)).requiresGrad(true);
         return 1
                 / Timing.secondsPerCall(
-                        () -> mha.forward(q, q, q, null, null, false, true)
+                        () -> mha.call(q, q, q, null, null, false, true)
                                 .output()
                                 .sum()
                                 .backward(),
