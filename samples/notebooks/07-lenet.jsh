@@ -40,7 +40,10 @@ var testLoader = new DataLoader(test, DataLoader.options().batchSize(500).transf
 // `Functional.crossEntropy`. Untrained, every class is about equally likely, so the loss is
 // near $\log 10 \approx 2.30$.
 
-var batch0 = trainLoader.epoch(0).iterator().next();
+Batch batch0;
+try (var batches = trainLoader.epoch(0).iterator()) {      // closing stops the loader's prefetching
+    batch0 = batches.next();
+}
 var z = model.call(batch0.inputs()).data();
 var y0 = batch0.targets().data().toArray();
 double byHand = 0;
