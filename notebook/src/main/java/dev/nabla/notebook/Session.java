@@ -21,6 +21,7 @@ import jdk.jshell.MethodSnippet;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.TypeDeclSnippet;
 import jdk.jshell.UnresolvedReferenceException;
 import jdk.jshell.VarSnippet;
 
@@ -157,7 +158,7 @@ public final class Session implements AutoCloseable {
         if (stopped) {
             return new Outcome(piece, "", "stopped (interrupted)", null, null, null);
         }
-        StringBuilder feedback = new StringBuilder();
+        List<String> feedback = new ArrayList<>();
         String valueName = null;
         String valueType = null;
         String value = null;
@@ -168,12 +169,9 @@ public final class Session implements AutoCloseable {
             Snippet s = e.snippet();
             String error = error(e);
             if (error != null) {
-                return new Outcome(piece, feedback.toString(), error, null, null, null);
+                return new Outcome(piece, String.join("\n", feedback), error, null, null, null);
             }
-            if (!feedback.isEmpty()
-                    && !(s instanceof jdk.jshell.StatementSnippet || s instanceof jdk.jshell.ImportSnippet)) {
-                feedback.append('\n');
-            }
+            String verb = e.previousStatus() == Snippet.Status.NONEXISTENT ? "created" : "replaced";
             switch (s) {
                 case VarSnippet v
                 when v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
@@ -181,7 +179,7 @@ public final class Session implements AutoCloseable {
                     // printf and friends return their stream; echoing it would only be noise
                 }
                 case VarSnippet v -> {
-                    feedback.append(v.name()).append(" ==> ").append(e.value());
+                    feedback.add(v.name() + " ==> " + e.value());
                     if (v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) {
                         valueName = v.name();
                         valueType = v.typeName();
@@ -189,30 +187,18 @@ public final class Session implements AutoCloseable {
                     }
                 }
                 case ExpressionSnippet x -> {
-                    feedback.append(x.name()).append(" ==> ").append(e.value());
+                    feedback.add(x.name() + " ==> " + e.value());
                     valueName = x.name();
                     valueType = x.typeName();
                     value = e.value();
                 }
                 case MethodSnippet m ->
-                    feedback.append("|  ")
-                            .append(e.previousStatus() == Snippet.Status.NONEXISTENT ? "created" : "replaced")
-                            .append(" method ")
-                            .append(m.name())
-                            .append('(')
-                            .append(m.parameterTypes())
-                            .append(')');
-                case jdk.jshell.TypeDeclSnippet t ->
-                    feedback.append("|  ")
-                            .append(e.previousStatus() == Snippet.Status.NONEXISTENT ? "created" : "replaced")
-                            .append(' ')
-                            .append(typeKind(t.subKind()))
-                            .append(' ')
-                            .append(t.name());
+                    feedback.add("|  " + verb + " method " + m.name() + "(" + m.parameterTypes() + ")");
+                case TypeDeclSnippet t -> feedback.add("|  " + verb + " " + typeKind(t.subKind()) + " " + t.name());
                 default -> {}
             }
         }
-        return new Outcome(piece, feedback.toString(), null, valueName, valueType, value);
+        return new Outcome(piece, String.join("\n", feedback), null, valueName, valueType, value);
     }
 
     private static String typeKind(Snippet.SubKind k) {
