@@ -320,6 +320,13 @@ public final class Session implements AutoCloseable {
                 .toList();
     }
 
+    /** Signatures (and Javadoc, where the sources are at hand) of what the code at {@code cursor} names. */
+    public List<String> documentation(String code, int cursor) {
+        return jshell.sourceCodeAnalysis().documentation(code, cursor, true).stream()
+                .map(d -> d.javadoc() == null ? d.signature() : d.signature() + "\n" + d.javadoc())
+                .toList();
+    }
+
     /** Asks the running snippet to stop (from another thread), as Ctrl-C does in JShell. */
     public void stop() {
         stopped = true;

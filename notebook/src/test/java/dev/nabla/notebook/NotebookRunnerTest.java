@@ -184,6 +184,18 @@ class NotebookRunnerTest {
     }
 
     @Test
+    void completionsAndDocumentationForTheKernel() {
+        int[] anchor = new int[1];
+        List<String> options = session.completions("Tensor.ara", 10, anchor);
+        assertTrue(options.contains("arange("), options.toString());
+        assertEquals(7, anchor[0]);
+        String docs = String.join("\n", session.documentation("Tensor.arange(", 14));
+        assertTrue(docs.contains("Tensor.arange("), docs);
+        assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));
+        assertEquals("complete", session.completeness("int q = 1;"));
+    }
+
+    @Test
     void checks() {
         Checks.check(true, "fine");
         var e = assertThrows(CheckFailedError.class, () -> Checks.checkClose(1.0, 1.5, 0.1));

@@ -106,9 +106,19 @@ public final class NablaKernel extends BaseKernel {
         return super.formatError(e);
     }
 
+    /** Shift-Tab in Jupyter: the signatures of the method or type under the cursor. */
     @Override
     public DisplayData inspect(String code, int at, boolean extraDetail) {
-        return null;
+        // JShell documents a name when the cursor is past it, and a call only after its '('
+        int end = at;
+        while (end < code.length() && Character.isJavaIdentifierPart(code.charAt(end))) {
+            end++;
+        }
+        if (end < code.length() && code.charAt(end) == '(') {
+            end++;
+        }
+        List<String> docs = session.documentation(code, end);
+        return docs.isEmpty() ? null : new DisplayData(String.join("\n\n", docs));
     }
 
     @Override
