@@ -168,16 +168,17 @@ class NotebookRunnerTest {
     @Test
     void stopInterruptsARunningSnippet() throws InterruptedException {
         assertTrue(session.eval(new Session.Piece("long spins = 0;", 1)).ok());
+        // stop once the loop runs (the snippet shares this JVM's system properties), not while it compiles
+        System.clearProperty("nabla.test.spinning");
         Thread stopper = new Thread(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                return;
+            while (System.getProperty("nabla.test.spinning") == null) {
+                Thread.onSpinWait();
             }
             session.stop();
         });
         stopper.start();
-        Session.Outcome o = session.eval(new Session.Piece("while (true) { spins++; }", 2));
+        Session.Outcome o = session.eval(new Session.Piece(
+                "System.setProperty(\"nabla.test.spinning\", \"yes\"); while (true) { spins++; }", 2));
         stopper.join();
         assertEquals("stopped (interrupted)", o.error());
         assertTrue(session.eval(new Session.Piece("spins > 0;", 3)).value().equals("true"), "the session lives on");
