@@ -3,13 +3,19 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
+import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Reduction;
+import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.TensorFunctional;
+import java.util.Arrays;
 
 /**
  * Neural-network functions over variables, the counterpart of {@code torch.nn.functional}: the
- * layers of {@code dev.nabla.nn} are thin modules around these. Each is a primitive with a fused
- * backward where that is measurably cheaper than composing smaller ops.
+ * layers of {@code dev.nabla.nn} are thin modules around these. Each is a forward and a backward
+ * over the tensor-level op of the same name in {@link TensorFunctional} (which inference can use
+ * without any {@code Variable}), recorded in the graph when an input requires grad.
  *
  * <pre>{@code
  * Variable x = Variable.randn(new Generator(0), 64, 784);
@@ -39,8 +45,8 @@ public final class Functional {
         int in = weight.size(1);
         int out = weight.size(0);
         if (x.dim() == 0 || x.size(-1) != in) {
-            throw new dev.nabla.tensor.ShapeMismatchException("linear: input " + x.shape() + " and weight "
-                    + weight.shape() + " do not fit (input's last dimension must be " + in + ")");
+            throw new ShapeMismatchException("linear: input " + x.shape() + " and weight " + weight.shape()
+                    + " do not fit (input's last dimension must be " + in + ")");
         }
         int[] outDims = x.dims();
         outDims[outDims.length - 1] = out;
@@ -73,12 +79,12 @@ public final class Functional {
     }
 
     /** PyTorch's default {@code ignore_index}: no class index equals it. */
-    public static final int DEFAULT_IGNORE_INDEX = -100;
+    public static final int DEFAULT_IGNORE_INDEX = TensorFunctional.DEFAULT_IGNORE_INDEX;
 
     private static int[] pair(String op, String what, int[] v) {
         if (v == null || v.length != 2) {
             throw new IllegalArgumentException(
-                    op + ": " + what + " must be a {height, width} pair, got " + java.util.Arrays.toString(v));
+                    op + ": " + what + " must be a {height, width} pair, got " + Arrays.toString(v));
         }
         return v.clone();
     }
@@ -229,7 +235,7 @@ public final class Functional {
 
     /** Rows of {@code weight [num, dim]} at integer {@code indices} (any shape): {@code [...indices, dim]}. */
     public static Variable embedding(Variable indices, Variable weight) {
-        return NeuralOps.embedding(indices, weight, -1);
+        return NeuralOps.embedding(indices, weight, null);
     }
 
     /**
@@ -237,13 +243,7 @@ public final class Functional {
      * end) receives no gradient.
      */
     public static Variable embedding(Variable indices, Variable weight, int paddingIdx) {
-        int rows = weight.size(0);
-        int p = paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
-        if (p < 0 || p >= rows) {
-            throw new IndexOutOfBoundsException(
-                    "embedding: paddingIdx " + paddingIdx + " is out of range for " + rows + " embeddings");
-        }
-        return NeuralOps.embedding(indices, weight, p);
+        return NeuralOps.embedding(indices, weight, paddingIdx);
     }
 
     // =================================================================== losses
@@ -337,7 +337,7 @@ public final class Functional {
      *
      * <p>One graph node for the whole sequence: the input projection of all steps is one GEMM,
      * each step one recurrent GEMM plus a fused pass over the gate nonlinearities, and the
-     * backward (through time) is as fused: see {@code dev.nabla.tensor.kernel.Lstm}.
+     * backward (through time) is as fused: see {@link TensorFunctional#lstm}.
      *
      * <pre>{@code
      * Generator g = new Generator(0);
@@ -357,66 +357,6 @@ public final class Functional {
     public record AttentionOutput(Variable output, Variable weights) {}
 
     /**
-     * How {@link #attention} runs.
-     *
-     * @param heads       number of heads; the embedding size must be divisible by it
-     * @param batchFirst  operands are {@code [B, T, E]} instead of {@code [T, B, E]}
-     * @param mask        positions that may not be attended to: a tensor broadcastable to
-     *                    {@code [B, heads, L, S]} whose non-zero entries block (1 in a boolean-style
-     *                    mask, -inf in an additive one), or null
-     * @param causal      also block every key after the query's own position
-     * @param dropout     probability of zeroing an attention weight (the rest are scaled by
-     *                    {@code 1/(1-p)}); 0 for none
-     * @param generator   source of the dropout masks (unused when {@code dropout == 0})
-     * @param needWeights also return the attention weights averaged over heads
-     */
-    public record AttentionSpec(
-            int heads,
-            boolean batchFirst,
-            Tensor mask,
-            boolean causal,
-            double dropout,
-            Generator generator,
-            boolean needWeights) {
-        public AttentionSpec {
-            if (heads <= 0) {
-                throw new IllegalArgumentException("attention: heads must be positive, got " + heads);
-            }
-            if (!(dropout >= 0 && dropout < 1)) {
-                throw new IllegalArgumentException("attention: dropout must be in [0, 1), got " + dropout);
-            }
-            if (dropout > 0 && generator == null) {
-                throw new IllegalArgumentException("attention: dropout needs a generator");
-            }
-        }
-
-        /** Time-major, no mask, no dropout, no weights. */
-        public static AttentionSpec of(int heads) {
-            return new AttentionSpec(heads, false, null, false, 0, null, false);
-        }
-
-        public AttentionSpec withBatchFirst(boolean flag) {
-            return new AttentionSpec(heads, flag, mask, causal, dropout, generator, needWeights);
-        }
-
-        public AttentionSpec withMask(Tensor m) {
-            return new AttentionSpec(heads, batchFirst, m, causal, dropout, generator, needWeights);
-        }
-
-        public AttentionSpec withCausal(boolean flag) {
-            return new AttentionSpec(heads, batchFirst, mask, flag, dropout, generator, needWeights);
-        }
-
-        public AttentionSpec withDropout(double p, Generator g) {
-            return new AttentionSpec(heads, batchFirst, mask, causal, p, g, needWeights);
-        }
-
-        public AttentionSpec withNeedWeights(boolean flag) {
-            return new AttentionSpec(heads, batchFirst, mask, causal, dropout, generator, flag);
-        }
-    }
-
-    /**
      * Multi-head scaled dot-product attention {@code softmax(Q K^T / sqrt(d)) V} per head, where
      * the heads are consecutive blocks of {@code d = E / heads} columns of the embeddings:
      * {@code q} is {@code [L, B, E]}, {@code k} and {@code v} are {@code [S, B, E]} (or batch-first).
@@ -425,7 +365,7 @@ public final class Functional {
      *
      * <pre>{@code
      * Variable x = Variable.randn(new Generator(0), 10, 2, 16).requiresGrad(true);   // L=10, B=2, E=16
-     * var r = Functional.attention(x, x, x, Functional.AttentionSpec.of(4).withCausal(true));
+     * var r = Functional.attention(x, x, x, AttentionSpec.of(4).withCausal(true));
      * r.output().sum().backward();
      * }</pre>
      */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Reduction;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import org.junit.jupiter.api.Test;

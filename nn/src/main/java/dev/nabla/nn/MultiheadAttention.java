@@ -2,8 +2,8 @@ package dev.nabla.nn;
 
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Functional.AttentionOutput;
-import dev.nabla.autograd.Functional.AttentionSpec;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;

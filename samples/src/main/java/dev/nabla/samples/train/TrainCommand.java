@@ -4,7 +4,7 @@ import dev.nabla.export.AtomicFiles;
 import dev.nabla.export.Checkpoint;
 import dev.nabla.export.TrainingState;
 import dev.nabla.samples.cli.Args;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -58,7 +58,7 @@ public final class TrainCommand {
             log.print(TRAIN_USAGE);
             return 0;
         }
-        Parallel.setThreads(a.intValue("threads", Parallel.threads()));
+        Threads.set(a.intValue("threads", Threads.get()));
         String resume = a.string("resume", null);
         Recipe recipe;
         TrainingState state = null;
@@ -95,7 +95,7 @@ public final class TrainCommand {
                 "model: %s, %,d parameters; %d threads%n",
                 recipe.model(),
                 trainer.model().parameterCount(),
-                Parallel.threads());
+                Threads.get());
         if (state != null) {
             trainer.resume(state);
         }
@@ -124,7 +124,7 @@ public final class TrainCommand {
                 .put("recipe", recipe.toJson())
                 .put("command", recipe.commandLine())
                 .put("parameters", trainer.model().parameterCount())
-                .put("threads", Parallel.threads())
+                .put("threads", Threads.get())
                 .put("train_seconds", result.trainSeconds())
                 .put("train_images", result.images())
                 .put("epochs", toArr(result))
@@ -162,7 +162,7 @@ public final class TrainCommand {
             log.print(EVALUATE_USAGE);
             return 0;
         }
-        Parallel.setThreads(a.intValue("threads", Parallel.threads()));
+        Threads.set(a.intValue("threads", Threads.get()));
         String dir = a.string("checkpoint", null);
         if (dir == null) {
             throw new Args.UsageException("--checkpoint DIR is required");
