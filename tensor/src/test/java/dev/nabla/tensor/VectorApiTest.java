@@ -3,7 +3,7 @@ package dev.nabla.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.nabla.tensor.kernel.ChildJvm;
+import dev.nabla.tensor.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
