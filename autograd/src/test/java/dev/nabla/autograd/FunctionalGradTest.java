@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Reduction;
+import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -141,7 +142,7 @@ class FunctionalGradTest {
         GradCheck.check(in -> Functional.embedding(idx, in[0]), w);
         // The padding row takes part in the forward pass but, by definition, gets no gradient.
         Variable out = Functional.embedding(idx, w, 1);
-        assertEquals(dev.nabla.tensor.Shape.of(2, 3, 3), out.shape());
+        assertEquals(Shape.of(2, 3, 3), out.shape());
         w.setGrad(null);
         out.sum().backward();
         assertEquals(0f, w.grad().data().select(0, 1).abs().sum().item());

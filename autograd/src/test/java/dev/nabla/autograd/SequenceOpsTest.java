@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -140,7 +141,7 @@ class SequenceOpsTest {
         try (var off = Autograd.noGrad()) {
             Functional.LstmOutput r = Functional.lstm(x, null, null, wIh, wHh, null, null);
             assertTrue(!r.output().requiresGrad());
-            assertEquals(dev.nabla.tensor.Shape.of(3, 2, 3), r.output().shape());
+            assertEquals(Shape.of(3, 2, 3), r.output().shape());
         }
     }
 
@@ -219,7 +220,7 @@ class SequenceOpsTest {
             for (int i = 0; i < 3; i++) {
                 assertClose(in[i].gradTensor(), fg[i], 1e-4, "attention grad " + "qkv".charAt(i));
             }
-            assertEquals(dev.nabla.tensor.Shape.of(B, L, S), fused.weights().shape());
+            assertEquals(Shape.of(B, L, S), fused.weights().shape());
             // Averaged weights: rows sum to 1 and blocked keys get 0.
             Tensor w = fused.weights().data();
             for (int b = 0; b < B; b++) {

@@ -1,5 +1,6 @@
 package dev.nabla.nn;
 
+import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
@@ -45,7 +46,7 @@ public final class Linear extends Module {
             throw new ShapeMismatchException(
                     "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());
         }
-        return dev.nabla.autograd.Functional.linear(x, weight, bias);
+        return Functional.linear(x, weight, bias);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.samples.notebook.NotebookCommand;
 import dev.nabla.samples.train.TrainCommand;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +57,7 @@ public final class Main {
             System.err.println("nabla " + cmd + ": " + e.getMessage());
             System.err.println("run './nabla " + cmd + " --help' for the options");
             System.exit(2);
-        } catch (java.io.IOException | IllegalArgumentException | IllegalStateException e) {
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             // Bad data, a corrupt file, a wrong shape: the message says which; no stack trace needed.
             System.err.println("nabla " + cmd + ": " + e.getMessage());
             if (Boolean.getBoolean("nabla.debug")) {

@@ -1052,7 +1052,7 @@ public final class Tensor {
      * Tensor.of(1, 2, 3).copyTo(buf, 0, 3);      // 12 bytes of little-endian floats
      * }</pre>
      *
-     * @throws java.nio.BufferOverflowException when {@code dst} has less room than the elements
+     * @throws BufferOverflowException when {@code dst} has less room than the elements
      */
     public void copyTo(ByteBuffer dst, int from, int count) {
         if (from < 0 || count < 0 || (long) from + count > numel()) {

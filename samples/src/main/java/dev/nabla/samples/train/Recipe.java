@@ -4,6 +4,7 @@ import dev.nabla.nn.models.Models;
 import dev.nabla.samples.cli.Args;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every setting of a training run. Defaults depend on the data set (LeNet-5 with Adam 2e-3 and
@@ -36,8 +37,7 @@ record Recipe(
     static final String[] SCHEDULES = {"none", "cosine", "step", "exponential", "inverse-time", "onecycle"};
 
     /** The flags that take no value. */
-    static final java.util.Set<String> SWITCHES =
-            java.util.Set.of("download", "augment", "no-augment", "nesterov", "help");
+    static final Set<String> SWITCHES = Set.of("download", "augment", "no-augment", "nesterov", "help");
 
     static Recipe fromArgs(Args a) {
         String dataset = a.choice("dataset", "mnist-10k", DATASETS);

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * {@code ./nabla train} and {@code ./nabla evaluate}.
@@ -157,7 +158,7 @@ public final class TrainCommand {
 
     /** Runs {@code ./nabla evaluate}; returns the process exit code. */
     public static int evaluate(String[] argv, PrintStream log) throws IOException {
-        Args a = Args.parse(argv, java.util.Set.of("help"));
+        Args a = Args.parse(argv, Set.of("help"));
         if (a.flag("help")) {
             log.print(EVALUATE_USAGE);
             return 0;

@@ -9,7 +9,7 @@ import java.util.concurrent.ForkJoinWorkerThread;
  *
  * <p>Its size comes from the system property {@code nabla.threads} (default: the number of
  * available processors) and can be changed at run time with {@link #setThreads(int)} (users do it
- * through {@code dev.nabla.tensor.Threads}, which also checks for the Vector API). Work is
+ * through the tensor package's {@code Threads}, which also checks for the Vector API). Work is
  * split into at most {@code threads()} contiguous chunks; the calling thread runs the first chunk
  * itself, so a pool of one thread never hands work over. Calls made from inside a parallel region
  * (on a pool worker, or on the calling thread while it runs its own chunk) run serially, which
