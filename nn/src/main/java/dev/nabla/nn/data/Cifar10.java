@@ -118,7 +118,7 @@ public final class Cifar10 {
         Path tmp = Files.createTempDirectory(root, ".cifar-10-extract-");
         try {
             Path base = tmp.normalize();
-            try (InputStream in = Idx.maybeGunzip(Files.newInputStream(archive))) {
+            try (InputStream in = Idx.maybeGunzip(Files.newInputStream(archive), archive.toString())) {
                 Tar.read(in, archive.toString(), (name, size, content) -> {
                     String n = name.startsWith("./") ? name.substring(2) : name;
                     if (!n.startsWith(FOLDER + "/")) {
