@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ProgressBarTest {
@@ -68,5 +70,29 @@ class ProgressBarTest {
         b.set(3 << 20);
         assertEquals("get  3.0 MiB  1.5 MiB/s", b.render(now));
         assertEquals("1:01:01", ProgressBar.duration(3661));
+    }
+
+    @Test
+    void theEtaFollowsTheRecentRateNotASlowStart() {
+        // 100 batches: the first 6 take 1 s each (the JIT compiling), the rest 0.1 s each
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressBar b = bar("batch", 100, 0, out, true);
+        for (int i = 1; i <= 20; i++) {
+            now += i <= 6 ? 1_000_000_000L : 100_000_000L;
+            b.advance(1);
+        }
+        // 7.4 s for 20 batches: the average since the start (2.7 batch/s) would promise 30 s for the
+        // 80 left, which take 8 s at the current pace
+        Matcher eta = Pattern.compile("ETA (\\d+):(\\d\\d)").matcher(b.render(now));
+        assertTrue(eta.find(), b.render(now));
+        int seconds = 60 * Integer.parseInt(eta.group(1)) + Integer.parseInt(eta.group(2));
+        assertTrue(seconds >= 8 && seconds <= 12, b.render(now));
+        for (int i = 21; i <= 100; i++) {
+            now += 100_000_000L;
+            b.advance(1);
+        }
+        b.close();
+        // the final line gives the average over the whole epoch: 100 batches in 15.4 s
+        assertTrue(b.render(now).contains("6.5 batch/s  0:15"), b.render(now));
     }
 }
