@@ -45,11 +45,11 @@ try (var batches = trainLoader.epoch(0).iterator()) {      // closing stops the 
     batch0 = batches.next();
 }
 var z = model.call(batch0.inputs()).data();
-var y0 = batch0.targets().data().toArray();
+var y0 = batch0.targets().data().toIntArray();            // the labels are int64 class indices
 double byHand = 0;
 for (int i = 0; i < y0.length; i++) {
     var zi = z.select(0, i);
-    byHand += -zi.get((int) y0[i]) + Math.log(zi.exp().sum().item());
+    byHand += -zi.get(y0[i]) + Math.log(zi.exp().sum().item());
 }
 byHand /= y0.length;
 checkClose(Functional.crossEntropy(Variable.of(z), batch0.targets()).item(), byHand, 1e-5);
@@ -69,12 +69,12 @@ Evaluation evaluate(Module net, DataLoader loader) {
     int correct = 0, total = 0;
     try (var off = Autograd.noGrad()) {
         for (var b : loader.epoch(0)) {
-            var predicted = net.call(b.inputs()).data().argmax(1, false).toArray();
-            var truth = b.targets().data().toArray();
+            var predicted = net.call(b.inputs()).data().argmax(1, false).toIntArray();
+            var truth = b.targets().data().toIntArray();
             for (int i = 0; i < truth.length; i++) {
-                confusion[(int) truth[i]][(int) predicted[i]]++;
+                confusion[truth[i]][predicted[i]]++;
                 if (truth[i] == predicted[i]) correct++;
-                else wrong.add(new Wrong(b.indices()[i], (int) truth[i], (int) predicted[i]));
+                else wrong.add(new Wrong(b.indices()[i], truth[i], predicted[i]));
                 total++;
             }
         }

@@ -248,10 +248,10 @@ final class Trainer {
     }
 
     private static void count(Metrics m, Tensor logits, Tensor targets, double lossSum) {
-        float[] predicted = logits.argmax(1, false).toArray();
-        float[] truth = targets.toArray();
+        int[] predicted = logits.argmax(1, false).toIntArray();
+        int[] truth = targets.toIntArray();
         for (int i = 0; i < truth.length; i++) {
-            m.add((int) truth[i], (int) predicted[i]);
+            m.add(truth[i], predicted[i]);
         }
         m.addLoss(lossSum);
     }
