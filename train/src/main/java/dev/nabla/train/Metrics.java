@@ -1,5 +1,11 @@
 package dev.nabla.train;
 
+import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.Variable;
+import dev.nabla.nn.Loss;
+import dev.nabla.nn.Module;
+import dev.nabla.nn.data.Batch;
+import dev.nabla.nn.data.DataLoader;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +16,13 @@ import java.util.Objects;
  * The figures of one pass over a data set: the mean loss, and for classification the confusion
  * matrix with what derives from it: accuracy, and per class precision {@code TP / (TP + FP)},
  * recall {@code TP / (TP + FN)} and F1 (their harmonic mean), with their unweighted (macro) means.
- * The {@link Trainer} fills one per epoch and per evaluation; it can be filled by hand too.
+ * The {@link Trainer} fills one per epoch and per evaluation, {@link #evaluate} one for a model
+ * and a loader; it can be filled by hand too.
  *
  * <pre>{@code
+ * Metrics test = Metrics.evaluate(model, testLoader, new CrossEntropyLoss(), Mnist.CLASSES);
+ * test.accuracy();
+ *
  * Metrics m = new Metrics(List.of("cat", "dog"));
  * m.add(0, 0); m.add(1, 0); m.add(1, 1);     // (true, predicted)
  * m.accuracy();                               // 0.667
@@ -41,6 +51,56 @@ public final class Metrics {
             names.add(Integer.toString(k));
         }
         return new Metrics(names);
+    }
+
+    /**
+     * The metrics of {@code model} over every batch of {@code loader}, in eval mode and without
+     * recording gradients (the model is back in its previous mode afterwards): the mean
+     * {@code loss}, and when the model's outputs are {@code [N, classes]} and the targets integer
+     * class indices, the accuracy, per-class figures and confusion matrix.
+     *
+     * @param classNames names for the reports, or empty to name the classes by their numbers
+     */
+    public static Metrics evaluate(Module model, DataLoader loader, Loss loss, List<String> classNames) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        Metrics m = null;
+        try (Autograd.NoGrad ignored = Autograd.noGrad();
+                DataLoader.BatchIterator it = loader.epoch(0).iterator()) {
+            while (it.hasNext()) {
+                Batch b = it.next();
+                Variable output = model.call(b.inputs());
+                double value = loss.call(output, b.targets()).item();
+                m = accumulate(m, output.data(), b.targets().data(), value, b.size(), classNames);
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+        if (m == null) {
+            throw new IllegalStateException("Metrics.evaluate: the loader yielded no batches");
+        }
+        return m;
+    }
+
+    /**
+     * Adds a batch with mean loss {@code loss} to {@code m}, created at the first batch (with the
+     * output's class count when {@code classNames} is empty); classification figures only for
+     * {@code [N, C]} outputs and integer targets.
+     */
+    static Metrics accumulate(
+            Metrics m, Tensor output, Tensor targets, double loss, int size, List<String> classNames) {
+        boolean classification =
+                output.dim() == 2 && targets.dim() == 1 && targets.dtype().isInteger();
+        if (m == null) {
+            m = !classification
+                    ? new Metrics(List.of())
+                    : classNames.isEmpty() ? ofClasses(output.size(1)) : new Metrics(classNames);
+        }
+        if (classification && !m.classes().isEmpty()) {
+            m.add(output, targets);
+        }
+        m.addLoss(loss * size, size);
+        return m;
     }
 
     /** The class names, in class order. */

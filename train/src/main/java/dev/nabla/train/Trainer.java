@@ -1,6 +1,5 @@
 package dev.nabla.train;
 
-import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Variable;
 import dev.nabla.export.TrainingState;
 import dev.nabla.nn.CrossEntropyLoss;
@@ -14,7 +13,6 @@ import dev.nabla.optim.GradClip;
 import dev.nabla.optim.LrScheduler;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.tensor.Generator;
-import dev.nabla.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -503,7 +501,7 @@ public final class Trainer {
                     }
                     optimizer.zeroGrad();
                 }
-                m = count(m, output.data(), b.targets().data(), value, b.size());
+                m = Metrics.accumulate(m, output.data(), b.targets().data(), value, b.size(), options.classNames);
                 for (Callback c : callbacks) {
                     c.onBatchEnd(this, e, i + 1, value);
                 }
@@ -564,46 +562,12 @@ public final class Trainer {
         }
     }
 
-    /** Adds a batch to {@code m} (created at the first batch, with the output's class count). */
-    private Metrics count(Metrics m, Tensor output, Tensor targets, double loss, int size) {
-        boolean classification =
-                output.dim() == 2 && targets.dim() == 1 && targets.dtype().isInteger();
-        if (m == null) {
-            m = classification
-                    ? options.classNames.isEmpty() ? Metrics.ofClasses(output.size(1)) : new Metrics(options.classNames)
-                    : new Metrics(List.of());
-        }
-        if (classification && !m.classes().isEmpty()) {
-            m.add(output, targets);
-        }
-        m.addLoss(loss * size, size);
-        return m;
-    }
-
     /**
-     * The metrics of {@code loader} in eval mode, without recording gradients: the mean loss, and
-     * for a classification the accuracy, per-class figures and confusion matrix. The model is back
-     * in train mode afterwards.
+     * The metrics of {@code loader} with this trainer's loss and class names: {@link
+     * Metrics#evaluate}. The model is back in its previous mode afterwards.
      */
     public Metrics evaluate(DataLoader loader) {
-        boolean wasTraining = model.isTraining();
-        model.eval();
-        Metrics m = null;
-        try (Autograd.NoGrad ignored = Autograd.noGrad();
-                DataLoader.BatchIterator it = loader.epoch(0).iterator()) {
-            while (it.hasNext()) {
-                Batch b = it.next();
-                Variable output = model.call(b.inputs());
-                double loss = options.loss.call(output, b.targets()).item();
-                m = count(m, output.data(), b.targets().data(), loss, b.size());
-            }
-        } finally {
-            model.train(wasTraining);
-        }
-        if (m == null) {
-            throw new IllegalStateException("Trainer.evaluate: the loader yielded no batches");
-        }
-        return m;
+        return Metrics.evaluate(model, loader, options.loss, options.classNames);
     }
 
     private void logLine(Epoch e) {
