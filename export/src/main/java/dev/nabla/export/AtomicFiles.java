@@ -74,6 +74,8 @@ public final class AtomicFiles {
             try (FileChannel ch = opened) {
                 content.writeTo(ch);
                 ch.force(true);
+            } catch (IOException e) {
+                throw named(target, e, "the file was left as it was");
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -118,7 +120,11 @@ public final class AtomicFiles {
         boolean swapped = false;
         try {
             Files.createDirectory(fresh);
-            content.writeTo(fresh);
+            try {
+                content.writeTo(fresh);
+            } catch (IOException e) {
+                throw named(target, e, "the folder was left as it was");
+            }
             try (var files = Files.list(fresh)) {
                 for (Path f : files.toList()) {
                     if (Files.isRegularFile(f)) {
@@ -159,6 +165,21 @@ public final class AtomicFiles {
             if (!swapped) {
                 deleteTree(fresh);
             }
+        }
+    }
+
+    /** A write error that names the target when the JDK's does not (a full disk says only "No space left on device"). */
+    private static IOException named(Path target, IOException e, String kept) {
+        IOException root = e instanceof WriteFailure w ? (IOException) w.getCause() : e;
+        if (root instanceof java.nio.file.FileSystemException) {
+            return root; // names its file already
+        }
+        return new WriteFailure(target + ": could not be written (" + root.getMessage() + "); " + kept, root);
+    }
+
+    private static final class WriteFailure extends IOException {
+        WriteFailure(String message, IOException cause) {
+            super(message, cause);
         }
     }
 

@@ -593,7 +593,7 @@ public final class TrainCommand {
                 loaded.state().preprocessing().normalization());
         log.printf(
                 Locale.ROOT,
-                "%s (%s, trained %d epochs) on the %s test split (%,d images)%n",
+                "%s (%s, after epoch %d) on the %s test split (%,d images)%n",
                 loaded.dir(),
                 trained.model(),
                 loaded.state().epoch(),
