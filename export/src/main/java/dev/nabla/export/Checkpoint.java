@@ -43,8 +43,8 @@ import java.util.Optional;
  * TrainingState s = Checkpoint.load(dir);
  * s.restore(model, optimizer, scheduler, Map.of("shuffle", g));
  *
- * LeNet5 net = Checkpoint.loadModel(Path.of("runs/mnist-10k-lenet5/checkpoint"), new LeNet5(1, 28, 10, new Generator(0)));
- * Preprocessing pre = Checkpoint.preprocessing(Path.of("runs/mnist-10k-lenet5/checkpoint")).orElseThrow();
+ * LeNet5 net = Checkpoint.loadModel(Path.of("runs/mnist-10k-lenet5/best"), new LeNet5(1, 28, 10, new Generator(0)));
+ * Preprocessing pre = Checkpoint.preprocessing(Path.of("runs/mnist-10k-lenet5/best")).orElseThrow();
  * }</pre>
  */
 public final class Checkpoint {
