@@ -126,6 +126,32 @@ class TrainCommandTest {
     }
 
     @Test
+    void withoutValidationTheTrainingLossSelectsAndTheTestCanBeWatchedEveryEpoch() throws IOException {
+        Path out = tmp.resolve("run");
+        Run r = train(quick(
+                "--epochs",
+                "2",
+                "--val-split",
+                "0",
+                "--test-every-epoch",
+                "--clip-grad-norm",
+                "1",
+                "--accumulate-grad-batches",
+                "2",
+                "--out",
+                out.toString()));
+        assertEquals(0, r.code(), r.log());
+        assertTrue(r.log().contains("640 training / no validation / 200 test images"), r.log());
+        assertTrue(r.log().matches("(?s).*epoch 2/2  train loss \\S+ acc \\S+  test loss \\S+ acc .*"), r.log());
+        assertTrue(r.log().contains("by train_loss"), r.log());
+        assertTrue(r.log().contains("--clip-grad-norm 1.0 --accumulate-grad-batches 2 --test-every-epoch"), r.log());
+        // 20 batches of 32 a epoch, 2 per step: 10 steps an epoch
+        assertEquals(20, Checkpoint.load(out.resolve("last")).step());
+        List<String> csv = Files.readAllLines(out.resolve("log.csv"));
+        assertTrue(csv.get(2).matches("2,[^,]+,[^,]+,,,[^,]+,[^,]+,.*"), csv.get(2));
+    }
+
+    @Test
     void aResumedRunEqualsAnUninterruptedOneAndKeepsItsWholeHistory() throws IOException {
         Path whole = tmp.resolve("whole");
         Path parts = tmp.resolve("parts");
