@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  *   <li>{@link #open} takes an existing run's folder, to resume it;</li>
  *   <li>both hold an exclusive lock on {@value #LOCK_FILE} in the folder until {@link #close}:
  *       the operating system's file lock, so a second process (or a second run in this one) is
- *       refused while the first lives, and a killed run leaves no stale lock behind.</li>
+ *       refused while the first lives, and a killed run leaves no stale lock behind; the
+ *       temporary files of writes a killed run left unfinished are deleted.</li>
  * </ul>
  *
  * <pre>{@code
@@ -198,7 +199,23 @@ public final class RunDirectory implements AutoCloseable {
         ch.truncate(0);
         ch.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
         ch.force(true);
+        removeLeftovers(dir);
         return new RunDirectory(dir, ch, lock);
+    }
+
+    /**
+     * Deletes the temporary files an atomic write leaves when its process is killed mid-write
+     * ({@code .metrics.json.<random>.tmp}); with the lock held, no one else is writing them.
+     */
+    private static void removeLeftovers(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") && n.endsWith(".tmp") && Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     /** A clear reason up front, not the JDK's bare path, when the folder cannot be made. */

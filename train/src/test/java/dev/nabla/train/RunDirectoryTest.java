@@ -63,8 +63,11 @@ class RunDirectoryTest {
                                     + ProcessHandle.current().pid()),
                     busy.getMessage());
         }
+        // a killed run's unfinished atomic write leaves a temporary file: the next holder removes it
+        Files.writeString(run.resolve(".metrics.json.5f3a9c.tmp"), "{\"half");
         try (RunDirectory again = RunDirectory.open(run)) {
             assertEquals(run, again.path());
+            assertFalse(Files.exists(run.resolve(".metrics.json.5f3a9c.tmp")));
         }
     }
 
