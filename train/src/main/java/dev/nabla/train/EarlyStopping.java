@@ -1,6 +1,5 @@
 package dev.nabla.train;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -23,8 +22,7 @@ public final class EarlyStopping implements Callback {
     private final Monitor monitor;
     private final int patience;
     private final double minDelta;
-    private double best = Double.NaN;
-    private int bestEpoch;
+    private final Best best = new Best();
     private int stoppedEpoch;
 
     /** Stops after {@code patience} epochs without any improvement of {@code monitor}. */
@@ -59,7 +57,7 @@ public final class EarlyStopping implements Callback {
 
     /** The epoch with the best value so far, or 0 before the first. */
     public int bestEpoch() {
-        return bestEpoch;
+        return best.epoch();
     }
 
     @Override
@@ -69,10 +67,7 @@ public final class EarlyStopping implements Callback {
             throw new IllegalStateException("EarlyStopping monitors " + monitor.name() + ", which epoch "
                     + epoch.epoch() + " did not measure (is there a validation loader?)");
         }
-        if (monitor.improves(v, best, minDelta)) {
-            best = v;
-            bestEpoch = epoch.epoch();
-        } else if (epoch.epoch() - bestEpoch >= patience) {
+        if (!best.offer(monitor, v, epoch.epoch(), minDelta) && epoch.epoch() - best.epoch() >= patience) {
             stoppedEpoch = epoch.epoch();
             trainer.stop(String.format(
                     Locale.ROOT,
@@ -80,27 +75,24 @@ public final class EarlyStopping implements Callback {
                     monitor.name(),
                     patience,
                     patience == 1 ? "" : "s",
-                    best,
-                    bestEpoch));
+                    best.value(),
+                    best.epoch()));
         }
     }
 
     @Override
     public Map<String, String> state() {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("best", Double.toString(best));
-        s.put("best_epoch", Integer.toString(bestEpoch));
+        Map<String, String> s = best.state();
         s.put("stopped_epoch", Integer.toString(stoppedEpoch));
         return s;
     }
 
     @Override
     public void loadState(Map<String, String> state) {
+        best.load(state, "EarlyStopping");
         try {
-            best = Double.parseDouble(state.get("best"));
-            bestEpoch = Integer.parseInt(state.get("best_epoch"));
             stoppedEpoch = Integer.parseInt(state.get("stopped_epoch"));
-        } catch (NullPointerException | NumberFormatException e) {
+        } catch (NumberFormatException e) {
             throw new IllegalArgumentException("EarlyStopping: cannot read its saved state " + state, e);
         }
     }

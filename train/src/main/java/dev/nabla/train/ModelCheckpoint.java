@@ -3,7 +3,6 @@ package dev.nabla.train;
 import dev.nabla.export.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -31,8 +30,7 @@ public final class ModelCheckpoint implements Callback {
 
     private final Path dir;
     private final Monitor monitor;
-    private double best = Double.NaN;
-    private int bestEpoch;
+    private final Best best = new Best();
 
     /** Writes {@code dir/last} every epoch and {@code dir/best} when {@code monitor} improves. */
     public ModelCheckpoint(Path dir, Monitor monitor) {
@@ -54,12 +52,12 @@ public final class ModelCheckpoint implements Callback {
 
     /** The epoch {@link #best()} holds, or 0 before the first save. */
     public int bestEpoch() {
-        return bestEpoch;
+        return best.epoch();
     }
 
     /** The monitored figure at {@link #bestEpoch()}. */
     public double bestValue() {
-        return best;
+        return best.value();
     }
 
     @Override
@@ -69,12 +67,8 @@ public final class ModelCheckpoint implements Callback {
             throw new IllegalStateException("ModelCheckpoint selects on " + monitor.name() + ", which epoch "
                     + epoch.epoch() + " did not measure (is there a validation loader?)");
         }
-        boolean improved = monitor.improves(v, best, 0);
-        if (improved) {
-            // before the save, so the checkpoint records where the best is
-            best = v;
-            bestEpoch = epoch.epoch();
-        }
+        // before the save, so the checkpoint records where the best is
+        boolean improved = best.offer(monitor, v, epoch.epoch(), 0);
         Checkpoint.save(last(), trainer.state());
         if (improved) {
             Checkpoint.copy(last(), best());
@@ -83,20 +77,12 @@ public final class ModelCheckpoint implements Callback {
 
     @Override
     public Map<String, String> state() {
-        Map<String, String> s = new LinkedHashMap<>();
-        s.put("best", Double.toString(best));
-        s.put("best_epoch", Integer.toString(bestEpoch));
-        return s;
+        return best.state();
     }
 
     @Override
     public void loadState(Map<String, String> state) {
-        try {
-            best = Double.parseDouble(state.get("best"));
-            bestEpoch = Integer.parseInt(state.get("best_epoch"));
-        } catch (NullPointerException | NumberFormatException e) {
-            throw new IllegalArgumentException("ModelCheckpoint: cannot read its saved state " + state, e);
-        }
+        best.load(state, "ModelCheckpoint");
     }
 
     @Override
