@@ -13,9 +13,10 @@ import java.util.function.LongSupplier;
  * line at every 10% and at least every 30 seconds instead, so logs stay readable.
  *
  * <p>While running, the rate and the ETA come from the recent past (the last quarter of the time
- * elapsed, at least a second), not from the start: the first batches of a training run are slow
- * while the JIT compiles the kernels, and an average since the start would promise minutes for an
- * epoch that takes seconds. The final line gives the average over the whole run.
+ * elapsed, at least a second) after the first update, not from the start: the first batches of a
+ * training run are slow while the JIT compiles the kernels, and an average since the start would
+ * promise minutes for an epoch that takes seconds. The ETA appears from the second update on; the
+ * final line gives the average over the whole run.
  *
  * <pre>{@code
  * try (ProgressBar bar = ProgressBar.count("epoch 1", loader.size(), "batch")) {
@@ -52,6 +53,8 @@ public final class ProgressBar implements AutoCloseable {
     private boolean closed;
     /** (time, done) pairs spanning the recent window the rate is measured over, oldest first. */
     private final ArrayDeque<long[]> recent = new ArrayDeque<>();
+    /** Whether the bar has been updated since it started (the origin of the running rate moved there). */
+    private boolean updated;
 
     ProgressBar(
             String label, long total, String unit, long done, PrintStream out, boolean terminal, LongSupplier clock) {
@@ -175,8 +178,18 @@ public final class ProgressBar implements AutoCloseable {
         return Math.max(MIN_WINDOW_NANOS, (now - start) / 4);
     }
 
-    /** Records (now, done), keeping one sample at or before the window's start and thinning the rest. */
+    /**
+     * Records (now, done), keeping one sample at or before the window's start and thinning the rest.
+     * The first update becomes the origin: the time before it (the JIT compiling the first batch,
+     * a connection opening) says nothing about the pace to come.
+     */
     private void sample(long now) {
+        if (!updated) {
+            updated = true;
+            recent.clear();
+            recent.add(new long[] {now, done});
+            return;
+        }
         long window = window(now);
         if (now - recent.peekLast()[0] >= window / 64) {
             recent.addLast(new long[] {now, done});
@@ -190,14 +203,20 @@ public final class ProgressBar implements AutoCloseable {
         }
     }
 
+    /** True once the running rate spans some time after the first update: only then is there an ETA. */
+    private boolean paced(long now) {
+        return updated && now > recent.peekFirst()[0] && done > recent.peekFirst()[1];
+    }
+
     /**
      * Units per second over the recent window while running (the amount done at the window's start
-     * interpolated between the samples around it); over the whole run once finished.
+     * interpolated between the samples around it); over the whole run once finished, or before
+     * there is a pace to measure.
      */
     private double rate(long now, boolean finished) {
         double fromTime = start;
         double fromDone = startDone;
-        if (!finished) {
+        if (!finished && paced(now)) {
             var it = recent.iterator();
             long[] a = it.next();
             fromTime = a[0];
@@ -237,7 +256,7 @@ public final class ProgressBar implements AutoCloseable {
                             unit == null
                                     ? amount((long) rate, true) + "/s"
                                     : String.format(Locale.ROOT, "%.1f %s/s", rate, unit));
-            if (total > 0 && done < total) {
+            if (total > 0 && done < total && paced(now)) {
                 sb.append("  ETA ").append(duration((total - done) / rate));
             }
         }
