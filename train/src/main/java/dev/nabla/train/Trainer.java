@@ -624,6 +624,26 @@ public final class Trainer {
     }
 
     /**
+     * The history a state written by {@link #state()} holds, to look at a checkpoint without
+     * building its trainer.
+     *
+     * @throws IllegalArgumentException when the state was not written by a trainer
+     */
+    public static History historyOf(TrainingState state) {
+        String csv = state.extra().get(HISTORY);
+        if (csv == null) {
+            throw new IllegalArgumentException(
+                    "the state holds no training history (was it written by Trainer.state()?)");
+        }
+        return History.parseCsv(csv);
+    }
+
+    /** Why the run a state written by {@link #state()} comes from was stopped early, if it was. */
+    public static Optional<String> stopReasonOf(TrainingState state) {
+        return Optional.ofNullable(state.extra().get(STOP_REASON));
+    }
+
+    /**
      * Continues from {@code state}, written by {@link #state()} of a trainer built the same way
      * (model, optimizer, scheduler, generators and callbacks of the same kinds): puts everything
      * back, so the next {@link #fit} trains the epochs after {@code state.epoch()} as the
@@ -634,12 +654,12 @@ public final class Trainer {
      */
     public void restore(TrainingState state) {
         Map<String, String> extra = state.extra();
-        String csv = extra.get(HISTORY);
-        if (csv == null) {
-            throw new IllegalArgumentException(
-                    "Trainer.restore: the state holds no training history (was it " + "written by Trainer.state()?)");
+        History h;
+        try {
+            h = historyOf(state);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Trainer.restore: " + e.getMessage(), e);
         }
-        History h = History.parseCsv(csv);
         if (h.size() != state.epoch()) {
             throw new IllegalArgumentException("Trainer.restore: the state is at epoch " + state.epoch()
                     + " but its history has " + h.size() + " epochs");

@@ -137,9 +137,10 @@ public final class TrainCommand {
             Recipe recorded = recipeOf(state);
             recipe = Recipe.fromArgs(a, recorded);
             checkUnchanged(recorded, recipe);
-            if (state.extra().containsKey("trainer.stop_reason")) {
+            var stopped = Trainer.stopReasonOf(state);
+            if (stopped.isPresent()) {
                 throw new Args.UsageException("the run in " + runPath + " ended after epoch " + state.epoch() + " ("
-                        + state.extra().get("trainer.stop_reason") + "): there is nothing to resume");
+                        + stopped.get() + "): there is nothing to resume");
             }
             if (recipe.epochs() <= state.epoch()) {
                 throw new Args.UsageException("the run in " + runPath + " has trained " + state.epoch() + " of its "
@@ -296,16 +297,12 @@ public final class TrainCommand {
         }
         Trainer trainer = new Trainer(model, setup.optimizer(), options);
         if (state != null) {
-            double lrBefore = state.extra().containsKey("trainer.history")
-                    ? History.parseCsv(state.extra().get("trainer.history"))
-                            .last()
-                            .map(Trainer.Epoch::lr)
-                            .orElse(0.0)
-                    : 0;
+            double lrBefore =
+                    Trainer.historyOf(state).last().map(Trainer.Epoch::lr).orElse(Double.NaN);
             trainer.restore(state);
             log.printf(Locale.ROOT, "resuming after epoch %d (step %d)%n", state.epoch(), state.step());
             double lrNow = setup.optimizer().paramGroups().get(0).lr();
-            if (Math.abs(lrNow - lrBefore) > 1e-12 * Math.max(1, Math.abs(lrBefore))) {
+            if (!Double.isNaN(lrBefore) && Math.abs(lrNow - lrBefore) > 1e-12 * Math.max(1, Math.abs(lrBefore))) {
                 log.printf(
                         Locale.ROOT,
                         "note: over %d epochs the %s schedule sets lr %.3g at this step (it was %.3g)%n",

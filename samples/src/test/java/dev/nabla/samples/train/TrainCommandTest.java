@@ -209,6 +209,20 @@ class TrainCommandTest {
     }
 
     @Test
+    void earlyStoppingEndsTheRunAndAStoppedRunIsNotResumed() throws IOException {
+        Path out = tmp.resolve("run");
+        // a learning rate too small to change any prediction: validation accuracy never improves
+        Run r = train(quick("--epochs", "6", "--lr", "1e-12", "--patience", "1", "--out", out.toString()));
+        assertEquals(0, r.code(), r.log());
+        assertTrue(
+                r.log().contains("stopped after epoch 2: early stopping: val_accuracy has not improved for 1 epoch"),
+                r.log());
+        assertTrue(r.log().contains("best epoch 1 of 2 by val_accuracy"), r.log());
+        var e = assertThrows(Args.UsageException.class, () -> train("--resume", out.toString()));
+        assertTrue(e.getMessage().contains("ended after epoch 2 (early stopping"), e.getMessage());
+    }
+
+    @Test
     void aSecondRunOnTheSameOutLeavesTheFirstIntact() throws IOException {
         Path out = tmp.resolve("run");
         assertEquals(0, train(quick("--epochs", "1", "--out", out.toString())).code());
