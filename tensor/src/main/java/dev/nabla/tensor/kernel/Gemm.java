@@ -58,6 +58,12 @@ import jdk.incubator.vector.VectorSpecies;
  * the split: every element is summed in the same order.
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
+ * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
+ * count. The blocked path sums each element's k products in order in its own lane (one fused
+ * multiply-add per step, KC slices added in order), so neither MR, NR nor the split changes a sum;
+ * edge tiles merge with the same single-rounding {@code alpha * acc + (beta * c)} as whole tiles.
+ * Dot products (m == 1 with B transposed, n == 1) follow {@link Lanes}' fixed 16-lane order, and
+ * the axpy form's scalar columns use {@link Math#fma} like its vector lanes.
  * </ul>
  */
 public final class Gemm {
@@ -67,6 +73,12 @@ public final class Gemm {
     static final int NR = 2 * L;
     /** Micro-tile height for this machine: 8 rows with a 32-register file, 6 with 16. */
     static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 8 : 6;
+
+    /** Matrix-vector dot products follow {@link Lanes}' fixed order: its species and width. */
+    private static final VectorSpecies<Float> R = Lanes.SPECIES;
+
+    private static final int RL = R.length();
+    private static final int W = Lanes.WIDTH;
 
     static final int KC = 1024;
     /** Rows of A packed per block; a multiple of both supported MR (6 and 8). */
@@ -106,7 +118,8 @@ public final class Gemm {
         float[] ap = new float[0];
         float[] bp = new float[0];
         float[] x = new float[0];
-        final float[] tile = new float[8 * NR];
+        /** An edge tile of C, or the lane buffer of four dot products. */
+        final float[] tile = new float[Math.max(8 * NR, 4 * W)];
 
         float[] ap(int size) {
             if (ap.length < size) {
@@ -588,7 +601,8 @@ public final class Gemm {
                 }
             } else {
                 for (int j = 0; j < cols; j++) {
-                    c[ci + j] = alpha * tile[t + j] + beta * c[ci + j];
+                    // As update() does it: one rounding for alpha * acc + (beta * c).
+                    c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
                 }
             }
         }
@@ -988,76 +1002,52 @@ public final class Gemm {
             float[] y,
             int yOff,
             int ys) {
+        float[] lanes = SCRATCH.get().tile;
         int r = from;
         for (; r + 4 <= to; r += 4) {
             int m0 = mOff + r * ldm;
-            dot4(k, mat, m0, m0 + ldm, m0 + 2 * ldm, m0 + 3 * ldm, x, xo, alpha, beta, y, yOff + r * ys, ys);
+            dot4(k, mat, m0, m0 + ldm, m0 + 2 * ldm, m0 + 3 * ldm, x, xo, lanes);
+            for (int i = 0; i < 4; i++) {
+                int yi = yOff + (r + i) * ys;
+                float d = Lanes.sum(lanes, i * W);
+                y[yi] = beta == 0f ? alpha * d : alpha * d + beta * y[yi];
+            }
         }
         for (; r < to; r++) {
-            float sum = dot(k, mat, mOff + r * ldm, x, xo);
+            float d = Lanes.dot(mat, mOff + r * ldm, x, xo, k, lanes);
             int yi = yOff + r * ys;
-            y[yi] = beta == 0f ? alpha * sum : alpha * sum + beta * y[yi];
+            y[yi] = beta == 0f ? alpha * d : alpha * d + beta * y[yi];
         }
     }
 
-    private static void dot4(
-            int k,
-            float[] mat,
-            int r0,
-            int r1,
-            int r2,
-            int r3,
-            float[] x,
-            int xo,
-            float alpha,
-            float beta,
-            float[] y,
-            int yi,
-            int ys) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        int p = 0;
-        for (int ub = S.loopBound(k); p < ub; p += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + p);
-            s0 = FloatVector.fromArray(S, mat, r0 + p).fma(xv, s0);
-            s1 = FloatVector.fromArray(S, mat, r1 + p).fma(xv, s1);
-            s2 = FloatVector.fromArray(S, mat, r2 + p).fma(xv, s2);
-            s3 = FloatVector.fromArray(S, mat, r3 + p).fma(xv, s3);
+    /**
+     * Four dot products sharing x, in {@link Lanes}' fixed order (the same bits as
+     * {@link Lanes#dot} of each row): their 16 logical lanes are left at {@code lanes[i * 16]}.
+     */
+    private static void dot4(int k, float[] mat, int r0, int r1, int r2, int r3, float[] x, int xo, float[] lanes) {
+        int full = k - k % W;
+        for (int h = 0; h < W; h += RL) {
+            FloatVector s0 = FloatVector.zero(R), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = h; p < full; p += W) {
+                FloatVector xv = FloatVector.fromArray(R, x, xo + p);
+                s0 = FloatVector.fromArray(R, mat, r0 + p).fma(xv, s0);
+                s1 = FloatVector.fromArray(R, mat, r1 + p).fma(xv, s1);
+                s2 = FloatVector.fromArray(R, mat, r2 + p).fma(xv, s2);
+                s3 = FloatVector.fromArray(R, mat, r3 + p).fma(xv, s3);
+            }
+            s0.intoArray(lanes, h);
+            s1.intoArray(lanes, W + h);
+            s2.intoArray(lanes, 2 * W + h);
+            s3.intoArray(lanes, 3 * W + h);
         }
-        float d0 = Lanes.sum(s0);
-        float d1 = Lanes.sum(s1);
-        float d2 = Lanes.sum(s2);
-        float d3 = Lanes.sum(s3);
-        for (; p < k; p++) {
+        for (int p = full; p < k; p++) {
             float xp = x[xo + p];
-            d0 += mat[r0 + p] * xp;
-            d1 += mat[r1 + p] * xp;
-            d2 += mat[r2 + p] * xp;
-            d3 += mat[r3 + p] * xp;
+            int l = p - full;
+            lanes[l] = Math.fma(mat[r0 + p], xp, lanes[l]);
+            lanes[W + l] = Math.fma(mat[r1 + p], xp, lanes[W + l]);
+            lanes[2 * W + l] = Math.fma(mat[r2 + p], xp, lanes[2 * W + l]);
+            lanes[3 * W + l] = Math.fma(mat[r3 + p], xp, lanes[3 * W + l]);
         }
-        if (beta == 0f) {
-            y[yi] = alpha * d0;
-            y[yi + ys] = alpha * d1;
-            y[yi + 2 * ys] = alpha * d2;
-            y[yi + 3 * ys] = alpha * d3;
-        } else {
-            y[yi] = alpha * d0 + beta * y[yi];
-            y[yi + ys] = alpha * d1 + beta * y[yi + ys];
-            y[yi + 2 * ys] = alpha * d2 + beta * y[yi + 2 * ys];
-            y[yi + 3 * ys] = alpha * d3 + beta * y[yi + 3 * ys];
-        }
-    }
-
-    private static float dot(int k, float[] mat, int r0, float[] x, int xo) {
-        FloatVector s0 = FloatVector.zero(S);
-        int p = 0;
-        for (int ub = S.loopBound(k); p < ub; p += L) {
-            s0 = FloatVector.fromArray(S, mat, r0 + p).fma(FloatVector.fromArray(S, x, xo + p), s0);
-        }
-        float d = Lanes.sum(s0);
-        for (; p < k; p++) {
-            d += mat[r0 + p] * x[xo + p];
-        }
-        return d;
     }
 
     /**
@@ -1132,12 +1122,13 @@ public final class Gemm {
             store(s0, alpha, beta, y, yOff + j * ys, ys, buf);
         }
         for (; j < to; j++) {
+            // Fused like the vector lanes, so a column gets the same bits in a lane or in the tail.
             float sum = 0f;
             for (int p = 0, mi = mOff + j, xi = xOff; p < k; p++, mi += ldm, xi += xs) {
-                sum += mat[mi] * x[xi];
+                sum = Math.fma(mat[mi], x[xi], sum);
             }
             int yi = yOff + j * ys;
-            y[yi] = beta == 0f ? alpha * sum : alpha * sum + beta * y[yi];
+            y[yi] = beta == 0f ? alpha * sum : Math.fma(y[yi], beta, alpha * sum);
         }
     }
 
@@ -1181,7 +1172,7 @@ public final class Gemm {
             acc.intoArray(buf, 0);
             for (int l = 0; l < L; l++) {
                 int o = yi + l * ys;
-                y[o] = beta == 0f ? alpha * buf[l] : alpha * buf[l] + beta * y[o];
+                y[o] = beta == 0f ? alpha * buf[l] : Math.fma(y[o], beta, alpha * buf[l]);
             }
         }
     }

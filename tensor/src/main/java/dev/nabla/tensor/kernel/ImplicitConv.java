@@ -22,8 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * gradient has kernels of its own (below).
  */
 final class ImplicitConv {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The weight gradient's lane sums follow {@link Lanes}' fixed order: its species and width. */
+    private static final VectorSpecies<Float> S = Lanes.SPECIES;
+
     private static final int L = S.length();
+    private static final int W = Lanes.WIDTH;
     /**
      * Whether the machine has 32 vector registers (AVX-512, AArch64), so an 8 x 2-vector tile (16
      * accumulators) fits; with 16 (AVX2) the tiles have 6 rows (12 accumulators), like the GEMM's.
@@ -106,9 +109,10 @@ final class ImplicitConv {
             this.mr = rowsPerTile(md);
             this.mblocks = (md + mr - 1) / mr;
             this.vecs = mr <= 4 ? 4 : 2;
-            // A vector at the end of a row, or the weight-gradient loops, read past the plane by
-            // less than dW*(kW-1) + L floats; the slack is kept zero.
-            this.xs = srcC * plane + dW * (kW - 1) + 2 * L;
+            // A vector at the end of a row, or the weight-gradient loops (rows padded to a multiple
+            // of 16), read past the plane by less than dW*(kW-1) + max(L, 16) floats; the slack is
+            // kept zero.
+            this.xs = srcC * plane + dW * (kW - 1) + 2 * Math.max(L, W);
             int perRow = (outW + L - 1) / L;
             int slots = outH * perRow;
             this.tiles = (slots + vecs - 1) / vecs;
@@ -795,46 +799,47 @@ final class ImplicitConv {
      * tile of WM channels x 3 taps keeps its sums in vector lanes over a group of images and adds
      * them up once. (A transposed formulation without lane sums, {@code dW^T[k][m] += xp * dy^T},
      * needs dy transposed per image and measured slower on every CIFAR layer, up to 2x on the
-     * 3-channel one.) Chunks of the batch sum into dw or into partials added at the end.
+     * 3-channel one.) The pixel sums follow {@link Lanes}' fixed 16-lane order (the rows are padded
+     * to a multiple of 16 with zeros, which add nothing), and the batch is cut into
+     * {@link Conv2d#weightChunks} chunks of image groups, a number fixed by the shape, whose partials
+     * are added in order: the same bits on any thread count and vector width.
      */
     static void backwardWeight(Conv2dSpec s, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         Plan p = Plan.forward(s);
-        int qw = (p.outH * p.wp + L - 1) / L * L;
+        int qw = (p.outH * p.wp + W - 1) / W * W;
         int ys = p.dstC * qw;
         int ws = s.weightSize();
         int xImage = p.srcC * p.srcH * p.srcW;
         int yImage = p.dstC * p.outH * p.outW;
         int items = p.groups * ((p.md + WM - 1) / WM);
-        int chunks = Conv2d.outerChunks(p.images);
+        int imageGroups = (p.images + IMAGE_GROUP - 1) / IMAGE_GROUP;
+        int chunks = Conv2d.weightChunks(imageGroups, ws);
         if (chunks > 1) {
-            // Each chunk sums its images into its own target: dw for chunk 0, a zeroed partial otherwise.
-            float[] partial = Scratch.floats(Scratch.PARTIAL, (chunks - 1) * ws);
-            Parallel.forChunks(chunks, chunks, (c0, c1) -> {
+            // Chunk c sums its image groups into zeroed partial c; threads share the chunks.
+            float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * ws);
+            Parallel.forRange(chunks, 1, (c0, c1) -> {
+                float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
+                float[] st = staging(ys);
+                float[] lanes = new float[WM * WK * W];
                 for (int c = c0; c < c1; c++) {
-                    float[] target = c == 0 ? dw : partial;
-                    int tOff = c == 0 ? dwOff : (c - 1) * ws;
-                    if (c > 0) {
-                        Arrays.fill(partial, tOff, tOff + ws, 0f);
-                    }
-                    float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
-                    float[] st = staging(ys);
-                    int from = (int) ((long) p.images * c / chunks);
-                    int to = (int) ((long) p.images * (c + 1) / chunks);
-                    for (int n0 = from; n0 < to; n0 += IMAGE_GROUP) {
-                        int cnt = Math.min(IMAGE_GROUP, to - n0);
+                    int tOff = c * ws;
+                    Arrays.fill(partial, tOff, tOff + ws, 0f);
+                    int g0 = (int) ((long) imageGroups * c / chunks);
+                    int g1 = (int) ((long) imageGroups * (c + 1) / chunks);
+                    for (int grp = g0; grp < g1; grp++) {
+                        int n0 = grp * IMAGE_GROUP;
+                        int cnt = Math.min(IMAGE_GROUP, p.images - n0);
                         for (int j = 0; j < cnt; j++) {
                             pad(p, x, xOff + (n0 + j) * xImage, xp, j * p.xs, 0, p.srcC);
                             stage(p, qw, dy, dyOff + (n0 + j) * yImage, st, j * ys, 0, p.dstC);
                         }
                         for (int i = 0; i < items; i++) {
-                            weightItem(p, qw, ys, xp, st, i, cnt, target, tOff);
+                            weightItem(p, qw, ys, xp, st, i, cnt, partial, tOff, lanes);
                         }
                     }
                 }
             });
-            for (int c = 1; c < chunks; c++) {
-                Conv2d.add(partial, (c - 1) * ws, dw, dwOff, ws);
-            }
+            Conv2d.addPartials(partial, chunks, ws, dw, dwOff);
             return;
         }
         float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
@@ -856,8 +861,9 @@ final class ImplicitConv {
             }
             // Items own disjoint rows of dw, so they run in parallel without partial sums.
             Parallel.forRange(items, 1, (i0, i1) -> {
+                float[] lanes = new float[WM * WK * W];
                 for (int i = i0; i < i1; i++) {
-                    weightItem(p, qw, ys, xp, st, i, cnt, dw, dwOff);
+                    weightItem(p, qw, ys, xp, st, i, cnt, dw, dwOff, lanes);
                 }
             });
         }
@@ -882,7 +888,7 @@ final class ImplicitConv {
 
     /** Rows {@code [rb*WM, rb*WM + WM)} of group {@code g} of dw (item {@code i}), all taps, {@code cnt} images. */
     private static void weightItem(
-            Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff) {
+            Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff, float[] lanes) {
         int rowBlocks = (p.md + WM - 1) / WM;
         int g = i / rowBlocks;
         int m0 = (i % rowBlocks) * WM;
@@ -890,7 +896,6 @@ final class ImplicitConv {
         int xg = g * p.cs * p.plane;
         int kFull = p.k - p.k % WK;
         int[] off = p.off;
-        float[] lanes = new float[WM * WK * L];
         if (rows == WM) {
             int yRow = (g * p.md + m0) * qw;
             int wRow = dwOff + (g * p.md + m0) * p.k;
@@ -899,7 +904,7 @@ final class ImplicitConv {
             }
             for (int kk = kFull; kk < p.k; kk++) {
                 for (int r = 0; r < WM; r++) {
-                    dw[wRow + r * p.k + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow + r * qw, ys, qw);
+                    dw[wRow + r * p.k + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow + r * qw, ys, qw, lanes);
                 }
             }
             return;
@@ -911,7 +916,7 @@ final class ImplicitConv {
                 weight1x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, lanes);
             }
             for (int kk = kFull; kk < p.k; kk++) {
-                dw[wRow + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow, ys, qw);
+                dw[wRow + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow, ys, qw, lanes);
             }
         }
     }
@@ -932,49 +937,51 @@ final class ImplicitConv {
             int w0,
             int k,
             float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-        for (int n = 0; n < cnt; n++) {
-            int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
-            int y = y0 + n * ys;
-            for (int q = 0; q < ld; q += L) {
-                FloatVector x0 = FloatVector.fromArray(S, xp, o0 + q);
-                FloatVector x1 = FloatVector.fromArray(S, xp, o1 + q);
-                FloatVector x2 = FloatVector.fromArray(S, xp, o2 + q);
-                FloatVector d = FloatVector.fromArray(S, dq, y + q);
-                a00 = d.fma(x0, a00);
-                a01 = d.fma(x1, a01);
-                a02 = d.fma(x2, a02);
-                d = FloatVector.fromArray(S, dq, y + ld + q);
-                a10 = d.fma(x0, a10);
-                a11 = d.fma(x1, a11);
-                a12 = d.fma(x2, a12);
-                d = FloatVector.fromArray(S, dq, y + 2 * ld + q);
-                a20 = d.fma(x0, a20);
-                a21 = d.fma(x1, a21);
-                a22 = d.fma(x2, a22);
-                d = FloatVector.fromArray(S, dq, y + 3 * ld + q);
-                a30 = d.fma(x0, a30);
-                a31 = d.fma(x1, a31);
-                a32 = d.fma(x2, a32);
+        // Lanes' fixed order: pass h accumulates logical lanes [h, h + L) of every sum, striding 16.
+        for (int h = 0; h < W; h += L) {
+            FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+            for (int n = 0; n < cnt; n++) {
+                int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
+                int y = y0 + n * ys;
+                for (int q = h; q < ld; q += W) {
+                    FloatVector x0 = FloatVector.fromArray(S, xp, o0 + q);
+                    FloatVector x1 = FloatVector.fromArray(S, xp, o1 + q);
+                    FloatVector x2 = FloatVector.fromArray(S, xp, o2 + q);
+                    FloatVector d = FloatVector.fromArray(S, dq, y + q);
+                    a00 = d.fma(x0, a00);
+                    a01 = d.fma(x1, a01);
+                    a02 = d.fma(x2, a02);
+                    d = FloatVector.fromArray(S, dq, y + ld + q);
+                    a10 = d.fma(x0, a10);
+                    a11 = d.fma(x1, a11);
+                    a12 = d.fma(x2, a12);
+                    d = FloatVector.fromArray(S, dq, y + 2 * ld + q);
+                    a20 = d.fma(x0, a20);
+                    a21 = d.fma(x1, a21);
+                    a22 = d.fma(x2, a22);
+                    d = FloatVector.fromArray(S, dq, y + 3 * ld + q);
+                    a30 = d.fma(x0, a30);
+                    a31 = d.fma(x1, a31);
+                    a32 = d.fma(x2, a32);
+                }
             }
+            a00.intoArray(lanes, h);
+            a01.intoArray(lanes, W + h);
+            a02.intoArray(lanes, 2 * W + h);
+            a10.intoArray(lanes, 3 * W + h);
+            a11.intoArray(lanes, 4 * W + h);
+            a12.intoArray(lanes, 5 * W + h);
+            a20.intoArray(lanes, 6 * W + h);
+            a21.intoArray(lanes, 7 * W + h);
+            a22.intoArray(lanes, 8 * W + h);
+            a30.intoArray(lanes, 9 * W + h);
+            a31.intoArray(lanes, 10 * W + h);
+            a32.intoArray(lanes, 11 * W + h);
         }
-        // Vectors out through the lane buffer: see Lanes.sum(float[], int).
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a10.intoArray(lanes, 3 * L);
-        a11.intoArray(lanes, 4 * L);
-        a12.intoArray(lanes, 5 * L);
-        a20.intoArray(lanes, 6 * L);
-        a21.intoArray(lanes, 7 * L);
-        a22.intoArray(lanes, 8 * L);
-        a30.intoArray(lanes, 9 * L);
-        a31.intoArray(lanes, 10 * L);
-        a32.intoArray(lanes, 11 * L);
         for (int r = 0; r < 4; r++) {
             for (int c = 0; c < 3; c++) {
-                dw[w0 + r * k + kk + c] += Lanes.sum(lanes, (r * 3 + c) * L);
+                dw[w0 + r * k + kk + c] += Lanes.sum(lanes, (r * 3 + c) * W);
             }
         }
     }
@@ -993,36 +1000,42 @@ final class ImplicitConv {
             float[] dw,
             int w0,
             float[] lanes) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
-        for (int n = 0; n < cnt; n++) {
-            int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
-            int y = y0 + n * ys;
-            for (int q = 0; q < ld; q += L) {
-                FloatVector d = FloatVector.fromArray(S, dq, y + q);
-                a0 = d.fma(FloatVector.fromArray(S, xp, o0 + q), a0);
-                a1 = d.fma(FloatVector.fromArray(S, xp, o1 + q), a1);
-                a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
+        for (int h = 0; h < W; h += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+            for (int n = 0; n < cnt; n++) {
+                int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
+                int y = y0 + n * ys;
+                for (int q = h; q < ld; q += W) {
+                    FloatVector d = FloatVector.fromArray(S, dq, y + q);
+                    a0 = d.fma(FloatVector.fromArray(S, xp, o0 + q), a0);
+                    a1 = d.fma(FloatVector.fromArray(S, xp, o1 + q), a1);
+                    a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
+                }
             }
+            a0.intoArray(lanes, h);
+            a1.intoArray(lanes, W + h);
+            a2.intoArray(lanes, 2 * W + h);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
         dw[w0 + kk] += Lanes.sum(lanes, 0);
-        dw[w0 + kk + 1] += Lanes.sum(lanes, L);
-        dw[w0 + kk + 2] += Lanes.sum(lanes, 2 * L);
+        dw[w0 + kk + 1] += Lanes.sum(lanes, W);
+        dw[w0 + kk + 2] += Lanes.sum(lanes, 2 * W);
     }
 
-    /** {@code sum over the cnt images of sum_i a[ao + i] * b[bo + i]}, {@code n} a multiple of the vector length. */
-    private static float dot(float[] a, int ao, int as, int cnt, float[] b, int bo, int bs, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int j = 0; j < cnt; j++) {
-            for (int i = 0; i < n; i += L) {
-                acc = FloatVector.fromArray(S, a, ao + j * as + i)
-                        .fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
+    /**
+     * {@code sum over the cnt images of sum_i a[ao + i] * b[bo + i]} in {@link Lanes}' order,
+     * {@code n} a multiple of 16.
+     */
+    private static float dot(float[] a, int ao, int as, int cnt, float[] b, int bo, int bs, int n, float[] lanes) {
+        for (int h = 0; h < W; h += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < cnt; j++) {
+                for (int i = h; i < n; i += W) {
+                    acc = FloatVector.fromArray(S, a, ao + j * as + i)
+                            .fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
+                }
             }
+            acc.intoArray(lanes, h);
         }
-        float[] lanes = new float[L];
-        acc.intoArray(lanes, 0);
         return Lanes.sum(lanes, 0);
     }
 }
