@@ -193,7 +193,8 @@ class ReproducibleTrainingTest {
         List<String> reference = outputs.get(0);
         // Guard against testing nothing: the children must really run the narrower vectors.
         assertEquals("species Species[float, 4, S_128_BIT]", outputs.get(2).get(0), "-XX:MaxVectorSize=16");
-        if (!outputs.get(1).get(0).contains("S_256_BIT") && !outputs.get(1).get(0).contains("S_128_BIT")) {
+        if (!outputs.get(1).get(0).contains("S_256_BIT")
+                && !outputs.get(1).get(0).contains("S_128_BIT")) {
             throw new AssertionError("-XX:UseAVX=2 ran " + outputs.get(1).get(0));
         }
         for (int i = 0; i < options.length; i++) {
