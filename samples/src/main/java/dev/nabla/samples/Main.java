@@ -2,6 +2,7 @@ package dev.nabla.samples;
 
 import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
+import dev.nabla.samples.doctor.Doctor;
 import dev.nabla.samples.train.TrainCommand;
 import java.util.Arrays;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class Main {
               evaluate   report test metrics of a saved checkpoint
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
+              doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
               test       run the whole test suite (mvn verify)
@@ -41,6 +43,7 @@ public final class Main {
             switch (cmd) {
                 case "help", "--help", "-h" -> System.out.print(USAGE);
                 case "bench" -> bench(rest);
+                case "doctor" -> exit(Doctor.run(System.out));
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 default -> {
