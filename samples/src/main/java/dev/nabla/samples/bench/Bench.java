@@ -27,21 +27,24 @@ public final class Bench {
 
     static List<Workload> workloads(double warmup) {
         List<Workload> all = new ArrayList<>();
-        for (int n : new int[] {128, 256, 512, 1024, 2048}) {
-            all.add(new Workload("gemm_" + n, "GFLOP/s", () -> gemm(n, warmup)));
+        for (int n : new int[] {128, 256, 512, 1024, 2048, 4096}) {
+            all.add(new Workload("gemm_" + n, "GFLOP/s", () -> gemm(n, n, n, warmup)));
         }
+        // m x k x n: a wide C from a thin k, and a long k into a small C
+        all.add(new Workload("gemm_4096x512x4096", "GFLOP/s", () -> gemm(4096, 512, 4096, warmup)));
+        all.add(new Workload("gemm_512x4096x512", "GFLOP/s", () -> gemm(512, 4096, 512, warmup)));
         all.addAll(ModelWorkloads.all(warmup));
         return all;
     }
 
-    /** torch.mm of two random n x n matrices. */
-    static double gemm(int n, double warmup) {
+    /** torch.mm of a random m x k and a random k x n matrix. */
+    static double gemm(int m, int k, int n, double warmup) {
         Generator g = new Generator(0);
-        Tensor a = Tensor.randn(g, n, n);
-        Tensor b = Tensor.randn(g, n, n);
-        Tensor c = Tensor.zeros(n, n);
+        Tensor a = Tensor.randn(g, m, k);
+        Tensor b = Tensor.randn(g, k, n);
+        Tensor c = Tensor.zeros(m, n);
         double s = Timing.secondsPerCall(() -> a.matmul(b, c), warmup);
-        return 2.0 * n * n * n / s / 1e9;
+        return 2.0 * m * n * k / s / 1e9;
     }
 
     /**
