@@ -11,7 +11,7 @@ import dev.nabla.tensor.kernel.Gemm;
  * version counter records ({@link Tensor#version()}; code writing through
  * {@link Tensor#storageArray()} calls {@link Tensor#markModified()}, as the optimizers do).
  *
- * <p>{@link dev.nabla.nn.Linear} owns one and passes it to {@link Functional#linear(Variable,
+ * <p>{@code dev.nabla.nn.Linear} owns one and passes it to {@link Functional#linear(Variable,
  * Variable, Variable, PackedWeight)}, which uses it only when no gradient is being recorded (in
  * training the weight changes every step, and the GEMM packs its operands anyway). Not
  * thread-safe: one per layer, as a layer is not run from two threads at once.

@@ -1,5 +1,7 @@
 package dev.nabla.export;
 
+import dev.nabla.nn.Module;
+import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.optim.OptimizerState;
 import dev.nabla.tensor.Tensor;
 import java.io.IOException;
@@ -7,12 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Saves and loads a {@link TrainingState} as a directory of two safetensors files:
  * <ul>
  *   <li>{@value #MODEL_FILE}: the model's state dict alone, so PyTorch and other tools load the
- *       weights directly;</li>
+ *       weights directly, and in its metadata the model's {@link Preprocessing} when recorded;</li>
  *   <li>{@value #TRAINING_FILE}: the optimizer's buffers as tensors ({@code optimizer.state.<i>.<name>}),
  *       and in its metadata the optimizer's scalars ({@code optimizer.*}), the scheduler
  *       ({@code scheduler.*}), the generators ({@code generator.<name>}, four hex longs), the epoch,
@@ -22,11 +25,18 @@ import java.util.Map;
  * save is interrupted between the two files, loading reports the mismatch rather than resuming a
  * model with another run's optimizer state.
  *
+ * <p>For inference only the model file is needed: {@link #loadModel} fills a freshly built model
+ * from it in one call, and {@link #preprocessing} reads how its inputs must be prepared;
+ * {@link #saveModel} writes just that file.
+ *
  * <pre>{@code
  * Path dir = Path.of("runs/mlp/step-1000");
  * Checkpoint.save(dir, TrainingState.capture(model, optimizer, scheduler, Map.of("shuffle", g), epoch, step));
  * TrainingState s = Checkpoint.load(dir);
  * s.restore(model, optimizer, scheduler, Map.of("shuffle", g));
+ *
+ * LeNet5 net = Checkpoint.loadModel(Path.of("runs/mnist-10k-lenet5/checkpoint"), new LeNet5(1, 28, 10, new Generator(0)));
+ * Preprocessing pre = Checkpoint.preprocessing(Path.of("runs/mnist-10k-lenet5/checkpoint")).orElseThrow();
  * }</pre>
  */
 public final class Checkpoint {
@@ -40,10 +50,11 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
+    /** Writes both files, the model's first; each is replaced atomically. */
     public static void save(Path dir, TrainingState state) throws IOException {
         Files.createDirectories(dir);
         Path modelFile = dir.resolve(MODEL_FILE);
-        SafeTensors.write(modelFile, state.model(), Map.of("format", "pt"));
+        SafeTensors.write(modelFile, state.model(), modelMetadata(state.preprocessing()));
         String modelCrc = SafeTensors.readHeader(modelFile).metadata().get(SafeTensors.CRC_KEY);
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -64,6 +75,61 @@ public final class Checkpoint {
         });
         state.extra().forEach((k, v) -> meta.put(EXTRA + k, v));
         SafeTensors.write(dir.resolve(TRAINING_FILE), tensors, meta);
+    }
+
+    /**
+     * Writes only the model file, {@code dir/}{@value #MODEL_FILE}, with {@code preprocessing}
+     * (may be null) in its metadata: what inference needs, without the optimizer's state.
+     */
+    public static void saveModel(Path dir, Module model, Preprocessing preprocessing) throws IOException {
+        Files.createDirectories(dir);
+        SafeTensors.write(dir.resolve(MODEL_FILE), model.stateDict(), modelMetadata(preprocessing));
+    }
+
+    private static Map<String, String> modelMetadata(Preprocessing preprocessing) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        if (preprocessing != null) {
+            meta.putAll(preprocessing.toMetadata());
+        }
+        return meta;
+    }
+
+    /**
+     * Loads the weights of the checkpoint in {@code dir} (its {@value #MODEL_FILE}; the training
+     * file is not needed) into {@code model}, strictly, and returns the model, so
+     * {@code var net = Checkpoint.loadModel(dir, new LeNet5(1, 28, 10, g));} builds and fills it in
+     * one statement. {@code dir} may also name a {@code .safetensors} file.
+     *
+     * @throws IOException when the file is missing or corrupt (naming it)
+     * @throws IllegalArgumentException listing every missing, unexpected and mis-shaped key
+     */
+    public static <M extends Module> M loadModel(Path dir, M model) throws IOException {
+        Path file = modelFile(dir);
+        try {
+            model.loadStateDict(SafeTensors.read(file).tensors());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        return model;
+    }
+
+    /**
+     * The {@link Preprocessing} recorded with the checkpoint's model (read from the header of its
+     * {@value #MODEL_FILE}, or of the {@code .safetensors} file {@code dir} names), empty when the
+     * model was saved without one.
+     */
+    public static Optional<Preprocessing> preprocessing(Path dir) throws IOException {
+        Path file = modelFile(dir);
+        try {
+            return Preprocessing.fromMetadata(SafeTensors.readHeader(file).metadata());
+        } catch (IllegalArgumentException e) {
+            throw new FileFormatException(file, e.getMessage());
+        }
+    }
+
+    private static Path modelFile(Path dirOrFile) {
+        return Files.isDirectory(dirOrFile) ? dirOrFile.resolve(MODEL_FILE) : dirOrFile;
     }
 
     /** Reads and checks both files; nothing is applied until {@link TrainingState#restore}. */
@@ -111,6 +177,12 @@ public final class Checkpoint {
                 extra.put(k.substring(EXTRA.length()), e.getValue());
             }
         }
+        Preprocessing preprocessing;
+        try {
+            preprocessing = Preprocessing.fromMetadata(model.metadata()).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new FileFormatException(modelFile, e.getMessage());
+        }
         return new TrainingState(
                 model.tensors(),
                 new OptimizerState(optTensors, optMeta),
@@ -118,7 +190,8 @@ public final class Checkpoint {
                 gens,
                 counter(trainingFile, meta, "epoch"),
                 counter(trainingFile, meta, "step"),
-                extra);
+                extra,
+                preprocessing);
     }
 
     private static long[] generatorState(Path file, String key, String text) throws FileFormatException {

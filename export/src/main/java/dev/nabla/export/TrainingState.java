@@ -1,6 +1,7 @@
 package dev.nabla.export;
 
 import dev.nabla.nn.Module;
+import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.optim.LrScheduler;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.OptimizerState;
@@ -14,25 +15,32 @@ import java.util.Objects;
 /**
  * Everything a training run needs to continue exactly: the model's state dict, the optimizer's
  * state, the scheduler's state, the states of the random generators (shuffling, dropout), the
- * epoch and step counters, and free-form string metadata. {@link Checkpoint} saves and loads it.
+ * epoch and step counters, free-form string metadata, and the {@link Preprocessing} the model's
+ * inputs need (so inference applies the training normalisation). {@link Checkpoint} saves and
+ * loads it.
  *
  * <p>{@link #capture} takes the live tensors (no copies): save the state before training goes on.
- * {@link #restore} puts everything back, all or nothing.
+ * {@link #restore} puts everything back, all or nothing; {@link #restoreModel} puts back only the
+ * weights, to fine-tune with a new optimizer or to predict.
  *
  * <pre>{@code
  * Map<String, Generator> gens = Map.of("shuffle", shuffle);
- * Checkpoint.save(dir, TrainingState.capture(model, opt, sched, gens, epoch, step));
+ * Checkpoint.save(dir, TrainingState.capture(model, opt, sched, gens, epoch, step).withPreprocessing(pre));
  * // later, in a fresh process with a freshly built model, optimizer and scheduler:
  * TrainingState s = Checkpoint.load(dir);
  * s.restore(model, opt, sched, gens);
  * long epoch = s.epoch();
+ * // or only the weights, for fine-tuning with a new optimizer:
+ * Checkpoint.load(dir).restoreModel(model);
  * }</pre>
  *
  * @param model      parameters and buffers by dotted name
  * @param optimizer  the optimizer's state dict
  * @param scheduler  the scheduler's state dict, empty when there is no scheduler
  * @param generators each generator's 256-bit state, by the name the training loop gives it
- * @param extra      the caller's own metadata (best validation loss, config, ...)
+ * @param extra         the caller's own metadata (best validation loss, config, ...)
+ * @param preprocessing the model's input shape, normalisation and class names, or null when not
+ *                      recorded
  */
 public record TrainingState(
         Map<String, Tensor> model,
@@ -41,7 +49,8 @@ public record TrainingState(
         Map<String, long[]> generators,
         long epoch,
         long step,
-        Map<String, String> extra) {
+        Map<String, String> extra,
+        Preprocessing preprocessing) {
 
     public TrainingState {
         Objects.requireNonNull(model, "model");
@@ -59,6 +68,11 @@ public record TrainingState(
         generators.forEach((k, v) -> g.put(k, v.clone()));
         generators = Collections.unmodifiableMap(g);
         extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+    }
+
+    /** The same state recording {@code preprocessing}, what the model's inputs need. */
+    public TrainingState withPreprocessing(Preprocessing preprocessing) {
+        return new TrainingState(model, optimizer, scheduler, generators, epoch, step, extra, preprocessing);
     }
 
     /** The state of a run; {@code scheduler} may be null. */
@@ -89,7 +103,18 @@ public record TrainingState(
                 g,
                 epoch,
                 step,
-                extra);
+                extra,
+                null);
+    }
+
+    /**
+     * Loads only the model's weights, strictly (every key, every shape), leaving any optimizer and
+     * scheduler alone: for fine-tuning with a fresh optimizer, or for inference. To adapt a model
+     * whose head changed, drop the head's keys and call {@code model.loadStateDict(state.model(),
+     * false)} instead.
+     */
+    public void restoreModel(Module model) {
+        model.loadStateDict(this.model);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.nabla.export;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +11,8 @@ import dev.nabla.autograd.Variable;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
+import dev.nabla.nn.data.ChannelStats;
+import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.optim.AdamW;
 import dev.nabla.optim.GradClip;
 import dev.nabla.optim.LrScheduler;
@@ -23,7 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,7 +90,7 @@ class CheckpointTest {
                         .add(Tensor.randn(noise, BATCH, 4).mul(0.01f)));
                 Variable y = Variable.of(Y.indexSelect(0, index));
                 opt.zeroGrad();
-                Variable loss = model.forward(x).sub(y).square().mean();
+                Variable loss = model.call(x).sub(y).square().mean();
                 loss.backward();
                 GradClip.clipGradNorm(model.parameters(), 1.0);
                 opt.step();
@@ -220,5 +226,68 @@ class CheckpointTest {
         Files.write(training, java.util.Arrays.copyOf(b, b.length - 10));
         FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(dir));
         assertTrue(e.getMessage().contains(Checkpoint.TRAINING_FILE), e.getMessage());
+    }
+
+    private static final Preprocessing PRE = new Preprocessing(
+            1, 2, 2, ChannelStats.of(0.25f, 0.5f), List.of("zero", "one, with a comma", "two \"quoted\"\n"));
+
+    @Test
+    void theModelAndItsPreprocessingLoadInOneCallEachWithoutTheTrainingFile() throws IOException {
+        Run r = new Run(3);
+        r.train(0, 3);
+        Checkpoint.save(dir, r.capture(3).withPreprocessing(PRE));
+        Files.delete(dir.resolve(Checkpoint.TRAINING_FILE)); // inference needs only the model file
+        Sequential fresh = new Run(4).model;
+        assertSame(fresh, Checkpoint.loadModel(dir, fresh));
+        assertSameBits(r.model.stateDict(), fresh.stateDict(), "weights");
+        assertEquals(Optional.of(PRE), Checkpoint.preprocessing(dir));
+        assertEquals(Optional.of(PRE), Checkpoint.preprocessing(dir.resolve(Checkpoint.MODEL_FILE)));
+
+        // saveModel writes the same inference bundle; without preprocessing, none is recorded.
+        Path plain = dir.resolve("plain");
+        Checkpoint.saveModel(plain, r.model, null);
+        assertEquals(Optional.empty(), Checkpoint.preprocessing(plain));
+        assertSameBits(
+                r.model.stateDict(),
+                Checkpoint.loadModel(plain, new Run(5).model).stateDict(),
+                "saveModel");
+    }
+
+    @Test
+    void theRecordedPreprocessingComesBackWithTheTrainingState() throws IOException {
+        Run r = new Run(3);
+        Checkpoint.save(dir, r.capture(0).withPreprocessing(PRE));
+        assertEquals(PRE, Checkpoint.load(dir).preprocessing());
+        Checkpoint.save(dir, r.capture(0));
+        assertNull(Checkpoint.load(dir).preprocessing());
+    }
+
+    @Test
+    void loadingWeightsIntoTheWrongModelNamesTheFileAndTheKeys() throws IOException {
+        Run r = new Run(3);
+        Checkpoint.saveModel(dir, r.model, null);
+        Sequential wider = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+        var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.loadModel(dir, wider));
+        assertTrue(
+                e.getMessage().contains(Checkpoint.MODEL_FILE)
+                        && e.getMessage().contains("0.weight (expected [8, 4], got [16, 4])"),
+                e.getMessage());
+        var missing = assertThrows(IOException.class, () -> Checkpoint.loadModel(dir.resolve("nowhere"), wider));
+        assertTrue(missing.getMessage().contains("nowhere"), missing.getMessage());
+    }
+
+    @Test
+    void restoreModelLoadsOnlyTheWeights() throws IOException {
+        Run src = new Run(3);
+        src.train(0, 5);
+        Checkpoint.save(dir, src.capture(5));
+        TrainingState s = Checkpoint.load(dir);
+        // Fine-tuning: the same architecture with a new optimizer of another kind and no scheduler.
+        Run target = new Run(8);
+        SGD fresh = new SGD(target.model.parameters(), 0.01).momentum(0.9);
+        s.restoreModel(target.model);
+        assertSameBits(src.model.stateDict(), target.model.stateDict(), "weights");
+        assertEquals(0, fresh.stepCount());
+        assertTrue(fresh.stateDict().tensors().isEmpty(), "the new optimizer keeps its own (empty) state");
     }
 }

@@ -45,7 +45,7 @@ class PyTorchInteropTest {
 
     private static Tensor forward(Sequential m) {
         try (var off = Autograd.noGrad()) {
-            return m.forward(Variable.of(probe())).data();
+            return m.call(Variable.of(probe())).data();
         }
     }
 

@@ -10,7 +10,7 @@ import dev.nabla.tensor.ShapeMismatchException;
  * {@code [floor(i*H/outH), ceil((i+1)*H/outH))} and the columns likewise.
  *
  * <pre>{@code
- * Variable y = new AdaptiveAvgPool2d(1, 1).forward(Variable.zeros(8, 64, 7, 7));   // [8, 64, 1, 1]
+ * Variable y = new AdaptiveAvgPool2d(1, 1).call(Variable.zeros(8, 64, 7, 7));   // [8, 64, 1, 1]
  * }</pre>
  */
 public final class AdaptiveAvgPool2d extends Module {
@@ -32,7 +32,7 @@ public final class AdaptiveAvgPool2d extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         if ((x.dim() != 4 && x.dim() != 3) || x.size(-1) == 0 || x.size(-2) == 0) {
             throw new ShapeMismatchException(
                     describe() + ": expected input [N, C, H, W] or [C, H, W] with H, W > 0, got " + x.shape());

@@ -8,23 +8,19 @@ import dev.nabla.autograd.Variable;
  *
  * <pre>{@code
  * BatchNorm1d bn = new BatchNorm1d(128);
- * Variable y = bn.forward(Variable.randn(new Generator(0), 32, 128));
+ * Variable y = bn.call(Variable.randn(new Generator(0), 32, 128));
  * }</pre>
  */
 public final class BatchNorm1d extends BatchNorm {
 
     /** eps 1e-5, momentum 0.1, affine, tracking running statistics: PyTorch's defaults. */
-    public BatchNorm1d(int features) {
-        this(features, 1e-5, 0.1, true, true);
+    public BatchNorm1d(int numFeatures) {
+        this(numFeatures, options());
     }
 
-    public BatchNorm1d(int features, double eps, double momentum, boolean affine) {
-        this(features, eps, momentum, affine, true);
-    }
-
-    /** Without {@code trackRunningStats} there are no buffers and batch statistics are used in eval mode too. */
-    public BatchNorm1d(int features, double eps, double momentum, boolean affine, boolean trackRunningStats) {
-        super("BatchNorm1d", features, eps, momentum, affine, trackRunningStats);
+    /** See {@link BatchNorm.Options}. */
+    public BatchNorm1d(int numFeatures, Options options) {
+        super("BatchNorm1d", numFeatures, options);
     }
 
     @Override

@@ -11,24 +11,20 @@ import dev.nabla.autograd.Variable;
  *
  * <pre>{@code
  * BatchNorm2d bn = new BatchNorm2d(16);
- * Variable y = bn.forward(Variable.randn(new Generator(0), 8, 16, 32, 32));   // per-channel mean 0, var 1
+ * Variable y = bn.call(Variable.randn(new Generator(0), 8, 16, 32, 32));   // per-channel mean 0, var 1
  * bn.eval();                                                                  // now uses running stats
  * }</pre>
  */
 public final class BatchNorm2d extends BatchNorm {
 
     /** eps 1e-5, momentum 0.1, affine, tracking running statistics: PyTorch's defaults. */
-    public BatchNorm2d(int features) {
-        this(features, 1e-5, 0.1, true, true);
+    public BatchNorm2d(int numFeatures) {
+        this(numFeatures, options());
     }
 
-    public BatchNorm2d(int features, double eps, double momentum, boolean affine) {
-        this(features, eps, momentum, affine, true);
-    }
-
-    /** Without {@code trackRunningStats} there are no buffers and batch statistics are used in eval mode too. */
-    public BatchNorm2d(int features, double eps, double momentum, boolean affine, boolean trackRunningStats) {
-        super("BatchNorm2d", features, eps, momentum, affine, trackRunningStats);
+    /** See {@link BatchNorm.Options}. */
+    public BatchNorm2d(int numFeatures, Options options) {
+        super("BatchNorm2d", numFeatures, options);
     }
 
     @Override

@@ -12,9 +12,9 @@ import dev.nabla.tensor.Generator;
  *
  * <pre>{@code
  * Dropout drop = new Dropout(0.5, new Generator(0));
- * Variable y = drop.forward(Variable.ones(4, 8));   // about half 0, the rest 2
+ * Variable y = drop.call(Variable.ones(4, 8));   // about half 0, the rest 2
  * drop.eval();
- * drop.forward(Variable.ones(4, 8));                // all ones
+ * drop.call(Variable.ones(4, 8));                // all ones
  * }</pre>
  */
 public final class Dropout extends Module {
@@ -39,7 +39,7 @@ public final class Dropout extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         return Functional.dropout(x, p, isTraining(), generator);
     }
 

@@ -14,7 +14,7 @@ import dev.nabla.tensor.Tensor;
  * <pre>{@code
  * Embedding emb = new Embedding(1000, 64, new Generator(0));
  * Variable tokens = Variable.of(new float[][] {{5, 17, 3}, {9, 0, 0}});   // [2, 3]
- * Variable v = emb.forward(tokens);                                       // [2, 3, 64]
+ * Variable v = emb.call(tokens);                                       // [2, 3, 64]
  * }</pre>
  */
 public final class Embedding extends Module {
@@ -60,7 +60,7 @@ public final class Embedding extends Module {
     }
 
     @Override
-    public Variable forward(Variable indices) {
+    protected Variable forward(Variable indices) {
         return paddingIdx >= 0
                 ? Functional.embedding(indices, weight, paddingIdx)
                 : Functional.embedding(indices, weight);

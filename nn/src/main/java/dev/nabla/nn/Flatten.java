@@ -9,7 +9,7 @@ import dev.nabla.tensor.ShapeMismatchException;
  * A view when the input is contiguous.
  *
  * <pre>{@code
- * Variable y = new Flatten().forward(Variable.zeros(8, 64, 8, 8));   // [8, 4096]
+ * Variable y = new Flatten().call(Variable.zeros(8, 64, 8, 8));   // [8, 4096]
  * }</pre>
  */
 public final class Flatten extends Module {
@@ -27,7 +27,7 @@ public final class Flatten extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         int r = x.dim();
         int s = start < 0 ? start + r : start;
         int e = end < 0 ? end + r : end;

@@ -6,12 +6,12 @@ import dev.nabla.autograd.Variable;
  * The Gaussian error linear unit {@code x * Phi(x)} in its exact (erf) form, PyTorch's default.
  *
  * <pre>{@code
- * new GELU().forward(Variable.of(-1f, 0f, 1f));   // [-0.1587, 0, 0.8413]
+ * new GELU().call(Variable.of(-1f, 0f, 1f));   // [-0.1587, 0, 0.8413]
  * }</pre>
  */
 public final class GELU extends Module {
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         return x.gelu();
     }
 }

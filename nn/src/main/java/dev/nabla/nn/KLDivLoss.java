@@ -3,6 +3,7 @@ package dev.nabla.nn;
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
+import java.util.Objects;
 
 /**
  * Kullback-Leibler divergence, PyTorch's {@code nn.KLDivLoss}: {@code input} holds
@@ -12,25 +13,71 @@ import dev.nabla.autograd.Variable;
  * elements.
  *
  * <pre>{@code
- * KLDivLoss kl = new KLDivLoss(Reduction.BATCHMEAN, false);
- * Variable loss = kl.forward(studentLogits.logSoftmax(1), teacherProbs);
+ * KLDivLoss kl = new KLDivLoss(Reduction.BATCHMEAN);
+ * Variable loss = kl.call(studentLogits.logSoftmax(1), teacherProbs);
+ * KLDivLoss logSpace = new KLDivLoss(KLDivLoss.options().reduction(Reduction.BATCHMEAN).logTarget(true));
  * }</pre>
  */
 public final class KLDivLoss implements Loss {
+
+    /**
+     * The arguments of {@link KLDivLoss}, PyTorch's keyword arguments: {@code reduction} (MEAN) and
+     * {@code logTarget} (false). Immutable: each method returns a changed copy.
+     *
+     * <pre>{@code
+     * new KLDivLoss(KLDivLoss.options().reduction(Reduction.BATCHMEAN).logTarget(true));
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(Reduction.MEAN, false);
+
+        private final Reduction reduction;
+        private final boolean logTarget;
+
+        private Options(Reduction reduction, boolean logTarget) {
+            this.reduction = reduction;
+            this.logTarget = logTarget;
+        }
+
+        /** MEAN, SUM, NONE or BATCHMEAN. */
+        public Options reduction(Reduction reduction) {
+            return new Options(reduction, logTarget);
+        }
+
+        /** The target holds log-probabilities. */
+        public Options logTarget(boolean logTarget) {
+            return new Options(reduction, logTarget);
+        }
+
+        @Override
+        public String toString() {
+            return "KLDivLoss.Options(reduction=" + reduction + ", log_target=" + logTarget + ")";
+        }
+    }
+
     private final Reduction reduction;
     private final boolean logTarget;
 
-    public KLDivLoss() {
-        this(Reduction.MEAN, false);
+    /** PyTorch's defaults: MEAN, probabilities as target. */
+    public static Options options() {
+        return Options.DEFAULTS;
     }
 
-    public KLDivLoss(Reduction reduction, boolean logTarget) {
-        this.reduction = java.util.Objects.requireNonNull(reduction, "KLDivLoss: reduction");
-        this.logTarget = logTarget;
+    public KLDivLoss() {
+        this(options());
+    }
+
+    public KLDivLoss(Reduction reduction) {
+        this(options().reduction(reduction));
+    }
+
+    public KLDivLoss(Options options) {
+        this.reduction = Objects.requireNonNull(options.reduction, "KLDivLoss: reduction");
+        this.logTarget = options.logTarget;
     }
 
     @Override
-    public Variable forward(Variable input, Variable target) {
+    public Variable call(Variable input, Variable target) {
         return Functional.klDiv(input, target, reduction, logTarget);
     }
 

@@ -26,9 +26,9 @@ import java.util.Arrays;
  * provided.
  *
  * <pre>{@code
- * LSTM lstm = new LSTM(64, 128, 2, true, new Generator(0));       // 2 layers, batch first
+ * LSTM lstm = new LSTM(64, 128, LSTM.options().numLayers(2).batchFirst(true).generator(new Generator(0)));
  * Variable x = Variable.randn(new Generator(1), 32, 50, 64);       // [B, T, in]
- * LSTM.Output r = lstm.forward(x, null, null);                     // zero initial state
+ * LSTM.Output r = lstm.call(x, null, null);                        // zero initial state
  * r.output();   // [32, 50, 128]: the last layer's h at every step
  * r.h();        // [2, 32, 128]:  the final h of each layer
  * }</pre>
@@ -54,33 +54,84 @@ public final class LSTM extends Module {
     private final Variable[] bIh;
     private final Variable[] bHh;
 
+    /**
+     * The optional arguments of {@link LSTM}, PyTorch's keyword arguments: {@code numLayers} (1),
+     * {@code bias} (true), {@code batchFirst} (false), {@code dropout} (0: the probability of
+     * dropping each output of every layer but the last, in training), and the {@link Generator}
+     * that draws the initial weights and the dropout masks (the default generator). Immutable: each
+     * method returns a changed copy.
+     *
+     * <pre>{@code
+     * new LSTM(64, 128, LSTM.options().numLayers(2).dropout(0.2).batchFirst(true));
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(1, true, false, 0, null);
+
+        private final int numLayers;
+        private final boolean bias;
+        private final boolean batchFirst;
+        private final double dropout;
+        private final Generator generator;
+
+        private Options(int numLayers, boolean bias, boolean batchFirst, double dropout, Generator generator) {
+            this.numLayers = numLayers;
+            this.bias = bias;
+            this.batchFirst = batchFirst;
+            this.dropout = dropout;
+            this.generator = generator;
+        }
+
+        /** Stacked layers, each feeding its hidden states to the next. */
+        public Options numLayers(int numLayers) {
+            return new Options(numLayers, bias, batchFirst, dropout, generator);
+        }
+
+        public Options bias(boolean bias) {
+            return new Options(numLayers, bias, batchFirst, dropout, generator);
+        }
+
+        /** Input and output {@code [B, T, ...]} instead of {@code [T, B, ...]}. */
+        public Options batchFirst(boolean batchFirst) {
+            return new Options(numLayers, bias, batchFirst, dropout, generator);
+        }
+
+        public Options dropout(double dropout) {
+            return new Options(numLayers, bias, batchFirst, dropout, generator);
+        }
+
+        public Options generator(Generator generator) {
+            return new Options(numLayers, bias, batchFirst, dropout, generator);
+        }
+
+        @Override
+        public String toString() {
+            return "LSTM.Options(num_layers=" + numLayers + ", bias=" + bias + ", batch_first=" + batchFirst
+                    + ", dropout=" + dropout + ")";
+        }
+    }
+
+    /** PyTorch's defaults: one layer, biases, time-major, no dropout. */
+    public static Options options() {
+        return Options.DEFAULTS;
+    }
+
     /** One layer, time-major, with biases, initialised from the default generator. */
     public LSTM(int inputSize, int hiddenSize) {
-        this(inputSize, hiddenSize, 1, true, false, 0, Generator.defaultGenerator());
+        this(inputSize, hiddenSize, options());
     }
 
     public LSTM(int inputSize, int hiddenSize, Generator g) {
-        this(inputSize, hiddenSize, 1, true, false, 0, g);
+        this(inputSize, hiddenSize, options().generator(g));
     }
 
-    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean batchFirst, Generator g) {
-        this(inputSize, hiddenSize, numLayers, true, batchFirst, 0, g);
-    }
-
-    /**
-     * The full configuration, PyTorch's arguments in PyTorch's order.
-     *
-     * @param dropout probability of dropping each output of every layer but the last, in training
-     * @param g       draws the initial weights and the dropout masks
-     */
-    public LSTM(
-            int inputSize,
-            int hiddenSize,
-            int numLayers,
-            boolean bias,
-            boolean batchFirst,
-            double dropout,
-            Generator g) {
+    /** See {@link Options}. */
+    public LSTM(int inputSize, int hiddenSize, Options options) {
+        int numLayers = options.numLayers;
+        boolean bias = options.bias;
+        boolean batchFirst = options.batchFirst;
+        double dropout = options.dropout;
+        Generator g = options.generator == null ? Generator.defaultGenerator() : options.generator;
         if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
             throw new IllegalArgumentException("LSTM: sizes must be positive, got inputSize=" + inputSize
                     + ", hiddenSize=" + hiddenSize + ", numLayers=" + numLayers);
@@ -127,17 +178,26 @@ public final class LSTM extends Module {
         return batchFirst;
     }
 
-    /** The last layer's hidden state at every step, from a zero initial state. */
+    /**
+     * The last layer's hidden state at every step, from a zero initial state; {@link #call(Variable)}
+     * runs it with the hooks.
+     */
     @Override
-    public Variable forward(Variable x) {
-        return forward(x, null, null).output();
+    protected Variable forward(Variable x) {
+        return run(x, null, null).output();
     }
 
     /**
      * Runs the sequence from the initial state {@code (h0, c0)}, each {@code [numLayers, B, H]}
-     * ({@code [numLayers, H]} unbatched), or from zeros when both are null.
+     * ({@code [numLayers, H]} unbatched), or from zeros when both are null. Runs the hooks as
+     * {@link #call(Variable)} does: they see (and may replace) the input sequence and the output
+     * sequence; the states pass through.
      */
-    public Output forward(Variable x, Variable h0, Variable c0) {
+    public Output call(Variable x, Variable h0, Variable c0) {
+        return callHooked(x, in -> run(in, h0, c0), Output::output, (r, out) -> new Output(out, r.h(), r.c()));
+    }
+
+    private Output run(Variable x, Variable h0, Variable c0) {
         boolean unbatched = x.dim() == 2;
         if ((x.dim() != 3 && !unbatched) || x.size(-1) != inputSize || x.size(batchFirst && !unbatched ? 1 : 0) == 0) {
             throw new ShapeMismatchException(describe() + ": expected input "

@@ -19,7 +19,7 @@ import java.util.Arrays;
  * LSTMCell cell = new LSTMCell(10, 20, new Generator(0));
  * LSTMCell.State s = new LSTMCell.State(Variable.zeros(3, 20), Variable.zeros(3, 20));
  * for (int t = 0; t < 6; t++) {
- *     s = cell.forward(Variable.randn(3, 10), s.h(), s.c());
+ *     s = cell.call(Variable.randn(3, 10), s.h(), s.c());
  * }
  * }</pre>
  */
@@ -59,14 +59,22 @@ public final class LSTMCell extends Module {
         biasHh = bias ? registerParameter("bias_hh", Init.uniform(g, k, 4 * hiddenSize)) : null;
     }
 
-    /** The hidden state after one step from a zero state. */
+    /** The hidden state after one step from a zero state; {@link #call(Variable)} runs it with the hooks. */
     @Override
-    public Variable forward(Variable x) {
-        return forward(x, null, null).h();
+    protected Variable forward(Variable x) {
+        return step(x, null, null).h();
     }
 
-    /** One step from state {@code (h, c)}, or from zeros when both are null. */
-    public State forward(Variable x, Variable h, Variable c) {
+    /**
+     * One step from state {@code (h, c)}, or from zeros when both are null. Runs the hooks as
+     * {@link #call(Variable)} does: they see (and may replace) the input and the new hidden state;
+     * the cell state passes through.
+     */
+    public State call(Variable x, Variable h, Variable c) {
+        return callHooked(x, in -> step(in, h, c), State::h, (r, out) -> new State(out, r.c()));
+    }
+
+    private State step(Variable x, Variable h, Variable c) {
         boolean unbatched = x.dim() == 1;
         if ((x.dim() != 2 && !unbatched) || x.size(-1) != inputSize) {
             throw new ShapeMismatchException(describe() + ": expected input [B, " + inputSize + "] (or [" + inputSize

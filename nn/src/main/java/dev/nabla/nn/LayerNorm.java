@@ -14,10 +14,52 @@ import java.util.Arrays;
  *
  * <pre>{@code
  * LayerNorm ln = new LayerNorm(64);
- * Variable y = ln.forward(Variable.randn(new Generator(0), 8, 10, 64));   // each 64-vector normalised
+ * Variable y = ln.call(Variable.randn(new Generator(0), 8, 10, 64));   // each 64-vector normalised
+ * LayerNorm plain = new LayerNorm(new int[] {64}, LayerNorm.options().eps(1e-6).elementwiseAffine(false));
  * }</pre>
  */
 public final class LayerNorm extends Module {
+
+    /**
+     * The optional arguments of {@link LayerNorm}, PyTorch's keyword arguments: {@code eps} (1e-5)
+     * and {@code elementwiseAffine} (true). Immutable: each method returns a changed copy.
+     *
+     * <pre>{@code
+     * new LayerNorm(new int[] {512}, LayerNorm.options().eps(1e-6));
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(1e-5, true);
+
+        private final double eps;
+        private final boolean elementwiseAffine;
+
+        private Options(double eps, boolean elementwiseAffine) {
+            this.eps = eps;
+            this.elementwiseAffine = elementwiseAffine;
+        }
+
+        /** Added to the variance before the square root. */
+        public Options eps(double eps) {
+            return new Options(eps, elementwiseAffine);
+        }
+
+        /** Whether there are a learnable elementwise {@code weight} and {@code bias}. */
+        public Options elementwiseAffine(boolean elementwiseAffine) {
+            return new Options(eps, elementwiseAffine);
+        }
+
+        @Override
+        public String toString() {
+            return "LayerNorm.Options(eps=" + eps + ", elementwise_affine=" + elementwiseAffine + ")";
+        }
+    }
+
+    /** PyTorch's defaults: eps 1e-5, elementwise affine parameters. */
+    public static Options options() {
+        return Options.DEFAULTS;
+    }
+
     private final int[] shape;
     private final double eps;
     public final Variable weight;
@@ -25,10 +67,12 @@ public final class LayerNorm extends Module {
 
     /** eps 1e-5 with elementwise affine parameters. */
     public LayerNorm(int... normalizedShape) {
-        this(normalizedShape, 1e-5, true);
+        this(normalizedShape, options());
     }
 
-    public LayerNorm(int[] normalizedShape, double eps, boolean elementwiseAffine) {
+    public LayerNorm(int[] normalizedShape, Options options) {
+        double eps = options.eps;
+        boolean elementwiseAffine = options.elementwiseAffine;
         if (normalizedShape.length == 0 || Arrays.stream(normalizedShape).anyMatch(d -> d <= 0) || !(eps > 0)) {
             throw new IllegalArgumentException("LayerNorm: need a non-empty shape of positive sizes and eps > 0, got "
                     + Arrays.toString(normalizedShape) + ", eps " + eps);
@@ -40,7 +84,7 @@ public final class LayerNorm extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         int[] d = x.dims();
         int k = shape.length;
         if (d.length < k || !Arrays.equals(Arrays.copyOfRange(d, d.length - k, d.length), shape)) {

@@ -6,7 +6,7 @@ import dev.nabla.autograd.Variable;
  * {@code x} where positive, {@code negativeSlope * x} elsewhere (PyTorch's default slope 0.01).
  *
  * <pre>{@code
- * new LeakyReLU(0.1).forward(Variable.of(-2f, 3f));   // [-0.2, 3]
+ * new LeakyReLU(0.1).call(Variable.of(-2f, 3f));   // [-0.2, 3]
  * }</pre>
  */
 public final class LeakyReLU extends Module {
@@ -21,7 +21,7 @@ public final class LeakyReLU extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         return x.leakyRelu(slope);
     }
 

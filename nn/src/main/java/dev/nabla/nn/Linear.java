@@ -14,7 +14,7 @@ import dev.nabla.tensor.ShapeMismatchException;
  *
  * <pre>{@code
  * Linear fc = new Linear(784, 10, new Generator(0));
- * Variable y = fc.forward(Variable.zeros(64, 784));   // [64, 10]
+ * Variable y = fc.call(Variable.zeros(64, 784));   // [64, 10]
  * }</pre>
  */
 public final class Linear extends Module {
@@ -44,7 +44,7 @@ public final class Linear extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new ShapeMismatchException(
                     "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());

@@ -9,7 +9,7 @@ import dev.nabla.autograd.Variable;
  * have the same shape. A target that requires grad gets a gradient too.
  *
  * <pre>{@code
- * Variable loss = new MSELoss().forward(prediction, Variable.of(1f, 2f, 3f));
+ * Variable loss = new MSELoss().call(prediction, Variable.of(1f, 2f, 3f));
  * }</pre>
  */
 public final class MSELoss implements Loss {
@@ -24,7 +24,7 @@ public final class MSELoss implements Loss {
     }
 
     @Override
-    public Variable forward(Variable input, Variable target) {
+    public Variable call(Variable input, Variable target) {
         return Functional.mseLoss(input, target, reduction);
     }
 

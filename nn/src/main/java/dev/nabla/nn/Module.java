@@ -4,42 +4,326 @@ import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Base class of every layer and model, shaped like PyTorch's {@code nn.Module}.
  *
  * <p>A module owns named parameters (trainable {@link Variable}s), named buffers (state that is
- * saved but not trained, such as BatchNorm's running statistics) and named child modules.
- * Registration order is kept, so {@link #namedParameters()} and {@link #stateDict()} list entries
- * in a stable order with PyTorch's dotted names ({@code "0.weight"}, {@code "block.bn.running_mean"}),
- * which lets state dicts move between Nabla and PyTorch.
+ * saved but not trained, such as BatchNorm's running statistics) and named child modules, all
+ * registered in its constructor ({@link #registerParameter}, {@link #registerBuffer},
+ * {@link #registerModule}). Java has no {@code __setattr__}: a layer kept in a field but not
+ * registered is invisible to {@link #parameters()}, {@link #stateDict()} and {@link #train()}, and
+ * calling it from {@code forward} fails with an error that says so. Registration order is kept,
+ * so {@link #namedParameters()} and {@link #stateDict()} list entries in a stable order with
+ * PyTorch's dotted names ({@code "0.weight"}, {@code "layer1.0.bn1.running_mean"}), which lets
+ * state dicts move between Nabla and PyTorch.
+ *
+ * <p><b>One way to call a module.</b> Subclasses implement the protected {@link #forward}; everybody
+ * else calls {@link #call(Variable)}, the counterpart of PyTorch's {@code module(x)}: it runs the
+ * forward pre-hooks (which may replace the input), {@code forward}, then the forward hooks (which
+ * may replace the output), and records the output shape for {@link #toString()}. Because
+ * {@code forward} is protected, a model in another package cannot call a child's {@code forward}
+ * directly (JLS 6.6.2.1: protected access from another package goes only through the caller's own
+ * type), so no path skips the hooks. Modules with several inputs (LSTM's initial state,
+ * attention's key, value and masks) add typed overloads of {@code call} that run the hooks too,
+ * through {@link #callHooked}.
+ *
+ * <p><b>The name.</b> {@code Module} is PyTorch's name, the one users guess, so Nabla keeps it
+ * although {@code java.lang.Module} has the same simple name: after {@code import dev.nabla.nn.*;}
+ * the name {@code Module} is ambiguous, and a file that uses it adds the single-type import
+ * {@code import dev.nabla.nn.Module;}, which wins over both on-demand imports. JShell's start-up
+ * ({@code ./nabla jshell}) and every example in the documentation do so.
  *
  * <pre>{@code
+ * import dev.nabla.autograd.*;
+ * import dev.nabla.nn.*;
+ * import dev.nabla.nn.Module;   // not java.lang.Module
+ *
  * class TwoLayer extends Module {
  *     final Linear fc1 = registerModule("fc1", new Linear(784, 128));
  *     final Linear fc2 = registerModule("fc2", new Linear(128, 10));
- *     public Variable forward(Variable x) { return fc2.forward(fc1.forward(x).relu()); }
+ *
+ *     @Override
+ *     protected Variable forward(Variable x) {
+ *         return fc2.call(fc1.call(x).relu());
+ *     }
  * }
- * Module m = new TwoLayer();
- * m.parameters().size();          // 4
- * m.eval();                       // inference mode for dropout and batch norm
+ * TwoLayer m = new TwoLayer().eval();       // inference mode for dropout and batch norm; keeps the type
+ * m.parameters().size();                    // 4
+ * Variable logits = m.call(Variable.zeros(1, 784));
+ * var h = m.fc1.registerForwardHook((mod, in, out) -> {
+ *     System.out.println("fc1 -> " + out.shape());
+ *     return null;                          // null keeps the output
+ * });
+ * h.remove();
  * }</pre>
  */
 public abstract class Module {
+    /** The module whose forward (or hooks) this thread is running, for the registration check. */
+    private static final ThreadLocal<Module> RUNNING = new ThreadLocal<>();
+
     private final Map<String, Variable> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final List<Module> parents = new ArrayList<>(1);
+    private final Map<HookHandle, ForwardPreHook> preHooks = new LinkedHashMap<>();
+    private final Map<HookHandle, ForwardHook> forwardHooks = new LinkedHashMap<>();
     private boolean training = true;
     private Shape lastOutputShape;
 
-    /** Computes the module's output; containers call their children's forward. */
-    public abstract Variable forward(Variable input);
+    /**
+     * Computes the module's output. Implementations call their children through {@link #call};
+     * callers outside the module call {@link #call(Variable)}, never this.
+     */
+    protected abstract Variable forward(Variable input);
+
+    // =================================================================== calling
+
+    /**
+     * Runs the module on {@code input}, PyTorch's {@code module(x)}: the forward pre-hooks in
+     * registration order (each may replace the input), {@link #forward}, then the forward hooks in
+     * registration order (each may replace the output). Records the output's shape for
+     * {@link #toString()}.
+     *
+     * @throws IllegalStateException when called from the forward pass of a module that has not
+     *     registered this one although it has parameters or buffers (a forgotten
+     *     {@link #registerModule})
+     */
+    public final Variable call(Variable input) {
+        Module caller = enter(input);
+        try {
+            Variable x = runPreHooks(input);
+            Variable y = checkResult(forward(x));
+            y = runForwardHooks(x, y);
+            lastOutputShape = y.shape();
+            return y;
+        } finally {
+            RUNNING.set(caller);
+        }
+    }
+
+    /**
+     * The hook machinery of {@link #call(Variable)} for a typed {@code call} overload of a module
+     * with several inputs or outputs: the pre-hooks see (and may replace) {@code input}, the
+     * module's primary input; {@code body} computes the result from the possibly replaced input;
+     * the forward hooks see {@code output.apply(result)} and may replace it, which
+     * {@code withOutput} puts back into the result.
+     *
+     * <pre>{@code
+     * // LSTM: the hooks see the sequence and the per-step outputs; the states pass through
+     * public Output call(Variable x, Variable h0, Variable c0) {
+     *     return callHooked(x, in -> run(in, h0, c0), Output::output, (r, out) -> new Output(out, r.h(), r.c()));
+     * }
+     * }</pre>
+     */
+    protected final <R> R callHooked(
+            Variable input,
+            Function<Variable, R> body,
+            Function<R, Variable> output,
+            BiFunction<R, Variable, R> withOutput) {
+        Module caller = enter(input);
+        try {
+            Variable x = runPreHooks(input);
+            R result = checkResult(body.apply(x));
+            Variable y = output.apply(result);
+            Variable replaced = runForwardHooks(x, y);
+            if (replaced != y) {
+                result = withOutput.apply(result, replaced);
+            }
+            lastOutputShape = replaced.shape();
+            return result;
+        } finally {
+            RUNNING.set(caller);
+        }
+    }
+
+    /** Checks the input and the caller's registration, marks this module running; returns the caller. */
+    private Module enter(Variable input) {
+        if (input == null) {
+            throw new NullPointerException(describe() + ": the input is null");
+        }
+        Module caller = RUNNING.get();
+        if (caller != null && caller != this) {
+            checkRegisteredUnder(caller);
+        }
+        RUNNING.set(this);
+        return caller;
+    }
+
+    private Variable runPreHooks(Variable input) {
+        Variable x = input;
+        if (!preHooks.isEmpty()) {
+            for (ForwardPreHook h : List.copyOf(preHooks.values())) {
+                Variable replaced = h.apply(this, x);
+                if (replaced != null) {
+                    x = replaced;
+                }
+            }
+        }
+        return x;
+    }
+
+    private Variable runForwardHooks(Variable input, Variable output) {
+        Variable y = output;
+        if (!forwardHooks.isEmpty()) {
+            for (ForwardHook h : List.copyOf(forwardHooks.values())) {
+                Variable replaced = h.apply(this, input, y);
+                if (replaced != null) {
+                    y = replaced;
+                }
+            }
+        }
+        return y;
+    }
+
+    private <R> R checkResult(R result) {
+        if (result == null) {
+            throw new IllegalStateException(getClass().getName() + ".forward returned null");
+        }
+        return result;
+    }
+
+    /**
+     * A module running inside {@code caller}'s forward must be registered somewhere under it,
+     * unless it owns nothing to train or save (a {@code new ReLU()} made on the fly is fine).
+     */
+    private void checkRegisteredUnder(Module caller) {
+        for (Module p : parents) {
+            if (p == caller) {
+                return; // the usual case: a direct child
+            }
+        }
+        if (isDescendantOf(caller) || !ownsState()) {
+            return;
+        }
+        throw new IllegalStateException(caller.getClass().getSimpleName() + " called " + describe()
+                + " from its forward pass without registering it, so its parameters and buffers are missing from "
+                + caller.getClass().getSimpleName() + "'s parameters(), stateDict() and train()/eval(). "
+                + "Register it in the constructor: field = registerModule(\"name\", new "
+                + getClass().getSimpleName() + "(...)); keep a list of layers in a ModuleList, not a java.util.List");
+    }
+
+    private boolean isDescendantOf(Module ancestor) {
+        ArrayDeque<Module> todo = new ArrayDeque<>(parents);
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!todo.isEmpty()) {
+            Module m = todo.pop();
+            if (m == ancestor) {
+                return true;
+            }
+            if (seen.add(m)) {
+                todo.addAll(m.parents);
+            }
+        }
+        return false;
+    }
+
+    private boolean ownsState() {
+        if (!parameters.isEmpty() || !buffers.isEmpty()) {
+            return true;
+        }
+        for (Module c : children.values()) {
+            if (c.ownsState()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // =================================================================== hooks
+
+    /**
+     * Runs before {@link #forward}, PyTorch's {@code forward_pre_hook}: gets the module and its input
+     * and returns the input to use instead, or null to keep it.
+     *
+     * <pre>{@code
+     * model.registerForwardPreHook((m, x) -> x.clamp(-3f, 3f));   // clip every input
+     * }</pre>
+     */
+    @FunctionalInterface
+    public interface ForwardPreHook {
+        Variable apply(Module module, Variable input);
+    }
+
+    /**
+     * Runs after {@link #forward}, PyTorch's {@code forward_hook}: gets the module, its input (as
+     * the pre-hooks left it) and its output, and returns the output to use instead, or null to
+     * keep it.
+     *
+     * <pre>{@code
+     * float[] peak = {0};
+     * conv.registerForwardHook((m, in, out) -> {
+     *     peak[0] = Math.max(peak[0], out.data().abs().max().item());   // an observer: watches, changes nothing
+     *     return null;
+     * });
+     * }</pre>
+     */
+    @FunctionalInterface
+    public interface ForwardHook {
+        Variable apply(Module module, Variable input, Variable output);
+    }
+
+    /**
+     * Detaches the hook it was returned for, PyTorch's {@code RemovableHandle}; also
+     * {@link AutoCloseable}, so a hook can live for one try-with-resources block.
+     *
+     * <pre>{@code
+     * try (var h = model.registerForwardHook((m, in, out) -> { System.out.println(out.shape()); return null; })) {
+     *     model.call(x);
+     * }
+     * }</pre>
+     */
+    public static final class HookHandle implements AutoCloseable {
+        private final Map<HookHandle, ?> owner;
+
+        private HookHandle(Map<HookHandle, ?> owner) {
+            this.owner = owner;
+        }
+
+        /** Detaches the hook; later calls do nothing. */
+        public void remove() {
+            owner.remove(this);
+        }
+
+        @Override
+        public void close() {
+            remove();
+        }
+    }
+
+    /**
+     * Adds a hook that runs before every {@link #call} of this module, after those registered
+     * before it. A hook on a child runs whenever its parent's forward calls it.
+     */
+    public final HookHandle registerForwardPreHook(ForwardPreHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        HookHandle h = new HookHandle(preHooks);
+        preHooks.put(h, hook);
+        return h;
+    }
+
+    /**
+     * Adds a hook that runs after every {@link #call} of this module, after those registered before
+     * it: what quantization observers and activation probes use.
+     */
+    public final HookHandle registerForwardHook(ForwardHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        HookHandle h = new HookHandle(forwardHooks);
+        forwardHooks.put(h, hook);
+        return h;
+    }
 
     // =================================================================== registration
 
@@ -51,24 +335,52 @@ public abstract class Module {
         return p;
     }
 
+    /**
+     * Registers an existing parameter under {@code name}, which ties it: a weight shared with
+     * another module (an embedding and the output projection of a language model) is the same
+     * {@link Variable} in both. {@link #parameters()} lists a shared parameter once;
+     * {@link #stateDict()} lists it under every name, as PyTorch does.
+     */
+    protected final Variable registerParameter(String name, Variable parameter) {
+        Objects.requireNonNull(parameter, "parameter");
+        if (!parameter.isLeaf()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter '" + name
+                    + "' must be a leaf variable, but it was computed by " + parameter.gradFnName()
+                    + "; register the tensor it came from, or detach() it");
+        }
+        checkName(name);
+        parameters.put(name, parameter);
+        return parameter;
+    }
+
     /** Registers saved, non-trainable state (updated in place by the module); returns it. */
     protected final Tensor registerBuffer(String name, Tensor value) {
         checkName(name);
-        buffers.put(name, value);
+        buffers.put(name, Objects.requireNonNull(value, "value"));
         return value;
     }
 
-    /** Registers a child module under {@code name}; returns it. */
+    /**
+     * Registers a child module under {@code name}; returns it. The same module may be registered
+     * in several places (shared layers); its parameters are then listed once.
+     */
     protected final <M extends Module> M registerModule(String name, M module) {
+        Objects.requireNonNull(module, () -> getClass().getSimpleName() + ": module '" + name + "' is null");
         checkName(name);
-        children.put(name, module);
+        Module child = module;
+        if (child == this || isDescendantOf(child)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": registering " + child.describe()
+                    + " as '" + name + "' would make a module its own descendant");
+        }
+        children.put(name, child);
+        child.parents.add(this);
         return module;
     }
 
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException(
-                    "module attribute names must be non-empty and contain no '.': '" + name + "'");
+            throw new IllegalArgumentException(getClass().getSimpleName()
+                    + ": module attribute names must be non-empty and contain no '.': '" + name + "'");
         }
         if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
             throw new IllegalArgumentException(
@@ -83,36 +395,87 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
-    /** All trainable parameters of this module and its descendants. */
+    /**
+     * This module (under the name {@code ""}) and every descendant by dotted path, depth first in
+     * registration order; a module registered in several places appears once, under its first
+     * path (PyTorch's {@code named_modules()}).
+     */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", this, out, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return out;
+    }
+
+    private static void collectModules(String path, Module m, Map<String, Module> out, Set<Module> seen) {
+        if (!seen.add(m)) {
+            return;
+        }
+        out.put(path, m);
+        m.children.forEach((k, c) -> collectModules(path.isEmpty() ? k : path + "." + k, c, out, seen));
+    }
+
+    /**
+     * The descendant at a dotted path ({@code "layer1.0.conv1"}; {@code ""} is this module),
+     * PyTorch's {@code get_submodule}.
+     *
+     * @throws IllegalArgumentException naming the first missing step and the children there
+     */
+    public final Module getSubmodule(String path) {
+        Objects.requireNonNull(path, "path");
+        Module m = this;
+        if (path.isEmpty()) {
+            return m;
+        }
+        String walked = "";
+        for (String part : path.split("\\.", -1)) {
+            Module next = m.children.get(part);
+            if (next == null) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + " has no submodule '" + path + "': "
+                        + (walked.isEmpty() ? "it" : "'" + walked + "'") + " has no child '" + part
+                        + "' (children: " + m.children.keySet() + ")");
+            }
+            walked = walked.isEmpty() ? part : walked + "." + part;
+            m = next;
+        }
+        return m;
+    }
+
+    /** All trainable parameters of this module and its descendants, each once. */
     public final List<Variable> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
 
-    /** Parameters by dotted name, depth first in registration order. */
+    /**
+     * Parameters by dotted name, depth first in registration order. A parameter reachable under
+     * several names (a shared module, a tied weight) is listed once, under its first name, so an
+     * optimizer never updates it twice (PyTorch's {@code remove_duplicate=True}).
+     */
     public final Map<String, Variable> namedParameters() {
         Map<String, Variable> out = new LinkedHashMap<>();
-        collectParameters("", out);
+        Set<Variable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        namedModules()
+                .forEach((path, m) -> m.parameters.forEach((k, v) -> {
+                    if (seen.add(v)) {
+                        out.put(path.isEmpty() ? k : path + "." + k, v);
+                    }
+                }));
         return out;
     }
 
-    private void collectParameters(String prefix, Map<String, Variable> out) {
-        parameters.forEach((k, v) -> out.put(prefix + k, v));
-        children.forEach((k, m) -> m.collectParameters(prefix + k + ".", out));
-    }
-
-    /** Buffers by dotted name. */
+    /** Buffers by dotted name, each once (as {@link #namedParameters()}). */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collectBuffers("", out);
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        namedModules()
+                .forEach((path, m) -> m.buffers.forEach((k, v) -> {
+                    if (seen.add(v)) {
+                        out.put(path.isEmpty() ? k : path + "." + k, v);
+                    }
+                }));
         return out;
     }
 
-    private void collectBuffers(String prefix, Map<String, Tensor> out) {
-        buffers.forEach((k, v) -> out.put(prefix + k, v));
-        children.forEach((k, m) -> m.collectBuffers(prefix + k + ".", out));
-    }
-
-    /** Total number of trainable values. */
+    /** Total number of trainable values, a shared parameter counted once. */
     public final long parameterCount() {
         long n = 0;
         for (Variable p : parameters()) {
@@ -123,19 +486,31 @@ public abstract class Module {
 
     // =================================================================== mode
 
-    /** Training mode (the default): dropout drops, batch norm uses batch statistics. */
-    public final Module train() {
+    /**
+     * Training mode (the default) for this module and its descendants: dropout drops, batch norm
+     * uses batch statistics. Returns this module with the type the context expects, so
+     * {@code LeNet5 net = new LeNet5(1, 28, 10, g).train();} needs no cast (asking for a type
+     * this module does not have fails at once with a {@link ClassCastException}).
+     */
+    public final <M extends Module> M train() {
         return train(true);
     }
 
-    public final Module train(boolean mode) {
+    /** Sets training ({@code true}) or inference mode for this module and its descendants; see {@link #train()}. */
+    @SuppressWarnings("unchecked")
+    public final <M extends Module> M train(boolean mode) {
         training = mode;
-        children.values().forEach(c -> c.train(mode));
-        return this;
+        for (Module c : children.values()) {
+            c.train(mode);
+        }
+        return (M) this;
     }
 
-    /** Inference mode: dropout passes through, batch norm uses its running statistics. */
-    public final Module eval() {
+    /**
+     * Inference mode: dropout passes through, batch norm uses its running statistics. Returns this
+     * module with the type the context expects, as {@link #train()}.
+     */
+    public final <M extends Module> M eval() {
         return train(false);
     }
 
@@ -143,18 +518,36 @@ public abstract class Module {
         return training;
     }
 
-    /** Zeroes the gradient of every parameter (keeping the buffers for reuse). */
+    /**
+     * Drops every parameter's gradient (sets it to null), PyTorch 2's default
+     * {@code zero_grad(set_to_none=True)}: the next backward pass writes fresh gradients, and a
+     * parameter that gets none (a frozen one) keeps none, so optimizers leave it untouched.
+     */
     public final void zeroGrad() {
+        zeroGrad(true);
+    }
+
+    /**
+     * Drops the gradients ({@code setToNone}), or zeroes them in place, keeping their buffers;
+     * beware that an optimizer still updates a parameter whose gradient is zero (momentum and
+     * weight decay move it).
+     */
+    public final void zeroGrad(boolean setToNone) {
         for (Variable p : parameters()) {
-            p.zeroGrad();
+            if (setToNone) {
+                p.setGrad(null);
+            } else {
+                p.zeroGrad();
+            }
         }
     }
 
     // =================================================================== state dict
 
     /**
-     * Parameters and buffers by dotted name. The tensors are the live ones (no copies): save them,
-     * or copy them if the model will keep training.
+     * Parameters and buffers by dotted name, every name of a shared one included (as PyTorch's
+     * {@code state_dict()}). The tensors are the live ones (no copies): save them, or copy them if
+     * the model will keep training.
      */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -224,28 +617,19 @@ public abstract class Module {
     // =================================================================== shapes and printing
 
     /**
-     * Runs a forward pass on zeros of {@code inputShape} without recording gradients, so that
-     * {@link #toString()} can show every layer's output shape; returns the output shape.
+     * Runs a forward pass on zeros of {@code inputShape} in inference mode without recording
+     * gradients, so that {@link #toString()} can show every layer's output shape; returns the
+     * output shape. Every module gets back its own train/eval flag afterwards.
      */
     public final Shape summary(int... inputShape) {
-        boolean mode = training;
+        Map<Module, Boolean> modes = new IdentityHashMap<>();
+        namedModules().values().forEach(m -> modes.put(m, m.training));
         eval();
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
             return call(Variable.zeros(inputShape)).shape();
         } finally {
-            train(mode);
+            modes.forEach((m, mode) -> m.training = mode);
         }
-    }
-
-    /**
-     * Runs {@link #forward} and remembers the output's shape for {@link #toString()}: the
-     * counterpart of calling a PyTorch module, {@code module(x)}. Containers call their children
-     * this way.
-     */
-    public final Variable call(Variable input) {
-        Variable output = forward(input);
-        lastOutputShape = output.shape();
-        return output;
     }
 
     /** One line describing this module's own configuration, e.g. {@code Linear(784 -> 128)}. */
@@ -254,8 +638,8 @@ public abstract class Module {
     }
 
     /**
-     * A table of the layers: name, description, output shape (from the last forward pass through
-     * a container, or {@link #summary}), and parameter count, with the total at the bottom.
+     * A table of the layers: name, description, output shape (from the last {@link #call}, or
+     * {@link #summary}), and parameter count, with the total at the bottom.
      */
     @Override
     public String toString() {

@@ -33,8 +33,8 @@ import dev.nabla.tensor.Tensor;
  * <pre>{@code
  * MultiheadAttention mha = new MultiheadAttention(128, 4, new Generator(0));
  * Variable x = Variable.randn(new Generator(1), 64, 32, 128);           // [L, B, E]
- * Variable y = mha.forward(x);                                           // self-attention, [64, 32, 128]
- * AttentionOutput r = mha.forward(x, x, x, null, null, true, true);      // causal, with weights
+ * Variable y = mha.call(x);                                              // self-attention, [64, 32, 128]
+ * AttentionOutput r = mha.call(x, x, x, null, null, true, true);         // causal, with weights
  * r.weights();                                                           // [32, 64, 64], averaged over heads
  * }</pre>
  */
@@ -48,21 +48,75 @@ public final class MultiheadAttention extends Module {
     public final Variable inProjBias;
     public final Linear outProj;
 
+    /**
+     * The optional arguments of {@link MultiheadAttention}, PyTorch's keyword arguments:
+     * {@code dropout} (0: the probability of dropping an attention weight in training),
+     * {@code bias} (true: the projections have biases), {@code batchFirst} (false), and the
+     * {@link Generator} that draws the initial weights and the dropout masks (the default
+     * generator). Immutable: each method returns a changed copy.
+     *
+     * <pre>{@code
+     * new MultiheadAttention(256, 8, MultiheadAttention.options().dropout(0.1).batchFirst(true));
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(0, true, false, null);
+
+        private final double dropout;
+        private final boolean bias;
+        private final boolean batchFirst;
+        private final Generator generator;
+
+        private Options(double dropout, boolean bias, boolean batchFirst, Generator generator) {
+            this.dropout = dropout;
+            this.bias = bias;
+            this.batchFirst = batchFirst;
+            this.generator = generator;
+        }
+
+        public Options dropout(double dropout) {
+            return new Options(dropout, bias, batchFirst, generator);
+        }
+
+        public Options bias(boolean bias) {
+            return new Options(dropout, bias, batchFirst, generator);
+        }
+
+        /** Inputs and output {@code [B, L, E]} instead of {@code [L, B, E]}. */
+        public Options batchFirst(boolean batchFirst) {
+            return new Options(dropout, bias, batchFirst, generator);
+        }
+
+        public Options generator(Generator generator) {
+            return new Options(dropout, bias, batchFirst, generator);
+        }
+
+        @Override
+        public String toString() {
+            return "MultiheadAttention.Options(dropout=" + dropout + ", bias=" + bias + ", batch_first=" + batchFirst
+                    + ")";
+        }
+    }
+
+    /** PyTorch's defaults: no dropout, biases, time-major. */
+    public static Options options() {
+        return Options.DEFAULTS;
+    }
+
     public MultiheadAttention(int embedDim, int numHeads) {
-        this(embedDim, numHeads, 0, true, false, Generator.defaultGenerator());
+        this(embedDim, numHeads, options());
     }
 
     public MultiheadAttention(int embedDim, int numHeads, Generator g) {
-        this(embedDim, numHeads, 0, true, false, g);
+        this(embedDim, numHeads, options().generator(g));
     }
 
-    /**
-     * @param dropout probability of dropping an attention weight in training mode
-     * @param bias    whether the projections have biases
-     * @param g       draws the initial weights and the dropout masks
-     */
-    public MultiheadAttention(
-            int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst, Generator g) {
+    /** See {@link Options}. */
+    public MultiheadAttention(int embedDim, int numHeads, Options options) {
+        double dropout = options.dropout;
+        boolean bias = options.bias;
+        boolean batchFirst = options.batchFirst;
+        Generator g = options.generator == null ? Generator.defaultGenerator() : options.generator;
         if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0) {
             throw new IllegalArgumentException(
                     "MultiheadAttention: embedDim must be a positive multiple of numHeads, got " + embedDim + " and "
@@ -96,21 +150,43 @@ public final class MultiheadAttention extends Module {
         return batchFirst;
     }
 
-    /** Self-attention without masks: {@code forward(x, x, x, null, null, false, false).output()}. */
+    /**
+     * Self-attention without masks, {@code call(x, x, x, null, null, false, false).output()};
+     * {@link #call(Variable)} runs it with the hooks.
+     */
     @Override
-    public Variable forward(Variable x) {
-        return forward(x, x, x, null, null, false, false).output();
+    protected Variable forward(Variable x) {
+        return attend(x, x, x, null, null, false, false).output();
     }
 
     /**
-     * Attention of {@code query} over {@code key}/{@code value}.
+     * Attention of {@code query} over {@code key}/{@code value}. Runs the hooks as
+     * {@link #call(Variable)} does: they see (and may replace) the query and the attention output;
+     * in self-attention ({@code query == key == value}, the same object) a replaced query is the
+     * key and value too; the weights pass through.
      *
      * @param keyPaddingMask {@code [B, S]} ({@code [S]} unbatched), non-zero marks keys to ignore, or null
      * @param attnMask       {@code [L, S]} or {@code [B * numHeads, L, S]}, non-zero blocks, or null
      * @param causal         block each query from the keys after it
      * @param needWeights    also return the attention weights averaged over heads, {@code [B, L, S]}
      */
-    public AttentionOutput forward(
+    public AttentionOutput call(
+            Variable query,
+            Variable key,
+            Variable value,
+            Tensor keyPaddingMask,
+            Tensor attnMask,
+            boolean causal,
+            boolean needWeights) {
+        boolean self = query == key && key == value;
+        return callHooked(
+                query,
+                q -> attend(q, self ? q : key, self ? q : value, keyPaddingMask, attnMask, causal, needWeights),
+                AttentionOutput::output,
+                (r, out) -> new AttentionOutput(out, r.weights()));
+    }
+
+    private AttentionOutput attend(
             Variable query,
             Variable key,
             Variable value,
@@ -155,7 +231,7 @@ public final class MultiheadAttention extends Module {
         } else {
             r = Functional.attention(project(q, 0), project(k, 1), project(v, 2), spec);
         }
-        Variable out = outProj.forward(r.output());
+        Variable out = outProj.call(r.output());
         Variable w = r.weights();
         if (unbatched) {
             out = out.squeeze(bDim);

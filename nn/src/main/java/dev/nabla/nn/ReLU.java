@@ -6,12 +6,12 @@ import dev.nabla.autograd.Variable;
  * {@code max(x, 0)} elementwise.
  *
  * <pre>{@code
- * new ReLU().forward(Variable.of(-1f, 2f));   // [0, 2]
+ * new ReLU().call(Variable.of(-1f, 2f));   // [0, 2]
  * }</pre>
  */
 public final class ReLU extends Module {
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         return x.relu();
     }
 }

@@ -2,19 +2,23 @@ package dev.nabla.nn;
 
 import dev.nabla.autograd.Variable;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 
 /**
  * Modules applied one after another; children are named {@code "0"}, {@code "1"}, ... as in
- * PyTorch, so state dict keys match a PyTorch {@code nn.Sequential}.
+ * PyTorch, so state dict keys match a PyTorch {@code nn.Sequential}. Each child runs through its
+ * own {@link Module#call}, so hooks on children fire and {@link #toString()} shows every output
+ * shape.
  *
  * <pre>{@code
  * Sequential mlp = new Sequential(new Linear(784, 128), new ReLU(), new Linear(128, 10));
- * Variable logits = mlp.forward(Variable.zeros(64, 784));   // [64, 10]
- * System.out.println(mlp);                                   // layers, output shapes, parameters
+ * Variable logits = mlp.call(Variable.zeros(64, 784));   // [64, 10]
+ * System.out.println(mlp);                                // layers, output shapes, parameters
  * }</pre>
  */
-public final class Sequential extends Module {
+public final class Sequential extends Module implements Iterable<Module> {
     private final List<Module> layers = new ArrayList<>();
 
     public Sequential(Module... modules) {
@@ -29,8 +33,14 @@ public final class Sequential extends Module {
         return this;
     }
 
+    /** The module at {@code index}; negative indices count from the end, as in Python. */
     public Module get(int index) {
-        return layers.get(index);
+        int i = index < 0 ? index + layers.size() : index;
+        if (i < 0 || i >= layers.size()) {
+            throw new IndexOutOfBoundsException(
+                    "Sequential: index " + index + " is out of range for " + layers.size() + " modules");
+        }
+        return layers.get(i);
     }
 
     public int size() {
@@ -38,7 +48,12 @@ public final class Sequential extends Module {
     }
 
     @Override
-    public Variable forward(Variable input) {
+    public Iterator<Module> iterator() {
+        return Collections.unmodifiableList(layers).iterator();
+    }
+
+    @Override
+    protected Variable forward(Variable input) {
         Variable x = input;
         for (Module m : layers) {
             x = m.call(x);

@@ -6,12 +6,12 @@ import dev.nabla.autograd.Variable;
  * The logistic function {@code 1 / (1 + exp(-x))} elementwise.
  *
  * <pre>{@code
- * new Sigmoid().forward(Variable.of(0f));   // [0.5]
+ * new Sigmoid().call(Variable.of(0f));   // [0.5]
  * }</pre>
  */
 public final class Sigmoid extends Module {
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         return x.sigmoid();
     }
 }

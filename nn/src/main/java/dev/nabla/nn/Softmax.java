@@ -7,7 +7,7 @@ import dev.nabla.tensor.ShapeMismatchException;
  * Softmax along one dimension (negative counts from the end), computed stably.
  *
  * <pre>{@code
- * new Softmax(-1).forward(Variable.of(new float[][] {{1, 2, 3}}));   // [[0.090, 0.245, 0.665]]
+ * new Softmax(-1).call(Variable.of(new float[][] {{1, 2, 3}}));   // [[0.090, 0.245, 0.665]]
  * }</pre>
  */
 public final class Softmax extends Module {
@@ -18,7 +18,7 @@ public final class Softmax extends Module {
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         if (dim >= x.dim() || dim < -Math.max(1, x.dim())) {
             throw new ShapeMismatchException(
                     describe() + ": expected an input with dimension " + dim + ", got " + x.shape());

@@ -6,12 +6,12 @@ import dev.nabla.autograd.Variable;
  * Hyperbolic tangent elementwise.
  *
  * <pre>{@code
- * new Tanh().forward(Variable.of(0f, 1f));   // [0, 0.7616]
+ * new Tanh().call(Variable.of(0f, 1f));   // [0, 0.7616]
  * }</pre>
  */
 public final class Tanh extends Module {
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         return x.tanh();
     }
 }

@@ -21,10 +21,14 @@ import dev.nabla.tensor.Tensor;
  * batch first, {@code [L, dModel]} unbatched).
  *
  * <pre>{@code
- * var layer = new TransformerEncoderLayer(128, 4, 512, 0.1, TransformerEncoderLayer.Activation.GELU,
- *         1e-5, true, true, new Generator(0));                       // batch first, pre-norm
+ * var layer = new TransformerEncoderLayer(128, 4, TransformerEncoderLayer.options()
+ *         .dimFeedforward(512)
+ *         .activation(TransformerEncoderLayer.Activation.GELU)
+ *         .batchFirst(true)
+ *         .normFirst(true)
+ *         .generator(new Generator(0)));
  * Variable x = Variable.randn(new Generator(1), 8, 20, 128);         // [B, L, E]
- * Variable y = layer.forward(x, null, null, true);                   // causal, [8, 20, 128]
+ * Variable y = layer.call(x, null, null, true);                      // causal, [8, 20, 128]
  * }</pre>
  */
 public final class TransformerEncoderLayer extends Module {
@@ -55,26 +59,103 @@ public final class TransformerEncoderLayer extends Module {
     public final Dropout dropout1;
     public final Dropout dropout2;
 
-    /** PyTorch's defaults: feed-forward 2048, dropout 0.1, ReLU, eps 1e-5, time-major, post-norm. */
-    public TransformerEncoderLayer(int dModel, int nhead) {
-        this(dModel, nhead, 2048, 0.1, Activation.RELU, 1e-5, false, false, Generator.defaultGenerator());
+    /**
+     * The optional arguments of {@link TransformerEncoderLayer}, PyTorch's keyword arguments:
+     * {@code dimFeedforward} (2048), {@code dropout} (0.1), {@code activation} (ReLU),
+     * {@code layerNormEps} (1e-5), {@code batchFirst} (false), {@code normFirst} (false: post-norm),
+     * and the {@link Generator} that draws the initial weights and the dropout masks (the default
+     * generator). Immutable: each method returns a changed copy.
+     *
+     * <pre>{@code
+     * new TransformerEncoderLayer(512, 8, TransformerEncoderLayer.options().dimFeedforward(1024).normFirst(true));
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(2048, 0.1, Activation.RELU, 1e-5, false, false, null);
+
+        private final int dimFeedforward;
+        private final double dropout;
+        private final Activation activation;
+        private final double layerNormEps;
+        private final boolean batchFirst;
+        private final boolean normFirst;
+        private final Generator generator;
+
+        private Options(
+                int dimFeedforward,
+                double dropout,
+                Activation activation,
+                double layerNormEps,
+                boolean batchFirst,
+                boolean normFirst,
+                Generator generator) {
+            this.dimFeedforward = dimFeedforward;
+            this.dropout = dropout;
+            this.activation = activation;
+            this.layerNormEps = layerNormEps;
+            this.batchFirst = batchFirst;
+            this.normFirst = normFirst;
+            this.generator = generator;
+        }
+
+        /** Width of the feed-forward network's hidden layer. */
+        public Options dimFeedforward(int dimFeedforward) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        public Options dropout(double dropout) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        public Options activation(Activation activation) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        public Options layerNormEps(double layerNormEps) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        /** Input and output {@code [B, L, dModel]} instead of {@code [L, B, dModel]}. */
+        public Options batchFirst(boolean batchFirst) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        /** Pre-norm: normalise before each sub-block instead of after the residual sum. */
+        public Options normFirst(boolean normFirst) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        public Options generator(Generator generator) {
+            return new Options(dimFeedforward, dropout, activation, layerNormEps, batchFirst, normFirst, generator);
+        }
+
+        @Override
+        public String toString() {
+            return "TransformerEncoderLayer.Options(dim_feedforward=" + dimFeedforward + ", dropout=" + dropout
+                    + ", activation=" + activation.name().toLowerCase(java.util.Locale.ROOT) + ", layer_norm_eps="
+                    + layerNormEps + ", batch_first=" + batchFirst + ", norm_first=" + normFirst + ")";
+        }
     }
 
-    /**
-     * The full configuration, PyTorch's arguments in PyTorch's order.
-     *
-     * @param g draws the initial weights and the dropout masks
-     */
-    public TransformerEncoderLayer(
-            int dModel,
-            int nhead,
-            int dimFeedforward,
-            double dropout,
-            Activation activation,
-            double layerNormEps,
-            boolean batchFirst,
-            boolean normFirst,
-            Generator g) {
+    /** PyTorch's defaults: feed-forward 2048, dropout 0.1, ReLU, eps 1e-5, time-major, post-norm. */
+    public static Options options() {
+        return Options.DEFAULTS;
+    }
+
+    /** PyTorch's defaults (see {@link Options}). */
+    public TransformerEncoderLayer(int dModel, int nhead) {
+        this(dModel, nhead, options());
+    }
+
+    /** See {@link Options}. */
+    public TransformerEncoderLayer(int dModel, int nhead, Options options) {
+        int dimFeedforward = options.dimFeedforward;
+        double dropout = options.dropout;
+        Activation activation = options.activation;
+        double layerNormEps = options.layerNormEps;
+        boolean batchFirst = options.batchFirst;
+        boolean normFirst = options.normFirst;
+        Generator g = options.generator == null ? Generator.defaultGenerator() : options.generator;
         if (dimFeedforward <= 0) {
             throw new IllegalArgumentException(
                     "TransformerEncoderLayer: dimFeedforward must be positive, got " + dimFeedforward);
@@ -86,52 +167,67 @@ public final class TransformerEncoderLayer extends Module {
         this.activation = java.util.Objects.requireNonNull(activation, "activation");
         this.batchFirst = batchFirst;
         this.normFirst = normFirst;
-        selfAttn = registerModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, true, batchFirst, g));
+        selfAttn = registerModule(
+                "self_attn",
+                new MultiheadAttention(
+                        dModel,
+                        nhead,
+                        MultiheadAttention.options()
+                                .dropout(dropout)
+                                .batchFirst(batchFirst)
+                                .generator(g)));
         linear1 = registerModule("linear1", new Linear(dModel, dimFeedforward, g));
         this.dropout = registerModule("dropout", new Dropout(dropout, g));
         linear2 = registerModule("linear2", new Linear(dimFeedforward, dModel, g));
-        norm1 = registerModule("norm1", new LayerNorm(new int[] {dModel}, layerNormEps, true));
-        norm2 = registerModule("norm2", new LayerNorm(new int[] {dModel}, layerNormEps, true));
+        norm1 = registerModule(
+                "norm1", new LayerNorm(new int[] {dModel}, LayerNorm.options().eps(layerNormEps)));
+        norm2 = registerModule(
+                "norm2", new LayerNorm(new int[] {dModel}, LayerNorm.options().eps(layerNormEps)));
         dropout1 = registerModule("dropout1", new Dropout(dropout, g));
         dropout2 = registerModule("dropout2", new Dropout(dropout, g));
     }
 
-    /** The block without masks. */
+    /** The block without masks; {@link #call(Variable)} runs it with the hooks. */
     @Override
-    public Variable forward(Variable src) {
-        return forward(src, null, null, false);
+    protected Variable forward(Variable src) {
+        return run(src, null, null, false);
     }
 
     /**
-     * The block with attention masks as {@link MultiheadAttention} takes them.
+     * The block with attention masks as {@link MultiheadAttention} takes them. Runs the hooks as
+     * {@link #call(Variable)} does (they see the source and the output).
      *
      * @param srcMask           {@code [L, L]} or {@code [B * nhead, L, L]}, non-zero blocks, or null
      * @param srcKeyPaddingMask {@code [B, L]}, non-zero marks padding, or null
      * @param causal            each position attends only to itself and earlier ones
      */
-    public Variable forward(Variable src, Tensor srcMask, Tensor srcKeyPaddingMask, boolean causal) {
+    public Variable call(Variable src, Tensor srcMask, Tensor srcKeyPaddingMask, boolean causal) {
+        return callHooked(src, s -> run(s, srcMask, srcKeyPaddingMask, causal), y -> y, (y, out) -> out);
+    }
+
+    private Variable run(Variable src, Tensor srcMask, Tensor srcKeyPaddingMask, boolean causal) {
         if ((src.dim() != 3 && src.dim() != 2) || src.size(-1) != dModel) {
             throw new ShapeMismatchException(describe() + ": expected src " + (batchFirst ? "[B, L, " : "[L, B, ")
                     + dModel + "] (or [L, " + dModel + "] unbatched), got " + src.shape());
         }
         Variable x = src;
         if (normFirst) {
-            x = x.add(attentionBlock(norm1.forward(x), srcMask, srcKeyPaddingMask, causal));
-            x = x.add(feedForwardBlock(norm2.forward(x)));
+            x = x.add(attentionBlock(norm1.call(x), srcMask, srcKeyPaddingMask, causal));
+            x = x.add(feedForwardBlock(norm2.call(x)));
         } else {
-            x = norm1.forward(x.add(attentionBlock(x, srcMask, srcKeyPaddingMask, causal)));
-            x = norm2.forward(x.add(feedForwardBlock(x)));
+            x = norm1.call(x.add(attentionBlock(x, srcMask, srcKeyPaddingMask, causal)));
+            x = norm2.call(x.add(feedForwardBlock(x)));
         }
         return x;
     }
 
     private Variable attentionBlock(Variable x, Tensor mask, Tensor padding, boolean causal) {
-        return dropout1.forward(
-                selfAttn.forward(x, x, x, padding, mask, causal, false).output());
+        return dropout1.call(
+                selfAttn.call(x, x, x, padding, mask, causal, false).output());
     }
 
     private Variable feedForwardBlock(Variable x) {
-        return dropout2.forward(linear2.forward(dropout.forward(activation.apply(linear1.forward(x)))));
+        return dropout2.call(linear2.call(dropout.call(activation.apply(linear1.call(x)))));
     }
 
     @Override

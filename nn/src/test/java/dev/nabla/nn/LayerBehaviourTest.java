@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class LayerBehaviourTest {
 
     private static void rejects(Module m, Variable x, String... fragments) {
-        ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> m.forward(x));
+        ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> m.call(x));
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), "message lacks '" + f + "': " + e.getMessage());
         }
@@ -49,16 +49,7 @@ class LayerBehaviourTest {
 
     @Test
     void conv2dInitialisationFollowsPyTorch() {
-        Conv2d c = new Conv2d(
-                8,
-                16,
-                new int[] {3, 3},
-                new int[] {1, 1},
-                new int[] {0, 0},
-                new int[] {1, 1},
-                2,
-                true,
-                new Generator(1));
+        Conv2d c = new Conv2d(8, 16, 3, Conv2d.options().groups(2).generator(new Generator(1)));
         assertEquals(Shape.of(16, 4, 3, 3), c.weight.shape());
         double bound = 1 / Math.sqrt(4 * 9); // fan in = in/groups * kH * kW
         float[] w = c.weight.toArray();
@@ -76,10 +67,12 @@ class LayerBehaviourTest {
         for (float v : c.bias.toArray()) {
             assertTrue(Math.abs(v) <= bound);
         }
-        assertEquals(null, new Conv2d(3, 4, 3, 1, 1, 1, 1, false, new Generator(2)).bias);
+        assertEquals(
+                null,
+                new Conv2d(3, 4, 3, Conv2d.options().padding(1).bias(false).generator(new Generator(2))).bias);
         assertNotEquals(
                 c.weight.get(0, 0, 0, 0),
-                new Conv2d(8, 16, 3, 1, 0, 1, 2, true, new Generator(9)).weight.get(0, 0, 0, 0));
+                new Conv2d(8, 16, 3, Conv2d.options().groups(2).generator(new Generator(9))).weight.get(0, 0, 0, 0));
     }
 
     @Test
@@ -109,24 +102,24 @@ class LayerBehaviourTest {
 
     @Test
     void batchNormModesAndStepCount() {
-        BatchNorm2d bn = new BatchNorm2d(2, 1e-5, 0.5, true);
+        BatchNorm2d bn = new BatchNorm2d(2, BatchNorm.options().momentum(0.5));
         Variable x = Variable.randn(new Generator(5), 4, 2, 3, 3).mul(3).add(1);
-        bn.forward(x);
-        bn.forward(x);
+        bn.call(x);
+        bn.call(x);
         assertEquals(2f, bn.stateDict().get("num_batches_tracked").item());
         Tensor rm = bn.runningMean().copy();
         bn.eval();
-        Variable y = bn.forward(x);
+        Variable y = bn.call(x);
         assertEquals(2f, bn.stateDict().get("num_batches_tracked").item());
         assertArrayEquals(rm.toArray(), bn.runningMean().toArray());
         // Eval normalises with the running statistics: y = (x - rm) / sqrt(rv + eps).
         float expect = (float)
                 ((x.get(1, 1, 2, 0) - rm.get(1)) / Math.sqrt(bn.runningVar().get(1) + 1e-5));
         assertEquals(expect, y.get(1, 1, 2, 0), 1e-5);
-        BatchNorm2d free = new BatchNorm2d(2, 1e-5, 0.1, true, false);
+        BatchNorm2d free = new BatchNorm2d(2, BatchNorm.options().trackRunningStats(false));
         assertEquals(List.of("weight", "bias"), List.copyOf(free.stateDict().keySet()));
         free.eval();
-        Variable z = free.forward(x); // batch statistics even in eval mode
+        Variable z = free.call(x); // batch statistics even in eval mode
         assertEquals(0f, z.data().select(1, 0).mean().item(), 1e-5);
     }
 
@@ -134,7 +127,7 @@ class LayerBehaviourTest {
     void dropoutModule() {
         Dropout d = new Dropout(0.5, new Generator(6));
         Variable x = Variable.ones(64, 64);
-        Variable y = d.forward(x);
+        Variable y = d.call(x);
         float[] v = y.toArray();
         int kept = 0;
         for (float f : v) {
@@ -144,12 +137,12 @@ class LayerBehaviourTest {
         assertEquals(2048, kept, 5 * Math.sqrt(4096 * 0.25));
         assertNotEquals(
                 java.util.Arrays.toString(v),
-                java.util.Arrays.toString(d.forward(x).toArray()),
+                java.util.Arrays.toString(d.call(x).toArray()),
                 "a new mask per call");
         d.eval();
-        assertSame(x, d.forward(x));
+        assertSame(x, d.call(x));
         assertArrayEquals(
-                y.toArray(), new Dropout(0.5, new Generator(6)).forward(x).toArray(), "seeded masks repeat");
+                y.toArray(), new Dropout(0.5, new Generator(6)).call(x).toArray(), "seeded masks repeat");
     }
 
     @Test
@@ -176,8 +169,10 @@ class LayerBehaviourTest {
     @Test
     void lossArgumentsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new MSELoss(Reduction.BATCHMEAN));
-        assertThrows(IllegalArgumentException.class, () -> new CrossEntropyLoss(null, -100, 1.5, Reduction.MEAN));
-        Supplier<Variable> bad = () -> new CrossEntropyLoss().forward(Variable.zeros(3, 4), Variable.of(0f, 4f, 1f));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CrossEntropyLoss(CrossEntropyLoss.options().labelSmoothing(1.5)));
+        Supplier<Variable> bad = () -> new CrossEntropyLoss().call(Variable.zeros(3, 4), Variable.of(0f, 4f, 1f));
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, bad::get);
         assertTrue(
                 e.getMessage().contains("target 4 at position 1")
@@ -185,6 +180,6 @@ class LayerBehaviourTest {
                 e.getMessage());
         assertEquals(
                 "CrossEntropyLoss(MEAN, ignore 3, label smoothing 0.1)",
-                new CrossEntropyLoss(null, 3, 0.1, Reduction.MEAN).toString());
+                new CrossEntropyLoss(CrossEntropyLoss.options().ignoreIndex(3).labelSmoothing(0.1)).toString());
     }
 }

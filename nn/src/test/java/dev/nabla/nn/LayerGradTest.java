@@ -25,7 +25,7 @@ class LayerGradTest {
         List<Variable> in = new ArrayList<>();
         in.add(x);
         in.addAll(m.parameters());
-        GradCheck.check(v -> m.forward(v[0]), o, in.toArray(new Variable[0]));
+        GradCheck.check(v -> m.call(v[0]), o, in.toArray(new Variable[0]));
     }
 
     private static Variable randn(long seed, int... shape) {
@@ -45,20 +45,27 @@ class LayerGradTest {
                         4,
                         6,
                         new int[] {3, 2},
-                        new int[] {2, 1},
-                        new int[] {1, 1},
-                        new int[] {1, 2},
-                        2,
-                        true,
-                        new Generator(1)),
+                        Conv2d.options()
+                                .stride(2, 1)
+                                .padding(1)
+                                .dilation(1, 2)
+                                .groups(2)
+                                .generator(new Generator(1))),
                 randn(2, 2, 4, 5, 6));
         check(new Conv2d(3, 2, 1, new Generator(3)), randn(4, 1, 3, 3, 3));
     }
 
     @Test
     void pools() {
-        check(new MaxPool2d(3, 2, 1, true), distinct(5, 2, 2, 5, 6), SMALL_STEP);
-        check(new AvgPool2d(3, 2, 1, true, false), randn(6, 2, 2, 5, 6));
+        check(
+                new MaxPool2d(3, MaxPool2d.options().stride(2).padding(1).ceilMode(true)),
+                distinct(5, 2, 2, 5, 6),
+                SMALL_STEP);
+        check(
+                new AvgPool2d(
+                        3,
+                        AvgPool2d.options().stride(2).padding(1).ceilMode(true).countIncludePad(false)),
+                randn(6, 2, 2, 5, 6));
         check(new AdaptiveAvgPool2d(2, 3), randn(7, 1, 2, 5, 7));
     }
 
@@ -70,7 +77,7 @@ class LayerGradTest {
         bn.eval();
         check(bn, randn(9, 3, 3, 2, 2));
         check(new BatchNorm1d(4), randn(10, 5, 4));
-        check(new BatchNorm1d(2, 1e-5, 0.1, false), randn(11, 3, 2, 4));
+        check(new BatchNorm1d(2, BatchNorm.options().affine(false)), randn(11, 3, 2, 4));
         LayerNorm ln = new LayerNorm(3, 4);
         ln.weight.data().copyFrom(Tensor.randn(new Generator(12), 3, 4));
         check(ln, randn(13, 2, 3, 4));
@@ -81,7 +88,7 @@ class LayerGradTest {
         check(new Flatten(), randn(14, 2, 3, 2));
         Embedding emb = new Embedding(6, 3, new Generator(15));
         Variable ids = Variable.of(Tensor.of(new float[][] {{1, 5}, {1, 0}}));
-        GradCheck.check(v -> emb.forward(ids), emb.weight);
+        GradCheck.check(v -> emb.call(ids), emb.weight);
     }
 
     @Test
@@ -94,6 +101,6 @@ class LayerGradTest {
         check(new Softmax(0), x);
         check(new ReLU(), x);
         // A fresh generator per call gives the same mask each time, as the check needs.
-        GradCheck.check(v -> new Dropout(0.3, new Generator(17)).forward(v[0]), x);
+        GradCheck.check(v -> new Dropout(0.3, new Generator(17)).call(v[0]), x);
     }
 }

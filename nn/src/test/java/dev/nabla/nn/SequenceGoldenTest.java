@@ -68,9 +68,10 @@ class SequenceGoldenTest {
         LSTM m = new LSTM(
                 g.metaInt("input"),
                 g.metaInt("hidden"),
-                g.metaInt("layers"),
-                g.metaBool("batch_first"),
-                new Generator(0));
+                LSTM.options()
+                        .numLayers(g.metaInt("layers"))
+                        .batchFirst(g.metaBool("batch_first"))
+                        .generator(new Generator(0)));
         loadParams(g, m);
         Map<String, Variable> inputs = new LinkedHashMap<>();
         inputs.put("x", input(g, "x"));
@@ -78,9 +79,9 @@ class SequenceGoldenTest {
         if (g.metaBool("with_state")) {
             inputs.put("h0", input(g, "h0"));
             inputs.put("c0", input(g, "c0"));
-            r = m.forward(inputs.get("x"), inputs.get("h0"), inputs.get("c0"));
+            r = m.call(inputs.get("x"), inputs.get("h0"), inputs.get("c0"));
         } else {
-            r = m.forward(inputs.get("x"), null, null);
+            r = m.call(inputs.get("x"), null, null);
         }
         check(g, m, inputs, Map.of("output", r.output(), "h", r.h(), "c", r.c()));
     }
@@ -97,9 +98,9 @@ class SequenceGoldenTest {
         if (g.metaBool("with_state")) {
             inputs.put("h0", input(g, "h0"));
             inputs.put("c0", input(g, "c0"));
-            s = m.forward(inputs.get("x"), inputs.get("h0"), inputs.get("c0"));
+            s = m.call(inputs.get("x"), inputs.get("h0"), inputs.get("c0"));
         } else {
-            s = m.forward(inputs.get("x"), null, null);
+            s = m.call(inputs.get("x"), null, null);
         }
         check(g, m, inputs, Map.of("h", s.h(), "c", s.c()));
     }
@@ -116,7 +117,11 @@ class SequenceGoldenTest {
     void multiheadAttention(String name) {
         Goldens g = Goldens.load(name);
         MultiheadAttention m = new MultiheadAttention(
-                g.metaInt("embed"), g.metaInt("heads"), 0, true, g.metaBool("batch_first"), new Generator(0));
+                g.metaInt("embed"),
+                g.metaInt("heads"),
+                MultiheadAttention.options()
+                        .batchFirst(g.metaBool("batch_first"))
+                        .generator(new Generator(0)));
         loadParams(g, m);
         Map<String, Variable> inputs = new LinkedHashMap<>();
         Variable q = input(g, "query");
@@ -130,7 +135,7 @@ class SequenceGoldenTest {
             inputs.put("value", v);
         }
         Tensor kpm = g.metaBool("padding") ? g.tensor("key_padding_mask") : null;
-        AttentionOutput r = m.forward(q, k, v, kpm, null, g.metaBool("causal"), true);
+        AttentionOutput r = m.call(q, k, v, kpm, null, g.metaBool("causal"), true);
         check(g, m, inputs, Map.of("output", r.output(), "weights", r.weights()));
     }
 
@@ -149,17 +154,17 @@ class SequenceGoldenTest {
         TransformerEncoderLayer m = new TransformerEncoderLayer(
                 g.metaInt("d_model"),
                 g.metaInt("heads"),
-                g.metaInt("dim_feedforward"),
-                0,
-                act,
-                1e-5,
-                g.metaBool("batch_first"),
-                g.metaBool("norm_first"),
-                new Generator(0));
+                TransformerEncoderLayer.options()
+                        .dimFeedforward(g.metaInt("dim_feedforward"))
+                        .dropout(0)
+                        .activation(act)
+                        .batchFirst(g.metaBool("batch_first"))
+                        .normFirst(g.metaBool("norm_first"))
+                        .generator(new Generator(0)));
         loadParams(g, m);
         Variable src = input(g, "src");
         Tensor kpm = g.metaBool("padding") ? g.tensor("key_padding_mask") : null;
-        Variable out = m.forward(src, null, kpm, g.metaBool("causal"));
+        Variable out = m.call(src, null, kpm, g.metaBool("causal"));
         check(g, m, Map.of("src", src), Map.of("output", out));
     }
 }

@@ -37,7 +37,7 @@ class SequenceLayersTest {
 
     @Test
     void lstmParametersHavePytorchNamesShapesAndInit() {
-        LSTM m = new LSTM(10, 20, 2, true, true, 0, new Generator(1));
+        LSTM m = new LSTM(10, 20, LSTM.options().numLayers(2).batchFirst(true).generator(new Generator(1)));
         Map<String, Shape> want = new LinkedHashMap<>();
         want.put("weight_ih_l0", Shape.of(80, 10));
         want.put("weight_hh_l0", Shape.of(80, 20));
@@ -55,21 +55,22 @@ class SequenceLayersTest {
         }
         assertEquals(
                 List.of("weight_ih_l0", "weight_hh_l0"),
-                List.copyOf(new LSTM(3, 4, 1, false, false, 0, new Generator(1))
-                        .namedParameters()
-                        .keySet()));
+                List.copyOf(
+                        new LSTM(3, 4, LSTM.options().numLayers(1).bias(false).generator(new Generator(1)))
+                                .namedParameters()
+                                .keySet()));
     }
 
     @Test
     void lstmBatchFirstAndUnbatchedMatchTimeMajor() {
-        LSTM tm = new LSTM(4, 6, 2, false, new Generator(2));
-        LSTM bf = new LSTM(4, 6, 2, true, new Generator(99));
+        LSTM tm = new LSTM(4, 6, LSTM.options().numLayers(2).generator(new Generator(2)));
+        LSTM bf = new LSTM(4, 6, LSTM.options().numLayers(2).batchFirst(true).generator(new Generator(99)));
         bf.loadStateDict(tm.stateDict());
         Variable x = Variable.randn(new Generator(3), 5, 3, 4);
         Variable h0 = Variable.randn(new Generator(4), 2, 3, 6);
         Variable c0 = Variable.randn(new Generator(5), 2, 3, 6);
-        LSTM.Output a = tm.forward(x, h0, c0);
-        LSTM.Output b = bf.forward(x.transpose(0, 1), h0, c0);
+        LSTM.Output a = tm.call(x, h0, c0);
+        LSTM.Output b = bf.call(x.transpose(0, 1), h0, c0);
         assertEquals(Shape.of(3, 5, 6), b.output().shape());
         assertClose(a.output().data().transpose(0, 1), b.output().data(), 1e-6, "batch-first output");
         assertClose(a.h().data(), b.h().data(), 1e-6, "h");
@@ -77,7 +78,7 @@ class SequenceLayersTest {
         // The last layer's final h is the last step of the output.
         assertClose(a.output().data().select(0, 4), a.h().data().select(0, 1), 0, "h_n vs output[-1]");
 
-        LSTM.Output u = tm.forward(x.select(1, 1), h0.select(1, 1), c0.select(1, 1));
+        LSTM.Output u = tm.call(x.select(1, 1), h0.select(1, 1), c0.select(1, 1));
         assertEquals(Shape.of(5, 6), u.output().shape());
         assertEquals(Shape.of(2, 6), u.h().shape());
         assertClose(a.output().data().select(1, 1), u.output().data(), 1e-6, "unbatched output");
@@ -92,20 +93,20 @@ class SequenceLayersTest {
         lstm.stateDict().forEach((k, v) -> renamed.put(k.replace("_l0", ""), v));
         cell.loadStateDict(renamed);
         Variable x = Variable.randn(new Generator(8), 4, 2, 3);
-        LSTM.Output seq = lstm.forward(x, null, null);
+        LSTM.Output seq = lstm.call(x, null, null);
         LSTMCell.State s = new LSTMCell.State(null, null);
         for (int t = 0; t < 4; t++) {
-            s = cell.forward(x.select(0, t), s.h(), s.c());
+            s = cell.call(x.select(0, t), s.h(), s.c());
             assertClose(seq.output().data().select(0, t), s.h().data(), 1e-6, "step " + t);
         }
         assertClose(seq.c().data().select(0, 0), s.c().data(), 1e-6, "final c");
-        Variable single = cell.forward(x.select(0, 0).select(0, 1));
+        Variable single = cell.call(x.select(0, 0).select(0, 1));
         assertClose(seq.output().data().select(0, 0).select(0, 1), single.data(), 1e-6, "unbatched cell");
     }
 
     @Test
     void lstmAndCellGradcheck() {
-        LSTM m = new LSTM(3, 4, 2, true, new Generator(9));
+        LSTM m = new LSTM(3, 4, LSTM.options().numLayers(2).batchFirst(true).generator(new Generator(9)));
         Variable x = Variable.randn(new Generator(10), 2, 3, 3).requiresGrad(true);
         Variable h0 = Variable.randn(new Generator(11), 2, 2, 4).requiresGrad(true);
         Variable c0 = Variable.randn(new Generator(12), 2, 2, 4).requiresGrad(true);
@@ -119,7 +120,7 @@ class SequenceLayersTest {
         }
         GradCheck.check(
                 in -> {
-                    LSTM.Output r = m.forward(in[0], in[1], in[2]);
+                    LSTM.Output r = m.call(in[0], in[1], in[2]);
                     return Variable.cat(0, r.output().flatten(), r.h().flatten(), r.c().flatten());
                 },
                 all);
@@ -131,7 +132,7 @@ class SequenceLayersTest {
         List<Variable> cp = cell.parameters();
         GradCheck.check(
                 in -> {
-                    LSTMCell.State s = cell.forward(in[0], in[1], in[2]);
+                    LSTMCell.State s = cell.call(in[0], in[1], in[2]);
                     return Variable.cat(0, s.h().flatten(), s.c().flatten());
                 },
                 xc,
@@ -145,22 +146,22 @@ class SequenceLayersTest {
 
     @Test
     void lstmDropoutActsBetweenLayersInTrainingOnly() {
-        LSTM m = new LSTM(3, 8, 2, true, false, 0.5, new Generator(17));
+        LSTM m = new LSTM(3, 8, LSTM.options().numLayers(2).dropout(0.5).generator(new Generator(17)));
         Variable x = Variable.randn(new Generator(18), 4, 2, 3);
-        Tensor t1 = m.forward(x).data();
-        Tensor t2 = m.forward(x).data();
+        Tensor t1 = m.call(x).data();
+        Tensor t2 = m.call(x).data();
         assertFalse(t1.allClose(t2, 1e-6, 1e-6), "training forwards draw different masks");
         m.eval();
-        assertClose(m.forward(x).data(), m.forward(x).data(), 0, "eval is deterministic");
-        LSTM noDrop = new LSTM(3, 8, 2, true, false, 0, new Generator(19));
+        assertClose(m.call(x).data(), m.call(x).data(), 0, "eval is deterministic");
+        LSTM noDrop = new LSTM(3, 8, LSTM.options().numLayers(2).generator(new Generator(19)));
         noDrop.loadStateDict(m.stateDict());
-        assertClose(noDrop.forward(x).data(), m.forward(x).data(), 0, "eval ignores dropout");
+        assertClose(noDrop.call(x).data(), m.call(x).data(), 0, "eval ignores dropout");
     }
 
     @Test
     void lstmBadInputNamesLayerAndShapes() {
-        LSTM m = new LSTM(3, 5, 2, false, new Generator(20));
-        var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(4, 2, 7)));
+        LSTM m = new LSTM(3, 5, LSTM.options().numLayers(2).generator(new Generator(20)));
+        var e = assertThrows(ShapeMismatchException.class, () -> m.call(Variable.zeros(4, 2, 7)));
         assertTrue(
                 e.getMessage().contains("LSTM(3 -> 5, 2 layers)")
                         && e.getMessage().contains("[T, B, 3]")
@@ -168,13 +169,12 @@ class SequenceLayersTest {
                 e.getMessage());
         var e2 = assertThrows(
                 ShapeMismatchException.class,
-                () -> m.forward(Variable.zeros(4, 2, 3), Variable.zeros(1, 2, 5), Variable.zeros(1, 2, 5)));
+                () -> m.call(Variable.zeros(4, 2, 3), Variable.zeros(1, 2, 5), Variable.zeros(1, 2, 5)));
         assertTrue(e2.getMessage().contains("[2, 2, 5]") && e2.getMessage().contains("[1, 2, 5]"), e2.getMessage());
         assertThrows(
-                IllegalArgumentException.class,
-                () -> m.forward(Variable.zeros(4, 2, 3), Variable.zeros(2, 2, 5), null));
+                IllegalArgumentException.class, () -> m.call(Variable.zeros(4, 2, 3), Variable.zeros(2, 2, 5), null));
         var e3 = assertThrows(
-                ShapeMismatchException.class, () -> new LSTMCell(3, 5, new Generator(0)).forward(Variable.zeros(2, 4)));
+                ShapeMismatchException.class, () -> new LSTMCell(3, 5, new Generator(0)).call(Variable.zeros(2, 4)));
         assertTrue(
                 e3.getMessage().contains("LSTMCell(3 -> 5)")
                         && e3.getMessage().contains("[B, 3]")
@@ -209,7 +209,8 @@ class SequenceLayersTest {
         assertEquals(0f, m.outProj.bias.data().abs().max().item());
         assertEquals(
                 List.of("in_proj_weight", "out_proj.weight"),
-                List.copyOf(new MultiheadAttention(8, 2, 0, false, false, new Generator(0))
+                List.copyOf(new MultiheadAttention(
+                                8, 2, MultiheadAttention.options().bias(false).generator(new Generator(0)))
                         .namedParameters()
                         .keySet()));
     }
@@ -225,10 +226,10 @@ class SequenceLayersTest {
                 causal.set(1, i, j);
             }
         }
-        AttentionOutput a = m.forward(x, x, x, null, null, true, true);
-        AttentionOutput b = m.forward(x, x, x, null, causal, false, true);
+        AttentionOutput a = m.call(x, x, x, null, null, true, true);
+        AttentionOutput b = m.call(x, x, x, null, causal, false, true);
         AttentionOutput c =
-                m.forward(x, x, x, null, causal.unsqueeze(0).expand(B * 2, L, L).contiguous(), false, true);
+                m.call(x, x, x, null, causal.unsqueeze(0).expand(B * 2, L, L).contiguous(), false, true);
         assertClose(a.output().data(), b.output().data(), 1e-6, "causal flag vs [L, S] mask");
         assertClose(a.output().data(), c.output().data(), 1e-6, "causal flag vs [B*heads, L, S] mask");
         assertClose(a.weights().data(), b.weights().data(), 1e-6, "weights");
@@ -236,7 +237,7 @@ class SequenceLayersTest {
         Tensor additive = Tensor.where(causal, Tensor.scalar(Float.NEGATIVE_INFINITY), Tensor.scalar(0));
         assertClose(
                 a.output().data(),
-                m.forward(x, x, x, null, additive, false, false).output().data(),
+                m.call(x, x, x, null, additive, false, false).output().data(),
                 1e-6,
                 "additive mask");
         // Padding the last key of every batch element: its weight is 0 and it stops mattering.
@@ -244,23 +245,24 @@ class SequenceLayersTest {
         for (int i = 0; i < B; i++) {
             pad.set(1, i, L - 1);
         }
-        AttentionOutput p = m.forward(x, x, x, pad, null, false, true);
+        AttentionOutput p = m.call(x, x, x, pad, null, false, true);
         assertEquals(0f, p.weights().data().narrow(2, L - 1, 1).abs().max().item());
         Variable k = x.narrow(0, 0, L - 1);
-        AttentionOutput shorter = m.forward(x, k, k, null, null, false, false);
+        AttentionOutput shorter = m.call(x, k, k, null, null, false, false);
         assertClose(shorter.output().data(), p.output().data(), 1e-5, "padding = dropping the key");
     }
 
     @Test
     void attentionSelfEqualsCrossAndUnbatchedEqualsBatched() {
-        MultiheadAttention m = new MultiheadAttention(8, 4, 0, true, true, new Generator(24));
+        MultiheadAttention m = new MultiheadAttention(
+                8, 4, MultiheadAttention.options().batchFirst(true).generator(new Generator(24)));
         Variable x = Variable.randn(new Generator(25), 2, 6, 8);
-        Variable same = m.forward(x); // packed in-projection
+        Variable same = m.call(x); // packed in-projection
         Variable copy = Variable.of(x.data().copy());
-        Variable cross = m.forward(x, copy, copy, null, null, false, false).output(); // three projections
+        Variable cross = m.call(x, copy, copy, null, null, false, false).output(); // three projections
         assertClose(same.data(), cross.data(), 1e-6, "self vs cross path");
-        AttentionOutput u = m.forward(x.select(0, 1), x.select(0, 1), x.select(0, 1), null, null, true, true);
-        AttentionOutput bt = m.forward(x, x, x, null, null, true, true);
+        AttentionOutput u = m.call(x.select(0, 1), x.select(0, 1), x.select(0, 1), null, null, true, true);
+        AttentionOutput bt = m.call(x, x, x, null, null, true, true);
         assertEquals(Shape.of(6, 8), u.output().shape());
         assertEquals(Shape.of(6, 6), u.weights().shape());
         assertClose(bt.output().data().select(0, 1), u.output().data(), 1e-6, "unbatched");
@@ -277,7 +279,7 @@ class SequenceLayersTest {
         List<Variable> ps = m.parameters();
         GradCheck.check(
                 in -> {
-                    AttentionOutput r = m.forward(in[0], in[1], in[1], pad, null, true, true);
+                    AttentionOutput r = m.call(in[0], in[1], in[1], pad, null, true, true);
                     return Variable.cat(0, r.output().flatten(), r.weights().flatten());
                 },
                 q,
@@ -290,19 +292,20 @@ class SequenceLayersTest {
 
     @Test
     void attentionDropoutOnlyInTraining() {
-        MultiheadAttention m = new MultiheadAttention(8, 2, 0.5, true, false, new Generator(29));
+        MultiheadAttention m = new MultiheadAttention(
+                8, 2, MultiheadAttention.options().dropout(0.5).generator(new Generator(29)));
         Variable x = Variable.randn(new Generator(30), 6, 2, 8);
-        assertFalse(m.forward(x).data().allClose(m.forward(x).data(), 1e-6, 1e-6));
+        assertFalse(m.call(x).data().allClose(m.call(x).data(), 1e-6, 1e-6));
         m.eval();
-        assertClose(m.forward(x).data(), m.forward(x).data(), 0, "eval");
-        AttentionOutput r = m.forward(x, x, x, null, null, false, false);
+        assertClose(m.call(x).data(), m.call(x).data(), 0, "eval");
+        AttentionOutput r = m.call(x, x, x, null, null, false, false);
         assertNull(r.weights());
     }
 
     @Test
     void attentionBadInputNamesLayerAndShapes() {
         MultiheadAttention m = new MultiheadAttention(8, 2, new Generator(31));
-        var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(5, 2, 6)));
+        var e = assertThrows(ShapeMismatchException.class, () -> m.call(Variable.zeros(5, 2, 6)));
         assertTrue(
                 e.getMessage().contains("MultiheadAttention(embed 8, 2 heads)")
                         && e.getMessage().contains("[T, B, 8]")
@@ -310,17 +313,17 @@ class SequenceLayersTest {
                 e.getMessage());
         Variable x = Variable.zeros(5, 2, 8);
         var e2 = assertThrows(
-                ShapeMismatchException.class, () -> m.forward(x, x, x, Tensor.zeros(2, 4), null, false, false));
+                ShapeMismatchException.class, () -> m.call(x, x, x, Tensor.zeros(2, 4), null, false, false));
         assertTrue(
                 e2.getMessage().contains("keyPaddingMask [2, 5]")
                         && e2.getMessage().contains("[2, 4]"),
                 e2.getMessage());
         var e3 = assertThrows(
-                ShapeMismatchException.class, () -> m.forward(x, x, x, null, Tensor.zeros(5, 4), false, false));
+                ShapeMismatchException.class, () -> m.call(x, x, x, null, Tensor.zeros(5, 4), false, false));
         assertTrue(e3.getMessage().contains("attnMask [5, 5] or [4, 5, 5]"), e3.getMessage());
         var e4 = assertThrows(
                 ShapeMismatchException.class,
-                () -> m.forward(x, Variable.zeros(4, 3, 8), Variable.zeros(4, 3, 8), null, null, false, false));
+                () -> m.call(x, Variable.zeros(4, 3, 8), Variable.zeros(4, 3, 8), null, null, false, false));
         assertTrue(e4.getMessage().contains("[4, 3, 8]") && e4.getMessage().contains("[5, 2, 8]"), e4.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MultiheadAttention(10, 4));
     }
@@ -330,7 +333,12 @@ class SequenceLayersTest {
     @Test
     void encoderLayerHasPytorchStructure() {
         var m = new TransformerEncoderLayer(
-                16, 4, 32, 0.1, TransformerEncoderLayer.Activation.GELU, 1e-5, false, false, new Generator(32));
+                16,
+                4,
+                TransformerEncoderLayer.options()
+                        .dimFeedforward(32)
+                        .activation(TransformerEncoderLayer.Activation.GELU)
+                        .generator(new Generator(32)));
         assertEquals(
                 List.of("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"),
                 List.copyOf(m.children().keySet()));
@@ -359,7 +367,15 @@ class SequenceLayersTest {
     void encoderLayerGradcheckBothNormPlacements() {
         for (boolean normFirst : new boolean[] {false, true}) {
             var m = new TransformerEncoderLayer(
-                    4, 2, 6, 0, TransformerEncoderLayer.Activation.GELU, 1e-5, true, normFirst, new Generator(33));
+                    4,
+                    2,
+                    TransformerEncoderLayer.options()
+                            .dimFeedforward(6)
+                            .dropout(0)
+                            .activation(TransformerEncoderLayer.Activation.GELU)
+                            .batchFirst(true)
+                            .normFirst(normFirst)
+                            .generator(new Generator(33)));
             Variable src = Variable.randn(new Generator(34), 2, 3, 4).requiresGrad(true);
             Tensor pad = Tensor.zeros(2, 3);
             pad.set(1, 1, 2);
@@ -369,27 +385,39 @@ class SequenceLayersTest {
             for (int i = 0; i < ps.size(); i++) {
                 all[1 + i] = ps.get(i);
             }
-            GradCheck.check(in -> m.forward(in[0], null, pad, true), all);
+            GradCheck.check(in -> m.call(in[0], null, pad, true), all);
         }
     }
 
     @Test
     void encoderLayerDropoutTrainVsEvalAndUnbatched() {
         var m = new TransformerEncoderLayer(
-                8, 2, 16, 0.3, TransformerEncoderLayer.Activation.RELU, 1e-5, false, true, new Generator(35));
+                8,
+                2,
+                TransformerEncoderLayer.options()
+                        .dimFeedforward(16)
+                        .dropout(0.3)
+                        .normFirst(true)
+                        .generator(new Generator(35)));
         Variable x = Variable.randn(new Generator(36), 5, 2, 8);
-        assertFalse(m.forward(x).data().allClose(m.forward(x).data(), 1e-6, 1e-6), "training drops at random");
+        assertFalse(m.call(x).data().allClose(m.call(x).data(), 1e-6, 1e-6), "training drops at random");
         m.eval();
-        Tensor full = m.forward(x).data();
-        assertClose(full, m.forward(x).data(), 0, "eval");
-        assertClose(full.select(1, 1), m.forward(x.select(1, 1)).data(), 1e-6, "unbatched");
+        Tensor full = m.call(x).data();
+        assertClose(full, m.call(x).data(), 0, "eval");
+        assertClose(full.select(1, 1), m.call(x.select(1, 1)).data(), 1e-6, "unbatched");
     }
 
     @Test
     void encoderLayerBadInputNamesLayerAndShapes() {
         var m = new TransformerEncoderLayer(
-                8, 2, 16, 0, TransformerEncoderLayer.Activation.RELU, 1e-5, true, false, new Generator(37));
-        var e = assertThrows(ShapeMismatchException.class, () -> m.forward(Variable.zeros(2, 5, 6)));
+                8,
+                2,
+                TransformerEncoderLayer.options()
+                        .dimFeedforward(16)
+                        .dropout(0)
+                        .batchFirst(true)
+                        .generator(new Generator(37)));
+        var e = assertThrows(ShapeMismatchException.class, () -> m.call(Variable.zeros(2, 5, 6)));
         assertTrue(
                 e.getMessage().contains("TransformerEncoderLayer(d 8, 2 heads, ff 16, relu, batch first)")
                         && e.getMessage().contains("[B, L, 8]")

@@ -14,7 +14,7 @@ import java.util.List;
  * v_hat = amsgrad ? max(v_hat, v) : v
  * w -= lr / (1 - beta1^t) * m / (sqrt(v_hat) / sqrt(1 - beta2^t) + eps)
  * </pre>
- * Options (per group): {@code lr}, {@code beta1} (0.9), {@code beta2} (0.999), {@code eps}
+ * Options (per group): {@link #LR lr}, {@link #BETA1 beta1} (0.9), {@link #BETA2 beta2} (0.999), {@link #EPS eps}
  * (1e-8), {@code weight_decay} (0.01, as in PyTorch); flags: {@code amsgrad}, {@code maximize}.
  *
  * <pre>{@code
@@ -24,51 +24,58 @@ import java.util.List;
  * }</pre>
  */
 public final class AdamW extends Optimizer {
+    /** Decay rate of the first moment, in [0, 1). */
+    public static final Option BETA1 = AdamCore.BETA1;
+    /** Decay rate of the second moment, in [0, 1). */
+    public static final Option BETA2 = AdamCore.BETA2;
+    /** Added to the denominator for numerical stability. */
+    public static final Option EPS = AdamCore.EPS;
+    /** AMSGrad: normalise by the running maximum of the second moment. */
+    public static final Flag AMSGRAD = AdamCore.AMSGRAD;
 
     public AdamW(Iterable<Variable> params, double lr) {
         this(oneGroup(params), lr);
     }
 
     public AdamW(List<ParamGroup> groups, double lr) {
-        super("AdamW", AdamCore.defaults(lr, 0.01), AdamCore.flags(), groups);
+        super("AdamW", AdamCore.defaults(lr, 0.01), AdamCore.FLAGS, groups);
     }
 
     public AdamW lr(double lr) {
-        setDefault("lr", lr);
+        setDefault(LR, lr);
         return this;
     }
 
     public AdamW betas(double beta1, double beta2) {
-        setDefault("beta1", beta1);
-        setDefault("beta2", beta2);
+        setDefault(BETA1, beta1);
+        setDefault(BETA2, beta2);
         return this;
     }
 
     public AdamW eps(double eps) {
-        setDefault("eps", eps);
+        setDefault(EPS, eps);
         return this;
     }
 
     public AdamW weightDecay(double weightDecay) {
-        setDefault("weight_decay", weightDecay);
+        setDefault(WEIGHT_DECAY, weightDecay);
         return this;
     }
 
     /** AMSGrad: normalise by the running maximum of the second moment. */
     public AdamW amsgrad(boolean amsgrad) {
-        setFlag("amsgrad", amsgrad);
+        setFlag(AMSGRAD, amsgrad);
         return this;
     }
 
     public AdamW maximize(boolean maximize) {
-        setFlag("maximize", maximize);
+        setFlag(MAXIMIZE, maximize);
         return this;
     }
 
     @Override
-    protected void checkOption(String option, double value) {
-        super.checkOption(option, value);
-        AdamCore.checkOption("AdamW", option, value);
+    protected Option momentumOption() {
+        return BETA1;
     }
 
     @Override

@@ -28,7 +28,7 @@ import java.util.OptionalDouble;
 public final class LrScheduler {
     private final Optimizer optimizer;
     private final Schedule schedule;
-    private final String momentumOption;
+    private final Optimizer.Option momentumOption;
     private double[] baseLrs;
     private double[] lastLr;
     private long step;
@@ -42,11 +42,8 @@ public final class LrScheduler {
             baseLrs[i] = groups.get(i).lr();
         }
         if (schedule.momentum(0).isPresent()) {
-            if (optimizer.hasOption("momentum")) {
-                momentumOption = "momentum";
-            } else if (optimizer.hasOption("beta1")) {
-                momentumOption = "beta1";
-            } else {
+            momentumOption = optimizer.momentumOption();
+            if (momentumOption == null) {
                 throw new IllegalArgumentException("LrScheduler: " + schedule + " cycles momentum, but "
                         + optimizer.kind() + " has neither a momentum nor a beta1 option");
             }

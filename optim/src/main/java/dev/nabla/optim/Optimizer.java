@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Base class of the optimizers, shaped like {@code torch.optim.Optimizer}: parameter groups with
@@ -20,40 +19,127 @@ import java.util.Set;
  * skipped and their state does not advance, as in PyTorch) and hands its flat storage, gradient
  * and state buffers to the subclass's {@link #update}, which runs one fused SIMD kernel over them;
  * nothing goes through the autograd layer. The parameter's version is bumped, so a graph that
- * saved it before the step refuses to back-propagate through stale values.
+ * saved it before the step refuses to back-propagate through stale values. {@link #zeroGrad()}
+ * drops the gradients (PyTorch 2's {@code set_to_none=True}), so a frozen parameter, which never
+ * gets a gradient again, stays exactly where it is.
+ *
+ * <p>Hyperparameters are typed keys: each optimizer declares its {@link Option}s
+ * ({@code SGD.MOMENTUM}, {@code Adam.BETA1}, ...) and {@link Flag}s ({@code SGD.NESTEROV}), named as
+ * in PyTorch's {@code param_groups} and state dicts, so a misspelt option does not compile, and
+ * one another optimizer declares is rejected with the names this one knows.
  *
  * <pre>{@code
  * Optimizer opt = new SGD(model.parameters(), 0.1).momentum(0.9);
  * for (int i = 0; i < 100; i++) {
  *     opt.zeroGrad();
- *     Variable loss = model.forward(x).sub(y).square().mean();
+ *     Variable loss = model.call(x).sub(y).square().mean();
  *     loss.backward();
  *     opt.step();
  * }
+ * opt.paramGroups().get(0).get(SGD.MOMENTUM);   // 0.9
  * }</pre>
  */
 public abstract class Optimizer {
+
+    /**
+     * A per-group hyperparameter: its PyTorch name (the key in state dicts) and the values it
+     * accepts. Compared by value, so optimizers that share an option (momentum) share its key.
+     *
+     * <pre>{@code
+     * group.set(SGD.MOMENTUM, 0.8);                 // a typo (SGD.MOMENTUN) does not compile
+     * SGD.MOMENTUM.name();                          // "momentum", the state-dict key
+     * }</pre>
+     *
+     * @param name  PyTorch's name, e.g. {@code "weight_decay"}
+     * @param range the values it accepts (always finite)
+     */
+    public record Option(String name, Range range) {
+        public Option {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(range, "range");
+        }
+
+        /** The accepted values of an {@link Option}, e.g. {@code Range.UNIT_INTERVAL} for the betas. */
+        public enum Range {
+            /** {@code x >= 0} */
+            NON_NEGATIVE,
+            /** {@code 0 <= x < 1}, as the betas */
+            UNIT_INTERVAL;
+
+            boolean contains(double x) {
+                return x >= 0 && (this == NON_NEGATIVE || x < 1);
+            }
+
+            @Override
+            public String toString() {
+                return this == NON_NEGATIVE ? ">= 0" : "in [0, 1)";
+            }
+        }
+
+        void check(String kind, double value) {
+            if (!Double.isFinite(value) || !range.contains(value)) {
+                throw new IllegalArgumentException(
+                        kind + ": option " + name + " must be finite and " + range + ", got " + value);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
+     * A boolean option shared by all groups ({@code nesterov}, {@code amsgrad}, {@code centered},
+     * {@code maximize}), false unless set.
+     *
+     * <pre>{@code
+     * sgd.setFlag(SGD.NESTEROV, true);              // what sgd.nesterov(true) does
+     * }</pre>
+     *
+     * @param name PyTorch's name
+     */
+    public record Flag(String name) {
+        public Flag {
+            Objects.requireNonNull(name, "name");
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** The learning rate, which every optimizer has. */
+    public static final Option LR = new Option("lr", Option.Range.NON_NEGATIVE);
+    /** The weight decay, which every optimizer has (L2 or decoupled, as each defines). */
+    public static final Option WEIGHT_DECAY = new Option("weight_decay", Option.Range.NON_NEGATIVE);
+    /** Ascend instead of descend; every optimizer here has it. */
+    public static final Flag MAXIMIZE = new Flag("maximize");
+
     private final String kind;
-    private final Map<String, Double> defaults;
-    private final Map<String, Boolean> flags;
+    private final Map<Option, Double> defaults;
+    private final Map<Flag, Boolean> flags;
     private final List<ParamGroup> groups = new ArrayList<>();
     private final IdentityHashMap<Variable, State> state = new IdentityHashMap<>();
     private long stepCount;
 
     /**
      * @param kind     the optimizer's name, recorded in its state dict ("Adam")
-     * @param defaults every option this optimizer knows, with its default value
-     * @param flags    the boolean options, shared by all groups
+     * @param defaults every option this optimizer knows, with its default value, in state-dict order
+     * @param flags    the boolean options, shared by all groups, all false at first
      * @param groups   the initial parameter groups
      */
-    // checkOption is called on a partly built subclass; overrides only look at their arguments.
+    // addParamGroup runs on a partly built subclass; it reads only this class's fields.
     @SuppressWarnings("this-escape")
-    protected Optimizer(
-            String kind, Map<String, Double> defaults, Map<String, Boolean> flags, List<ParamGroup> groups) {
+    protected Optimizer(String kind, Map<Option, Double> defaults, List<Flag> flags, List<ParamGroup> groups) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.defaults = new LinkedHashMap<>(defaults);
-        this.flags = new LinkedHashMap<>(flags);
-        if (!this.defaults.containsKey("lr") || !this.defaults.containsKey("weight_decay")) {
+        this.flags = new LinkedHashMap<>();
+        for (Flag f : flags) {
+            this.flags.put(f, false);
+        }
+        if (!this.defaults.containsKey(LR) || !this.defaults.containsKey(WEIGHT_DECAY)) {
             throw new IllegalArgumentException(kind + ": every optimizer needs the options lr and weight_decay");
         }
         this.defaults.forEach(this::checkOption);
@@ -72,7 +158,10 @@ public abstract class Optimizer {
         List<Variable> list = new ArrayList<>();
         params.forEach(list::add);
         if (list.isEmpty()) {
-            throw new IllegalArgumentException("optimizer got an empty parameter list");
+            throw new IllegalArgumentException("optimizer got an empty parameter list. If it came from "
+                    + "model.parameters(), the model registered no parameters: every layer a model holds must be "
+                    + "registered in its constructor, field = registerModule(\"name\", new Linear(...)) (a list of "
+                    + "layers goes in a ModuleList), and every tensor to train with registerParameter");
         }
         return List.of(ParamGroup.of(list));
     }
@@ -127,66 +216,72 @@ public abstract class Optimizer {
 
     // =================================================================== options
 
-    /**
-     * Rejects an option this optimizer does not know or a value outside its range. Subclasses
-     * extend it for their own options and call {@code super}.
-     */
-    protected void checkOption(String option, double value) {
+    /** Rejects an option this optimizer does not declare, or a value outside the option's range. */
+    final void checkOption(Option option, double value) {
+        Objects.requireNonNull(option, "option");
         if (!defaults.containsKey(option)) {
             throw new IllegalArgumentException(
-                    kind + ": unknown option '" + option + "' (known: " + defaults.keySet() + ")");
+                    kind + ": unknown option '" + option.name() + "' (known: " + defaults.keySet() + ")");
         }
-        if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException(kind + ": option " + option + " must be finite, got " + value);
-        }
-        if ((option.equals("lr") || option.equals("weight_decay")) && value < 0) {
-            throw new IllegalArgumentException(kind + ": option " + option + " must be >= 0, got " + value);
-        }
+        option.check(kind, value);
     }
 
     /**
      * Sets the default of an option, used by every group that does not set it; the typed
      * setters of each optimizer ({@code momentum(0.9)}) call this.
      */
-    public final void setDefault(String option, double value) {
+    public final void setDefault(Option option, double value) {
         checkOption(option, value);
         defaults.put(option, value);
     }
 
-    /** Sets a boolean option (nesterov, amsgrad, centered, maximize) for all groups. */
-    public final void setFlag(String flag, boolean value) {
-        if (!flags.containsKey(flag)) {
-            throw new IllegalArgumentException(kind + ": unknown flag '" + flag + "' (known: " + flags.keySet() + ")");
-        }
+    /** The optimizer-wide default of an option. */
+    public final double getDefault(Option option) {
+        checkOption(option, 0);
+        return defaults.get(option);
+    }
+
+    /** Sets a boolean option for all groups. */
+    public final void setFlag(Flag flag, boolean value) {
+        checkFlag(flag);
         flags.put(flag, value);
     }
 
-    /** A boolean option (nesterov, amsgrad, centered, maximize). */
-    public final boolean flag(String flag) {
-        Boolean b = flags.get(flag);
-        if (b == null) {
-            throw new IllegalArgumentException(kind + ": unknown flag '" + flag + "' (known: " + flags.keySet() + ")");
-        }
-        return b;
+    /** A boolean option's value. */
+    public final boolean flag(Flag flag) {
+        checkFlag(flag);
+        return flags.get(flag);
     }
 
-    /** The optimizer-wide default of an option. */
-    public final double defaultOption(String option) {
-        Double v = defaults.get(option);
-        if (v == null) {
+    private void checkFlag(Flag flag) {
+        Objects.requireNonNull(flag, "flag");
+        if (!flags.containsKey(flag)) {
             throw new IllegalArgumentException(
-                    kind + ": unknown option '" + option + "' (known: " + defaults.keySet() + ")");
+                    kind + ": unknown flag '" + flag.name() + "' (known: " + flags.keySet() + ")");
         }
-        return v;
     }
 
-    /** True when this optimizer has the option (e.g. "momentum" for SGD, "beta1" for Adam). */
-    public final boolean hasOption(String option) {
+    /** True when this optimizer declares the option. */
+    public final boolean hasOption(Option option) {
         return defaults.containsKey(option);
     }
 
-    final Set<String> optionNames() {
-        return Collections.unmodifiableSet(defaults.keySet());
+    /** The options this optimizer declares, in state-dict order. */
+    public final List<Option> options() {
+        return List.copyOf(defaults.keySet());
+    }
+
+    /** The flags this optimizer declares. */
+    public final List<Flag> flags() {
+        return List.copyOf(flags.keySet());
+    }
+
+    /**
+     * The option a schedule that cycles momentum (one-cycle) drives: {@code momentum} for SGD and
+     * RMSprop, {@code beta1} for Adam and AdamW; null when there is none.
+     */
+    protected Option momentumOption() {
+        return null;
     }
 
     // =================================================================== groups
@@ -242,12 +337,19 @@ public abstract class Optimizer {
 
     // =================================================================== step
 
-    /** Zeroes every gradient in place, keeping the buffers for the next backward pass. */
+    /**
+     * Drops every parameter's gradient, PyTorch 2's default {@code zero_grad(set_to_none=True)}: a
+     * parameter that the next backward pass does not reach (a frozen one) then has no gradient,
+     * and {@link #step()} leaves it and its state exactly as they are.
+     */
     public final void zeroGrad() {
-        zeroGrad(false);
+        zeroGrad(true);
     }
 
-    /** Zeroes every gradient, or drops it ({@code setToNone}) so parameters without one are skipped. */
+    /**
+     * Drops every gradient ({@code setToNone}), or zeroes it in place, keeping its buffer; beware
+     * that a zero gradient still moves a parameter under momentum or weight decay.
+     */
     public final void zeroGrad(boolean setToNone) {
         for (ParamGroup g : groups) {
             for (Variable p : g.params()) {
@@ -301,13 +403,13 @@ public abstract class Optimizer {
         meta.put("type", kind);
         meta.put("step_count", Long.toString(stepCount));
         meta.put("groups", Integer.toString(groups.size()));
-        flags.forEach((k, v) -> meta.put("flag." + k, Boolean.toString(v)));
+        flags.forEach((k, v) -> meta.put("flag." + k.name(), Boolean.toString(v)));
         int index = 0;
         for (int gi = 0; gi < groups.size(); gi++) {
             ParamGroup g = groups.get(gi);
             meta.put("group." + gi + ".params", Integer.toString(g.params().size()));
-            for (String k : defaults.keySet()) {
-                meta.put("group." + gi + "." + k, Double.toString(g.get(k)));
+            for (Option k : defaults.keySet()) {
+                meta.put("group." + gi + "." + k.name(), Double.toString(g.get(k)));
             }
             for (Variable p : g.params()) {
                 State s = state.get(p);
@@ -343,16 +445,16 @@ public abstract class Optimizer {
             throw new IllegalArgumentException("loadStateDict into " + kind + ": the state has " + savedGroups
                     + " parameter groups, this optimizer has " + groups.size());
         }
-        Map<String, Boolean> newFlags = new LinkedHashMap<>();
-        for (String f : flags.keySet()) {
-            String v = meta.get("flag." + f);
+        Map<Flag, Boolean> newFlags = new LinkedHashMap<>();
+        for (Flag f : flags.keySet()) {
+            String v = meta.get("flag." + f.name());
             if (v == null || !(v.equals("true") || v.equals("false"))) {
-                problems.add("flag." + f + " is " + (v == null ? "missing" : "'" + v + "', not true/false"));
+                problems.add("flag." + f.name() + " is " + (v == null ? "missing" : "'" + v + "', not true/false"));
             } else {
                 newFlags.put(f, Boolean.parseBoolean(v));
             }
         }
-        List<Map<String, Double>> newOptions = new ArrayList<>();
+        List<Map<Option, Double>> newOptions = new ArrayList<>();
         Map<Variable, State> newState = new IdentityHashMap<>();
         int index = 0;
         for (int gi = 0; gi < groups.size(); gi++) {
@@ -362,9 +464,9 @@ public abstract class Optimizer {
                 problems.add("group " + gi + " has " + size + " parameters in the state, "
                         + g.params().size() + " here");
             }
-            Map<String, Double> opts = new LinkedHashMap<>();
-            for (String k : defaults.keySet()) {
-                String key = "group." + gi + "." + k;
+            Map<Option, Double> opts = new LinkedHashMap<>();
+            for (Option k : defaults.keySet()) {
+                String key = "group." + gi + "." + k.name();
                 String v = meta.get(key);
                 try {
                     double d = Double.parseDouble(Objects.requireNonNull(v));
@@ -413,7 +515,7 @@ public abstract class Optimizer {
         }
         flags.putAll(newFlags);
         for (int gi = 0; gi < groups.size(); gi++) {
-            Map<String, Double> overrides = groups.get(gi).overridesView();
+            Map<Option, Double> overrides = groups.get(gi).overridesView();
             overrides.clear();
             overrides.putAll(newOptions.get(gi));
         }

@@ -17,20 +17,22 @@ import java.util.function.BiPredicate;
  *
  * <p>A group holds only the options set on it; every other option falls back to the optimizer's
  * default, so {@code new AdamW(groups, 1e-3).weightDecay(0.05)} changes the decay of every group
- * that did not set its own. Option names are PyTorch's ({@code "lr"}, {@code "weight_decay"},
- * {@code "momentum"}, {@code "beta1"}, ...); setting one the optimizer does not know is an error.
- * A learning-rate scheduler changes a group's rate through {@link #setLr}.
+ * that did not set its own. Options are the typed keys the optimizers declare
+ * ({@link Optimizer#LR}, {@link Optimizer#WEIGHT_DECAY}, {@link SGD#MOMENTUM}, {@link Adam#BETA1},
+ * ...), named as in PyTorch; setting one the optimizer does not declare is an error. A
+ * learning-rate scheduler changes a group's rate through {@link #setLr}.
  *
  * <pre>{@code
  * // no weight decay on biases and normalisation weights (the 1-D parameters)
  * List<ParamGroup> groups = ParamGroup.splitWeightDecay(model.namedParameters(), (name, p) -> p.dim() <= 1);
  * AdamW opt = new AdamW(groups, 1e-3).weightDecay(0.05);
  * opt.paramGroups().get(1).weightDecay();     // 0.0
+ * ParamGroup head = ParamGroup.of(headParams).setLr(0.1).set(SGD.MOMENTUM, 0.5);
  * }</pre>
  */
 public final class ParamGroup {
     private final List<Variable> params;
-    private final Map<String, Double> overrides = new LinkedHashMap<>();
+    private final Map<Optimizer.Option, Double> overrides = new LinkedHashMap<>();
     private Optimizer owner;
 
     private ParamGroup(List<Variable> params) {
@@ -86,62 +88,68 @@ public final class ParamGroup {
     }
 
     /** The value of an option: set on this group, else the optimizer's default. */
-    public double get(String option) {
+    public double get(Optimizer.Option option) {
+        Objects.requireNonNull(option, "option");
         Double v = overrides.get(option);
         if (v != null) {
             return v;
         }
         if (owner == null) {
-            throw new IllegalStateException("ParamGroup: option '" + option
+            throw new IllegalStateException("ParamGroup: option '" + option.name()
                     + "' is not set on this group and the group belongs to no optimizer yet");
         }
-        return owner.defaultOption(option);
+        return owner.getDefault(option);
     }
 
-    /** Sets an option on this group only; checked against the optimizer's rules once attached. */
-    public ParamGroup set(String option, double value) {
+    /**
+     * Sets an option on this group only; checked against its range now and against the
+     * optimizer's options once the group is attached.
+     */
+    public ParamGroup set(Optimizer.Option option, double value) {
         Objects.requireNonNull(option, "option");
         if (owner != null) {
             owner.checkOption(option, value);
+        } else {
+            option.check("ParamGroup", value);
         }
         overrides.put(option, value);
         return this;
     }
 
     /** True when this group sets {@code option} itself rather than using the optimizer's default. */
-    public boolean overrides(String option) {
+    public boolean overrides(Optimizer.Option option) {
         return overrides.containsKey(option);
     }
 
     public double lr() {
-        return get("lr");
+        return get(Optimizer.LR);
     }
 
     public ParamGroup setLr(double lr) {
-        return set("lr", lr);
+        return set(Optimizer.LR, lr);
     }
 
     public double weightDecay() {
-        return get("weight_decay");
+        return get(Optimizer.WEIGHT_DECAY);
     }
 
     public ParamGroup setWeightDecay(double weightDecay) {
-        return set("weight_decay", weightDecay);
+        return set(Optimizer.WEIGHT_DECAY, weightDecay);
     }
 
-    /** Every option's effective value, in the optimizer's order. */
-    public Map<String, Double> options() {
+    /** Every option's effective value, in the optimizer's order (only the group's own before it is attached). */
+    public Map<Optimizer.Option, Double> options() {
         if (owner == null) {
             return Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
         }
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (String k : owner.optionNames()) {
+        Map<Optimizer.Option, Double> out = new LinkedHashMap<>();
+        for (Optimizer.Option k : owner.options()) {
             out.put(k, get(k));
         }
         return Collections.unmodifiableMap(out);
     }
 
-    Map<String, Double> overridesView() {
+    Map<Optimizer.Option, Double> overridesView() {
         return overrides;
     }
 

@@ -16,91 +16,88 @@ import java.util.Map;
  * d = nesterov ? d + momentum * buf : buf          (when momentum != 0)
  * w -= lr * d
  * </pre>
- * Options (per group): {@code lr}, {@code momentum} (0), {@code dampening} (0),
- * {@code weight_decay} (0); flags: {@code nesterov}, {@code maximize}. The per-parameter state is
- * {@code momentum_buffer}.
+ * Options (per group): {@link #LR lr}, {@link #MOMENTUM momentum} (0), {@link #DAMPENING dampening}
+ * (0), {@link #WEIGHT_DECAY weight_decay} (0); flags: {@link #NESTEROV nesterov},
+ * {@link #MAXIMIZE maximize}. The per-parameter state is {@code momentum_buffer}.
  *
  * <pre>{@code
  * SGD opt = new SGD(model.parameters(), 0.1).momentum(0.9).nesterov(true).weightDecay(5e-4);
+ * opt.paramGroups().get(0).set(SGD.MOMENTUM, 0.8);   // one group's own momentum
  * }</pre>
  */
 public final class SGD extends Optimizer {
+    /** The momentum factor (0: plain SGD). */
+    public static final Option MOMENTUM = new Option("momentum", Option.Range.NON_NEGATIVE);
+    /** Dampening of the momentum's new gradient. */
+    public static final Option DAMPENING = new Option("dampening", Option.Range.NON_NEGATIVE);
+    /** Nesterov momentum; needs momentum > 0 and dampening 0. */
+    public static final Flag NESTEROV = new Flag("nesterov");
 
     public SGD(Iterable<Variable> params, double lr) {
         this(oneGroup(params), lr);
     }
 
     public SGD(List<ParamGroup> groups, double lr) {
-        super("SGD", defaults(lr), flags(), groups);
+        super("SGD", defaults(lr), List.of(NESTEROV, MAXIMIZE), groups);
     }
 
-    private static Map<String, Double> defaults(double lr) {
-        Map<String, Double> d = new LinkedHashMap<>();
-        d.put("lr", lr);
-        d.put("momentum", 0.0);
-        d.put("dampening", 0.0);
-        d.put("weight_decay", 0.0);
+    private static Map<Option, Double> defaults(double lr) {
+        Map<Option, Double> d = new LinkedHashMap<>();
+        d.put(LR, lr);
+        d.put(MOMENTUM, 0.0);
+        d.put(DAMPENING, 0.0);
+        d.put(WEIGHT_DECAY, 0.0);
         return d;
     }
 
-    private static Map<String, Boolean> flags() {
-        Map<String, Boolean> f = new LinkedHashMap<>();
-        f.put("nesterov", false);
-        f.put("maximize", false);
-        return f;
-    }
-
     public SGD lr(double lr) {
-        setDefault("lr", lr);
+        setDefault(LR, lr);
         return this;
     }
 
     public SGD momentum(double momentum) {
-        setDefault("momentum", momentum);
+        setDefault(MOMENTUM, momentum);
         return this;
     }
 
     public SGD dampening(double dampening) {
-        setDefault("dampening", dampening);
+        setDefault(DAMPENING, dampening);
         return this;
     }
 
     public SGD weightDecay(double weightDecay) {
-        setDefault("weight_decay", weightDecay);
+        setDefault(WEIGHT_DECAY, weightDecay);
         return this;
     }
 
     /** Nesterov momentum; needs {@code momentum > 0} and {@code dampening == 0}. */
     public SGD nesterov(boolean nesterov) {
-        setFlag("nesterov", nesterov);
+        setFlag(NESTEROV, nesterov);
         return this;
     }
 
     /** Ascends instead of descending (maximises the objective). */
     public SGD maximize(boolean maximize) {
-        setFlag("maximize", maximize);
+        setFlag(MAXIMIZE, maximize);
         return this;
     }
 
     @Override
-    protected void checkOption(String option, double value) {
-        super.checkOption(option, value);
-        if ((option.equals("momentum") || option.equals("dampening")) && value < 0) {
-            throw new IllegalArgumentException("SGD: option " + option + " must be >= 0, got " + value);
-        }
+    protected Option momentumOption() {
+        return MOMENTUM;
     }
 
     @Override
     protected void checkGroup(ParamGroup group, int index) {
-        if (flag("nesterov") && (group.get("momentum") <= 0 || group.get("dampening") != 0)) {
+        if (flag(NESTEROV) && (group.get(MOMENTUM) <= 0 || group.get(DAMPENING) != 0)) {
             throw new IllegalStateException("SGD: Nesterov momentum requires momentum > 0 and dampening = 0, but group "
-                    + index + " has momentum " + group.get("momentum") + " and dampening " + group.get("dampening"));
+                    + index + " has momentum " + group.get(MOMENTUM) + " and dampening " + group.get(DAMPENING));
         }
     }
 
     @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad, State state) {
-        double momentum = group.get("momentum");
+        double momentum = group.get(MOMENTUM);
         state.advance();
         Tensor buf = null;
         boolean first = false;
@@ -120,12 +117,12 @@ public final class SGD extends Optimizer {
                 buf == null ? null : buf.storageArray(),
                 buf == null ? 0 : buf.storageOffset(),
                 param.numel(),
-                group.get("lr"),
-                group.get("weight_decay"),
+                group.get(LR),
+                group.get(WEIGHT_DECAY),
                 momentum,
-                group.get("dampening"),
-                flag("nesterov"),
-                flag("maximize"),
+                group.get(DAMPENING),
+                flag(NESTEROV),
+                flag(MAXIMIZE),
                 first);
         if (buf != null) {
             buf.markModified();

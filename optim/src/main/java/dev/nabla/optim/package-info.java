@@ -14,7 +14,7 @@
  * LrScheduler sched = new LrScheduler(opt, Schedule.warmup(100, 0.01, Schedule.cosine(900, 0)));
  * for (int step = 0; step < 1000; step++) {
  *     opt.zeroGrad();
- *     Variable loss = Functional.mseLoss(model.forward(x), y);
+ *     Variable loss = Functional.mseLoss(model.call(x), y);
  *     loss.backward();
  *     GradClip.clipGradNorm(model.parameters(), 1.0);
  *     opt.step();

@@ -183,7 +183,7 @@ class ConvergenceTest {
         Variable x = Variable.randn(g, 64, 3);
         Variable y;
         try (var off = Autograd.noGrad()) {
-            y = teacher.forward(x);
+            y = teacher.call(x);
         }
         double variance = y.data().var().item();
         Optimizer opt = make.apply(student.parameters());
@@ -192,7 +192,7 @@ class ConvergenceTest {
         double last = Double.NaN;
         for (int s = 0; s < steps; s++) {
             opt.zeroGrad();
-            Variable loss = student.forward(x).sub(y).square().mean();
+            Variable loss = student.call(x).sub(y).square().mean();
             loss.backward();
             GradClip.clipGradNorm(student.parameters(), 10.0);
             opt.step();

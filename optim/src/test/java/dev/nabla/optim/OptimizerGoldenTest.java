@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -16,13 +17,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Each optimizer's parameter trajectory over 10 steps against PyTorch's (goldens from
  * {@code optim/src/test/python/goldens_optim.py}): the gradient g = c (p - t) + d (p - t)^3 is
  * computed here with the same float32 operations as there, so only the optimizers can differ.
- * The options of each case are read from the golden file and set through the generic option API.
+ * The options of each case are read from the golden file by PyTorch's names and set through the
+ * typed keys the optimizers declare under those names.
  */
 class OptimizerGoldenTest {
     private static final double RTOL = 1e-5;
     private static final double ATOL = 1e-7;
     private static final int STEPS = 10;
-    private static final Set<String> FLAGS = Set.of("nesterov", "maximize", "amsgrad", "centered");
 
     static Stream<Arguments> cases() {
         return Stream.of(
@@ -75,6 +76,14 @@ class OptimizerGoldenTest {
         };
     }
 
+    /** The option or flag an optimizer declares under {@code name}. */
+    static <K> K named(List<K> keys, Function<K, String> name, String wanted) {
+        return keys.stream()
+                .filter(k -> name.apply(k).equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no option '" + wanted + "' among " + keys));
+    }
+
     static Tensor grad(Tensor p, Tensor t, Tensor c, Tensor d) {
         Tensor diff = p.sub(t);
         return c.mul(diff).add(d.mul(diff.mul(diff).mul(diff)));
@@ -88,19 +97,17 @@ class OptimizerGoldenTest {
         Variable b = Variable.parameter(g.tensor("init.b").copy());
         Map<String, String> group1 = options(g.meta(name + ".group1"));
         List<ParamGroup> groups;
-        if (group1.isEmpty()) {
-            groups = List.of(ParamGroup.of(w, b));
-        } else {
-            ParamGroup second = ParamGroup.of(b);
-            group1.forEach((k, v) -> second.set(k, Double.parseDouble(v)));
-            groups = List.of(ParamGroup.of(w), second);
-        }
+        ParamGroup second = ParamGroup.of(b);
+        groups = group1.isEmpty() ? List.of(ParamGroup.of(w, b)) : List.of(ParamGroup.of(w), second);
         Optimizer opt = create(file, groups, g.metaDouble(name + ".lr"));
+        group1.forEach((k, v) -> second.set(named(opt.options(), Optimizer.Option::name, k), Double.parseDouble(v)));
+        Set<String> flags =
+                Set.copyOf(opt.flags().stream().map(Optimizer.Flag::name).toList());
         options(g.meta(name + ".options")).forEach((k, v) -> {
-            if (FLAGS.contains(k)) {
-                opt.setFlag(k, Boolean.parseBoolean(v));
+            if (flags.contains(k)) {
+                opt.setFlag(named(opt.flags(), Optimizer.Flag::name, k), Boolean.parseBoolean(v));
             } else {
-                opt.setDefault(k, Double.parseDouble(v));
+                opt.setDefault(named(opt.options(), Optimizer.Option::name, k), Double.parseDouble(v));
             }
         });
         String nograd = g.meta(name + ".nograd");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,17 +37,22 @@ class OptimizerTest {
     @Test
     void groupsFallBackToTheOptimizersDefaultsUnlessTheySetTheirOwn() {
         Variable a = param(1), b = param(2);
-        SGD opt = new SGD(List.of(ParamGroup.of(a), ParamGroup.of(b).setLr(0.01).set("momentum", 0.5)), 0.1);
+        SGD opt = new SGD(List.of(ParamGroup.of(a), ParamGroup.of(b).setLr(0.01).set(SGD.MOMENTUM, 0.5)), 0.1);
         opt.momentum(0.9).weightDecay(1e-4);
         ParamGroup g0 = opt.paramGroups().get(0), g1 = opt.paramGroups().get(1);
         assertEquals(0.1, g0.lr());
-        assertEquals(0.9, g0.get("momentum"));
+        assertEquals(0.9, g0.get(SGD.MOMENTUM));
         assertEquals(0.01, g1.lr());
-        assertEquals(0.5, g1.get("momentum"));
+        assertEquals(0.5, g1.get(SGD.MOMENTUM));
         assertEquals(1e-4, g1.weightDecay());
-        assertTrue(g1.overrides("lr"));
-        assertFalse(g1.overrides("weight_decay"));
-        assertEquals(Map.of("lr", 0.01, "momentum", 0.5, "dampening", 0.0, "weight_decay", 1e-4), g1.options());
+        assertTrue(g1.overrides(Optimizer.LR));
+        assertFalse(g1.overrides(Optimizer.WEIGHT_DECAY));
+        assertEquals(
+                Map.of(Optimizer.LR, 0.01, SGD.MOMENTUM, 0.5, SGD.DAMPENING, 0.0, Optimizer.WEIGHT_DECAY, 1e-4),
+                g1.options());
+        assertEquals(
+                List.of("lr", "momentum", "dampening", "weight_decay"),
+                opt.options().stream().map(Optimizer.Option::name).toList());
         assertEquals(List.of(a, b), opt.parameters());
     }
 
@@ -71,18 +77,18 @@ class OptimizerTest {
         Variable a = param(1);
         Adam adam = new Adam(List.of(a), 1e-3);
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> adam.setDefault("momentum", 0.9));
+                assertThrows(IllegalArgumentException.class, () -> adam.setDefault(SGD.MOMENTUM, 0.9));
         assertTrue(e.getMessage().contains("momentum") && e.getMessage().contains("beta1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> adam.betas(1.0, 0.999));
         assertThrows(IllegalArgumentException.class, () -> adam.lr(-1));
         assertThrows(IllegalArgumentException.class, () -> adam.eps(Double.NaN));
         assertThrows(
-                IllegalArgumentException.class, () -> adam.paramGroups().get(0).set("beta2", -0.1));
-        assertThrows(IllegalArgumentException.class, () -> adam.setFlag("nesterov", true));
+                IllegalArgumentException.class, () -> adam.paramGroups().get(0).set(Adam.BETA2, -0.1));
+        assertThrows(IllegalArgumentException.class, () -> adam.setFlag(SGD.NESTEROV, true));
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(a), -0.1));
         assertThrows(IllegalArgumentException.class, () -> new RMSprop(List.of(a), 0.1).alpha(-1));
         // A group's own bad option is caught when it joins an optimizer.
-        ParamGroup bad = ParamGroup.of(param(1)).set("alpha", 0.9);
+        ParamGroup bad = ParamGroup.of(param(1)).set(RMSprop.ALPHA, 0.9);
         assertThrows(IllegalArgumentException.class, () -> new SGD(List.of(bad), 0.1));
     }
 
@@ -149,18 +155,99 @@ class OptimizerTest {
     }
 
     @Test
-    void zeroGradZeroesOrDropsGradients() {
+    void zeroGradDropsGradientsByDefaultOrZeroesThemInPlace() {
         Variable a = param(1), b = param(2);
         a.setGrad(Tensor.of(3));
         b.setGrad(Tensor.of(4));
         Tensor buffer = a.gradTensor();
         SGD opt = new SGD(List.of(a, b), 0.1);
-        opt.zeroGrad();
+        opt.zeroGrad(false);
         assertEquals(0f, a.gradTensor().get(0));
-        assertEquals(buffer, a.gradTensor());
-        opt.zeroGrad(true);
+        assertSame(buffer, a.gradTensor());
+        opt.zeroGrad();
         assertNull(a.gradTensor());
         assertNull(b.gradTensor());
+    }
+
+    static Stream<Arguments> optimizersWithMomentumAndDecay() {
+        return Stream.of(
+                Arguments.of("SGD momentum + weight decay + Nesterov", (Function<List<Variable>, Optimizer>)
+                        ps -> new SGD(ps, 0.05).momentum(0.9).nesterov(true).weightDecay(0.01)),
+                Arguments.of(
+                        "Adam + L2", (Function<List<Variable>, Optimizer>) ps -> new Adam(ps, 0.01).weightDecay(0.01)),
+                Arguments.of("AdamW", (Function<List<Variable>, Optimizer>) ps -> new AdamW(ps, 0.01).weightDecay(0.1)),
+                Arguments.of("RMSprop centered + momentum + weight decay", (Function<List<Variable>, Optimizer>)
+                        ps -> new RMSprop(ps, 0.01).momentum(0.9).centered(true).weightDecay(0.01)));
+    }
+
+    /**
+     * Fine-tuning: a layer trained for a while (so its momentum and moments are non-zero) is frozen
+     * with requiresGrad(false). With gradients set to none it never gets one again, so every
+     * optimizer skips it: its weights and its state stay bit for bit, for many steps, while the
+     * rest trains. Zeroing in place instead (the old default) would let momentum and weight decay
+     * move it, which the last part shows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optimizersWithMomentumAndDecay")
+    void aFrozenLayerStaysExactlyStill(String name, Function<List<Variable>, Optimizer> make) {
+        for (boolean setToNone : new boolean[] {true, false}) {
+            Generator g = new Generator(5);
+            Linear body = new Linear(3, 8, g);
+            Linear head = new Linear(8, 1, g);
+            Sequential model = new Sequential(body, new ReLU(), head);
+            Variable x = Variable.randn(g, 16, 3);
+            Variable y = Variable.randn(g, 16, 1);
+            Optimizer opt = make.apply(model.parameters());
+            Runnable step = () -> {
+                opt.zeroGrad(setToNone);
+                model.call(x).sub(y).square().mean().backward();
+                opt.step();
+            };
+            for (int i = 0; i < 5; i++) {
+                step.run();
+            }
+            body.weight.requiresGrad(false);
+            body.bias.requiresGrad(false);
+            float[] frozenW = body.weight.toArray();
+            float[] frozenB = body.bias.toArray();
+            long frozenSteps = opt.state(body.weight).step();
+            float[] headBefore = head.weight.toArray();
+            for (int i = 0; i < 50; i++) {
+                step.run();
+            }
+            if (setToNone) {
+                assertArrayEquals(frozenW, body.weight.toArray(), name + ": frozen weight moved");
+                assertArrayEquals(frozenB, body.bias.toArray(), name + ": frozen bias moved");
+                assertEquals(frozenSteps, opt.state(body.weight).step(), name + ": frozen state advanced");
+                assertNull(body.weight.gradTensor());
+                assertFalse(java.util.Arrays.equals(headBefore, head.weight.toArray()), name + ": head trains");
+            } else {
+                assertFalse(
+                        java.util.Arrays.equals(frozenW, body.weight.toArray()),
+                        name + ": zeroed (not dropped) gradients still move the layer");
+            }
+        }
+    }
+
+    @Test
+    void aModelWithTiedWeightsIsAcceptedAndTheSharedWeightUpdatedOnce() {
+        Linear shared = new Linear(2, 2, new Generator(6));
+        Sequential model = new Sequential(shared, new ReLU(), shared);
+        assertEquals(2, model.parameters().size());
+        SGD opt = new SGD(model.parameters(), 0.5);
+        model.call(Variable.ones(1, 2)).sum().backward();
+        Tensor expected = shared.weight.data().sub(shared.weight.gradTensor().mul(0.5f));
+        opt.step();
+        assertArrayEquals(expected.toArray(), shared.weight.toArray());
+    }
+
+    @Test
+    void anEmptyParameterListSaysLayersMustBeRegistered() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new Adam(List.<Variable>of(), 1e-3));
+        assertTrue(
+                e.getMessage().contains("registerModule(\"name\", new Linear(...))")
+                        && e.getMessage().contains("ModuleList"),
+                e.getMessage());
     }
 
     @Test
@@ -172,7 +259,7 @@ class OptimizerTest {
         Adam opt = new Adam(fc.parameters(), 0.05);
         for (int i = 0; i < 400; i++) {
             opt.zeroGrad();
-            Variable loss = fc.forward(x).sub(y).square().mean();
+            Variable loss = fc.call(x).sub(y).square().mean();
             loss.backward();
             opt.step();
         }
@@ -352,12 +439,12 @@ class OptimizerTest {
         assertEquals(0.95, momentumAfterOneCycle(new RMSprop(List.of(param(1)), 0.1)), 1e-12);
         SGD plain = new SGD(List.of(param(1)), 0.1).momentum(0.3);
         new LrScheduler(plain, Schedule.exponential(0.5));
-        assertEquals(0.3, plain.paramGroups().get(0).get("momentum"));
+        assertEquals(0.3, plain.paramGroups().get(0).get(SGD.MOMENTUM));
     }
 
     private static double momentumAfterOneCycle(Optimizer opt) {
         new LrScheduler(opt, Schedule.oneCycle(10));
-        return opt.paramGroups().get(0).get("momentum");
+        return opt.paramGroups().get(0).get(RMSprop.MOMENTUM);
     }
 
     @Test

@@ -72,7 +72,7 @@ class ScheduleGoldenTest {
         float[] lr0 = new float[n + 1];
         float[] lr1 = new float[n + 1];
         float[] mom = new float[n + 1];
-        String momentumKey = opt.hasOption("momentum") ? "momentum" : "beta1";
+        Optimizer.Option momentumKey = opt.momentumOption();
         for (int t = 0; t <= n; t++) {
             if (t > 0) {
                 opt.step();

@@ -32,6 +32,7 @@ public final class Main {
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
               test       run the whole test suite (mvn verify)
+              install    install the library into ~/.m2 for your own projects (tests skipped)
               help       this text
 
             Run './nabla <command> --help' for a command's options.

@@ -66,7 +66,7 @@ class ReproducibleTrainingTest {
         Optimizer opt = adam ? new Adam(model.parameters(), lr) : new SGD(model.parameters(), lr).momentum(0.9);
         return new Workload(model, () -> {
             opt.zeroGrad();
-            Functional.crossEntropy(model.forward(x), y).backward();
+            Functional.crossEntropy(model.call(x), y).backward();
             opt.step();
         });
     }
@@ -86,18 +86,19 @@ class ReproducibleTrainingTest {
             Adam opt = new Adam(model.parameters(), 1e-2);
             return new Workload(model, () -> {
                 opt.zeroGrad();
-                Variable out = lstm.forward(xs);
-                Functional.crossEntropy(head.forward(out.select(0, -1)), ys).backward();
+                Variable out = lstm.call(xs);
+                Functional.crossEntropy(head.call(out.select(0, -1)), ys).backward();
                 opt.step();
             });
         });
         w.put("attention", () -> {
-            MultiheadAttention mha = new MultiheadAttention(40, 4, 0.1, true, false, new Generator(0));
+            MultiheadAttention mha = new MultiheadAttention(
+                    40, 4, MultiheadAttention.options().dropout(0.1).generator(new Generator(0)));
             Variable q = Variable.of(randn(1, 11, 3, 40)).requiresGrad(true);
             Adam opt = new Adam(mha.parameters(), 1e-2);
             return new Workload(mha, () -> {
                 opt.zeroGrad();
-                mha.forward(q, q, q, null, null, false, true).output().sum().backward();
+                mha.call(q, q, q, null, null, false, true).output().sum().backward();
                 opt.step();
             });
         });

@@ -7,6 +7,7 @@ import dev.nabla.tensor.kernel.Parallel;
 import dev.nabla.tensor.kernel.Reduce;
 import dev.nabla.tensor.kernel.Softmax;
 import dev.nabla.tensor.kernel.UnaryOp;
+import dev.nabla.tensor.kernel.VectorApi;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -34,6 +35,10 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Tensor {
+    static {
+        VectorApi.require(); // a clear error without --add-modules, before a kernel class fails to link
+    }
+
     final Storage storage;
     final int offset;
     final Shape shape;

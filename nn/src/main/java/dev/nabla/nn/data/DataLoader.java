@@ -3,6 +3,7 @@ package dev.nabla.nn.data;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.kernel.VectorApi;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -37,19 +38,99 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * Split cifar = Cifar10.load(Path.of("data"), false);
- * DataLoader train = new DataLoader(cifar.train(), 64, true, true, 42,
- *         Transforms.randomCrop(32, 4), Transforms.randomHorizontalFlip(0.5),
- *         Transforms.normalize(cifar.train().channelStats()));
+ * DataLoader train = new DataLoader(cifar.train(), DataLoader.options()
+ *         .batchSize(64)
+ *         .shuffle(true)
+ *         .dropLast(true)
+ *         .seed(42)
+ *         .transforms(Transforms.randomCrop(32, 4), Transforms.randomHorizontalFlip(0.5),
+ *                 Transforms.normalize(cifar.train().channelStats())));
  * for (int epoch = 0; epoch < 10; epoch++) {
  *     for (Batch b : train.epoch(epoch)) {
  *         // b.inputs(): [64, 3, 32, 32]; b.targets(): [64]
  *     }
  * }
+ * DataLoader test = new DataLoader(cifar.test(), 500);   // in order, every example
  * }</pre>
  */
 public final class DataLoader {
-    /** Batches prepared ahead unless {@link #withPrefetch(int)} says otherwise. */
+    static {
+        VectorApi.require(); // a clear error without --add-modules, before ImagePipeline fails to link
+    }
+
+    /** Batches prepared ahead unless {@link Options#prefetch(int)} says otherwise. */
     public static final int DEFAULT_PREFETCH = 4;
+
+    /**
+     * The arguments of a {@link DataLoader}, with PyTorch's names where PyTorch has the concept:
+     * {@code batchSize} (1), {@code shuffle} (false: the data set's order), {@code dropLast}
+     * (false), and Nabla's own {@code seed} (0: determines the order and every random transform
+     * choice of each epoch, where PyTorch takes a generator), {@code prefetch} (4 batches prepared
+     * ahead on one background thread; 0 prepares each batch on the caller's thread, PyTorch's
+     * {@code num_workers=0}) and {@code transforms} (applied to each image in order; PyTorch keeps
+     * them on the data set). Immutable: each method returns a changed copy.
+     *
+     * <pre>{@code
+     * DataLoader.Options train = DataLoader.options().batchSize(128).shuffle(true).seed(7);
+     * new DataLoader(Mnist.embedded().train(), train);
+     * }</pre>
+     */
+    public static final class Options {
+        private static final Options DEFAULTS = new Options(1, false, false, 0, DEFAULT_PREFETCH, List.of());
+
+        private final int batchSize;
+        private final boolean shuffle;
+        private final boolean dropLast;
+        private final long seed;
+        private final int prefetch;
+        private final List<Transform> transforms;
+
+        private Options(
+                int batchSize, boolean shuffle, boolean dropLast, long seed, int prefetch, List<Transform> transforms) {
+            this.batchSize = batchSize;
+            this.shuffle = shuffle;
+            this.dropLast = dropLast;
+            this.seed = seed;
+            this.prefetch = prefetch;
+            this.transforms = transforms;
+        }
+
+        /** Examples per batch. */
+        public Options batchSize(int batchSize) {
+            return new Options(batchSize, shuffle, dropLast, seed, prefetch, transforms);
+        }
+
+        /** A new seeded order every epoch, instead of the data set's order. */
+        public Options shuffle(boolean shuffle) {
+            return new Options(batchSize, shuffle, dropLast, seed, prefetch, transforms);
+        }
+
+        /** Leave out a last batch smaller than the batch size. */
+        public Options dropLast(boolean dropLast) {
+            return new Options(batchSize, shuffle, dropLast, seed, prefetch, transforms);
+        }
+
+        /** Determines the order and the transforms' random choices of every epoch. */
+        public Options seed(long seed) {
+            return new Options(batchSize, shuffle, dropLast, seed, prefetch, transforms);
+        }
+
+        /** Batches prepared ahead on the background thread; 0 for none (no thread). */
+        public Options prefetch(int prefetch) {
+            return new Options(batchSize, shuffle, dropLast, seed, prefetch, transforms);
+        }
+
+        /** Applied to each image in order (replacing any given before); images must be {@code [C, H, W]}. */
+        public Options transforms(Transform... transforms) {
+            return new Options(batchSize, shuffle, dropLast, seed, prefetch, List.of(transforms));
+        }
+
+        @Override
+        public String toString() {
+            return "DataLoader.Options(batch_size=" + batchSize + ", shuffle=" + shuffle + ", drop_last=" + dropLast
+                    + ", seed=" + seed + ", prefetch=" + prefetch + ", transforms=" + transforms + ")";
+        }
+    }
 
     private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
@@ -66,27 +147,24 @@ public final class DataLoader {
     private final int[] sampleDims; // shape of every example as batched
     private final int sampleSize;
 
-    /**
-     * @param dataset    the examples; must not be empty
-     * @param batchSize  examples per batch
-     * @param shuffle    a new seeded order every epoch, or the data set's order
-     * @param dropLast   leave out a last batch smaller than {@code batchSize}
-     * @param seed       determines the order and the transforms' random choices of every epoch
-     * @param transforms applied to each image in order; images must be {@code [C, H, W]}
-     */
-    public DataLoader(
-            Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, long seed, Transform... transforms) {
-        this(dataset, batchSize, shuffle, dropLast, seed, DEFAULT_PREFETCH, List.of(transforms));
+    /** The defaults: batches of 1 in the data set's order, seed 0, 4 batches prefetched, no transforms. */
+    public static Options options() {
+        return Options.DEFAULTS;
     }
 
-    private DataLoader(
-            Dataset dataset,
-            int batchSize,
-            boolean shuffle,
-            boolean dropLast,
-            long seed,
-            int prefetch,
-            List<Transform> transforms) {
+    /** Batches of {@code batchSize} in the data set's order, without transforms: the usual test loader. */
+    public DataLoader(Dataset dataset, int batchSize) {
+        this(dataset, options().batchSize(batchSize));
+    }
+
+    /**
+     * @param dataset the examples; must not be empty
+     * @param options batch size, order, seed, prefetching and transforms (see {@link Options})
+     */
+    public DataLoader(Dataset dataset, Options options) {
+        Objects.requireNonNull(options, "options");
+        int batchSize = options.batchSize;
+        int prefetch = options.prefetch;
         this.dataset = Objects.requireNonNull(dataset, "dataset");
         if (batchSize <= 0) {
             throw new IllegalArgumentException("DataLoader: batchSize must be positive, got " + batchSize);
@@ -94,12 +172,15 @@ public final class DataLoader {
         if (dataset.size() <= 0) {
             throw new IllegalArgumentException("DataLoader: dataset " + dataset + " is empty");
         }
+        if (prefetch < 0) {
+            throw new IllegalArgumentException("DataLoader: prefetch must be >= 0, got " + prefetch);
+        }
         this.batchSize = batchSize;
-        this.shuffle = shuffle;
-        this.dropLast = dropLast;
-        this.seed = seed;
+        this.shuffle = options.shuffle;
+        this.dropLast = options.dropLast;
+        this.seed = options.seed;
         this.prefetch = prefetch;
-        this.transforms = List.copyOf(transforms);
+        this.transforms = options.transforms;
         if (dataset instanceof ImageDataset images) {
             inputDims = new int[] {images.channels(), images.height(), images.width()};
         } else {
@@ -121,17 +202,6 @@ public final class DataLoader {
             n *= d;
         }
         sampleSize = n;
-    }
-
-    /**
-     * The same loader preparing up to {@code batches} batches ahead on its background thread; 0
-     * prepares each batch on the consumer's thread when asked (no thread, same batches).
-     */
-    public DataLoader withPrefetch(int batches) {
-        if (batches < 0) {
-            throw new IllegalArgumentException("DataLoader: prefetch must be >= 0, got " + batches);
-        }
-        return new DataLoader(dataset, batchSize, shuffle, dropLast, seed, batches, transforms);
     }
 
     /** Number of batches per epoch. */

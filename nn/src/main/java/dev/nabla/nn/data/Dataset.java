@@ -11,7 +11,7 @@ package dev.nabla.nn.data;
  *     public int size() { return 100; }
  *     public Sample get(int i) { return new Sample(Tensor.of(i, i * i), i % 2); }
  * };
- * new DataLoader(squares, 10, true, false, 0).size();   // 10 batches
+ * new DataLoader(squares, DataLoader.options().batchSize(10).shuffle(true)).size();   // 10 batches
  * }</pre>
  */
 public interface Dataset {

@@ -7,8 +7,12 @@ import java.util.Arrays;
  *
  * <pre>{@code
  * ChannelStats stats = train.channelStats();
- * DataLoader loader = new DataLoader(train, 64, true, true, 7,
- *         Transforms.randomCrop(32, 4), Transforms.randomHorizontalFlip(0.5), Transforms.normalize(stats));
+ * DataLoader loader = new DataLoader(train, DataLoader.options()
+ *         .batchSize(64)
+ *         .shuffle(true)
+ *         .dropLast(true)
+ *         .seed(7)
+ *         .transforms(Transforms.randomCrop(32, 4), Transforms.randomHorizontalFlip(0.5), Transforms.normalize(stats)));
  * }</pre>
  */
 public final class Transforms {

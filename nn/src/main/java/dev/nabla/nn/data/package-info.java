@@ -14,8 +14,11 @@
  * import dev.nabla.nn.data.*;
  *
  * Split mnist = Mnist.embedded();                  // 8,000 train + 2,000 test digits, no network
- * DataLoader train = new DataLoader(mnist.train(), 64, true, false, 42,
- *         Transforms.normalize(mnist.train().channelStats()));
+ * DataLoader train = new DataLoader(mnist.train(), DataLoader.options()
+ *         .batchSize(64)
+ *         .shuffle(true)
+ *         .seed(42)
+ *         .transforms(Transforms.normalize(mnist.train().channelStats())));
  * for (int epoch = 0; epoch < 3; epoch++) {
  *     for (Batch b : train.epoch(epoch)) {
  *         // b.inputs(): [64, 1, 28, 28], b.targets(): [64] class indices as floats

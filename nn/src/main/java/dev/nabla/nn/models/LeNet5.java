@@ -19,7 +19,7 @@ import dev.nabla.tensor.ShapeMismatchException;
  *
  * <pre>{@code
  * LeNet5 net = new LeNet5(1, 28, 10, new Generator(0));    // MNIST
- * Variable logits = net.forward(Variable.zeros(64, 1, 28, 28));   // [64, 10]
+ * Variable logits = net.call(Variable.zeros(64, 1, 28, 28));   // [64, 10]
  * }</pre>
  */
 public final class LeNet5 extends Module {
@@ -44,15 +44,16 @@ public final class LeNet5 extends Module {
         this.size = size;
         int pad = size < 32 ? (32 - size + 1) / 2 : 0;
         int s = ((size + 2 * pad - 4) / 2 - 4) / 2;
-        c1 = registerModule("c1", new Conv2d(channels, 6, 5, 1, pad, g));
-        c2 = registerModule("c2", new Conv2d(6, 16, 5, 1, 0, g));
+        c1 = registerModule(
+                "c1", new Conv2d(channels, 6, 5, Conv2d.options().padding(pad).generator(g)));
+        c2 = registerModule("c2", new Conv2d(6, 16, 5, g));
         f1 = registerModule("f1", new Linear(16 * s * s, 120, g));
         f2 = registerModule("f2", new Linear(120, 84, g));
         f3 = registerModule("f3", new Linear(84, classes, g));
     }
 
     @Override
-    public Variable forward(Variable x) {
+    protected Variable forward(Variable x) {
         if (x.dim() != 4 || x.size(1) != channels || x.size(2) != size || x.size(3) != size) {
             throw new ShapeMismatchException(
                     "LeNet5: expected input [N, " + channels + ", " + size + ", " + size + "], got " + x.shape());

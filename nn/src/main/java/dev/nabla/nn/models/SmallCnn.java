@@ -27,11 +27,11 @@ public final class SmallCnn {
         }
         int s = size / 4;
         return new Sequential(
-                new Conv2d(channels, 32, 3, 1, 1, g),
+                new Conv2d(channels, 32, 3, Conv2d.options().padding(1).generator(g)),
                 new BatchNorm2d(32),
                 new ReLU(),
                 new MaxPool2d(2),
-                new Conv2d(32, 64, 3, 1, 1, g),
+                new Conv2d(32, 64, 3, Conv2d.options().padding(1).generator(g)),
                 new BatchNorm2d(64),
                 new ReLU(),
                 new MaxPool2d(2),

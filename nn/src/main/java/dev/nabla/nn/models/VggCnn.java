@@ -43,7 +43,7 @@ public final class VggCnn {
                 layers.add(new MaxPool2d(2));
                 continue;
             }
-            layers.add(new Conv2d(in, width, 3, 1, 1, g));
+            layers.add(new Conv2d(in, width, 3, Conv2d.options().padding(1).generator(g)));
             if (batchNorm) {
                 layers.add(new BatchNorm2d(width));
             }

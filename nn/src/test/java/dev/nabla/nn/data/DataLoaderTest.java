@@ -70,7 +70,8 @@ class DataLoaderTest {
 
     @Test
     void shuffledEpochVisitsEveryExampleOnce() {
-        DataLoader loader = new DataLoader(indexed(N), 10, true, false, 1);
+        DataLoader loader = new DataLoader(
+                indexed(N), DataLoader.options().batchSize(10).shuffle(true).seed(1));
         assertEquals(11, loader.size());
         for (int epoch = 0; epoch < 3; epoch++) {
             int[] seen = new int[N];
@@ -105,7 +106,8 @@ class DataLoaderTest {
 
     @Test
     void withoutShuffleTheOrderIsTheDataSets() {
-        DataLoader loader = new DataLoader(indexed(N), 25, false, false, 1);
+        DataLoader loader =
+                new DataLoader(indexed(N), DataLoader.options().batchSize(25).seed(1));
         int next = 0;
         for (Batch b : loader.epoch(4)) {
             for (int i : b.indices()) {
@@ -117,8 +119,11 @@ class DataLoaderTest {
 
     @Test
     void dropLastLeavesOutTheShortBatch() {
-        DataLoader keep = new DataLoader(indexed(N), 20, true, false, 3);
-        DataLoader drop = new DataLoader(indexed(N), 20, true, true, 3);
+        DataLoader keep = new DataLoader(
+                indexed(N), DataLoader.options().batchSize(20).shuffle(true).seed(3));
+        DataLoader drop = new DataLoader(
+                indexed(N),
+                DataLoader.options().batchSize(20).shuffle(true).dropLast(true).seed(3));
         assertEquals(6, keep.size());
         assertEquals(5, drop.size());
         int count = 0;
@@ -131,8 +136,9 @@ class DataLoaderTest {
         List<float[]> k = all(keep, 0);
         List<float[]> d = all(drop, 0);
         assertSameBatches(k.subList(0, 10), d);
-        assertEquals(0, new DataLoader(indexed(5), 8, false, true, 0).size());
-        assertFalse(new DataLoader(indexed(5), 8, false, true, 0)
+        assertEquals(
+                0, new DataLoader(indexed(5), DataLoader.options().batchSize(8).dropLast(true)).size());
+        assertFalse(new DataLoader(indexed(5), DataLoader.options().batchSize(8).dropLast(true))
                 .epoch(0)
                 .iterator()
                 .hasNext());
@@ -145,29 +151,83 @@ class DataLoaderTest {
     @Test
     void equalSeedsGiveEqualBatchesWhateverTheThreading() {
         ImageDataset d = indexed(N);
-        List<float[]> reference = all(new DataLoader(d, 8, true, false, 42, AUGMENT).withPrefetch(0), 1);
+        List<float[]> reference = all(
+                new DataLoader(
+                        d,
+                        DataLoader.options()
+                                .batchSize(8)
+                                .shuffle(true)
+                                .seed(42)
+                                .transforms(AUGMENT)
+                                .prefetch(0)),
+                1);
         for (int prefetch : new int[] {1, 2, 4, 16}) {
-            DataLoader loader = new DataLoader(d, 8, true, false, 42, AUGMENT).withPrefetch(prefetch);
+            DataLoader loader = new DataLoader(
+                    d,
+                    DataLoader.options()
+                            .batchSize(8)
+                            .shuffle(true)
+                            .seed(42)
+                            .transforms(AUGMENT)
+                            .prefetch(prefetch));
             assertSameBatches(reference, all(loader, 1));
             assertSameBatches(reference, all(loader, 1)); // iterating again repeats the epoch
         }
-        assertFalse(sameBatches(reference, all(new DataLoader(d, 8, true, false, 43, AUGMENT), 1)), "other seed");
-        assertFalse(sameBatches(reference, all(new DataLoader(d, 8, true, false, 42, AUGMENT), 2)), "other epoch");
+        assertFalse(
+                sameBatches(
+                        reference,
+                        all(
+                                new DataLoader(
+                                        d,
+                                        DataLoader.options()
+                                                .batchSize(8)
+                                                .shuffle(true)
+                                                .seed(43)
+                                                .transforms(AUGMENT)),
+                                1)),
+                "other seed");
+        assertFalse(
+                sameBatches(
+                        reference,
+                        all(
+                                new DataLoader(
+                                        d,
+                                        DataLoader.options()
+                                                .batchSize(8)
+                                                .shuffle(true)
+                                                .seed(42)
+                                                .transforms(AUGMENT)),
+                                2)),
+                "other epoch");
         // without shuffling the order is fixed, but the augmentation still follows the seed
         assertFalse(sameBatches(
-                all(new DataLoader(d, 8, false, false, 1, AUGMENT), 0),
-                all(new DataLoader(d, 8, false, false, 2, AUGMENT), 0)));
+                all(new DataLoader(d, DataLoader.options().batchSize(8).seed(1).transforms(AUGMENT)), 0),
+                all(new DataLoader(d, DataLoader.options().batchSize(8).seed(2).transforms(AUGMENT)), 0)));
     }
 
     @Test
     void resumingAtAnEpochBoundaryReproducesTheUninterruptedRun() {
         ImageDataset d = indexed(N);
-        DataLoader uninterrupted = new DataLoader(d, 16, true, true, 9, AUGMENT);
+        DataLoader uninterrupted = new DataLoader(
+                d,
+                DataLoader.options()
+                        .batchSize(16)
+                        .shuffle(true)
+                        .dropLast(true)
+                        .seed(9)
+                        .transforms(AUGMENT));
         List<List<float[]>> run = new ArrayList<>();
         for (int e = 0; e < 4; e++) {
             run.add(all(uninterrupted, e));
         }
-        DataLoader resumed = new DataLoader(d, 16, true, true, 9, AUGMENT); // a new process, say
+        DataLoader resumed = new DataLoader(
+                d,
+                DataLoader.options()
+                        .batchSize(16)
+                        .shuffle(true)
+                        .dropLast(true)
+                        .seed(9)
+                        .transforms(AUGMENT)); // a new process, say
         assertSameBatches(run.get(2), all(resumed, 2));
         assertSameBatches(run.get(3), all(resumed, 3));
     }
@@ -201,7 +261,8 @@ class DataLoaderTest {
     @Test
     void breakingOutEarlyDoesNotLeakThreads() throws InterruptedException {
         awaitNoLoaderThreads();
-        DataLoader loader = new DataLoader(indexed(N), 2, true, false, 0).withPrefetch(2);
+        DataLoader loader = new DataLoader(
+                indexed(N), DataLoader.options().batchSize(2).shuffle(true).prefetch(2));
         for (int i = 0; i < 5; i++) {
             assertEquals(2, breakEarly(loader));
         }
@@ -223,7 +284,8 @@ class DataLoaderTest {
     @Test
     void consumingAnEpochEndsItsThread() throws InterruptedException {
         awaitNoLoaderThreads();
-        DataLoader loader = new DataLoader(indexed(N), 7, true, false, 0);
+        DataLoader loader =
+                new DataLoader(indexed(N), DataLoader.options().batchSize(7).shuffle(true));
         DataLoader.BatchIterator it = loader.epoch(0).iterator();
         while (it.hasNext()) {
             it.next();
@@ -237,11 +299,14 @@ class DataLoaderTest {
         IllegalStateException boom = new IllegalStateException("boom");
         int[] calls = {0};
         DataLoader loader = new DataLoader(
-                indexed(N), 10, false, false, 0, Transforms.custom("fails-on-image-35", (data, off, c, h, w, g) -> {
-                    if (calls[0]++ == 35) {
-                        throw boom;
-                    }
-                }));
+                indexed(N),
+                DataLoader.options()
+                        .batchSize(10)
+                        .transforms(Transforms.custom("fails-on-image-35", (data, off, c, h, w, g) -> {
+                            if (calls[0]++ == 35) {
+                                throw boom;
+                            }
+                        })));
         int delivered = 0;
         DataLoaderException e = null;
         try {
@@ -274,7 +339,8 @@ class DataLoaderTest {
             }
         };
         for (int prefetch : new int[] {0, 3}) {
-            DataLoader loader = new DataLoader(d, 4, false, false, 0).withPrefetch(prefetch);
+            DataLoader loader =
+                    new DataLoader(d, DataLoader.options().batchSize(4).prefetch(prefetch));
             var it = loader.epoch(0).iterator();
             Batch first = it.next();
             assertArrayEquals(
@@ -300,8 +366,9 @@ class DataLoaderTest {
                 return new Sample(index == 2 ? Tensor.zeros(3) : Tensor.zeros(2), 0);
             }
         };
-        DataLoaderException e =
-                assertThrows(DataLoaderException.class, () -> all(new DataLoader(d, 3, false, false, 0), 0));
+        DataLoaderException e = assertThrows(
+                DataLoaderException.class,
+                () -> all(new DataLoader(d, DataLoader.options().batchSize(3)), 0));
         assertTrue(
                 e.getCause().getMessage().contains("sample 2 of"), e.getCause().getMessage());
         assertTrue(
@@ -312,11 +379,21 @@ class DataLoaderTest {
     @Test
     void argumentsAreChecked() {
         ImageDataset d = indexed(4);
-        assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 0, false, false, 0));
-        assertThrows(IllegalArgumentException.class, () -> new DataLoader(d.slice(0, 0), 1, false, false, 0));
-        assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0).epoch(-1));
-        assertThrows(IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0).withPrefetch(-1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new DataLoader(d, DataLoader.options().batchSize(0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new DataLoader(d.slice(0, 0), DataLoader.options().batchSize(1)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new DataLoader(d, DataLoader.options().batchSize(1)).epoch(-1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new DataLoader(d, DataLoader.options().batchSize(1).prefetch(-1)));
         assertArrayEquals(
-                new int[] {1, 3, 3}, new DataLoader(d, 1, false, false, 0, Transforms.randomCrop(3, 0)).sampleShape());
+                new int[] {1, 3, 3},
+                new DataLoader(d, DataLoader.options().batchSize(1).transforms(Transforms.randomCrop(3, 0)))
+                        .sampleShape());
     }
 }

@@ -156,8 +156,13 @@ class TransformsTest {
             ImageDataset d = new ImageDataset("rand", pixels, new int[n], c, h, w, 1, List.of());
             for (List<Transform> ts : pipelines(Math.min(h, w))) {
                 long seed = 99;
-                DataLoader loader =
-                        new DataLoader(d, 16, false, false, seed, ts.toArray(new Transform[0])).withPrefetch(0);
+                DataLoader loader = new DataLoader(
+                        d,
+                        DataLoader.options()
+                                .batchSize(16)
+                                .seed(seed)
+                                .transforms(ts.toArray(new Transform[0]))
+                                .prefetch(0));
                 Generator g = DataLoader.epochGenerator(seed, 2);
                 int i = 0;
                 for (Batch b : loader.epoch(2)) {
@@ -208,7 +213,13 @@ class TransformsTest {
             }
         };
         for (List<Transform> ts : pipelines(Math.min(h, w))) {
-            DataLoader loader = new DataLoader(d, 4, false, false, 5, ts.toArray(new Transform[0])).withPrefetch(0);
+            DataLoader loader = new DataLoader(
+                    d,
+                    DataLoader.options()
+                            .batchSize(4)
+                            .seed(5)
+                            .transforms(ts.toArray(new Transform[0]))
+                            .prefetch(0));
             Generator g = DataLoader.epochGenerator(5, 0);
             int i = 0;
             for (Batch b : loader.epoch(0)) {
@@ -235,8 +246,12 @@ class TransformsTest {
         byte[] px = {1, 2, 3, 4, 5, 6};
         ImageDataset d = new ImageDataset("hand", px, new int[] {0}, 1, 2, 3, 1, List.of());
         DataLoader loader = new DataLoader(
-                        d, 1, false, false, 7, Transforms.randomCrop(2, 1), Transforms.randomHorizontalFlip(1))
-                .withPrefetch(0);
+                d,
+                DataLoader.options()
+                        .batchSize(1)
+                        .seed(7)
+                        .transforms(Transforms.randomCrop(2, 1), Transforms.randomHorizontalFlip(1))
+                        .prefetch(0));
         Generator g = DataLoader.epochGenerator(7, 0);
         int dy = g.nextInt(3); // 2 + 2 - 2 + 1 positions vertically
         int dx = g.nextInt(4); // 3 + 2 - 2 + 1 horizontally
@@ -263,16 +278,15 @@ class TransformsTest {
         ImageDataset d = new ImageDataset("z", px, new int[] {0, 0}, 1, 2, 2, 1, List.of());
         DataLoader loader = new DataLoader(
                 d,
-                2,
-                false,
-                false,
-                0,
-                Transforms.normalize(0.5f, 0.25f),
-                Transforms.custom("plus-index", (data, off, ch, h, w, g) -> {
-                    for (int i = 0; i < ch * h * w; i++) {
-                        data[off + i] += i;
-                    }
-                }));
+                DataLoader.options()
+                        .batchSize(2)
+                        .transforms(
+                                Transforms.normalize(0.5f, 0.25f),
+                                Transforms.custom("plus-index", (data, off, ch, h, w, g) -> {
+                                    for (int i = 0; i < ch * h * w; i++) {
+                                        data[off + i] += i;
+                                    }
+                                })));
         float[] got = loader.epoch(0).iterator().next().inputs().data().toArray();
         assertArrayEquals(new float[] {-2, -1, 0, 1, -2, -1, 0, 1}, got);
     }
@@ -281,28 +295,31 @@ class TransformsTest {
     void badPipelinesAreRejectedWithTheirReason() {
         ImageDataset d = new ImageDataset("g", new byte[28 * 28], new int[] {0}, 1, 28, 28, 1, List.of());
         IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class, () -> new DataLoader(d, 1, false, false, 0, Transforms.normalize(RGB)));
+                IllegalArgumentException.class,
+                () -> new DataLoader(d, DataLoader.options().batchSize(1).transforms(Transforms.normalize(RGB))));
         assertTrue(
                 e.getMessage().contains("normalize: 3 channel means/stds for images with 1 channel"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
-                () -> new DataLoader(d, 1, false, false, 0, Transforms.randomCrop(40, 5)));
+                () -> new DataLoader(d, DataLoader.options().batchSize(1).transforms(Transforms.randomCrop(40, 5))));
         assertTrue(e.getMessage().contains("does not fit images of 28x28 (padded 38x38)"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new DataLoader(
-                        d, 1, false, false, 0, Transforms.randomCrop(28, 2), Transforms.randomCrop(24, 0)));
+                        d,
+                        DataLoader.options()
+                                .batchSize(1)
+                                .transforms(Transforms.randomCrop(28, 2), Transforms.randomCrop(24, 0))));
         assertTrue(e.getMessage().contains("at most one randomCrop"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new DataLoader(
                         d,
-                        1,
-                        false,
-                        false,
-                        0,
-                        Transforms.custom("mine", (data, off, ch, h, w, g) -> {}),
-                        Transforms.randomHorizontalFlip()));
+                        DataLoader.options()
+                                .batchSize(1)
+                                .transforms(
+                                        Transforms.custom("mine", (data, off, ch, h, w, g) -> {}),
+                                        Transforms.randomHorizontalFlip())));
         assertTrue(e.getMessage().contains("comes after custom transform 'mine'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Transforms.randomHorizontalFlip(1.5));
         assertThrows(IllegalArgumentException.class, () -> Transforms.normalize(0.5f, 0f));

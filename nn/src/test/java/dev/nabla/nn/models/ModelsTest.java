@@ -35,7 +35,7 @@ class ModelsTest {
         for (String name : Models.NAMES) {
             for (int[] data : new int[][] {{1, 28}, {3, 32}}) {
                 Module m = Models.create(name, data[0], data[1], 10, new Generator(1));
-                Variable out = m.forward(Variable.of(Tensor.randn(new Generator(2), 2, data[0], data[1], data[1])));
+                Variable out = m.call(Variable.of(Tensor.randn(new Generator(2), 2, data[0], data[1], data[1])));
                 assertArrayEquals(new int[] {2, 10}, out.dims(), name + " on " + data[1] + "x" + data[1]);
             }
         }
@@ -70,15 +70,44 @@ class ModelsTest {
                 vggBn.keySet().toString());
     }
 
+    /** The names of akamaster/pytorch_resnet_cifar10's resnet20(), whose state dicts then load as they are. */
+    @Test
+    void resNet20KeysFollowThePyTorchCifarDefinition() {
+        java.util.List<String> keys = java.util.List.copyOf(
+                new ResNet20(3, 10, new Generator(0)).stateDict().keySet());
+        java.util.List<String> want = new java.util.ArrayList<>();
+        String[] bn = {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
+        want.add("conv1.weight");
+        for (String b : bn) {
+            want.add("bn1." + b);
+        }
+        for (int stage = 1; stage <= 3; stage++) {
+            for (int block = 0; block < 3; block++) {
+                String p = "layer" + stage + "." + block + ".";
+                want.add(p + "conv1.weight");
+                for (String b : bn) {
+                    want.add(p + "bn1." + b);
+                }
+                want.add(p + "conv2.weight");
+                for (String b : bn) {
+                    want.add(p + "bn2." + b);
+                }
+            }
+        }
+        want.add("linear.weight");
+        want.add("linear.bias");
+        assertEquals(want, keys);
+    }
+
     @Test
     void sameSeedSameModel() {
         float[] a = new ResNet20(3, 10, new Generator(7))
                 .stateDict()
-                .get("layer2_0.conv1.weight")
+                .get("layer2.0.conv1.weight")
                 .toArray();
         float[] b = new ResNet20(3, 10, new Generator(7))
                 .stateDict()
-                .get("layer2_0.conv1.weight")
+                .get("layer2.0.conv1.weight")
                 .toArray();
         assertArrayEquals(a, b);
     }
@@ -87,7 +116,7 @@ class ModelsTest {
     void trainingStepReachesEveryParameterOfResNet() {
         ResNet20 net = new ResNet20(3, 10, new Generator(3));
         Variable x = Variable.of(Tensor.randn(new Generator(4), 2, 3, 16, 16));
-        net.forward(x).sum().backward();
+        net.call(x).sum().backward();
         net.namedParameters().forEach((k, p) -> assertTrue(p.gradTensor() != null, k + " got no gradient"));
     }
 
@@ -95,7 +124,7 @@ class ModelsTest {
     void wrongInputNamesTheModelAndShapes() {
         var e = assertThrows(
                 ShapeMismatchException.class,
-                () -> new LeNet5(1, 28, 10, new Generator(0)).forward(Variable.zeros(2, 3, 28, 28)));
+                () -> new LeNet5(1, 28, 10, new Generator(0)).call(Variable.zeros(2, 3, 28, 28)));
         assertTrue(e.getMessage().contains("LeNet5") && e.getMessage().contains("[2, 3, 28, 28]"), e.getMessage());
     }
 }

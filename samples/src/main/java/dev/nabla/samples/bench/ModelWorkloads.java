@@ -57,7 +57,7 @@ final class ModelWorkloads {
         return new Bench.Call(
                 () -> {
                     opt.zeroGrad();
-                    Functional.crossEntropy(model.forward(x), y).backward();
+                    Functional.crossEntropy(model.call(x), y).backward();
                     opt.step();
                 },
                 64);
@@ -69,7 +69,7 @@ final class ModelWorkloads {
         return new Bench.Call(
                 () -> {
                     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-                        model.forward(x);
+                        model.call(x);
                     }
                 },
                 batch);
@@ -88,7 +88,7 @@ final class ModelWorkloads {
         return new Bench.Call(
                 () -> {
                     try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-                        model.forward(x);
+                        model.call(x);
                     }
                 },
                 input.size(0));

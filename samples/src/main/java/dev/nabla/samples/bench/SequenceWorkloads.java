@@ -39,8 +39,8 @@ final class SequenceWorkloads {
         return new Bench.Call(
                 () -> {
                     opt.zeroGrad();
-                    Variable out = lstm.forward(xs);
-                    Functional.crossEntropy(head.forward(out.select(0, -1)), ys).backward();
+                    Variable out = lstm.call(xs);
+                    Functional.crossEntropy(head.call(out.select(0, -1)), ys).backward();
                     opt.step();
                 },
                 1);
@@ -50,10 +50,6 @@ final class SequenceWorkloads {
         MultiheadAttention mha = new MultiheadAttention(128, 4, new Generator(0));
         Variable q = Variable.of(Tensor.randn(new Generator(1), 64, 32, 128)).requiresGrad(true);
         return new Bench.Call(
-                () -> mha.forward(q, q, q, null, null, false, true)
-                        .output()
-                        .sum()
-                        .backward(),
-                1);
+                () -> mha.call(q, q, q, null, null, false, true).output().sum().backward(), 1);
     }
 }

@@ -56,7 +56,15 @@ public class DataLoaderBenchmark {
             Transforms.randomHorizontalFlip(0.5),
             Transforms.normalize(train.channelStats())
         };
-        loader = new DataLoader(train, 64, true, true, 1, augment).withPrefetch(prefetch);
+        loader = new DataLoader(
+                train,
+                DataLoader.options()
+                        .batchSize(64)
+                        .shuffle(true)
+                        .dropLast(true)
+                        .seed(1)
+                        .transforms(augment)
+                        .prefetch(prefetch));
     }
 
     /** One epoch (160 batches); divide by 160 for the time per batch. */

@@ -78,8 +78,8 @@ public class SequenceBenchmark {
         for (Variable p : params) {
             p.zeroGrad();
         }
-        Variable out = lstm.forward(xs);
-        Variable logits = head.forward(out.select(0, out.size(0) - 1));
+        Variable out = lstm.call(xs);
+        Variable logits = head.call(out.select(0, out.size(0) - 1));
         Variable loss = logits.logSoftmax(1).gather(1, ys).mean().neg();
         loss.backward();
         adam(1e-3f, 0.9f, 0.999f, 1e-8f);
@@ -88,7 +88,7 @@ public class SequenceBenchmark {
 
     @Benchmark
     public Variable attnTrain() {
-        Variable o = mha.forward(q, q, q, null, null, false, true).output();
+        Variable o = mha.call(q, q, q, null, null, false, true).output();
         o.sum().backward();
         return o;
     }

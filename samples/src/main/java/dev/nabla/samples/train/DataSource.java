@@ -7,6 +7,7 @@ import dev.nabla.nn.data.DataLoader;
 import dev.nabla.nn.data.FashionMnist;
 import dev.nabla.nn.data.ImageDataset;
 import dev.nabla.nn.data.Mnist;
+import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.nn.data.Split;
 import dev.nabla.nn.data.Transform;
 import dev.nabla.nn.data.Transforms;
@@ -74,6 +75,11 @@ record DataSource(ImageDataset train, ImageDataset test, ChannelStats stats) {
         return train.numClasses();
     }
 
+    /** What the model's inputs need, recorded in its checkpoints for inference. */
+    Preprocessing preprocessing() {
+        return new Preprocessing(channels(), train.height(), train.width(), stats, classNames());
+    }
+
     /** The data set's class names, or the class numbers when it has none. */
     List<String> classNames() {
         if (!train.classNames().isEmpty()) {
@@ -93,17 +99,25 @@ record DataSource(ImageDataset train, ImageDataset test, ChannelStats stats) {
      */
     DataLoader trainLoader(Recipe r) {
         List<Transform> t = new ArrayList<>();
-        t.add(Transforms.normalize(stats));
+        t.add(preprocessing().normalize());
         if (r.augment()) {
             t.add(Transforms.randomCrop(size(), size() >= 32 ? 4 : 2));
             if (!r.dataset().startsWith("mnist")) {
                 t.add(Transforms.randomHorizontalFlip());
             }
         }
-        return new DataLoader(train, r.batchSize(), true, false, r.seed(), t.toArray(new Transform[0]));
+        return new DataLoader(
+                train,
+                DataLoader.options()
+                        .batchSize(r.batchSize())
+                        .shuffle(true)
+                        .seed(r.seed())
+                        .transforms(t.toArray(new Transform[0])));
     }
 
     DataLoader testLoader() {
-        return new DataLoader(test, 500, false, false, 0, Transforms.normalize(stats));
+        return new DataLoader(
+                test,
+                DataLoader.options().batchSize(500).transforms(preprocessing().normalize()));
     }
 }

@@ -3,7 +3,6 @@ package dev.nabla.samples.train;
 import dev.nabla.export.AtomicFiles;
 import dev.nabla.export.Checkpoint;
 import dev.nabla.export.TrainingState;
-import dev.nabla.nn.data.ChannelStats;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.kernel.Parallel;
 import java.io.IOException;
@@ -154,18 +153,6 @@ public final class TrainCommand {
         log.println(test.report());
     }
 
-    private static float[] floats(String csv) {
-        if (csv == null) {
-            throw new IllegalArgumentException("the checkpoint holds no normalisation statistics");
-        }
-        String[] parts = csv.split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = Float.parseFloat(parts[i]);
-        }
-        return v;
-    }
-
     /** Runs {@code ./nabla evaluate}; returns the process exit code. */
     public static int evaluate(String[] argv, PrintStream log) throws IOException {
         Args a = Args.parse(argv, java.util.Set.of("help"));
@@ -204,14 +191,14 @@ public final class TrainCommand {
                 dataset.equals(trained.dataset()) ? trained.testLimit() : 0);
         // Normalise with the statistics the model was trained with, whatever the data set.
         DataSource loaded = DataSource.load(r);
+        if (state.preprocessing() == null) {
+            throw new IllegalArgumentException(
+                    "the checkpoint records no preprocessing (was it written by ./nabla train?)");
+        }
         DataSource source = new DataSource(
-                loaded.train(),
-                loaded.test(),
-                new ChannelStats(
-                        floats(state.extra().get("stats.mean")),
-                        floats(state.extra().get("stats.std"))));
+                loaded.train(), loaded.test(), state.preprocessing().normalization());
         var model = Trainer.buildModel(trained, source);
-        model.loadStateDict(state.model());
+        state.restoreModel(model);
         log.printf(
                 Locale.ROOT,
                 "%s (%s, trained %d epochs) on the %s test split (%,d images)%n",

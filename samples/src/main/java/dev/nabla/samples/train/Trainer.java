@@ -1,11 +1,10 @@
 package dev.nabla.samples.train;
 
 import dev.nabla.autograd.Autograd;
-import dev.nabla.autograd.Functional;
-import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
 import dev.nabla.export.Checkpoint;
 import dev.nabla.export.TrainingState;
+import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.Batch;
 import dev.nabla.nn.data.DataLoader;
@@ -62,6 +61,7 @@ final class Trainer {
     private final LrScheduler scheduler;
     private final DataLoader trainLoader;
     private final DataLoader testLoader;
+    private final CrossEntropyLoss lossFn;
     private final List<Json.Obj> history = new ArrayList<>();
     private int startEpoch = 1;
     private double priorSeconds;
@@ -75,6 +75,7 @@ final class Trainer {
         this.model = buildModel(recipe, data);
         this.trainLoader = data.trainLoader(recipe);
         this.testLoader = data.testLoader();
+        this.lossFn = new CrossEntropyLoss(CrossEntropyLoss.options().labelSmoothing(recipe.labelSmoothing()));
         this.optimizer = buildOptimizer(recipe, model);
         this.scheduler = new LrScheduler(optimizer, buildSchedule(recipe, trainLoader.size()));
     }
@@ -186,14 +187,8 @@ final class Trainer {
             while (it.hasNext()) {
                 Batch b = it.next();
                 optimizer.zeroGrad();
-                Variable logits = model.forward(b.inputs());
-                Variable loss = Functional.crossEntropy(
-                        logits,
-                        b.targets(),
-                        null,
-                        Functional.DEFAULT_IGNORE_INDEX,
-                        recipe.labelSmoothing(),
-                        Reduction.MEAN);
+                Variable logits = model.call(b.inputs());
+                Variable loss = lossFn.call(logits, b.targets());
                 float value = loss.item();
                 if (!Float.isFinite(value)) {
                     throw new NonFiniteLossException(optimizer.stepCount() + 1, epoch, b.index() + 1, value);
@@ -216,12 +211,13 @@ final class Trainer {
     static Metrics evaluate(Module model, DataLoader loader, List<String> classes) {
         model.eval();
         Metrics m = new Metrics(classes);
+        CrossEntropyLoss lossFn = new CrossEntropyLoss();
         try (Autograd.NoGrad ignored = Autograd.noGrad();
                 DataLoader.BatchIterator it = loader.epoch(0).iterator()) {
             while (it.hasNext()) {
                 Batch b = it.next();
-                Variable logits = model.forward(b.inputs());
-                float loss = Functional.crossEntropy(logits, b.targets()).item();
+                Variable logits = model.call(b.inputs());
+                float loss = lossFn.call(logits, b.targets()).item();
                 count(m, logits.data(), b.targets().data(), (double) loss * b.size());
             }
         } finally {
@@ -242,21 +238,12 @@ final class Trainer {
     private void saveCheckpoint(int epoch, double trainSeconds, long images) throws IOException {
         Map<String, String> extra = new LinkedHashMap<>();
         recipe.toMap().forEach((k, v) -> extra.put("recipe." + k, v));
-        extra.put("stats.mean", join(data.stats().mean()));
-        extra.put("stats.std", join(data.stats().std()));
         extra.put("train_seconds", Double.toString(trainSeconds));
         extra.put("train_images", Long.toString(images));
-        TrainingState state =
-                TrainingState.capture(model, optimizer, scheduler, Map.of(), epoch, optimizer.stepCount(), extra);
+        TrainingState state = TrainingState.capture(
+                        model, optimizer, scheduler, Map.of(), epoch, optimizer.stepCount(), extra)
+                .withPreprocessing(data.preprocessing());
         Checkpoint.save(out.resolve(CHECKPOINT_DIR), state);
-    }
-
-    private static String join(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(v[i]);
-        }
-        return sb.toString();
     }
 
     /** Recovers the recipe a checkpoint was trained with. */

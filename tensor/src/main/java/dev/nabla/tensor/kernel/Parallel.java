@@ -36,6 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Parallel {
 
+    static {
+        VectorApi.require(); // a clear error without --add-modules, before a kernel class fails to link
+    }
+
     /** A chunk of work: the half-open index range {@code [from, to)}. */
     @FunctionalInterface
     public interface Range {
