@@ -17,13 +17,11 @@ import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.kernel.ChildJvm;
 import dev.nabla.tensor.kernel.Lanes;
 import dev.nabla.tensor.kernel.Parallel;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -32,7 +30,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,48 +145,21 @@ class ReproducibleTrainingTest {
         }
     }
 
-    private static Process child(Path dir, String vmOption) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(
-                        java,
-                        "-XX:+IgnoreUnrecognizedVMOptions",
-                        vmOption,
-                        "--add-modules=jdk.incubator.vector",
-                        "-XX:+UseParallelGC",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ReproducibleTrainingTest.class.getName(),
-                        dir.toString())
-                .redirectErrorStream(true)
-                .start();
-    }
-
-    private static List<String> output(Process p, String vmOption) throws Exception {
-        String text;
-        try (InputStream in = p.getInputStream()) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            text = buf.toString(StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM with " + vmOption + " failed:\n" + text);
-        }
-        return text.lines().filter(l -> !l.startsWith("WARNING")).toList();
-    }
-
     @Test
     void sameWeightsOnEveryThreadCountAndVectorWidth(@TempDir Path dir) throws Exception {
         String[] options = {"-XX:UseAVX=3", "-XX:UseAVX=2", "-XX:MaxVectorSize=16"};
         // The three children run side by side; each trains on 1, 2 and 3 threads in turn.
-        List<Process> running = new ArrayList<>();
+        List<ChildJvm.Running> running = new ArrayList<>();
         for (int i = 0; i < options.length; i++) {
             Path d = Files.createDirectory(dir.resolve("jvm" + i));
-            running.add(child(d, options[i]));
+            running.add(ChildJvm.start(
+                    true, List.of(options[i], "-XX:+UseParallelGC"), ReproducibleTrainingTest.class, d.toString()));
         }
         List<List<String>> outputs = new ArrayList<>();
         for (int i = 0; i < options.length; i++) {
-            outputs.add(output(running.get(i), options[i]));
+            ChildJvm.Result r = running.get(i).await(300);
+            assertEquals(0, r.exit(), "child JVM with " + options[i] + " failed:\n" + r.stderr());
+            outputs.add(r.stdout().lines().toList());
         }
         List<String> reference = outputs.get(0);
         // Guard against testing nothing: the children must really run the narrower vectors.

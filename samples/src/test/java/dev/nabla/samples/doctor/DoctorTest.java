@@ -3,13 +3,12 @@ package dev.nabla.samples.doctor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.samples.Main;
+import dev.nabla.tensor.kernel.ChildJvm;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,25 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class DoctorTest {
 
-    private record Result(int exit, String text) {}
-
-    private static Result child(String... vmOptions) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(List.of(vmOptions));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.nabla.samples.Main", "doctor"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text;
-        try (InputStream in = p.getInputStream()) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            text = buf.toString(StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("doctor did not finish:\n" + text);
-        }
-        return new Result(p.exitValue(), text);
+    /** Doctor in a child JVM started with {@code vmOptions}, with or without the Vector API module. */
+    private static ChildJvm.Result child(boolean vectorModule, String... vmOptions) throws Exception {
+        return ChildJvm.start(vectorModule, List.of(vmOptions), Main.class, "doctor")
+                .await(120);
     }
 
     @Test
@@ -56,18 +40,18 @@ class DoctorTest {
 
     @Test
     void missingVectorModuleIsReported() throws Exception {
-        Result r = child();
+        ChildJvm.Result r = child(false);
         assertTrue(
-                r.text().contains("WARNING: the Vector API module is missing: start java with --add-modules"),
-                r.text());
-        assertEquals(1, r.exit(), r.text());
+                r.stdout().contains("WARNING: the Vector API module is missing: start java with --add-modules"),
+                r.stdout());
+        assertEquals(1, r.exit(), r.stdout() + r.stderr());
     }
 
     @Test
     void javaFallbackIsReported() throws Exception {
-        Result r = child("--add-modules=jdk.incubator.vector", "-XX:TieredStopAtLevel=1");
-        assertTrue(r.text().contains("WARNING: C2 is off"), r.text());
-        assertTrue(r.text().contains("the Vector API is running its Java fallback"), r.text());
-        assertEquals(1, r.exit(), r.text());
+        ChildJvm.Result r = child(true, "-XX:TieredStopAtLevel=1");
+        assertTrue(r.stdout().contains("WARNING: C2 is off"), r.stdout());
+        assertTrue(r.stdout().contains("the Vector API is running its Java fallback"), r.stdout());
+        assertEquals(1, r.exit(), r.stdout() + r.stderr());
     }
 }

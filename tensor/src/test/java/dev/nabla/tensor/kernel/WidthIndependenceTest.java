@@ -2,13 +2,9 @@ package dev.nabla.tensor.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -248,30 +244,6 @@ class WidthIndependenceTest {
         }
     }
 
-    private static List<String> child(String... vmOptions) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.add("-XX:+IgnoreUnrecognizedVMOptions");
-        cmd.addAll(List.of(vmOptions));
-        cmd.addAll(List.of(
-                "--add-modules=jdk.incubator.vector",
-                "-cp",
-                System.getProperty("java.class.path"),
-                WidthIndependenceTest.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text;
-        try (InputStream in = p.getInputStream()) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            text = buf.toString(StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM " + List.of(vmOptions) + " failed:\n" + text);
-        }
-        return text.lines().filter(l -> !l.startsWith("WARNING")).toList();
-    }
-
     @Test
     void sameBitsOnEveryThreadCount() {
         List<String> d = digestsOn(1, 2, 3);
@@ -284,7 +256,10 @@ class WidthIndependenceTest {
     void sameBitsOn256And128BitVectors() throws Exception {
         List<String> here = digestsOn(1, 3);
         for (String[] options : new String[][] {{"-XX:UseAVX=2"}, {"-XX:MaxVectorSize=16"}}) {
-            List<String> there = child(options);
+            ChildJvm.Result r = ChildJvm.start(true, List.of(options), WidthIndependenceTest.class)
+                    .await(120);
+            assertEquals(0, r.exit(), r.stderr());
+            List<String> there = r.stdout().lines().toList();
             assertEquals(
                     String.join("\n", here),
                     String.join("\n", there.subList(1, there.size())),
