@@ -157,7 +157,7 @@ public final class Conv2d {
             for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
                 FloatVector acc = FloatVector.fromArray(S, dw, dwOff + i);
                 for (int c = 0; c < chunks; c++) {
-                    acc = acc.add(FloatVector.fromArray(S, partial, c * ws + i));
+                    acc = FloatVector.fromArray(S, partial, c * ws + i).add(acc);
                 }
                 acc.intoArray(dw, dwOff + i);
             }

@@ -601,7 +601,7 @@ public final class Gemm {
                 }
             } else {
                 for (int j = 0; j < cols; j++) {
-                    // As update() does it: one rounding for alpha * acc + (beta * c).
+                    // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
                     c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
                 }
             }
@@ -827,40 +827,40 @@ public final class Gemm {
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
         if (beta == 0f) {
-            c00.mul(va).intoArray(c, co);
-            c01.mul(va).intoArray(c, co + L);
-            c10.mul(va).intoArray(c, co + ldc);
-            c11.mul(va).intoArray(c, co + ldc + L);
-            c20.mul(va).intoArray(c, co + 2 * ldc);
-            c21.mul(va).intoArray(c, co + 2 * ldc + L);
-            c30.mul(va).intoArray(c, co + 3 * ldc);
-            c31.mul(va).intoArray(c, co + 3 * ldc + L);
-            c40.mul(va).intoArray(c, co + 4 * ldc);
-            c41.mul(va).intoArray(c, co + 4 * ldc + L);
-            c50.mul(va).intoArray(c, co + 5 * ldc);
-            c51.mul(va).intoArray(c, co + 5 * ldc + L);
-            c60.mul(va).intoArray(c, co + 6 * ldc);
-            c61.mul(va).intoArray(c, co + 6 * ldc + L);
-            c70.mul(va).intoArray(c, co + 7 * ldc);
-            c71.mul(va).intoArray(c, co + 7 * ldc + L);
+            va.mul(c00).intoArray(c, co);
+            va.mul(c01).intoArray(c, co + L);
+            va.mul(c10).intoArray(c, co + ldc);
+            va.mul(c11).intoArray(c, co + ldc + L);
+            va.mul(c20).intoArray(c, co + 2 * ldc);
+            va.mul(c21).intoArray(c, co + 2 * ldc + L);
+            va.mul(c30).intoArray(c, co + 3 * ldc);
+            va.mul(c31).intoArray(c, co + 3 * ldc + L);
+            va.mul(c40).intoArray(c, co + 4 * ldc);
+            va.mul(c41).intoArray(c, co + 4 * ldc + L);
+            va.mul(c50).intoArray(c, co + 5 * ldc);
+            va.mul(c51).intoArray(c, co + 5 * ldc + L);
+            va.mul(c60).intoArray(c, co + 6 * ldc);
+            va.mul(c61).intoArray(c, co + 6 * ldc + L);
+            va.mul(c70).intoArray(c, co + 7 * ldc);
+            va.mul(c71).intoArray(c, co + 7 * ldc + L);
         } else {
             FloatVector vb = FloatVector.broadcast(S, beta);
-            update(c00, va, vb, c, co);
-            update(c01, va, vb, c, co + L);
-            update(c10, va, vb, c, co + ldc);
-            update(c11, va, vb, c, co + ldc + L);
-            update(c20, va, vb, c, co + 2 * ldc);
-            update(c21, va, vb, c, co + 2 * ldc + L);
-            update(c30, va, vb, c, co + 3 * ldc);
-            update(c31, va, vb, c, co + 3 * ldc + L);
-            update(c40, va, vb, c, co + 4 * ldc);
-            update(c41, va, vb, c, co + 4 * ldc + L);
-            update(c50, va, vb, c, co + 5 * ldc);
-            update(c51, va, vb, c, co + 5 * ldc + L);
-            update(c60, va, vb, c, co + 6 * ldc);
-            update(c61, va, vb, c, co + 6 * ldc + L);
-            update(c70, va, vb, c, co + 7 * ldc);
-            update(c71, va, vb, c, co + 7 * ldc + L);
+            va.fma(c00, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            va.fma(c01, FloatVector.fromArray(S, c, co + L).mul(vb)).intoArray(c, co + L);
+            va.fma(c10, FloatVector.fromArray(S, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            va.fma(c11, FloatVector.fromArray(S, c, co + ldc + L).mul(vb)).intoArray(c, co + ldc + L);
+            va.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            va.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L).mul(vb)).intoArray(c, co + 2 * ldc + L);
+            va.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            va.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L).mul(vb)).intoArray(c, co + 3 * ldc + L);
+            va.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            va.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L).mul(vb)).intoArray(c, co + 4 * ldc + L);
+            va.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            va.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L).mul(vb)).intoArray(c, co + 5 * ldc + L);
+            va.fma(c60, FloatVector.fromArray(S, c, co + 6 * ldc).mul(vb)).intoArray(c, co + 6 * ldc);
+            va.fma(c61, FloatVector.fromArray(S, c, co + 6 * ldc + L).mul(vb)).intoArray(c, co + 6 * ldc + L);
+            va.fma(c70, FloatVector.fromArray(S, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
+            va.fma(c71, FloatVector.fromArray(S, c, co + 7 * ldc + L).mul(vb)).intoArray(c, co + 7 * ldc + L);
         }
     }
 
@@ -905,38 +905,33 @@ public final class Gemm {
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
         if (beta == 0f) {
-            c00.mul(va).intoArray(c, co);
-            c01.mul(va).intoArray(c, co + L);
-            c10.mul(va).intoArray(c, co + ldc);
-            c11.mul(va).intoArray(c, co + ldc + L);
-            c20.mul(va).intoArray(c, co + 2 * ldc);
-            c21.mul(va).intoArray(c, co + 2 * ldc + L);
-            c30.mul(va).intoArray(c, co + 3 * ldc);
-            c31.mul(va).intoArray(c, co + 3 * ldc + L);
-            c40.mul(va).intoArray(c, co + 4 * ldc);
-            c41.mul(va).intoArray(c, co + 4 * ldc + L);
-            c50.mul(va).intoArray(c, co + 5 * ldc);
-            c51.mul(va).intoArray(c, co + 5 * ldc + L);
+            va.mul(c00).intoArray(c, co);
+            va.mul(c01).intoArray(c, co + L);
+            va.mul(c10).intoArray(c, co + ldc);
+            va.mul(c11).intoArray(c, co + ldc + L);
+            va.mul(c20).intoArray(c, co + 2 * ldc);
+            va.mul(c21).intoArray(c, co + 2 * ldc + L);
+            va.mul(c30).intoArray(c, co + 3 * ldc);
+            va.mul(c31).intoArray(c, co + 3 * ldc + L);
+            va.mul(c40).intoArray(c, co + 4 * ldc);
+            va.mul(c41).intoArray(c, co + 4 * ldc + L);
+            va.mul(c50).intoArray(c, co + 5 * ldc);
+            va.mul(c51).intoArray(c, co + 5 * ldc + L);
         } else {
             FloatVector vb = FloatVector.broadcast(S, beta);
-            update(c00, va, vb, c, co);
-            update(c01, va, vb, c, co + L);
-            update(c10, va, vb, c, co + ldc);
-            update(c11, va, vb, c, co + ldc + L);
-            update(c20, va, vb, c, co + 2 * ldc);
-            update(c21, va, vb, c, co + 2 * ldc + L);
-            update(c30, va, vb, c, co + 3 * ldc);
-            update(c31, va, vb, c, co + 3 * ldc + L);
-            update(c40, va, vb, c, co + 4 * ldc);
-            update(c41, va, vb, c, co + 4 * ldc + L);
-            update(c50, va, vb, c, co + 5 * ldc);
-            update(c51, va, vb, c, co + 5 * ldc + L);
+            va.fma(c00, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            va.fma(c01, FloatVector.fromArray(S, c, co + L).mul(vb)).intoArray(c, co + L);
+            va.fma(c10, FloatVector.fromArray(S, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            va.fma(c11, FloatVector.fromArray(S, c, co + ldc + L).mul(vb)).intoArray(c, co + ldc + L);
+            va.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            va.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L).mul(vb)).intoArray(c, co + 2 * ldc + L);
+            va.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            va.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L).mul(vb)).intoArray(c, co + 3 * ldc + L);
+            va.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            va.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L).mul(vb)).intoArray(c, co + 4 * ldc + L);
+            va.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            va.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L).mul(vb)).intoArray(c, co + 5 * ldc + L);
         }
-    }
-
-    /** c[o..o+L) = alpha * acc + beta * c[o..o+L). */
-    private static void update(FloatVector acc, FloatVector va, FloatVector vb, float[] c, int o) {
-        acc.fma(va, FloatVector.fromArray(S, c, o).mul(vb)).intoArray(c, o);
     }
 
     /**
@@ -1035,10 +1030,11 @@ public final class Gemm {
                 s2 = FloatVector.fromArray(R, mat, r2 + p).fma(xv, s2);
                 s3 = FloatVector.fromArray(R, mat, r3 + p).fma(xv, s3);
             }
-            s0.intoArray(lanes, h);
-            s1.intoArray(lanes, W + h);
-            s2.intoArray(lanes, 2 * W + h);
-            s3.intoArray(lanes, 3 * W + h);
+            FloatVector one = FloatVector.broadcast(R, 1f);
+            one.mul(s0).intoArray(lanes, h);
+            one.mul(s1).intoArray(lanes, W + h);
+            one.mul(s2).intoArray(lanes, 2 * W + h);
+            one.mul(s3).intoArray(lanes, 3 * W + h);
         }
         for (int p = full; p < k; p++) {
             float xp = x[xo + p];
@@ -1163,13 +1159,13 @@ public final class Gemm {
     /** y[yi + l*ys] = alpha * acc[l] + beta * y[...] for the L lanes; strided y goes through buf. */
     private static void store(FloatVector acc, float alpha, float beta, float[] y, int yi, int ys, float[] buf) {
         if (ys == 1) {
-            FloatVector r = acc.mul(alpha);
+            FloatVector r = FloatVector.broadcast(S, alpha).mul(acc);
             if (beta != 0f) {
                 r = FloatVector.fromArray(S, y, yi).fma(FloatVector.broadcast(S, beta), r);
             }
             r.intoArray(y, yi);
         } else {
-            acc.intoArray(buf, 0);
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(buf, 0);
             for (int l = 0; l < L; l++) {
                 int o = yi + l * ys;
                 y[o] = beta == 0f ? alpha * buf[l] : Math.fma(y[o], beta, alpha * buf[l]);

@@ -524,40 +524,60 @@ final class ImplicitConv {
             c70 = v.fma(b0v, c70);
             c71 = v.fma(b1v, c71);
         }
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, out, da));
-            c01 = c01.add(FloatVector.fromArray(S, out, db));
-            c10 = c10.add(FloatVector.fromArray(S, out, da + ld));
-            c11 = c11.add(FloatVector.fromArray(S, out, db + ld));
-            c20 = c20.add(FloatVector.fromArray(S, out, da + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, out, db + 2 * ld));
-            c30 = c30.add(FloatVector.fromArray(S, out, da + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, out, db + 3 * ld));
-            c40 = c40.add(FloatVector.fromArray(S, out, da + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(S, out, db + 4 * ld));
-            c50 = c50.add(FloatVector.fromArray(S, out, da + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(S, out, db + 5 * ld));
-            c60 = c60.add(FloatVector.fromArray(S, out, da + 6 * ld));
-            c61 = c61.add(FloatVector.fromArray(S, out, db + 6 * ld));
-            c70 = c70.add(FloatVector.fromArray(S, out, da + 7 * ld));
-            c71 = c71.add(FloatVector.fromArray(S, out, db + 7 * ld));
+            c00 = FloatVector.fromArray(S, out, da).add(c00);
+            c01 = FloatVector.fromArray(S, out, db).add(c01);
+            c10 = FloatVector.fromArray(S, out, da + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, db + ld).add(c11);
+            c20 = FloatVector.fromArray(S, out, da + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, db + 2 * ld).add(c21);
+            c30 = FloatVector.fromArray(S, out, da + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, db + 3 * ld).add(c31);
+            c40 = FloatVector.fromArray(S, out, da + 4 * ld).add(c40);
+            c41 = FloatVector.fromArray(S, out, db + 4 * ld).add(c41);
+            c50 = FloatVector.fromArray(S, out, da + 5 * ld).add(c50);
+            c51 = FloatVector.fromArray(S, out, db + 5 * ld).add(c51);
+            c60 = FloatVector.fromArray(S, out, da + 6 * ld).add(c60);
+            c61 = FloatVector.fromArray(S, out, db + 6 * ld).add(c61);
+            c70 = FloatVector.fromArray(S, out, da + 7 * ld).add(c70);
+            c71 = FloatVector.fromArray(S, out, db + 7 * ld).add(c71);
+            c00.intoArray(out, da);
+            c01.intoArray(out, db);
+            c10.intoArray(out, da + ld);
+            c11.intoArray(out, db + ld);
+            c20.intoArray(out, da + 2 * ld);
+            c21.intoArray(out, db + 2 * ld);
+            c30.intoArray(out, da + 3 * ld);
+            c31.intoArray(out, db + 3 * ld);
+            c40.intoArray(out, da + 4 * ld);
+            c41.intoArray(out, db + 4 * ld);
+            c50.intoArray(out, da + 5 * ld);
+            c51.intoArray(out, db + 5 * ld);
+            c60.intoArray(out, da + 6 * ld);
+            c61.intoArray(out, db + 6 * ld);
+            c70.intoArray(out, da + 7 * ld);
+            c71.intoArray(out, db + 7 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, da);
+            one.mul(c01).intoArray(out, db);
+            one.mul(c10).intoArray(out, da + ld);
+            one.mul(c11).intoArray(out, db + ld);
+            one.mul(c20).intoArray(out, da + 2 * ld);
+            one.mul(c21).intoArray(out, db + 2 * ld);
+            one.mul(c30).intoArray(out, da + 3 * ld);
+            one.mul(c31).intoArray(out, db + 3 * ld);
+            one.mul(c40).intoArray(out, da + 4 * ld);
+            one.mul(c41).intoArray(out, db + 4 * ld);
+            one.mul(c50).intoArray(out, da + 5 * ld);
+            one.mul(c51).intoArray(out, db + 5 * ld);
+            one.mul(c60).intoArray(out, da + 6 * ld);
+            one.mul(c61).intoArray(out, db + 6 * ld);
+            one.mul(c70).intoArray(out, da + 7 * ld);
+            one.mul(c71).intoArray(out, db + 7 * ld);
         }
-        c00.intoArray(out, da);
-        c01.intoArray(out, db);
-        c10.intoArray(out, da + ld);
-        c11.intoArray(out, db + ld);
-        c20.intoArray(out, da + 2 * ld);
-        c21.intoArray(out, db + 2 * ld);
-        c30.intoArray(out, da + 3 * ld);
-        c31.intoArray(out, db + 3 * ld);
-        c40.intoArray(out, da + 4 * ld);
-        c41.intoArray(out, db + 4 * ld);
-        c50.intoArray(out, da + 5 * ld);
-        c51.intoArray(out, db + 5 * ld);
-        c60.intoArray(out, da + 6 * ld);
-        c61.intoArray(out, db + 6 * ld);
-        c70.intoArray(out, da + 7 * ld);
-        c71.intoArray(out, db + 7 * ld);
     }
 
     /** As {@link #kernel8} with six rows: 12 accumulators, for 16-register machines. */
@@ -607,32 +627,48 @@ final class ImplicitConv {
             c50 = v.fma(b0v, c50);
             c51 = v.fma(b1v, c51);
         }
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, out, da));
-            c01 = c01.add(FloatVector.fromArray(S, out, db));
-            c10 = c10.add(FloatVector.fromArray(S, out, da + ld));
-            c11 = c11.add(FloatVector.fromArray(S, out, db + ld));
-            c20 = c20.add(FloatVector.fromArray(S, out, da + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, out, db + 2 * ld));
-            c30 = c30.add(FloatVector.fromArray(S, out, da + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, out, db + 3 * ld));
-            c40 = c40.add(FloatVector.fromArray(S, out, da + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(S, out, db + 4 * ld));
-            c50 = c50.add(FloatVector.fromArray(S, out, da + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(S, out, db + 5 * ld));
+            c00 = FloatVector.fromArray(S, out, da).add(c00);
+            c01 = FloatVector.fromArray(S, out, db).add(c01);
+            c10 = FloatVector.fromArray(S, out, da + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, db + ld).add(c11);
+            c20 = FloatVector.fromArray(S, out, da + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, db + 2 * ld).add(c21);
+            c30 = FloatVector.fromArray(S, out, da + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, db + 3 * ld).add(c31);
+            c40 = FloatVector.fromArray(S, out, da + 4 * ld).add(c40);
+            c41 = FloatVector.fromArray(S, out, db + 4 * ld).add(c41);
+            c50 = FloatVector.fromArray(S, out, da + 5 * ld).add(c50);
+            c51 = FloatVector.fromArray(S, out, db + 5 * ld).add(c51);
+            c00.intoArray(out, da);
+            c01.intoArray(out, db);
+            c10.intoArray(out, da + ld);
+            c11.intoArray(out, db + ld);
+            c20.intoArray(out, da + 2 * ld);
+            c21.intoArray(out, db + 2 * ld);
+            c30.intoArray(out, da + 3 * ld);
+            c31.intoArray(out, db + 3 * ld);
+            c40.intoArray(out, da + 4 * ld);
+            c41.intoArray(out, db + 4 * ld);
+            c50.intoArray(out, da + 5 * ld);
+            c51.intoArray(out, db + 5 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, da);
+            one.mul(c01).intoArray(out, db);
+            one.mul(c10).intoArray(out, da + ld);
+            one.mul(c11).intoArray(out, db + ld);
+            one.mul(c20).intoArray(out, da + 2 * ld);
+            one.mul(c21).intoArray(out, db + 2 * ld);
+            one.mul(c30).intoArray(out, da + 3 * ld);
+            one.mul(c31).intoArray(out, db + 3 * ld);
+            one.mul(c40).intoArray(out, da + 4 * ld);
+            one.mul(c41).intoArray(out, db + 4 * ld);
+            one.mul(c50).intoArray(out, da + 5 * ld);
+            one.mul(c51).intoArray(out, db + 5 * ld);
         }
-        c00.intoArray(out, da);
-        c01.intoArray(out, db);
-        c10.intoArray(out, da + ld);
-        c11.intoArray(out, db + ld);
-        c20.intoArray(out, da + 2 * ld);
-        c21.intoArray(out, db + 2 * ld);
-        c30.intoArray(out, da + 3 * ld);
-        c31.intoArray(out, db + 3 * ld);
-        c40.intoArray(out, da + 4 * ld);
-        c41.intoArray(out, db + 4 * ld);
-        c50.intoArray(out, da + 5 * ld);
-        c51.intoArray(out, db + 5 * ld);
     }
 
     /** The accumulator start of row {@code r}: its bias, or zero (no bias, or a padding row). */
@@ -698,40 +734,60 @@ final class ImplicitConv {
         }
         int a0 = whole ? d0 + slotY[v] : 0, a1 = whole ? d0 + slotY[v + 1] : L;
         int a2 = whole ? d0 + slotY[v + 2] : 2 * L, a3 = whole ? d0 + slotY[v + 3] : 3 * L;
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, out, a0));
-            c01 = c01.add(FloatVector.fromArray(S, out, a1));
-            c02 = c02.add(FloatVector.fromArray(S, out, a2));
-            c03 = c03.add(FloatVector.fromArray(S, out, a3));
-            c10 = c10.add(FloatVector.fromArray(S, out, a0 + ld));
-            c11 = c11.add(FloatVector.fromArray(S, out, a1 + ld));
-            c12 = c12.add(FloatVector.fromArray(S, out, a2 + ld));
-            c13 = c13.add(FloatVector.fromArray(S, out, a3 + ld));
-            c20 = c20.add(FloatVector.fromArray(S, out, a0 + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, out, a1 + 2 * ld));
-            c22 = c22.add(FloatVector.fromArray(S, out, a2 + 2 * ld));
-            c23 = c23.add(FloatVector.fromArray(S, out, a3 + 2 * ld));
-            c30 = c30.add(FloatVector.fromArray(S, out, a0 + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, out, a1 + 3 * ld));
-            c32 = c32.add(FloatVector.fromArray(S, out, a2 + 3 * ld));
-            c33 = c33.add(FloatVector.fromArray(S, out, a3 + 3 * ld));
+            c00 = FloatVector.fromArray(S, out, a0).add(c00);
+            c01 = FloatVector.fromArray(S, out, a1).add(c01);
+            c02 = FloatVector.fromArray(S, out, a2).add(c02);
+            c03 = FloatVector.fromArray(S, out, a3).add(c03);
+            c10 = FloatVector.fromArray(S, out, a0 + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, a1 + ld).add(c11);
+            c12 = FloatVector.fromArray(S, out, a2 + ld).add(c12);
+            c13 = FloatVector.fromArray(S, out, a3 + ld).add(c13);
+            c20 = FloatVector.fromArray(S, out, a0 + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, a1 + 2 * ld).add(c21);
+            c22 = FloatVector.fromArray(S, out, a2 + 2 * ld).add(c22);
+            c23 = FloatVector.fromArray(S, out, a3 + 2 * ld).add(c23);
+            c30 = FloatVector.fromArray(S, out, a0 + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, a1 + 3 * ld).add(c31);
+            c32 = FloatVector.fromArray(S, out, a2 + 3 * ld).add(c32);
+            c33 = FloatVector.fromArray(S, out, a3 + 3 * ld).add(c33);
+            c00.intoArray(out, a0);
+            c01.intoArray(out, a1);
+            c02.intoArray(out, a2);
+            c03.intoArray(out, a3);
+            c10.intoArray(out, a0 + ld);
+            c11.intoArray(out, a1 + ld);
+            c12.intoArray(out, a2 + ld);
+            c13.intoArray(out, a3 + ld);
+            c20.intoArray(out, a0 + 2 * ld);
+            c21.intoArray(out, a1 + 2 * ld);
+            c22.intoArray(out, a2 + 2 * ld);
+            c23.intoArray(out, a3 + 2 * ld);
+            c30.intoArray(out, a0 + 3 * ld);
+            c31.intoArray(out, a1 + 3 * ld);
+            c32.intoArray(out, a2 + 3 * ld);
+            c33.intoArray(out, a3 + 3 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, a0);
+            one.mul(c01).intoArray(out, a1);
+            one.mul(c02).intoArray(out, a2);
+            one.mul(c03).intoArray(out, a3);
+            one.mul(c10).intoArray(out, a0 + ld);
+            one.mul(c11).intoArray(out, a1 + ld);
+            one.mul(c12).intoArray(out, a2 + ld);
+            one.mul(c13).intoArray(out, a3 + ld);
+            one.mul(c20).intoArray(out, a0 + 2 * ld);
+            one.mul(c21).intoArray(out, a1 + 2 * ld);
+            one.mul(c22).intoArray(out, a2 + 2 * ld);
+            one.mul(c23).intoArray(out, a3 + 2 * ld);
+            one.mul(c30).intoArray(out, a0 + 3 * ld);
+            one.mul(c31).intoArray(out, a1 + 3 * ld);
+            one.mul(c32).intoArray(out, a2 + 3 * ld);
+            one.mul(c33).intoArray(out, a3 + 3 * ld);
         }
-        c00.intoArray(out, a0);
-        c01.intoArray(out, a1);
-        c02.intoArray(out, a2);
-        c03.intoArray(out, a3);
-        c10.intoArray(out, a0 + ld);
-        c11.intoArray(out, a1 + ld);
-        c12.intoArray(out, a2 + ld);
-        c13.intoArray(out, a3 + ld);
-        c20.intoArray(out, a0 + 2 * ld);
-        c21.intoArray(out, a1 + 2 * ld);
-        c22.intoArray(out, a2 + 2 * ld);
-        c23.intoArray(out, a3 + 2 * ld);
-        c30.intoArray(out, a0 + 3 * ld);
-        c31.intoArray(out, a1 + 3 * ld);
-        c32.intoArray(out, a2 + 3 * ld);
-        c33.intoArray(out, a3 + 3 * ld);
     }
 
     /**
@@ -767,16 +823,24 @@ final class ImplicitConv {
         }
         int a0 = whole ? d0 + slotY[v] : 0, a1 = whole ? d0 + slotY[v + 1] : L;
         int a2 = whole ? d0 + slotY[v + 2] : 2 * L, a3 = whole ? d0 + slotY[v + 3] : 3 * L;
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c0 = c0.add(FloatVector.fromArray(S, out, a0));
-            c1 = c1.add(FloatVector.fromArray(S, out, a1));
-            c2 = c2.add(FloatVector.fromArray(S, out, a2));
-            c3 = c3.add(FloatVector.fromArray(S, out, a3));
+            c0 = FloatVector.fromArray(S, out, a0).add(c0);
+            c1 = FloatVector.fromArray(S, out, a1).add(c1);
+            c2 = FloatVector.fromArray(S, out, a2).add(c2);
+            c3 = FloatVector.fromArray(S, out, a3).add(c3);
+            c0.intoArray(out, a0);
+            c1.intoArray(out, a1);
+            c2.intoArray(out, a2);
+            c3.intoArray(out, a3);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c0).intoArray(out, a0);
+            one.mul(c1).intoArray(out, a1);
+            one.mul(c2).intoArray(out, a2);
+            one.mul(c3).intoArray(out, a3);
         }
-        c0.intoArray(out, a0);
-        c1.intoArray(out, a1);
-        c2.intoArray(out, a2);
-        c3.intoArray(out, a3);
     }
 
     // ------------------------------------------------------------------ weight gradient
@@ -966,18 +1030,19 @@ final class ImplicitConv {
                     a32 = d.fma(x2, a32);
                 }
             }
-            a00.intoArray(lanes, h);
-            a01.intoArray(lanes, W + h);
-            a02.intoArray(lanes, 2 * W + h);
-            a10.intoArray(lanes, 3 * W + h);
-            a11.intoArray(lanes, 4 * W + h);
-            a12.intoArray(lanes, 5 * W + h);
-            a20.intoArray(lanes, 6 * W + h);
-            a21.intoArray(lanes, 7 * W + h);
-            a22.intoArray(lanes, 8 * W + h);
-            a30.intoArray(lanes, 9 * W + h);
-            a31.intoArray(lanes, 10 * W + h);
-            a32.intoArray(lanes, 11 * W + h);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a00).intoArray(lanes, h);
+            one.mul(a01).intoArray(lanes, W + h);
+            one.mul(a02).intoArray(lanes, 2 * W + h);
+            one.mul(a10).intoArray(lanes, 3 * W + h);
+            one.mul(a11).intoArray(lanes, 4 * W + h);
+            one.mul(a12).intoArray(lanes, 5 * W + h);
+            one.mul(a20).intoArray(lanes, 6 * W + h);
+            one.mul(a21).intoArray(lanes, 7 * W + h);
+            one.mul(a22).intoArray(lanes, 8 * W + h);
+            one.mul(a30).intoArray(lanes, 9 * W + h);
+            one.mul(a31).intoArray(lanes, 10 * W + h);
+            one.mul(a32).intoArray(lanes, 11 * W + h);
         }
         for (int r = 0; r < 4; r++) {
             for (int c = 0; c < 3; c++) {
@@ -1012,9 +1077,10 @@ final class ImplicitConv {
                     a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
                 }
             }
-            a0.intoArray(lanes, h);
-            a1.intoArray(lanes, W + h);
-            a2.intoArray(lanes, 2 * W + h);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a0).intoArray(lanes, h);
+            one.mul(a1).intoArray(lanes, W + h);
+            one.mul(a2).intoArray(lanes, 2 * W + h);
         }
         dw[w0 + kk] += Lanes.sum(lanes, 0);
         dw[w0 + kk + 1] += Lanes.sum(lanes, W);
@@ -1034,7 +1100,7 @@ final class ImplicitConv {
                             .fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
                 }
             }
-            acc.intoArray(lanes, h);
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
         }
         return Lanes.sum(lanes, 0);
     }

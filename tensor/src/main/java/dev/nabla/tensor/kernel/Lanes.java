@@ -27,6 +27,18 @@ import jdk.incubator.vector.VectorSpecies;
  * starts at +0 and {@code x + y} rounds an exact zero to +0), the zeros that padded data adds are
  * exact no-ops, so kernels may round a length up to a multiple of 16 with zeros.
  *
+ * <h2>Known receivers</h2>
+ * C2 turns a Vector API call into SIMD instructions only when it can see the vector's exact class
+ * (hence species and length) at the call. A value coming out of a loop (a loop-carried
+ * accumulator) or out of an if/else is a merge of values, and C2 knows its class only when type
+ * profiles let it speculate; when a kernel is compiled without them (the JIT compiles at tier 2,
+ * with no profiling, while its C2 queue is long, as during a model's first steps) every call on
+ * such a value falls back to Java code that boxes the vectors, and the kernel runs 10x slower for
+ * the rest of the run: {@code cnn_train} went 150 instead of 1,600 images/s in about half of the
+ * JVM runs. So kernels never call a method <em>on</em> a merged value: {@code acc = x.add(acc)},
+ * not {@code acc.add(x)}; {@code va.mul(acc)}; and a bare store goes through
+ * {@code broadcast(1).mul(acc)}, which changes no bit.
+ *
  * <p>{@code FloatVector.reduceLanes(ADD)} is not used anywhere: its order is unspecified, differs
  * between the interpreter and C2, and depends on the vector width.
  *
@@ -85,9 +97,9 @@ public final class Lanes {
         for (int h = 0; h < WIDTH; h += L) {
             FloatVector acc = FloatVector.zero(SPECIES);
             for (int i = h; i < full; i += WIDTH) {
-                acc = acc.add(FloatVector.fromArray(SPECIES, x, off + i));
+                acc = FloatVector.fromArray(SPECIES, x, off + i).add(acc);
             }
-            acc.intoArray(lanes, h);
+            FloatVector.broadcast(SPECIES, 1f).mul(acc).intoArray(lanes, h);
         }
         for (int i = full; i < n; i++) {
             lanes[i - full] += x[off + i];
@@ -106,7 +118,7 @@ public final class Lanes {
             for (int i = h; i < full; i += WIDTH) {
                 acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
             }
-            acc.intoArray(lanes, h);
+            FloatVector.broadcast(SPECIES, 1f).mul(acc).intoArray(lanes, h);
         }
         for (int i = full; i < n; i++) {
             lanes[i - full] = Math.fma(a[ao + i], b[bo + i], lanes[i - full]);

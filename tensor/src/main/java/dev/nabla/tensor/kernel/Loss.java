@@ -119,9 +119,9 @@ public final class Loss {
         for (int h = 0; h < W; h += L) {
             FloatVector acc = FloatVector.zero(S);
             for (int i = h; i < full; i += W) {
-                acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
+                acc = VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm)).add(acc);
             }
-            acc.intoArray(lanes, h);
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
         }
         for (int i = full; i < n; i++) {
             lanes[i - full] += VMath.exp(x[off + i] - max);

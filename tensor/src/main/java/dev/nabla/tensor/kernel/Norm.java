@@ -89,11 +89,12 @@ public final class Norm {
             FloatVector a2 = FloatVector.zero(S);
             for (int j = h; j < full; j += W) {
                 FloatVector d = FloatVector.fromArray(S, x, off + j).sub(vk);
-                a1 = a1.add(d);
+                a1 = d.add(a1);
                 a2 = d.fma(d, a2);
             }
-            a1.intoArray(lanes, h);
-            a2.intoArray(lanes, W + h);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a1).intoArray(lanes, h);
+            one.mul(a2).intoArray(lanes, W + h);
         }
         for (int j = full; j < n; j++) {
             float d = x[off + j] - k;
@@ -127,13 +128,14 @@ public final class Norm {
                         FloatVector a2 = FloatVector.zero(S);
                         for (int j = h; j < full; j += W) {
                             FloatVector gv = FloatVector.fromArray(S, g, go + off + j);
-                            a1 = a1.add(gv);
+                            a1 = gv.add(a1);
                             a2 = FloatVector.fromArray(S, x, xo + off + j)
                                     .sub(vm)
                                     .fma(gv, a2);
                         }
-                        a1.intoArray(lanes, h);
-                        a2.intoArray(lanes, W + h);
+                        FloatVector one = FloatVector.broadcast(S, 1f);
+                        one.mul(a1).intoArray(lanes, h);
+                        one.mul(a2).intoArray(lanes, W + h);
                     }
                     for (int j = full; j < hw; j++) {
                         float gv = g[go + off + j];
@@ -521,15 +523,16 @@ public final class Norm {
                 FloatVector hv = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, wo + j));
                 xv.intoArray(xh, j);
                 hv.intoArray(gh, j);
-                sa = sa.add(hv);
+                sa = hv.add(sa);
                 sb = hv.fma(xv, sb);
                 if (partial != null) {
                     xv.fma(gv, FloatVector.fromArray(S, partial, pw + j)).intoArray(partial, pw + j);
                     gv.add(FloatVector.fromArray(S, partial, pb + j)).intoArray(partial, pb + j);
                 }
             }
-            sa.intoArray(lanes, h);
-            sb.intoArray(lanes, W + h);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(sa).intoArray(lanes, h);
+            one.mul(sb).intoArray(lanes, W + h);
         }
         for (int j = full; j < d; j++) {
             float gv = g[go + j];

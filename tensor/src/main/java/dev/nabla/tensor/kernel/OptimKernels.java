@@ -506,9 +506,9 @@ public final class OptimKernels {
         int i = 0;
         int ub = S.loopBound(n);
         for (; i < ub; i += L) {
-            acc = acc.max(v(x, xo + i).abs());
+            acc = v(x, xo + i).abs().max(acc);
         }
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        float m = FloatVector.broadcast(S, 1f).mul(acc).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             m = Math.max(m, Math.abs(x[xo + i]));
         }

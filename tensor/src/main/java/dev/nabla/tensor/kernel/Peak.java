@@ -92,23 +92,32 @@ public final class Peak {
         FloatVector c0 = FloatVector.broadcast(S, 1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
         FloatVector c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
         for (int i = 0; i < iterations; i++) {
-            c0 = c0.fma(a, b);
-            c1 = c1.fma(a, b);
-            c2 = c2.fma(a, b);
-            c3 = c3.fma(a, b);
-            c4 = c4.fma(a, b);
-            c5 = c5.fma(a, b);
-            c6 = c6.fma(a, b);
-            c7 = c7.fma(a, b);
-            c8 = c8.fma(a, b);
-            c9 = c9.fma(a, b);
-            c10 = c10.fma(a, b);
-            c11 = c11.fma(a, b);
+            c0 = a.fma(c0, b);
+            c1 = a.fma(c1, b);
+            c2 = a.fma(c2, b);
+            c3 = a.fma(c3, b);
+            c4 = a.fma(c4, b);
+            c5 = a.fma(c5, b);
+            c6 = a.fma(c6, b);
+            c7 = a.fma(c7, b);
+            c8 = a.fma(c8, b);
+            c9 = a.fma(c9, b);
+            c10 = a.fma(c10, b);
+            c11 = a.fma(c11, b);
         }
-        FloatVector s = c0.add(c1)
-                .add(c2.add(c3))
-                .add(c4.add(c5).add(c6.add(c7)))
-                .add(c8.add(c9).add(c10.add(c11)));
+        // Sum with receivers whose class C2 knows (see Lanes, "Known receivers").
+        FloatVector s = a.mul(c0);
+        s = s.add(c1)
+                .add(c2)
+                .add(c3)
+                .add(c4)
+                .add(c5)
+                .add(c6)
+                .add(c7)
+                .add(c8)
+                .add(c9)
+                .add(c10)
+                .add(c11);
         return s.lane(0);
     }
 

@@ -92,9 +92,10 @@ public final class Reduce {
             FloatVector a = FloatVector.fromArray(S, x, off);
             for (i = L; i < ub; i += L) {
                 FloatVector v = FloatVector.fromArray(S, x, off + i);
-                a = max ? a.max(v) : a.min(v);
+                a = max ? v.max(a) : v.min(a);
             }
-            acc = a.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+            // 1 * a: a receiver whose class C2 knows (see Lanes); the loop's a may not be.
+            acc = FloatVector.broadcast(S, 1f).mul(a).reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
         }
         for (; i < n; i++) {
             float v = x[off + i];

@@ -67,9 +67,9 @@ public final class Softmax {
                 if (!log) {
                     e.intoArray(y, yo + i);
                 }
-                acc = acc.add(e);
+                acc = e.add(acc);
             }
-            acc.intoArray(lanes, h);
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
         }
         for (int i = full; i < n; i++) {
             float e = VMath.exp(x[xo + i] - max);
