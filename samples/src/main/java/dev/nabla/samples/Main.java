@@ -1,7 +1,6 @@
 package dev.nabla.samples;
 
 import dev.nabla.samples.bench.Bench;
-import dev.nabla.samples.bench.Warmup;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.samples.doctor.Doctor;
 import dev.nabla.samples.train.TrainCommand;
@@ -27,8 +26,6 @@ public final class Main {
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
-              warmup     run the bench workloads briefly [--seconds S] [--threads N]
-                         (the launcher records JDK 25's JIT profile cache with it)
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
               test       run the whole test suite (mvn verify)
@@ -48,7 +45,6 @@ public final class Main {
                 case "help", "--help", "-h" -> System.out.print(USAGE);
                 case "bench" -> bench(rest);
                 case "doctor" -> exit(Doctor.run(System.out));
-                case "warmup" -> warmup(rest);
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 default -> {
@@ -75,17 +71,6 @@ public final class Main {
         if (code != 0) {
             System.exit(code);
         }
-    }
-
-    private static void warmup(String[] argv) {
-        Args a = Args.parse(argv, Set.of());
-        double seconds = a.doubleValue("seconds", 6.0);
-        int threads = a.intValue("threads", Runtime.getRuntime().availableProcessors());
-        a.finish();
-        if (!(seconds > 0) || threads < 1) {
-            throw new Args.UsageException("--seconds must be > 0 and --threads >= 1");
-        }
-        Warmup.run(threads, seconds);
     }
 
     private static void bench(String[] argv) {
