@@ -10,10 +10,16 @@ length, offsets tiling the data buffer exactly, sizes matching dtype and shape).
 
 Reads   nabla_model.safetensors   Sequential(Linear(4, 3), ReLU, Linear(3, 2)) saved by Nabla
         nabla_values.safetensors  known values (ramp, special floats, scalar, empty)
+        nabla_ints.safetensors    integer and bool tensors with each type's extreme values
+        nabla_bn.safetensors      Sequential(Linear(4, 3), BatchNorm1d(3)) after two training steps
 Writes  torch_out.safetensors      PyTorch's output of Nabla's model on the probe input
+        torch_bn_out.safetensors   PyTorch's eval-mode output of Nabla's BatchNorm model
         python_model.safetensors  a PyTorch-initialised model of the same shape
         python_out.safetensors    its output on the probe input
         python_dtypes.safetensors F16/BF16/F64/I64/I32 tensors beside their float32 conversions
+        python_ints.safetensors   PyTorch's integer and bool tensors (as nabla_ints, plus I16)
+        python_bn.safetensors     a PyTorch BatchNorm model after three training steps
+        python_bn_out.safetensors its eval-mode output on the probe input
 """
 import json
 import math
@@ -90,6 +96,23 @@ def model():
     return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
 
 
+def bn_model():
+    return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+
+
+def int_tensors():
+    """The values both sides write and expect, one tensor per dtype."""
+    return {
+        'i64': torch.tensor([-(2**63), -1, 0, 2**63 - 1, 2**53 + 1], dtype=torch.int64),
+        'i32': torch.tensor([-(2**31), -1, 0, 2**31 - 1], dtype=torch.int32),
+        'i8': torch.tensor([[-128, -1], [0, 127]], dtype=torch.int8),
+        'u8': torch.tensor([0, 1, 128, 255], dtype=torch.uint8),
+        'mask': torch.tensor([True, False, True]),
+        'count': torch.tensor(7, dtype=torch.int64),
+        'empty': torch.zeros(0, 3, dtype=torch.int32),
+    }
+
+
 def probe():
     return (torch.arange(8, dtype=torch.float32).reshape(2, 4) - 3.5) / 4
 
@@ -116,6 +139,23 @@ def main(d):
     assert values['empty'].shape == (0, 5)
     assert values['unicode \u00e9\u6f22 "q"'].tolist() == [1.0]
 
+    # 2b. Integer and bool tensors keep their dtypes and exact values.
+    got, _, _ = load(os.path.join(d, 'nabla_ints.safetensors'))
+    for name, want in int_tensors().items():
+        assert got[name].dtype == want.dtype, (name, got[name].dtype, want.dtype)
+        assert got[name].shape == want.shape and torch.equal(got[name], want), (name, got[name], want)
+
+    # 2c. A BatchNorm model: num_batches_tracked is int64, as PyTorch writes it, and the model runs.
+    bn_weights, _, _ = load(os.path.join(d, 'nabla_bn.safetensors'))
+    count = bn_weights['1.num_batches_tracked']
+    assert count.dtype == torch.int64 and count.shape == () and count.item() == 2, count
+    bn = bn_model()
+    bn.load_state_dict(bn_weights, strict=True)
+    assert all(bn.state_dict()[k].dtype == v.dtype for k, v in bn_weights.items())
+    bn.eval()
+    with torch.no_grad():
+        save(os.path.join(d, 'torch_bn_out.safetensors'), {'y': bn(probe())})
+
     # 3. Files written the PyTorch way, for Nabla to load.
     torch.manual_seed(5)
     p = model()
@@ -133,6 +173,18 @@ def main(d):
         dtypes['i.' + NAMES[dt]] = ints.to(dt)
         dtypes['i.' + NAMES[dt] + '.as_f32'] = ints.to(torch.float32)
     save(os.path.join(d, 'python_dtypes.safetensors'), dtypes)
+    theirs = int_tensors()
+    theirs['i16'] = torch.tensor([-(2**15), -1, 2**15 - 1], dtype=torch.int16)
+    save(os.path.join(d, 'python_ints.safetensors'), theirs)
+    torch.manual_seed(6)
+    pb = bn_model()
+    with torch.no_grad():
+        for _ in range(3):
+            pb(torch.randn(5, 4) * 2 + 1)  # training mode: the running statistics move
+    save(os.path.join(d, 'python_bn.safetensors'), dict(pb.state_dict()), {'format': 'pt'})
+    pb.eval()
+    with torch.no_grad():
+        save(os.path.join(d, 'python_bn_out.safetensors'), {'y': pb(probe())})
     print('interop ok')
 
 

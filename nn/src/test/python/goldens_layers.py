@@ -129,21 +129,13 @@ def generate(out_dir):
         write(out_dir, name, 'LayerNorm', m, r(*shape) + 1, opts={
             'shape': ns, 'eps': eps, 'affine': str(affine).lower()}, index=idx)
 
-    # ---- embedding (indices as floats; no input gradient)
+    # ---- embedding (int64 indices; no input gradient)
     ids = torch.tensor([[1, 4, 2, 1], [9, 2, 0, 4]])
     for name, pad in [('embedding', None), ('embedding_padding', 2)]:
         m = nn.Embedding(10, 3, padding_idx=pad)
         opts = {'count': 10, 'dim': 3}
         if pad is not None:
             opts['padding'] = pad
-        g_ids = ids.float()
-        # The module takes long indices; the golden stores them as floats.
-        class Wrap(nn.Module):
-            def __init__(s, e):
-                super().__init__(); s.e = e
-            def forward(s, x):
-                return s.e(x.long())
-        w = Wrap(m)
         gld = Golden(out_dir, 'layer_' + name)
         gld.meta('kind', 'Embedding')
         for k, v in opts.items():
@@ -151,8 +143,8 @@ def generate(out_dir):
         gld.meta('mode', 'train')
         gld.meta('state_keys', 'weight')
         gld.tensor('state.weight', m.weight.detach().clone())
-        gld.tensor('input', g_ids)
-        y = w(g_ids)
+        gld.tensor('input', ids)
+        y = m(ids)
         gld.tensor('output', y)
         proj = torch.randn_like(y)
         gld.tensor('proj', proj)

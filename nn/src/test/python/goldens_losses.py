@@ -23,9 +23,11 @@ def write(out_dir, name, kind, loss_fn, x, t, opts, index, target_grad=False, te
     t = t.clone()
     if target_grad:
         t.requires_grad_(True)
+    if target_long:
+        t = t.long()  # class indices are int64, as cross_entropy and nll_loss require
     g.tensor('input', x)
     g.tensor('target', t)
-    y = loss_fn(x, t.long() if target_long else t)
+    y = loss_fn(x, t)
     g.tensor('output', y)
     proj = torch.randn_like(y)
     g.tensor('proj', proj)
@@ -106,5 +108,21 @@ def generate(out_dir):
     write(out_dir, 'kl_log_target', 'KLDivLoss', nn.KLDivLoss(reduction='batchmean', log_target=True),
           r(3, 5).log_softmax(1), r(3, 5).log_softmax(1), {'reduction': 'batchmean', 'log_target': 'true'}, idx,
           target_grad=True)
+
+    # ---- cross entropy with class-probability targets (float, the input's shape; the target takes a
+    # gradient too). Drawn last so the cases above keep their random numbers.
+    probs = [
+        ('ce_probs_mean', {}, None, r(5, 4)),
+        ('ce_probs_weighted_mean', {}, w4, r(5, 4)),
+        ('ce_probs_weighted_smoothing_sum', {'reduction': 'sum', 'label_smoothing': 0.2}, w4, r(5, 4)),
+        ('ce_probs_spatial_none', {'reduction': 'none'}, torch.tensor([1.0, 0.5, 2.0]), r(2, 3, 2, 2)),
+    ]
+    for name, kw, w, x in probs:
+        t = r(*x.shape).softmax(1)
+        opts = {'reduction': kw.get('reduction', 'mean'), 'ignore_index': -100,
+                'label_smoothing': kw.get('label_smoothing', 0.0)}
+        fn = nn.CrossEntropyLoss(weight=w, **kw)
+        write(out_dir, name, 'CrossEntropyLoss', fn, x, t, opts, idx, tensors={'weight': w} if w is not None else None,
+              target_grad=True)
 
     Golden(out_dir, 'losses_index').meta('cases', ' '.join(idx)).save()

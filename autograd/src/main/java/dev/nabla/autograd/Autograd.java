@@ -1,5 +1,6 @@
 package dev.nabla.autograd;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
@@ -56,6 +57,17 @@ public final class Autograd {
     /** False inside a {@link #noGrad()} scope on this thread. */
     public static boolean isGradEnabled() {
         return NO_GRAD_DEPTH.get()[0] == 0;
+    }
+
+    /**
+     * Fails unless {@code v} is null or float32: for the ops that run on the float kernels, so an
+     * integer tensor gets an error naming the op and the argument rather than a failure inside.
+     */
+    static void requireFloat(String op, String what, Variable v) {
+        if (v != null && v.data().dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException(op + ": " + what + " must be float32, got "
+                    + v.data().dtype() + " of shape " + v.shape() + "; convert with toFloat()");
+        }
     }
 
     /** True when an op over these inputs must be recorded. */

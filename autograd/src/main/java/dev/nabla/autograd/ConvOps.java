@@ -23,6 +23,7 @@ final class ConvOps {
 
     /** The input as a batched 4-D tensor: a 3-D input gains a batch dimension of 1. */
     private static Tensor batched(String op, Variable x) {
+        Autograd.requireFloat(op, "input", x);
         if (x.dim() == 4) {
             return x.data();
         }
@@ -39,6 +40,8 @@ final class ConvOps {
 
     static Variable conv2d(
             Variable x, Variable weight, Variable bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        Autograd.requireFloat("conv2d", "weight", weight);
+        Autograd.requireFloat("conv2d", "bias", bias);
         if (weight.dim() != 4) {
             throw new ShapeMismatchException(
                     "conv2d: weight must be [outChannels, inChannels/groups, kH, kW], got " + weight.shape());

@@ -315,11 +315,14 @@ public final class Functional {
 
     /**
      * PyTorch's {@code cross_entropy} with class-index targets: input {@code [C]}, {@code [N, C]} or
-     * {@code [N, C, d1, ...]}, target {@code []}, {@code [N]} or {@code [N, d1, ...]} holding integers.
+     * {@code [N, C, d1, ...]}, target {@code []}, {@code [N]} or {@code [N, d1, ...]} of int64 class indices.
      * {@code weight} ({@code [C]}, or null) weights each class; targets equal to {@code ignoreIndex}
      * count for nothing; {@code labelSmoothing} mixes the one-hot target with the uniform one. MEAN
      * divides by the summed weight of the non-ignored targets, as PyTorch does, for the smoothing term
-     * too. The log-softmax is fused in: its backward is one kernel pass.
+     * too. The log-softmax is fused in: its backward is one kernel pass. A float32 target of the
+     * input's shape holds class probabilities instead (soft labels, as in PyTorch): the loss is
+     * {@code -sum_c weight[c] * target[c] * logSoftmax(input)[c]}, MEAN divides by the number of
+     * samples, and the target gets a gradient when it requires one.
      */
     public static Variable crossEntropy(
             Variable input,

@@ -3,6 +3,7 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
@@ -11,8 +12,8 @@ import java.util.Arrays;
 
 /**
  * Loss functions, each a single primitive with PyTorch's semantics and a backward written out
- * (cross entropy's is one fused log-softmax + NLL kernel pass). Class-index targets are float
- * tensors of integers; they carry no gradient. The regression-style losses (MSE, BCE with
+ * (cross entropy's is one fused log-softmax + NLL kernel pass). Class-index targets are int64
+ * tensors (int32 is accepted too), as in PyTorch; they carry no gradient. The regression-style losses (MSE, BCE with
  * logits, KL divergence) also give the gradient of a target that requires grad.
  */
 final class LossOps {
@@ -26,6 +27,7 @@ final class LossOps {
     }
 
     private static Layout layout(String op, Variable input, Variable target) {
+        Autograd.requireFloat(op, "input", input);
         int[] d = input.dims();
         if (d.length == 0) {
             throw new ShapeMismatchException(op + ": input must be [C], [N, C] or [N, C, d1, ...], got a scalar");
@@ -53,6 +55,18 @@ final class LossOps {
             throw new ShapeMismatchException(op + ": input " + input.shape() + " has no classes");
         }
         return l;
+    }
+
+    /** The class indices of an int64 or int32 target; float labels are refused, with the fix. */
+    private static long[] classIndices(String op, Variable target) {
+        DType t = target.data().dtype();
+        if (t != DType.INT64 && t != DType.INT32) {
+            throw new IllegalArgumentException(op + ": class-index targets must be an int64 tensor (as in PyTorch;"
+                    + " int32 is accepted too), got " + t + " of shape " + target.shape()
+                    + "; convert float labels with toLong()"
+                    + (op.equals("crossEntropy") ? " (class probabilities must have the input's shape)" : ""));
+        }
+        return target.data().toLongArray();
     }
 
     private static float[] classWeights(String op, Tensor weight, int c) {
@@ -118,10 +132,13 @@ final class LossOps {
         if (!(smoothing >= 0 && smoothing <= 1)) {
             throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + smoothing);
         }
+        if (target.dtype() == DType.FLOAT32 && target.shape().equals(input.shape())) {
+            return crossEntropyProbabilities(input, target, weight, ignoreIndex, smoothing, reduction);
+        }
         Layout l = layout("crossEntropy", input, target);
         float[] w = classWeights("crossEntropy", weight, l.c);
+        long[] t = classIndices("crossEntropy", target);
         Tensor xc = input.data().contiguous();
-        float[] t = target.data().toArray();
         int ns = l.samples();
         float[] loss = new float[ns];
         float[] lse = new float[ns];
@@ -162,12 +179,46 @@ final class LossOps {
                 target);
     }
 
+    /**
+     * PyTorch's cross entropy against class probabilities (a float target of the input's shape):
+     * {@code -sum_c w[c] * t[c] * logSoftmax(x)[c]} per sample, the target smoothed to
+     * {@code (1 - eps) * t + eps / C} first; MEAN divides by the number of samples (class weights do
+     * not enter the divisor, unlike with class indices). Composed from differentiable ops, so the
+     * target gets its gradient too.
+     */
+    private static Variable crossEntropyProbabilities(
+            Variable input, Variable target, Tensor weight, int ignoreIndex, double smoothing, Reduction reduction) {
+        Autograd.requireFloat("crossEntropy", "input", input);
+        if (ignoreIndex != Functional.DEFAULT_IGNORE_INDEX) {
+            throw new IllegalArgumentException("crossEntropy: ignore index " + ignoreIndex
+                    + " applies to class-index targets only, not to class probabilities (as in PyTorch)");
+        }
+        int classDim = input.dim() == 1 ? 0 : 1;
+        int c = input.size(classDim);
+        Variable t =
+                smoothing == 0 ? target : target.mul((float) (1 - smoothing)).add((float) (smoothing / c));
+        float[] w = classWeights("crossEntropy", weight, c);
+        if (w != null) {
+            int[] at = new int[input.dim()];
+            Arrays.fill(at, 1);
+            at[classDim] = c;
+            t = t.mul(Variable.of(Tensor.fromArray(w, at)));
+        }
+        Variable perSample = input.logSoftmax(classDim).mul(t).sum(classDim).neg();
+        return switch (reduction) {
+            case NONE -> perSample;
+            case SUM -> perSample.sum();
+            case MEAN -> perSample.mean();
+            case BATCHMEAN -> throw new AssertionError("rejected above");
+        };
+    }
+
     static Variable nllLoss(Variable input, Variable target, Tensor weight, int ignoreIndex, Reduction reduction) {
         rejectBatchMean("nllLoss", reduction);
         Layout l = layout("nllLoss", input, target);
         float[] w = classWeights("nllLoss", weight, l.c);
+        long[] t = classIndices("nllLoss", target);
         Tensor xc = input.data().contiguous();
-        float[] t = target.data().toArray();
         int ns = l.samples();
         float[] loss = new float[ns];
         float[] wy = new float[ns];
@@ -228,6 +279,7 @@ final class LossOps {
 
     static Variable mseLoss(Variable input, Variable target, Reduction reduction) {
         rejectBatchMean("mseLoss", reduction);
+        Autograd.requireFloat("mseLoss", "input", input);
         sameShape("mseLoss", input, target);
         Tensor diff = input.data().sub(target.data());
         Tensor out = reduceElements(diff.square(), reduction);
@@ -251,6 +303,8 @@ final class LossOps {
     static Variable bceWithLogits(
             Variable input, Variable target, Tensor weight, Tensor posWeight, Reduction reduction) {
         rejectBatchMean("bceWithLogits", reduction);
+        Autograd.requireFloat("bceWithLogits", "input", input);
+        Autograd.requireFloat("bceWithLogits", "target", target);
         sameShape("bceWithLogits", input, target);
         Shape s = input.shape();
         int n = s.numel();
@@ -325,10 +379,11 @@ final class LossOps {
         if (b == null || !b.equals(s)) {
             throw new ShapeMismatchException(op + ": " + what + " " + t.shape() + " cannot be broadcast to input " + s);
         }
-        return t.expand(s).contiguous();
+        return t.toFloat().expand(s).contiguous();
     }
 
     static Variable klDiv(Variable input, Variable target, Reduction reduction, boolean logTarget) {
+        Autograd.requireFloat("klDiv", "input", input);
         sameShape("klDiv", input, target);
         Tensor x = input.data();
         Tensor t = target.data();

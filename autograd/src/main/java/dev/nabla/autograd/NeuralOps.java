@@ -3,6 +3,7 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
@@ -32,6 +33,7 @@ final class NeuralOps {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("dropout: probability must be in [0, 1], got " + p);
         }
+        Autograd.requireFloat("dropout", "input", x);
         if (!training || p == 0) {
             return x;
         }
@@ -46,7 +48,7 @@ final class NeuralOps {
     }
 
     /**
-     * Rows of {@code weight} picked by integer {@code indices} of any shape: output
+     * Rows of {@code weight} picked by int64 (or int32) {@code indices} of any shape: output
      * {@code [...indices, dim]}. The gradient adds each output row back into its weight row; the
      * row {@code paddingIdx} (when {@code >= 0}) gets none, as in PyTorch.
      */
@@ -54,14 +56,19 @@ final class NeuralOps {
         if (weight.dim() != 2) {
             throw new ShapeMismatchException("embedding: weight must be [numEmbeddings, dim], got " + weight.shape());
         }
+        DType type = indices.data().dtype();
+        if (type != DType.INT64 && type != DType.INT32) {
+            throw new IllegalArgumentException("embedding: indices must be an int64 or int32 tensor (as in PyTorch),"
+                    + " got " + type + " of shape " + indices.shape() + "; convert with toLong()");
+        }
         int rows = weight.size(0);
         int dim = weight.size(1);
         Tensor flat = indices.data().reshape(-1);
-        float[] ix = flat.toArray();
+        long[] ix = flat.toLongArray();
         for (int i = 0; i < ix.length; i++) {
-            if (!(ix[i] >= 0 && ix[i] < rows) || ix[i] != (int) ix[i]) {
+            if (ix[i] < 0 || ix[i] >= rows) {
                 throw new IndexOutOfBoundsException("embedding: index " + ix[i] + " at position " + i + " of indices "
-                        + indices.shape() + " is not an integer in [0, " + rows + ")");
+                        + indices.shape() + " is not in [0, " + rows + ")");
             }
         }
         Tensor picked = weight.data().indexSelect(0, flat);

@@ -39,6 +39,9 @@ final class NormOps {
             boolean training,
             double momentum,
             double eps) {
+        Autograd.requireFloat("batchNorm", "input", x);
+        Autograd.requireFloat("batchNorm", "weight", weight);
+        Autograd.requireFloat("batchNorm", "bias", bias);
         if (x.dim() < 2) {
             throw new ShapeMismatchException("batchNorm: expected input [N, C, ...], got " + x.shape());
         }
@@ -168,6 +171,9 @@ final class NormOps {
     }
 
     static Variable layerNorm(Variable x, int[] normalizedShape, Variable weight, Variable bias, double eps) {
+        Autograd.requireFloat("layerNorm", "input", x);
+        Autograd.requireFloat("layerNorm", "weight", weight);
+        Autograd.requireFloat("layerNorm", "bias", bias);
         int k = normalizedShape.length;
         if (k == 0) {
             throw new IllegalArgumentException("layerNorm: the normalised shape must have at least one dimension");

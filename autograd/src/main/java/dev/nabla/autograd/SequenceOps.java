@@ -24,6 +24,13 @@ final class SequenceOps {
 
     static Functional.LstmOutput lstm(
             Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
+        Autograd.requireFloat("lstm", "input", x);
+        Autograd.requireFloat("lstm", "h0", h0);
+        Autograd.requireFloat("lstm", "c0", c0);
+        Autograd.requireFloat("lstm", "W_ih", wIh);
+        Autograd.requireFloat("lstm", "W_hh", wHh);
+        Autograd.requireFloat("lstm", "b_ih", bIh);
+        Autograd.requireFloat("lstm", "b_hh", bHh);
         if (wIh.dim() != 2 || wHh.dim() != 2 || wHh.size(0) != 4 * wHh.size(1) || wIh.size(0) != wHh.size(0)) {
             throw new ShapeMismatchException(
                     "lstm: weights must be W_ih [4H, in] and W_hh [4H, H], got " + wIh.shape() + " and " + wHh.shape());
@@ -163,6 +170,10 @@ final class SequenceOps {
      */
     static Functional.AttentionOutput attention(
             Variable q, Variable k, Variable v, Variable qkv, Functional.AttentionSpec spec) {
+        Autograd.requireFloat("attention", "query", q);
+        Autograd.requireFloat("attention", "key", k);
+        Autograd.requireFloat("attention", "value", v);
+        Autograd.requireFloat("attention", "packed qkv", qkv);
         boolean bf = spec.batchFirst();
         int heads = spec.heads();
         String layout = bf ? "[B, T, E]" : "[T, B, E]";
@@ -337,8 +348,10 @@ final class SequenceOps {
         }
         Tensor e;
         try {
-            // Unit stride along the keys, which the kernel reads as a row.
-            Tensor mm = m.dim() == 0 ? m.reshape(1) : m;
+            // Unit stride along the keys, which the kernel reads as a row; bool and integer masks
+            // become 1.0 / 0.0 (any non-zero entry blocks).
+            Tensor mf = m.toFloat();
+            Tensor mm = mf.dim() == 0 ? mf.reshape(1) : mf;
             int[] md = mm.dims();
             md[md.length - 1] = S;
             mm = mm.expand(md);

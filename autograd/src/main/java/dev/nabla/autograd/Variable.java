@@ -1,5 +1,6 @@
 package dev.nabla.autograd;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
@@ -76,9 +77,17 @@ public final class Variable {
         return new Variable(data, null, false);
     }
 
-    /** A leaf that requires grad: a trainable parameter. */
+    /** A leaf that requires grad: a trainable parameter (float32, as only floats have gradients). */
     public static Variable parameter(Tensor data) {
+        checkDifferentiable(data);
         return new Variable(data, null, true);
+    }
+
+    private static void checkDifferentiable(Tensor data) {
+        if (!data.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("only tensors of floating point dtype can require gradients, got "
+                    + data.dtype() + " of shape " + data.shape() + " (as in PyTorch); convert with toFloat()");
+        }
     }
 
     public static Variable of(float... values) {
@@ -165,6 +174,9 @@ public final class Variable {
             throw new IllegalStateException("requiresGrad: only leaf variables can change the flag; this one was "
                     + "produced by " + gradFn + " (use detach() to get a leaf)");
         }
+        if (flag) {
+            checkDifferentiable(data);
+        }
         requiresGrad = flag;
         return this;
     }
@@ -235,6 +247,11 @@ public final class Variable {
 
     public Shape shape() {
         return data.shape();
+    }
+
+    /** The element type of {@link #data()}; only float32 variables can require grad. */
+    public DType dtype() {
+        return data.dtype();
     }
 
     public int[] dims() {
@@ -319,7 +336,7 @@ public final class Variable {
         return PointwiseOps.extremum(this, o, false);
     }
 
-    /** {@code condition != 0 ? a : b}; the condition carries no gradient. */
+    /** {@code condition ? a : b} with a bool condition, which carries no gradient. */
     public static Variable where(Tensor condition, Variable a, Variable b) {
         return PointwiseOps.where(condition, a, b);
     }
@@ -444,7 +461,7 @@ public final class Variable {
         return ReductionOps.var(this, dims, keepdim, correction);
     }
 
-    /** Indices of the maxima along {@code dim} (not differentiable). */
+    /** Indices (int64) of the maxima along {@code dim}; a constant that never requires grad. */
     public Variable argmax(int dim, boolean keepdim) {
         return constant(data.argmax(dim, keepdim));
     }

@@ -487,7 +487,7 @@ class EngineTest {
         // The backward of where/gather/indexSelect/embedding reads the condition or index tensor: changing
         // it in place between forward and backward would route gradients to the wrong elements.
         Variable x = Variable.of(1f, 2f, 3f).requiresGrad(true);
-        Tensor cond = Tensor.of(1f, 0f, 1f);
+        Tensor cond = Tensor.ofBools(true, false, true);
         Variable w = Variable.where(cond, x, Variable.zeros(3)).sum();
         cond.fill(0f);
         IllegalStateException e = assertThrows(IllegalStateException.class, w::backward);
@@ -507,7 +507,7 @@ class EngineTest {
         assertTrue(e.getMessage().contains("'gather'"), e.getMessage());
 
         Variable table = Variable.of(new float[][] {{1, 2}, {3, 4}, {5, 6}}).requiresGrad(true);
-        Variable ids = Variable.of(0f, 2f);
+        Variable ids = Variable.of(Tensor.ofLongs(0, 2));
         Variable esum = Functional.embedding(ids, table).sum();
         ids.data().set(1f, 1);
         e = assertThrows(IllegalStateException.class, esum::backward);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
@@ -135,7 +136,7 @@ class FunctionalGradTest {
     @Test
     void embeddingWithPadding() {
         Variable w = randn(19, 5, 3);
-        Variable idx = Variable.of(Tensor.of(new float[][] {{1, 4, 1}, {0, 2, 1}}));
+        Variable idx = Variable.of(Tensor.ofLongs(1, 4, 1, 0, 2, 1).reshape(2, 3));
         GradCheck.check(in -> Functional.embedding(idx, in[0]), w);
         // The padding row takes part in the forward pass but, by definition, gets no gradient.
         Variable out = Functional.embedding(idx, w, 1);
@@ -144,27 +145,36 @@ class FunctionalGradTest {
         out.sum().backward();
         assertEquals(0f, w.grad().data().select(0, 1).abs().sum().item());
         assertEquals(1f, w.grad().get(0, 0));
-        assertThrows(IndexOutOfBoundsException.class, () -> Functional.embedding(Variable.of(5f), w));
+        assertThrows(IndexOutOfBoundsException.class, () -> Functional.embedding(Variable.of(Tensor.ofLongs(5)), w));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Functional.embedding(Variable.of(1f), w));
+        assertTrue(
+                e.getMessage().startsWith("embedding:")
+                        && e.getMessage().contains("float32")
+                        && e.getMessage().contains("toLong()"),
+                e.getMessage());
+        // int32 indices pick the same rows as int64 ones.
+        Variable byInt = Functional.embedding(Variable.of(idx.data().to(DType.INT32)), w);
+        assertTrue(byInt.data().allClose(Functional.embedding(idx, w).data(), 0, 0));
     }
 
     @Test
     void crossEntropyAllOptions() {
         Variable x = randn(20, 6, 4);
-        Variable t = Variable.of(2f, 0f, 3f, -100f, 1f, 3f);
+        Variable t = Variable.of(Tensor.ofLongs(2, 0, 3, -100, 1, 3));
         Tensor cw = Tensor.of(0.5f, 2f, 1f, 1.5f);
         for (Reduction r : new Reduction[] {Reduction.MEAN, Reduction.SUM, Reduction.NONE}) {
             GradCheck.check(in -> Functional.crossEntropy(in[0], t, cw, -100, 0.2, r), x);
         }
         Variable xs = randn(21, 2, 3, 2, 2); // [N, C, H, W] scores
-        Variable ts =
-                Variable.of(Tensor.of(new float[] {0, 2, 1, 1, 2, 0, 0, 1}).reshape(2, 2, 2));
+        Variable ts = Variable.of(Tensor.ofLongs(0, 2, 1, 1, 2, 0, 0, 1).reshape(2, 2, 2));
         GradCheck.check(in -> Functional.crossEntropy(in[0], ts, null, 1, 0.0, Reduction.MEAN), xs);
     }
 
     @Test
     void nllLossWeighted() {
         Variable x = randn(22, 5, 3);
-        Variable t = Variable.of(2f, 0f, 1f, 1f, 0f);
+        Variable t = Variable.of(Tensor.ofLongs(2, 0, 1, 1, 0));
         GradCheck.check(in -> Functional.nllLoss(in[0], t, Tensor.of(1f, 2f, 3f), 0, Reduction.MEAN), x);
     }
 

@@ -87,10 +87,10 @@ class PointwiseGradTest {
 
     @Test
     void where() {
-        Tensor cond = Tensor.of(new float[][] {{1, 0, 1}, {0, 0, 1}});
+        Tensor cond = Tensor.ofBools(true, false, true, false, false, true).reshape(2, 3);
         check(v -> Variable.where(cond, v[0], v[1]), leaf(1, 2, 3), leaf(2, 2, 3));
         // condition broadcast over rows, b broadcast from a column
-        Tensor row = Tensor.of(0f, 1f, 1f);
+        Tensor row = Tensor.ofBools(false, true, true);
         check(v -> Variable.where(row, v[0], v[1]), leaf(3, 2, 3), leaf(4, 2, 1));
         // only one side requires grad
         Variable other = Variable.of(Tensor.ones(2, 3));

@@ -181,7 +181,7 @@ class SequenceOpsTest {
                 }
             }
         }
-        scores = Variable.where(blocked, Variable.full(Float.NEGATIVE_INFINITY, 1), scores);
+        scores = Variable.where(blocked.ne(0f), Variable.full(Float.NEGATIVE_INFINITY, 1), scores);
         Variable p = scores.softmax(3);
         Variable o = p.matmul(vh); // [B, heads, L, d]
         return o.permute(2, 0, 1, 3).reshape(L, B, E);

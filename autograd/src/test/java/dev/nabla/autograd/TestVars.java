@@ -30,11 +30,11 @@ final class TestVars {
 
     /** A constant index tensor from ints. */
     static Tensor index(int[] values, int... shape) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = values[i];
+        long[] l = new long[values.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = values[i];
         }
-        return Tensor.fromArray(f, shape);
+        return Tensor.fromArray(l, shape);
     }
 
     static void assertClose(float[] expected, float[] actual, double tol) {

@@ -29,17 +29,20 @@ import java.util.zip.CRC32C;
  * <p>Layout: an unsigned 64-bit little-endian header length {@code N}; {@code N} bytes of UTF-8
  * JSON mapping each tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end]}}, plus an
  * optional {@code "__metadata__"} object of strings; then the raw little-endian data, offsets
- * counting from its start. Nabla writes F32, pads the header with spaces to a multiple of 8 (as the
- * reference implementation does), records a CRC-32C of the data in the metadata
- * ({@value #CRC_KEY}) and replaces the file atomically ({@link AtomicFiles}).
+ * counting from its start. Nabla writes each tensor in its own dtype under PyTorch's codes (F32,
+ * I64, I32, I8, U8, BOOL; BatchNorm's {@code num_batches_tracked} is I64 as PyTorch writes it),
+ * pads the header with spaces to a multiple of 8 (as the reference implementation does), records a
+ * CRC-32C of the data in the metadata ({@value #CRC_KEY}) and replaces the file atomically
+ * ({@link AtomicFiles}).
  *
  * <p>Reading checks everything before allocating tensor memory: the header length is bounded
  * ({@value #MAX_HEADER_BYTES} bytes, the reference limit) and must fit the file; the JSON must parse;
  * every entry needs a known dtype, a shape of non-negative integers and offsets whose length equals
  * dtype size times element count; and the entries, sorted by offset, must tile the data section
  * exactly, without gaps, overlaps or trailing bytes. A file that fails any check raises a
- * {@link FileFormatException} naming the file and the problem. F32, F16, BF16, F64 and the integer
- * and bool types are read, converted to float32.
+ * {@link FileFormatException} naming the file and the problem. F32, I64, I32, I8, U8 and BOOL are
+ * read as the tensor dtypes of the same names; F16, BF16 and F64 convert to float32; I16 and U16
+ * widen to int32, U32 and U64 to int64 (a U64 value beyond int64's range is an error).
  *
  * <pre>{@code
  * SafeTensors.save(model, Path.of("mlp.safetensors"));      // torch: load_file("mlp.safetensors")
@@ -59,7 +62,10 @@ public final class SafeTensors {
 
     private SafeTensors() {}
 
-    /** The element types of the format, with their sizes in bytes. */
+    /**
+     * The element types of the format, with their sizes in bytes. A superset of Nabla's tensor
+     * dtypes ({@link dev.nabla.tensor.DType}, which shares the name and is spelled out here).
+     */
     public enum DType {
         BOOL(1),
         U8(1),
@@ -83,6 +89,23 @@ public final class SafeTensors {
 
         public int bytes() {
             return bytes;
+        }
+
+        /** The file type Nabla writes a tensor of this dtype as. */
+        public static DType of(dev.nabla.tensor.DType dtype) {
+            return valueOf(dtype.safetensorsName());
+        }
+
+        /** The tensor dtype this file type is read as: itself, or the nearest type that holds it. */
+        public dev.nabla.tensor.DType tensorType() {
+            return switch (this) {
+                case F32, F64, F16, BF16 -> dev.nabla.tensor.DType.FLOAT32;
+                case I64, U32, U64 -> dev.nabla.tensor.DType.INT64;
+                case I32, I16, U16 -> dev.nabla.tensor.DType.INT32;
+                case I8 -> dev.nabla.tensor.DType.INT8;
+                case U8 -> dev.nabla.tensor.DType.UINT8;
+                case BOOL -> dev.nabla.tensor.DType.BOOL;
+            };
         }
     }
 
@@ -145,7 +168,7 @@ public final class SafeTensors {
         }
     }
 
-    /** A file's tensors (float32, in the header's order) and metadata. */
+    /** A file's tensors (in the dtypes of {@link DType#tensorType()}, in the header's order) and metadata. */
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {
         public Contents {
             tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
@@ -180,8 +203,9 @@ public final class SafeTensors {
     // =================================================================== writing
 
     /**
-     * Writes tensors as F32 with string metadata (which may be empty), atomically. Names must be
-     * non-empty and not {@code __metadata__}; metadata key {@value #CRC_KEY} is reserved.
+     * Writes tensors, each in its own dtype, with string metadata (which may be empty), atomically.
+     * Names must be non-empty and not {@code __metadata__}; metadata key {@value #CRC_KEY} is
+     * reserved.
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         Objects.requireNonNull(tensors, "tensors");
@@ -215,14 +239,28 @@ public final class SafeTensors {
             CRC32C crc = new CRC32C();
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
             for (Tensor t : values) {
-                float[] data = t.storageArray();
-                int off = t.storageOffset();
+                dev.nabla.tensor.DType dtype = t.dtype();
+                // Float weights stream from their storage; the (small) integer tensors from a copy.
+                Object data = switch (dtype) {
+                    case FLOAT32 -> t.storageArray();
+                    case INT64 -> t.toLongArray();
+                    case INT32 -> t.toIntArray();
+                    case INT8, UINT8, BOOL -> t.toByteArray();
+                };
+                int off = dtype == dev.nabla.tensor.DType.FLOAT32 ? t.storageOffset() : 0;
+                int size = dtype.byteSize();
                 int n = t.numel();
                 for (int done = 0; done < n; ) {
-                    int count = Math.min(CHUNK / 4, n - done);
+                    int count = Math.min(CHUNK / size, n - done);
                     buf.clear();
-                    buf.asFloatBuffer().put(data, off + done, count);
-                    buf.limit(count * 4);
+                    switch (dtype) {
+                        case FLOAT32 -> buf.asFloatBuffer().put((float[]) data, off + done, count);
+                        case INT64 -> buf.asLongBuffer().put((long[]) data, done, count);
+                        case INT32 -> buf.asIntBuffer().put((int[]) data, done, count);
+                        case INT8, UINT8, BOOL ->
+                            buf.put((byte[]) data, done, count).position(0);
+                    }
+                    buf.limit(count * size);
                     crc.update(buf.duplicate());
                     writeFully(ch, buf);
                     done += count;
@@ -262,10 +300,10 @@ public final class SafeTensors {
         long offset = 0;
         for (int i = 0; i < names.size(); i++) {
             Tensor t = values.get(i);
-            long bytes = 4L * t.numel();
+            long bytes = (long) t.dtype().byteSize() * t.numel();
             sb.append(',');
             Json.quote(sb, names.get(i));
-            sb.append(":{\"dtype\":\"F32\",\"shape\":[");
+            sb.append(":{\"dtype\":\"").append(t.dtype().safetensorsName()).append("\",\"shape\":[");
             int[] dims = t.dims();
             for (int d = 0; d < dims.length; d++) {
                 sb.append(d == 0 ? "" : ",").append(dims[d]);
@@ -294,7 +332,10 @@ public final class SafeTensors {
         }
     }
 
-    /** Reads every tensor as float32, after validating the whole layout (and the checksum, if recorded). */
+    /**
+     * Reads every tensor in its dtype ({@link DType#tensorType()}), after validating the whole
+     * layout (and the checksum, if recorded).
+     */
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
@@ -325,7 +366,13 @@ public final class SafeTensors {
     private static Tensor readTensor(Path file, FileChannel ch, long dataOffset, Entry e, ByteBuffer buf, CRC32C crc)
             throws IOException {
         int n = e.numel();
-        float[] out = new float[n];
+        dev.nabla.tensor.DType type = e.dtype().tensorType();
+        Object out = switch (type) {
+            case FLOAT32 -> new float[n];
+            case INT64 -> new long[n];
+            case INT32 -> new int[n];
+            case INT8, UINT8, BOOL -> new byte[n];
+        };
         int size = e.dtype().bytes();
         int perChunk = CHUNK / size;
         long pos = dataOffset + e.begin();
@@ -343,86 +390,84 @@ public final class SafeTensors {
             if (crc != null) {
                 crc.update(buf.duplicate());
             }
-            convert(e.dtype(), buf, out, done, count);
+            convert(file, e, buf, out, done, count);
             pos += (long) count * size;
             done += count;
         }
-        return Tensor.wrap(out, e.shape());
+        int[] shape = e.shape();
+        return switch (type) {
+            case FLOAT32 -> Tensor.wrap((float[]) out, shape);
+            case INT64 -> Tensor.fromArray((long[]) out, shape);
+            case INT32 -> Tensor.fromArray((int[]) out, shape);
+            case INT8, UINT8, BOOL -> Tensor.fromArray((byte[]) out, type, shape);
+        };
     }
 
-    private static void convert(DType dtype, ByteBuffer b, float[] out, int at, int count) {
-        switch (dtype) {
-            case F32 -> b.asFloatBuffer().get(out, at, count);
+    /** Elements {@code at .. at+count-1} of entry {@code e} from {@code b} into {@code out}, an array of its tensor type. */
+    private static void convert(Path file, Entry e, ByteBuffer b, Object out, int at, int count)
+            throws FileFormatException {
+        switch (e.dtype()) {
+            case F32 -> b.asFloatBuffer().get((float[]) out, at, count);
             case F64 -> {
                 var d = b.asDoubleBuffer();
+                float[] o = (float[]) out;
                 for (int i = 0; i < count; i++) {
-                    out[at + i] = (float) d.get(i);
+                    o[at + i] = (float) d.get(i);
                 }
             }
             case F16 -> {
                 var s = b.asShortBuffer();
+                float[] o = (float[]) out;
                 for (int i = 0; i < count; i++) {
-                    out[at + i] = Float.float16ToFloat(s.get(i));
+                    o[at + i] = Float.float16ToFloat(s.get(i));
                 }
             }
             case BF16 -> {
                 var s = b.asShortBuffer();
+                float[] o = (float[]) out;
                 for (int i = 0; i < count; i++) {
-                    out[at + i] = Float.intBitsToFloat((s.get(i) & 0xFFFF) << 16);
+                    o[at + i] = Float.intBitsToFloat((s.get(i) & 0xFFFF) << 16);
                 }
             }
-            case I64 -> {
-                var l = b.asLongBuffer();
-                for (int i = 0; i < count; i++) {
-                    out[at + i] = (float) l.get(i);
-                }
-            }
+            case I64 -> b.asLongBuffer().get((long[]) out, at, count);
             case U64 -> {
                 var l = b.asLongBuffer();
+                long[] o = (long[]) out;
                 for (int i = 0; i < count; i++) {
                     long v = l.get(i);
-                    out[at + i] = v >= 0 ? (float) v : (float) (v >>> 1) * 2f;
-                }
-            }
-            case I32 -> {
-                var x = b.asIntBuffer();
-                for (int i = 0; i < count; i++) {
-                    out[at + i] = (float) x.get(i);
+                    if (v < 0) {
+                        throw new FileFormatException(
+                                file,
+                                "tensor '" + e.name() + "' holds the U64 value " + Long.toUnsignedString(v)
+                                        + " at element " + (at + i)
+                                        + ", beyond the range of int64 (Nabla has no uint64 tensors)");
+                    }
+                    o[at + i] = v;
                 }
             }
             case U32 -> {
                 var x = b.asIntBuffer();
+                long[] o = (long[]) out;
                 for (int i = 0; i < count; i++) {
-                    out[at + i] = (float) (x.get(i) & 0xFFFF_FFFFL);
+                    o[at + i] = x.get(i) & 0xFFFF_FFFFL;
                 }
             }
+            case I32 -> b.asIntBuffer().get((int[]) out, at, count);
             case I16 -> {
                 var s = b.asShortBuffer();
+                int[] o = (int[]) out;
                 for (int i = 0; i < count; i++) {
-                    out[at + i] = s.get(i);
+                    o[at + i] = s.get(i);
                 }
             }
             case U16 -> {
                 var s = b.asShortBuffer();
+                int[] o = (int[]) out;
                 for (int i = 0; i < count; i++) {
-                    out[at + i] = s.get(i) & 0xFFFF;
+                    o[at + i] = s.get(i) & 0xFFFF;
                 }
             }
-            case I8 -> {
-                for (int i = 0; i < count; i++) {
-                    out[at + i] = b.get(i);
-                }
-            }
-            case U8 -> {
-                for (int i = 0; i < count; i++) {
-                    out[at + i] = b.get(i) & 0xFF;
-                }
-            }
-            case BOOL -> {
-                for (int i = 0; i < count; i++) {
-                    out[at + i] = b.get(i) != 0 ? 1f : 0f;
-                }
-            }
+            case I8, U8, BOOL -> b.get((byte[]) out, at, count);
         }
     }
 

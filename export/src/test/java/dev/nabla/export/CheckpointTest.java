@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,11 +82,7 @@ class CheckpointTest {
                     epochStart.setState(shuffle.state());
                     perm = Tensor.permutation(shuffle, SAMPLES);
                 }
-                float[] idx = new float[BATCH];
-                for (int i = 0; i < BATCH; i++) {
-                    idx[i] = perm[b * BATCH + i];
-                }
-                Tensor index = Tensor.of(idx);
+                Tensor index = Tensor.ofInts(Arrays.copyOfRange(perm, b * BATCH, (b + 1) * BATCH));
                 Variable x = Variable.of(X.indexSelect(0, index)
                         .add(Tensor.randn(noise, BATCH, 4).mul(0.01f)));
                 Variable y = Variable.of(Y.indexSelect(0, index));

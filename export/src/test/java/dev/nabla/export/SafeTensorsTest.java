@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.autograd.Variable;
+import dev.nabla.nn.BatchNorm1d;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.io.IOException;
@@ -51,10 +54,30 @@ class SafeTensorsTest {
         return m;
     }
 
+    /** One tensor of every dtype, with each type's extreme values, a scalar, an empty one and a strided view. */
+    private static Map<String, Tensor> everyDtype() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("f32", Tensor.of(1.5f, Float.NaN, -0f));
+        m.put("i64", Tensor.ofLongs(Long.MIN_VALUE, -1, 0, Long.MAX_VALUE, (1L << 53) + 1));
+        m.put("i32", Tensor.ofInts(Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE));
+        m.put("i8", Tensor.fromArray(new byte[] {-128, -1, 0, 127}, 2, 2));
+        m.put("u8", Tensor.fromArray(new byte[] {0, 1, (byte) 128, (byte) 255}, DType.UINT8, 4));
+        m.put("mask", Tensor.ofBools(true, false, true));
+        m.put("bn.num_batches_tracked", Tensor.full(DType.INT64, 7L));
+        m.put("empty", Tensor.zeros(DType.INT32, 0, 3));
+        m.put("transposed", Tensor.ofLongs(1, 2, 3, 4, 5, 6).reshape(2, 3).t());
+        return m;
+    }
+
     private static void assertBitwiseEqual(Map<String, Tensor> expected, Map<String, Tensor> actual) {
         assertEquals(List.copyOf(expected.keySet()), List.copyOf(actual.keySet()));
         expected.forEach((k, t) -> {
             assertEquals(t.shape(), actual.get(k).shape(), k);
+            assertEquals(t.dtype(), actual.get(k).dtype(), k);
+            if (t.dtype() != DType.FLOAT32) {
+                assertArrayEquals(t.toLongArray(), actual.get(k).toLongArray(), k);
+                return;
+            }
             float[] e = t.toArray();
             float[] a = actual.get(k).toArray();
             for (int i = 0; i < e.length; i++) {
@@ -75,6 +98,57 @@ class SafeTensorsTest {
         assertEquals("pt", c.metadata().get("format"));
         assertEquals(meta.get("note"), c.metadata().get("note"));
         assertTrue(c.metadata().containsKey(SafeTensors.CRC_KEY));
+    }
+
+    @Test
+    void everyDtypeRoundTripsExactlyUnderPyTorchsCode() throws IOException {
+        Path f = dir.resolve("dtypes.safetensors");
+        SafeTensors.write(f, everyDtype(), Map.of());
+        assertBitwiseEqual(everyDtype(), SafeTensors.read(f).tensors());
+        Map<String, SafeTensors.DType> codes = new LinkedHashMap<>();
+        for (SafeTensors.Entry e : SafeTensors.readHeader(f).entries()) {
+            codes.put(e.name(), e.dtype());
+            assertEquals((long) e.numel() * e.dtype().bytes(), e.end() - e.begin(), e.name() + ": bytes per element");
+        }
+        assertEquals(SafeTensors.DType.F32, codes.get("f32"));
+        assertEquals(SafeTensors.DType.I64, codes.get("i64"));
+        assertEquals(SafeTensors.DType.I32, codes.get("i32"));
+        assertEquals(SafeTensors.DType.I8, codes.get("i8"));
+        assertEquals(SafeTensors.DType.U8, codes.get("u8"));
+        assertEquals(SafeTensors.DType.BOOL, codes.get("mask"));
+        assertEquals(SafeTensors.DType.I64, codes.get("bn.num_batches_tracked"));
+        for (DType d : DType.values()) {
+            assertEquals(d, SafeTensors.DType.of(d).tensorType(), d + " reads back as itself");
+        }
+        // A file cut short anywhere is still refused, whatever its dtypes.
+        byte[] b = Files.readAllBytes(f);
+        for (int len : new int[] {b.length - 1, b.length - 8, b.length / 2}) {
+            Path cut = dir.resolve("cut.safetensors");
+            Files.write(cut, Arrays.copyOf(b, len));
+            assertThrows(FileFormatException.class, () -> SafeTensors.read(cut), "cut to " + len + " bytes");
+        }
+    }
+
+    @Test
+    void integerLayoutIsLittleEndianAndBoolIsOneByte() throws IOException {
+        Path f = dir.resolve("t.safetensors");
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("l", Tensor.ofLongs(-2, 0x0102030405060708L));
+        m.put("z", Tensor.ofBools(true, false));
+        SafeTensors.write(f, m, Map.of());
+        byte[] b = Files.readAllBytes(f);
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        long n = bb.getLong();
+        String header = new String(b, 8, (int) n, StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"l\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}"), header);
+        assertTrue(header.contains("\"z\":{\"dtype\":\"BOOL\",\"shape\":[2],\"data_offsets\":[16,18]}"), header);
+        bb.position((int) (8 + n));
+        assertEquals(-2L, bb.getLong());
+        assertEquals(0x08, bb.get(), "least significant byte first");
+        bb.position(bb.position() + 7);
+        assertEquals(1, bb.get());
+        assertEquals(0, bb.get());
+        assertEquals(b.length, bb.position());
     }
 
     @Test
@@ -201,7 +275,7 @@ class SafeTensorsTest {
     }
 
     @Test
-    void readsOtherDtypesAsFloat32() throws IOException {
+    void readsEveryDtype() throws IOException {
         ByteBuffer d = ByteBuffer.allocate(2 + 2 + 8 + 8 + 4 + 1 + 1 + 2).order(ByteOrder.LITTLE_ENDIAN);
         d.putShort(Float.floatToFloat16(1.5f)); // F16
         d.putShort((short) (Float.floatToRawIntBits(-3.25f) >>> 16)); // BF16
@@ -230,6 +304,80 @@ class SafeTensorsTest {
         assertEquals(-5f, t.get("c").item());
         assertEquals(1f, t.get("z").item());
         assertEquals(65535f, t.get("u").item());
+        // Floating types become float32; integer types keep their own or widen to one that holds them.
+        for (String k : List.of("h", "b", "d")) {
+            assertEquals(DType.FLOAT32, t.get(k).dtype(), k);
+        }
+        assertEquals(DType.INT64, t.get("l").dtype());
+        assertEquals(-123456789L, t.get("l").itemLong());
+        assertEquals(DType.INT32, t.get("i").dtype());
+        assertEquals(DType.INT8, t.get("c").dtype());
+        assertEquals(DType.BOOL, t.get("z").dtype());
+        assertEquals(DType.INT32, t.get("u").dtype(), "U16 widens to int32");
+        assertEquals(65535L, t.get("u").itemLong());
+    }
+
+    @Test
+    void unsignedWideTypesWidenAndOutOfRangeU64IsRefused() throws IOException {
+        ByteBuffer d = ByteBuffer.allocate(4 + 8 + 2 + 1 + 1).order(ByteOrder.LITTLE_ENDIAN);
+        d.putInt(-1); // U32 4294967295
+        d.putLong(Long.MAX_VALUE); // U64, the largest that fits int64
+        d.putShort((short) -2); // I16
+        d.put((byte) 200); // U8
+        d.put((byte) 2); // BOOL stored as 2: true
+        String h = "{\"u32\":{\"dtype\":\"U32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"u64\":{\"dtype\":\"U64\",\"shape\":[1],\"data_offsets\":[4,12]},"
+                + "\"i16\":{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[12,14]},"
+                + "\"u8\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[14,15]},"
+                + "\"z\":{\"dtype\":\"BOOL\",\"shape\":[1],\"data_offsets\":[15,16]}}";
+        Map<String, Tensor> t =
+                SafeTensors.read(file("wide.safetensors", h, d.array())).tensors();
+        assertEquals(DType.INT64, t.get("u32").dtype());
+        assertEquals(4294967295L, t.get("u32").itemLong());
+        assertEquals(DType.INT64, t.get("u64").dtype());
+        assertEquals(Long.MAX_VALUE, t.get("u64").itemLong());
+        assertEquals(DType.INT32, t.get("i16").dtype());
+        assertEquals(-2L, t.get("i16").itemLong());
+        assertEquals(DType.UINT8, t.get("u8").dtype());
+        assertEquals(200L, t.get("u8").itemLong());
+        assertArrayEquals(new byte[] {1}, t.get("z").toByteArray());
+        ByteBuffer big = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        big.putLong(3).putLong(-1); // the second is 2^64 - 1 as U64
+        Path f = file(
+                "u64.safetensors", "{\"ids\":{\"dtype\":\"U64\",\"shape\":[2],\"data_offsets\":[0,16]}}", big.array());
+        FileFormatException e = assertThrows(FileFormatException.class, () -> SafeTensors.read(f));
+        assertTrue(
+                e.getMessage().contains(f.toString())
+                        && e.getMessage().contains("'ids'")
+                        && e.getMessage().contains("18446744073709551615")
+                        && e.getMessage().contains("element 1"),
+                e.getMessage());
+    }
+
+    @Test
+    void batchNormCountsAreSavedAsI64AndLoadBack() throws IOException {
+        Sequential a = new Sequential(new Linear(4, 3, new Generator(1)), new BatchNorm1d(3));
+        a.call(Variable.randn(new Generator(2), 5, 4));
+        a.call(Variable.randn(new Generator(3), 5, 4));
+        Path f = dir.resolve("bn.safetensors");
+        SafeTensors.save(a, f);
+        SafeTensors.Entry count = SafeTensors.readHeader(f).entries().stream()
+                .filter(e -> e.name().equals("1.num_batches_tracked"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(SafeTensors.DType.I64, count.dtype());
+        assertEquals(0, count.shape().length);
+        Sequential b = new Sequential(new Linear(4, 3, new Generator(4)), new BatchNorm1d(3));
+        SafeTensors.load(b, f);
+        assertBitwiseEqual(a.stateDict(), b.stateDict());
+        assertEquals(2L, b.stateDict().get("1.num_batches_tracked").itemLong());
+        // A weight file of the wrong dtype does not fit, and the message names the entry.
+        Map<String, Tensor> wrong = new LinkedHashMap<>(a.stateDict());
+        wrong.put("1.running_mean", Tensor.ofLongs(0, 0, 0));
+        Path g = dir.resolve("wrong.safetensors");
+        SafeTensors.write(g, wrong, Map.of());
+        FileFormatException e = assertThrows(FileFormatException.class, () -> SafeTensors.load(b, g));
+        assertTrue(e.getMessage().contains("1.running_mean (expected float32, got int64)"), e.getMessage());
     }
 
     @Test

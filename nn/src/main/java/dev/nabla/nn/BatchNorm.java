@@ -2,14 +2,15 @@ package dev.nabla.nn;
 
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 
 /**
  * The state, options and forward pass shared by {@link BatchNorm1d} and {@link BatchNorm2d}:
  * per-channel affine parameters {@code weight} (ones) and {@code bias} (zeros), and the buffers
- * {@code running_mean} (zeros), {@code running_var} (ones) and {@code num_batches_tracked}, named
- * as in PyTorch so state dicts carry over.
+ * {@code running_mean} (zeros), {@code running_var} (ones) and {@code num_batches_tracked} (an
+ * int64 scalar), named and typed as in PyTorch so state dicts carry over.
  *
  * <pre>{@code
  * BatchNorm2d bn = new BatchNorm2d(64, BatchNorm.options().momentum(0.01).eps(1e-3));
@@ -101,7 +102,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         this.bias = affine ? registerParameter("bias", Tensor.zeros(features)) : null;
         this.runningMean = track ? registerBuffer("running_mean", Tensor.zeros(features)) : null;
         this.runningVar = track ? registerBuffer("running_var", Tensor.ones(features)) : null;
-        this.batchesTracked = track ? registerBuffer("num_batches_tracked", Tensor.scalar(0f)) : null;
+        this.batchesTracked = track ? registerBuffer("num_batches_tracked", Tensor.zeros(DType.INT64)) : null;
     }
 
     /** Checks the rank and channel count, naming the layer and the expected layout. */
@@ -112,7 +113,7 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         checkInput(x);
         boolean training = isTraining();
         if (training && track) {
-            batchesTracked.fill(batchesTracked.item() + 1f);
+            batchesTracked.setLong(batchesTracked.itemLong() + 1);
         }
         // Without running statistics, eval mode normalises with the batch's own, as PyTorch does.
         return Functional.batchNorm(x, runningMean, runningVar, weight, bias, training || !track, momentum, eps);

@@ -8,14 +8,15 @@ import dev.nabla.tensor.Tensor;
 /**
  * Cross entropy of logits against class indices, PyTorch's {@code nn.CrossEntropyLoss}: input
  * {@code [N, C]} (or {@code [N, C, d1, ...]}, or {@code [C]}), target {@code [N]} (or
- * {@code [N, d1, ...]}, or a scalar) of integer class indices stored as floats. Optional class
+ * {@code [N, d1, ...]}, or a scalar) of int64 class indices (int32 works too). Optional class
  * weights {@code [C]}, an ignored target value (default -100) and label smoothing; MEAN divides
  * by the summed weight of the non-ignored targets, exactly as PyTorch does. The log-softmax is
- * fused in, so the backward is a single pass.
+ * fused in, so the backward is a single pass. A float target of the input's shape holds class
+ * probabilities instead (soft labels), as in PyTorch.
  *
  * <pre>{@code
  * CrossEntropyLoss ce = new CrossEntropyLoss();
- * Variable loss = ce.call(logits, Variable.of(3f, 0f, 7f));   // logits [3, 10]
+ * Variable loss = ce.call(logits, Variable.of(Tensor.ofLongs(3, 0, 7)));   // logits [3, 10]
  * CrossEntropyLoss smoothed = new CrossEntropyLoss(CrossEntropyLoss.options().labelSmoothing(0.1));
  * }</pre>
  */

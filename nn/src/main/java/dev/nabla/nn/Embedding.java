@@ -7,14 +7,14 @@ import dev.nabla.tensor.Tensor;
 
 /**
  * A lookup table of {@code count} vectors of size {@code dim}, PyTorch's {@code nn.Embedding}:
- * integer indices of any shape {@code [...]} (stored as floats) give {@code [..., dim]}. The weight
+ * int64 (or int32) indices of any shape {@code [...]} give {@code [..., dim]}. The weight
  * starts standard normal; the row {@code paddingIdx}, when given, starts at zero and receives no
  * gradient.
  *
  * <pre>{@code
  * Embedding emb = new Embedding(1000, 64, new Generator(0));
- * Variable tokens = Variable.of(new float[][] {{5, 17, 3}, {9, 0, 0}});   // [2, 3]
- * Variable v = emb.call(tokens);                                       // [2, 3, 64]
+ * Variable tokens = Variable.of(Tensor.ofLongs(5, 17, 3, 9, 0, 0).reshape(2, 3));   // [2, 3]
+ * Variable v = emb.call(tokens);                                                  // [2, 3, 64]
  * }</pre>
  */
 public final class Embedding extends Module {

@@ -2,6 +2,7 @@ package dev.nabla.nn;
 
 import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayDeque;
@@ -561,27 +562,38 @@ public abstract class Module {
         children.forEach((k, m) -> m.collectState(prefix + k + ".", out));
     }
 
-    /** Loads a state dict strictly: every key must match a parameter or buffer of the same shape. */
+    /**
+     * Loads a state dict strictly: every key must match a parameter or buffer of the same shape and
+     * dtype.
+     */
     public final void loadStateDict(Map<String, Tensor> state) {
         loadStateDict(state, true);
     }
 
     /**
      * Copies values into the parameters and buffers. When {@code strict}, missing and unexpected
-     * keys are errors; mis-shaped entries always are. Nothing is modified unless the whole dict
-     * passes the checks, and the error lists every problem at once.
+     * keys are errors; mis-shaped and mis-typed entries always are. Nothing is modified unless the
+     * whole dict passes the checks, and the error lists every problem at once.
+     *
+     * <p>Dtypes must match, with one exception for checkpoints written before Nabla had integer
+     * tensors: a float32 value for an integer buffer (BatchNorm's {@code num_batches_tracked} was
+     * saved as F32) loads when every element is a whole number, and is converted.
      */
     public final void loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = stateDict();
         TreeSet<String> missing = new TreeSet<>();
         TreeSet<String> unexpected = new TreeSet<>();
         List<String> misShaped = new ArrayList<>();
+        List<String> misTyped = new ArrayList<>();
         for (var e : own.entrySet()) {
             Tensor given = state.get(e.getKey());
+            Tensor mine = e.getValue();
             if (given == null) {
                 missing.add(e.getKey());
-            } else if (!given.shape().equals(e.getValue().shape())) {
-                misShaped.add(e.getKey() + " (expected " + e.getValue().shape() + ", got " + given.shape() + ")");
+            } else if (!given.shape().equals(mine.shape())) {
+                misShaped.add(e.getKey() + " (expected " + mine.shape() + ", got " + given.shape() + ")");
+            } else if (given.dtype() != mine.dtype() && !wholeFloatsForIntegers(given, mine)) {
+                misTyped.add(e.getKey() + " (expected " + mine.dtype() + ", got " + given.dtype() + ")");
             }
         }
         for (String k : state.keySet()) {
@@ -589,7 +601,9 @@ public abstract class Module {
                 unexpected.add(k);
             }
         }
-        boolean fail = !misShaped.isEmpty() || (strict && (!missing.isEmpty() || !unexpected.isEmpty()));
+        boolean fail = !misShaped.isEmpty()
+                || !misTyped.isEmpty()
+                || (strict && (!missing.isEmpty() || !unexpected.isEmpty()));
         if (fail) {
             StringBuilder sb =
                     new StringBuilder("loadStateDict into " + getClass().getSimpleName() + " failed:");
@@ -602,6 +616,9 @@ public abstract class Module {
             if (!misShaped.isEmpty()) {
                 sb.append("\n  mis-shaped: ").append(misShaped);
             }
+            if (!misTyped.isEmpty()) {
+                sb.append("\n  wrong dtype: ").append(misTyped);
+            }
             throw new IllegalArgumentException(sb.toString());
         }
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
@@ -612,6 +629,19 @@ public abstract class Module {
                 }
             }
         }
+    }
+
+    /** The legacy case of {@link #loadStateDict}: float32 whole numbers for an integer buffer. */
+    private static boolean wholeFloatsForIntegers(Tensor given, Tensor mine) {
+        if (given.dtype() != DType.FLOAT32 || !mine.dtype().isInteger()) {
+            return false;
+        }
+        for (float v : given.toArray()) {
+            if (v != Math.rint(v) || Float.isInfinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // =================================================================== shapes and printing

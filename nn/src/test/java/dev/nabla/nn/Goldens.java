@@ -39,7 +39,7 @@ public final class Goldens {
                 String[] parts = line.split(" ");
                 switch (parts[0]) {
                     case "meta" -> g.meta.put(parts[1], line.substring(line.indexOf(' ', 5) + 1));
-                    case "tensor" -> g.tensors.put(parts[1], parseTensor(parts, path, lineNo));
+                    case "tensor", "long" -> g.tensors.put(parts[1], parseTensor(parts, path, lineNo));
                     default ->
                         throw new IllegalStateException(path + ":" + lineNo + ": unknown entry '" + parts[0] + "'");
                 }
@@ -50,6 +50,7 @@ public final class Goldens {
         }
     }
 
+    /** A {@code tensor} entry is float32, a {@code long} entry int64. */
     private static Tensor parseTensor(String[] parts, String path, int lineNo) {
         int[] dims;
         if (parts[2].equals("-")) {
@@ -59,6 +60,17 @@ public final class Goldens {
             dims = new int[ds.length];
             for (int i = 0; i < ds.length; i++) {
                 dims[i] = Integer.parseInt(ds[i]);
+            }
+        }
+        if (parts[0].equals("long")) {
+            long[] v = new long[parts.length - 3];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Long.parseLong(parts[3 + i]);
+            }
+            try {
+                return Tensor.fromArray(v, dims);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(path + ":" + lineNo + ": " + e.getMessage(), e);
             }
         }
         float[] v = new float[parts.length - 3];
@@ -111,13 +123,17 @@ public final class Goldens {
     }
 
     /**
-     * Asserts {@code actual} matches golden {@code key} to relative tolerance {@code rtol} (with an
-     * absolute floor {@code atol} for values near zero), naming the first bad element.
+     * Asserts {@code actual} matches golden {@code key} (dtype and shape too) to relative tolerance
+     * {@code rtol} (with an absolute floor {@code atol} for values near zero), naming the first bad
+     * element.
      */
     public void assertClose(String key, Tensor actual, double rtol, double atol) {
         Tensor expected = tensor(key);
         if (!expected.shape().equals(actual.shape())) {
             throw new AssertionError(name + "/" + key + ": shape " + actual.shape() + ", expected " + expected.shape());
+        }
+        if (expected.dtype() != actual.dtype()) {
+            throw new AssertionError(name + "/" + key + ": dtype " + actual.dtype() + ", expected " + expected.dtype());
         }
         float[] e = expected.toArray();
         float[] a = actual.toArray();

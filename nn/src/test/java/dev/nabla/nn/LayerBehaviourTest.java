@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +110,8 @@ class LayerBehaviourTest {
         bn.call(x);
         bn.call(x);
         assertEquals(2f, bn.stateDict().get("num_batches_tracked").item());
+        assertEquals(DType.INT64, bn.stateDict().get("num_batches_tracked").dtype(), "int64, as in PyTorch");
+        assertEquals(2L, bn.stateDict().get("num_batches_tracked").itemLong());
         Tensor rm = bn.runningMean().copy();
         bn.eval();
         Variable y = bn.call(x);
@@ -167,12 +172,40 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void stateDictsCheckDtypes() {
+        BatchNorm2d bn = new BatchNorm2d(2);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        bn.stateDict().forEach((k, v) -> state.put(k, v.copy()));
+        // An old Nabla checkpoint wrote num_batches_tracked as F32: whole numbers still load, as int64.
+        state.put("num_batches_tracked", Tensor.scalar(5f));
+        bn.loadStateDict(state);
+        assertEquals(DType.INT64, bn.stateDict().get("num_batches_tracked").dtype());
+        assertEquals(5L, bn.stateDict().get("num_batches_tracked").itemLong());
+        // Anything else of the wrong dtype is refused, listed with the other problems, and nothing loads.
+        state.put("num_batches_tracked", Tensor.scalar(2.5f));
+        state.put("weight", Tensor.ofLongs(3, 3));
+        state.put("bias", Tensor.zeros(3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bn.loadStateDict(state));
+        assertTrue(
+                e.getMessage().contains("wrong dtype")
+                        && e.getMessage().contains("num_batches_tracked (expected int64, got float32)")
+                        && e.getMessage().contains("weight (expected float32, got int64)")
+                        && e.getMessage().contains("mis-shaped: [bias"),
+                e.getMessage());
+        assertEquals(5L, bn.stateDict().get("num_batches_tracked").itemLong(), "unchanged");
+        assertArrayEquals(new float[] {1, 1}, bn.weight.toArray(), "unchanged");
+        state.put("num_batches_tracked", Tensor.scalar(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> bn.loadStateDict(state));
+    }
+
+    @Test
     void lossArgumentsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new MSELoss(Reduction.BATCHMEAN));
         assertThrows(
                 IllegalArgumentException.class,
                 () -> new CrossEntropyLoss(CrossEntropyLoss.options().labelSmoothing(1.5)));
-        Supplier<Variable> bad = () -> new CrossEntropyLoss().call(Variable.zeros(3, 4), Variable.of(0f, 4f, 1f));
+        Supplier<Variable> bad =
+                () -> new CrossEntropyLoss().call(Variable.zeros(3, 4), Variable.of(Tensor.ofLongs(0, 4, 1)));
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, bad::get);
         assertTrue(
                 e.getMessage().contains("target 4 at position 1")

@@ -87,7 +87,7 @@ class LayerGradTest {
     void shapeAndEmbeddingLayers() {
         check(new Flatten(), randn(14, 2, 3, 2));
         Embedding emb = new Embedding(6, 3, new Generator(15));
-        Variable ids = Variable.of(Tensor.of(new float[][] {{1, 5}, {1, 0}}));
+        Variable ids = Variable.of(Tensor.ofLongs(1, 5, 1, 0).reshape(2, 2));
         GradCheck.check(v -> emb.call(ids), emb.weight);
     }
 

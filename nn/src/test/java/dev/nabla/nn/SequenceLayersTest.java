@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nabla.autograd.Functional.AttentionOutput;
 import dev.nabla.autograd.GradCheck;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
@@ -220,7 +221,7 @@ class SequenceLayersTest {
         MultiheadAttention m = new MultiheadAttention(8, 2, new Generator(22));
         int L = 5, B = 3;
         Variable x = Variable.randn(new Generator(23), L, B, 8);
-        Tensor causal = Tensor.zeros(L, L);
+        Tensor causal = Tensor.zeros(DType.BOOL, L, L); // true blocks, as in PyTorch's boolean masks
         for (int i = 0; i < L; i++) {
             for (int j = i + 1; j < L; j++) {
                 causal.set(1, i, j);

@@ -3,6 +3,7 @@ package dev.nabla.samples;
 import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.samples.doctor.Doctor;
+import dev.nabla.samples.notebook.NotebookCommand;
 import dev.nabla.samples.train.TrainCommand;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class Main {
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
+              notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
               test       run the whole test suite (mvn verify)
@@ -37,7 +39,7 @@ public final class Main {
 
     private Main() {}
 
-    public static void main(String[] argv) {
+    public static void main(String[] argv) throws Exception {
         String cmd = argv.length == 0 ? "help" : argv[0];
         String[] rest = Arrays.copyOfRange(argv, Math.min(1, argv.length), argv.length);
         try {
@@ -47,6 +49,7 @@ public final class Main {
                 case "doctor" -> exit(Doctor.run(System.out));
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
+                case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);
                     System.exit(2);

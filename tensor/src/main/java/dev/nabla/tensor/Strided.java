@@ -95,22 +95,45 @@ final class Strided {
         });
     }
 
-    /** Copies {@code src} (any strides) into {@code dst} (any strides) of the same shape. */
+    /**
+     * Copies {@code src} (any strides) into {@code dst} (any strides) of the same shape, converting
+     * the elements when the dtypes differ (the rules of {@link Convert}).
+     */
     static void copy(Tensor src, Tensor dst) {
-        float[] s = src.storage.data;
-        float[] d = dst.storage.data;
-        rows(dst.dims, new int[][] {src.strides, dst.strides}, new int[] {src.offset, dst.offset}, (off, n, st) -> {
+        Storage ss = src.storage;
+        Storage ds = dst.storage;
+        int[][] strides = {src.strides, dst.strides};
+        int[] base = {src.offset, dst.offset};
+        if (ss.dtype != ds.dtype) {
+            rows(dst.dims, strides, base, (off, n, st) -> Convert.row(ss, off[0], st[0], ds, off[1], st[1], n));
+            return;
+        }
+        if (ss.dtype == DType.FLOAT32) {
+            float[] s = ss.data;
+            float[] d = ds.data;
+            rows(dst.dims, strides, base, (off, n, st) -> {
+                if (st[0] == 1 && st[1] == 1) {
+                    System.arraycopy(s, off[0], d, off[1], n);
+                } else if (st[0] == 0) {
+                    float v = s[off[0]];
+                    for (int i = 0, j = off[1]; i < n; i++, j += st[1]) {
+                        d[j] = v;
+                    }
+                } else {
+                    for (int i = 0, a = off[0], b = off[1]; i < n; i++, a += st[0], b += st[1]) {
+                        d[b] = s[a];
+                    }
+                }
+            });
+            return;
+        }
+        Object s = ss.array();
+        Object d = ds.array();
+        rows(dst.dims, strides, base, (off, n, st) -> {
             if (st[0] == 1 && st[1] == 1) {
                 System.arraycopy(s, off[0], d, off[1], n);
-            } else if (st[0] == 0) {
-                float v = s[off[0]];
-                for (int i = 0, j = off[1]; i < n; i++, j += st[1]) {
-                    d[j] = v;
-                }
             } else {
-                for (int i = 0, a = off[0], b = off[1]; i < n; i++, a += st[0], b += st[1]) {
-                    d[b] = s[a];
-                }
+                Convert.row(ss, off[0], st[0], ds, off[1], st[1], n);
             }
         });
     }

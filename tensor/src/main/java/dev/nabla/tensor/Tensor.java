@@ -12,8 +12,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An n-dimensional array of float32 values: a flat storage buffer seen through a shape, strides
- * and an offset.
+ * An n-dimensional array of one {@link DType} (float32 unless asked otherwise): a flat storage
+ * buffer seen through a shape, strides and an offset.
  *
  * <p>Views ({@link #reshape}, {@link #view}, {@link #transpose}, {@link #permute},
  * {@link #narrow}, {@link #slice}, {@link #select}, {@link #expand}, {@link #squeeze},
@@ -23,14 +23,25 @@ import java.util.Objects;
  * Arithmetic follows NumPy broadcasting. Every shape mismatch throws
  * {@link ShapeMismatchException} naming the operation and the shapes.
  *
- * <p>Values that are integers by nature (indices from {@link #argmax}, {@link #randint},
- * {@link #randperm}, class labels) are stored as floats too; they are exact below 2^24.
+ * <p>Dtypes follow PyTorch. Indices and labels are int64 ({@link #argmax}, {@link #randint},
+ * {@link #randperm}, data loaders' targets), comparisons give bool masks, and views work on every
+ * dtype. Arithmetic between two dtypes computes in {@link DType#promote}'s type: an integer or bool
+ * tensor with a float32 one (or a {@code float} scalar) gives float32; integers with integers stay
+ * integers, computed exactly in 64 bits and wrapped to the result's width as PyTorch's integer
+ * overflow wraps; {@link #div} is true division and always gives float32; the transcendental
+ * functions give float32. {@link #sum} of integers or bools is int64. Operations that need floating
+ * point ({@link #mean}, {@link #var}, {@link #softmax}, {@link #matmul}, ...) refuse other dtypes
+ * with a message saying how to convert ({@link #toFloat()}). The float32 kernels see none of this:
+ * the dtype is checked once per operation, never per element.
  *
  * <pre>{@code
  * Tensor x = Tensor.arange(6).reshape(2, 3);          // [[0, 1, 2], [3, 4, 5]]
  * Tensor y = x.mul(2).add(Tensor.of(1, 1, 1));        // broadcasting over rows
  * Tensor p = y.softmax(-1);                           // rows sum to 1
  * Tensor m = x.matmul(x.t());                         // [2, 2]
+ * Tensor labels = Tensor.ofLongs(2, 0);               // int64
+ * Tensor hits = p.argmax(1, false).eq(labels);        // bool [2]
+ * long correct = hits.sum().itemLong();
  * System.out.println(m);
  * }</pre>
  */
@@ -53,9 +64,14 @@ public final class Tensor {
         this.strides = strides;
     }
 
-    /** A new contiguous tensor of zeros. */
+    /** A new contiguous float32 tensor of zeros. */
     private static Tensor alloc(Shape shape) {
         return new Tensor(new Storage(new float[shape.numel()]), 0, shape, shape.contiguousStrides());
+    }
+
+    /** A new contiguous tensor of zeros of any dtype. */
+    static Tensor alloc(DType dtype, Shape shape) {
+        return new Tensor(Storage.allocate(dtype, shape.numel()), 0, shape, shape.contiguousStrides());
     }
 
     // =================================================================== creation
@@ -75,6 +91,37 @@ public final class Tensor {
     public static Tensor full(float value, int... shape) {
         Tensor t = alloc(Shape.of(shape));
         Arrays.fill(t.storage.data, value);
+        return t;
+    }
+
+    /** Zeros of the given dtype ({@code false} for bool). */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return alloc(Objects.requireNonNull(dtype, "dtype"), Shape.of(shape));
+    }
+
+    /** Ones of the given dtype ({@code true} for bool). */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1L, shape);
+    }
+
+    /**
+     * Every element {@code value}, converted to the dtype as {@link #to(DType)} converts (an
+     * integer dtype truncates toward zero); an empty shape gives a rank-0 tensor.
+     */
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = alloc(Objects.requireNonNull(dtype, "dtype"), Shape.of(shape));
+        Storage one = Storage.allocate(dtype, 1);
+        one.setDouble(0, value);
+        t.fillFrom(one);
+        return t;
+    }
+
+    /** Every element {@code value}, exact for int64 (narrower types wrap, as {@link #to(DType)} does). */
+    public static Tensor full(DType dtype, long value, int... shape) {
+        Tensor t = alloc(Objects.requireNonNull(dtype, "dtype"), Shape.of(shape));
+        Storage one = Storage.allocate(dtype, 1);
+        one.setLong(0, value);
+        t.fillFrom(one);
         return t;
     }
 
@@ -112,6 +159,79 @@ public final class Tensor {
                     "fromArray: " + data.length + " values do not fill shape " + s + " (" + s.numel() + " elements)");
         }
         return new Tensor(new Storage(data.clone()), 0, s, s.contiguousStrides());
+    }
+
+    /** A 1-D int64 tensor of the given values: {@code Tensor.ofLongs(3, 1, 4)}. */
+    public static Tensor ofLongs(long... values) {
+        return fromArray(values, values.length);
+    }
+
+    /** A 1-D int32 tensor of the given values. */
+    public static Tensor ofInts(int... values) {
+        return fromArray(values, values.length);
+    }
+
+    /** A 1-D bool tensor of the given values. */
+    public static Tensor ofBools(boolean... values) {
+        return fromArray(values, values.length);
+    }
+
+    /** An int64 tensor holding a copy of {@code data}, laid out row-major in the given shape. */
+    public static Tensor fromArray(long[] data, int... shape) {
+        return over(new Storage(data.clone()), filled("fromArray", data.length, shape));
+    }
+
+    /** An int32 tensor holding a copy of {@code data}, laid out row-major in the given shape. */
+    public static Tensor fromArray(int[] data, int... shape) {
+        return over(new Storage(data.clone()), filled("fromArray", data.length, shape));
+    }
+
+    /** An int8 tensor holding a copy of {@code data}, laid out row-major in the given shape. */
+    public static Tensor fromArray(byte[] data, int... shape) {
+        return fromArray(data, DType.INT8, shape);
+    }
+
+    /**
+     * A tensor of a byte-sized dtype holding a copy of {@code data}: {@code INT8} reads the bytes as
+     * signed, {@code UINT8} as unsigned (byte -1 is 255), {@code BOOL} as {@code byte != 0}.
+     */
+    public static Tensor fromArray(byte[] data, DType dtype, int... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        if (dtype != DType.INT8 && dtype != DType.UINT8 && dtype != DType.BOOL) {
+            throw new IllegalArgumentException("fromArray: a byte[] holds int8, uint8 or bool elements, not " + dtype);
+        }
+        Shape s = filled("fromArray", data.length, shape);
+        byte[] copy = data.clone();
+        if (dtype == DType.BOOL) {
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] = (byte) (copy[i] != 0 ? 1 : 0);
+            }
+        }
+        return over(new Storage(dtype, copy), s);
+    }
+
+    /** A bool tensor holding {@code data}, laid out row-major in the given shape. */
+    public static Tensor fromArray(boolean[] data, int... shape) {
+        Shape s = filled("fromArray", data.length, shape);
+        byte[] b = new byte[data.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (data[i] ? 1 : 0);
+        }
+        return over(new Storage(DType.BOOL, b), s);
+    }
+
+    /** A contiguous tensor over all of {@code storage}. */
+    private static Tensor over(Storage storage, Shape s) {
+        return new Tensor(storage, 0, s, s.contiguousStrides());
+    }
+
+    private static Shape filled(String op, int length, int[] shape) {
+        Shape s = Shape.of(shape);
+        if (s.numel() != length) {
+            throw new ShapeMismatchException(
+                    op + ": " + length + " values do not fill shape " + s + " (" + s.numel() + " elements)");
+        }
+        return s;
     }
 
     /**
@@ -186,12 +306,14 @@ public final class Tensor {
         return t;
     }
 
+    /** Zeros of {@code t}'s shape and dtype. */
     public static Tensor zerosLike(Tensor t) {
-        return alloc(t.shape);
+        return alloc(t.storage.dtype, t.shape);
     }
 
+    /** Ones of {@code t}'s shape and dtype. */
     public static Tensor onesLike(Tensor t) {
-        return full(1f, t.dims);
+        return t.storage.dtype == DType.FLOAT32 ? full(1f, t.dims) : full(t.storage.dtype, 1L, t.dims);
     }
 
     // ------------------------------------------------------------------- random
@@ -246,7 +368,7 @@ public final class Tensor {
         return t;
     }
 
-    /** Integers uniform in [low, high). */
+    /** Integers uniform in [low, high), as int64. */
     public static Tensor randint(Generator g, int low, int high, int... shape) {
         Objects.requireNonNull(g, "generator");
         if (high <= low) {
@@ -256,20 +378,20 @@ public final class Tensor {
             throw new IllegalArgumentException(
                     "randint: [" + low + ", " + high + ") holds more than " + Integer.MAX_VALUE + " values");
         }
-        Tensor t = alloc(Shape.of(shape));
-        float[] d = t.storage.data;
+        Tensor t = alloc(DType.INT64, Shape.of(shape));
+        long[] d = t.storage.longs();
         for (int i = 0; i < d.length; i++) {
             d[i] = low + g.nextInt(high - low);
         }
         return t;
     }
 
-    /** A random permutation of {@code 0 .. n-1} (Fisher-Yates). */
+    /** A random permutation of {@code 0 .. n-1} (Fisher-Yates), as int64. */
     public static Tensor randperm(Generator g, int n) {
         int[] p = permutation(g, n);
-        Tensor t = alloc(Shape.of(n));
+        Tensor t = alloc(DType.INT64, Shape.of(n));
         for (int i = 0; i < n; i++) {
-            t.storage.data[i] = p[i];
+            t.storage.longs()[i] = p[i];
         }
         return t;
     }
@@ -297,6 +419,11 @@ public final class Tensor {
 
     public Shape shape() {
         return shape;
+    }
+
+    /** The element type. */
+    public DType dtype() {
+        return storage.dtype;
     }
 
     /** The sizes of the dimensions (a copy). */
@@ -328,11 +455,17 @@ public final class Tensor {
     }
 
     /**
-     * The backing array, shared with every view of it (no copy). Kernel code reads and writes it
-     * through {@link #storageOffset()} and {@link #strides()}; writers must call
+     * The backing array of a float32 tensor, shared with every view of it (no copy). Kernel code
+     * reads and writes it through {@link #storageOffset()} and {@link #strides()}; writers must call
      * {@link #markModified()} so autograd can tell a saved tensor was changed.
+     *
+     * @throws IllegalStateException for other dtypes, whose elements are not floats
      */
     public float[] storageArray() {
+        if (storage.dtype != DType.FLOAT32) {
+            throw new IllegalStateException("storageArray: this tensor holds " + storage.dtype
+                    + " elements, not float32; read them with toLongArray() or convert with toFloat()");
+        }
         return storage.data;
     }
 
@@ -388,33 +521,130 @@ public final class Tensor {
         return at;
     }
 
-    /** The element at {@code index} (negative indices count from the end). */
+    /**
+     * The element at {@code index} (negative indices count from the end) as a float: integers
+     * round to the nearest float (exact below 2^24), bools are 1 or 0. {@link #getLong} is exact.
+     */
     public float get(int... index) {
-        return storage.data[flatIndex(index)];
+        int at = flatIndex(index);
+        return storage.dtype == DType.FLOAT32 ? storage.data[at] : (float) storage.getLong(at);
     }
 
-    /** Writes one element in place. */
+    /** The element at {@code index} as a long: exact for integer dtypes, floats truncate as {@link #to}. */
+    public long getLong(int... index) {
+        return storage.getLong(flatIndex(index));
+    }
+
+    /** Writes one element in place, converted to this tensor's dtype as {@link #to} converts. */
     public Tensor set(float value, int... index) {
-        storage.data[flatIndex(index)] = value;
+        int at = flatIndex(index);
+        if (storage.dtype == DType.FLOAT32) {
+            storage.data[at] = value;
+        } else {
+            storage.setDouble(at, value);
+        }
         storage.bump();
         return this;
     }
 
-    /** The value of a one-element tensor. */
-    public float item() {
-        if (numel() != 1) {
-            throw new ShapeMismatchException(
-                    "item: only a one-element tensor converts to a number, this one has shape " + shape);
-        }
-        return storage.data[offset];
+    /** Writes one integer element in place: exact for int64, wrapped for narrower integer types. */
+    public Tensor setLong(long value, int... index) {
+        storage.setLong(flatIndex(index), value);
+        storage.bump();
+        return this;
     }
 
-    /** A copy of the elements in row-major order. */
+    private int itemIndex(String op) {
+        if (numel() != 1) {
+            throw new ShapeMismatchException(
+                    op + ": only a one-element tensor converts to a number, this one has shape " + shape);
+        }
+        return offset;
+    }
+
+    /** The value of a one-element tensor, as a float (see {@link #get}). */
+    public float item() {
+        int at = itemIndex("item");
+        return storage.dtype == DType.FLOAT32 ? storage.data[at] : (float) storage.getLong(at);
+    }
+
+    /** The value of a one-element tensor as a long: exact for integer dtypes, e.g. a count from {@link #sum}. */
+    public long itemLong() {
+        return storage.getLong(itemIndex("itemLong"));
+    }
+
+    /** A copy of the elements in row-major order, converted to float (see {@link #get}). */
     public float[] toArray() {
+        if (storage.dtype != DType.FLOAT32) {
+            return to(DType.FLOAT32).storage.data;
+        }
         if (isContiguous()) {
             return Arrays.copyOfRange(storage.data, offset, offset + numel());
         }
         return contiguous().storage.data;
+    }
+
+    /** The elements in row-major order as longs (exact for integer dtypes; floats convert as {@link #to}). */
+    public long[] toLongArray() {
+        return converted(DType.INT64).storage.longs();
+    }
+
+    /** The elements in row-major order as ints (int64 wraps; floats convert as {@link #to}). */
+    public int[] toIntArray() {
+        return converted(DType.INT32).storage.ints();
+    }
+
+    /**
+     * The elements in row-major order as bytes: int8 as they are, uint8 as their bits (255 is -1),
+     * bool as 0 or 1, other dtypes converted as {@link #to} converts to int8.
+     */
+    public byte[] toByteArray() {
+        DType d = storage.dtype;
+        return converted(d == DType.UINT8 || d == DType.BOOL ? d : DType.INT8)
+                .storage
+                .bytes();
+    }
+
+    /** The elements in row-major order as booleans ({@code value != 0}; NaN is true). */
+    public boolean[] toBooleanArray() {
+        byte[] b = converted(DType.BOOL).storage.bytes();
+        boolean[] out = new boolean[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[i] != 0;
+        }
+        return out;
+    }
+
+    /** A new contiguous tensor of {@code dtype} that shares nothing with this one. */
+    private Tensor converted(DType dtype) {
+        Tensor out = alloc(dtype, shape);
+        Strided.copy(this, out);
+        return out;
+    }
+
+    // =================================================================== dtype conversion
+
+    /**
+     * This tensor's values as {@code dtype}: this tensor itself when the dtype already matches (as
+     * in PyTorch), else a new contiguous tensor. Float to integer truncates toward zero; values out
+     * of the integer type's range (and NaN, ±Inf) give its minimum for int64 and int32, as PyTorch
+     * gives on x86 CPUs, and int8 / uint8 keep the low 8 bits of the int32 result (300.0 is 44,
+     * -1.0 is 255 as uint8). Integers narrow by wrapping (int64 -1 is uint8 255). Anything becomes
+     * bool as {@code value != 0}. Quantization's rounding and saturating conversions are separate.
+     */
+    public Tensor to(DType dtype) {
+        Objects.requireNonNull(dtype, "dtype");
+        return dtype == storage.dtype ? this : converted(dtype);
+    }
+
+    /** {@code to(DType.FLOAT32)}: PyTorch's {@code .float()}. */
+    public Tensor toFloat() {
+        return to(DType.FLOAT32);
+    }
+
+    /** {@code to(DType.INT64)}: PyTorch's {@code .long()}, e.g. float class labels to indices. */
+    public Tensor toLong() {
+        return to(DType.INT64);
     }
 
     // =================================================================== views
@@ -424,16 +654,12 @@ public final class Tensor {
         if (isContiguous()) {
             return this;
         }
-        Tensor out = alloc(shape);
-        Strided.copy(this, out);
-        return out;
+        return converted(storage.dtype);
     }
 
     /** A contiguous copy that shares nothing with this tensor. */
     public Tensor copy() {
-        Tensor out = alloc(shape);
-        Strided.copy(this, out);
-        return out;
+        return converted(storage.dtype);
     }
 
     /** Same as {@link #copy()}, PyTorch's name. */
@@ -753,9 +979,13 @@ public final class Tensor {
 
     // =================================================================== in-place
 
-    /** Sets every element to {@code value} in place. */
+    /** Sets every element to {@code value} in place, converted to this dtype as {@link #to} converts. */
     public Tensor fill(float value) {
-        if (isContiguous()) {
+        if (storage.dtype != DType.FLOAT32) {
+            Storage one = Storage.allocate(storage.dtype, 1);
+            one.setDouble(0, value);
+            fillFrom(one);
+        } else if (isContiguous()) {
             Arrays.fill(storage.data, offset, offset + numel(), value);
         } else {
             Strided.copy(scalar(value).expand(dims), this);
@@ -764,12 +994,24 @@ public final class Tensor {
         return this;
     }
 
-    /** Sets every element to zero in place. */
+    /** Every element set to the one element of {@code one}, which has this tensor's dtype. */
+    private void fillFrom(Storage one) {
+        if (isContiguous()) {
+            storage.fill(offset, offset + numel(), one);
+        } else {
+            Strided.copy(new Tensor(one, 0, Shape.SCALAR, new int[0]).expand(dims), this);
+        }
+    }
+
+    /** Sets every element to zero ({@code false}) in place. */
     public Tensor zero() {
         return fill(0f);
     }
 
-    /** Copies {@code src} (broadcast to this shape) into this tensor, which may be a strided view. */
+    /**
+     * Copies {@code src} (broadcast to this shape) into this tensor, which may be a strided view;
+     * a different dtype converts as {@link #to} converts (PyTorch's {@code copy_}).
+     */
     public Tensor copyFrom(Tensor src) {
         checkNoInternalOverlap("copyFrom");
         Tensor s = src.shape.equals(shape) ? src : src.expandTo("copyFrom", shape);
@@ -806,8 +1048,17 @@ public final class Tensor {
     // =================================================================== elementwise
 
     private Tensor checkOut(String op, Shape expected, Tensor out) {
+        return checkOut(op, DType.FLOAT32, expected, out);
+    }
+
+    /** {@code out}, checked to fit a result of this dtype and shape, or a new tensor when it is null. */
+    private static Tensor checkOut(String op, DType dtype, Shape expected, Tensor out) {
         if (out == null) {
-            return alloc(expected);
+            return alloc(dtype, expected);
+        }
+        if (out.storage.dtype != dtype) {
+            throw new IllegalArgumentException(
+                    op + ": out has dtype " + out.storage.dtype + " but the result has dtype " + dtype);
         }
         if (!out.shape.equals(expected)) {
             throw new ShapeMismatchException(
@@ -832,7 +1083,44 @@ public final class Tensor {
                         || !Arrays.equals(x.strides, out.strides));
     }
 
+    /**
+     * Checks an {@code out} tensor for a result of {@code dtype} that is converted into it, with
+     * PyTorch's casting rule: no float result into an integer or bool {@code out}, no integer
+     * result into a bool one.
+     */
+    private static void checkCastOut(String op, DType dtype, Shape expected, Tensor out) {
+        DType to = out.storage.dtype;
+        boolean castable = to == dtype || (dtype == DType.BOOL) || (dtype != DType.FLOAT32 && to != DType.BOOL);
+        if (!castable) {
+            throw new IllegalArgumentException(
+                    op + ": the result has dtype " + dtype + ", which cannot be written into an out of dtype " + to);
+        }
+        checkOut(op, to, expected, out);
+    }
+
+    /**
+     * Fails unless this tensor is float32: for the operations that exist only in floating point.
+     * PyTorch refuses the same ones for integers.
+     */
+    private void requireFloat(String op) {
+        if (storage.dtype != DType.FLOAT32) {
+            throw new IllegalArgumentException(op + ": needs a float32 tensor, got " + storage.dtype + " (shape "
+                    + shape + "); convert with toFloat() first");
+        }
+    }
+
     private Tensor binary(BinaryOp op, Tensor other, Tensor out) {
+        if (storage.dtype != DType.FLOAT32
+                || other.storage.dtype != DType.FLOAT32
+                || op.isComparison()
+                || (out != null && out.storage.dtype != DType.FLOAT32)) {
+            return promotedBinary(op, other, out);
+        }
+        return floatBinary(op, other, out);
+    }
+
+    /** The SIMD path: every operand float32. */
+    private Tensor floatBinary(BinaryOp op, Tensor other, Tensor out) {
         Shape s = Shape.broadcast(op.label(), shape, other.shape);
         Tensor o = checkOut(op.label(), s, out);
         Tensor a = overlapsOtherwise(this, o) ? copy() : this;
@@ -862,6 +1150,45 @@ public final class Tensor {
         }
         o.storage.bump();
         return o;
+    }
+
+    /**
+     * Everything off the all-float32 path: comparisons give bool, computed in the promoted dtype;
+     * {@code div} is true division in float32; the rest compute in the promoted dtype, integers
+     * and bools exactly in 64 bits ({@link Integral}), float32 on the SIMD kernels.
+     */
+    private Tensor promotedBinary(BinaryOp op, Tensor other, Tensor out) {
+        String label = op.label();
+        DType common = DType.promote(storage.dtype, other.storage.dtype);
+        if (common == DType.BOOL && op == BinaryOp.SUB) {
+            throw new IllegalArgumentException(
+                    "sub: subtracting two bool tensors is not supported (as in PyTorch); use logicalXor()");
+        }
+        if (common == DType.BOOL && op == BinaryOp.POW) {
+            throw new IllegalArgumentException("pow: not supported for two bool tensors; convert with toLong()");
+        }
+        DType result = op.isComparison() ? DType.BOOL : op == BinaryOp.DIV ? DType.FLOAT32 : common;
+        Shape s = Shape.broadcast(label, shape, other.shape);
+        if (out != null) {
+            checkCastOut(label, result, s, out);
+        }
+        Tensor r;
+        if (common == DType.FLOAT32 || op == BinaryOp.DIV) {
+            Tensor a = to(DType.FLOAT32);
+            Tensor b = other.to(DType.FLOAT32);
+            if (result == DType.FLOAT32 || (out != null && out.storage.dtype == DType.FLOAT32)) {
+                return a.floatBinary(op, b, out); // a float out takes a comparison as 1.0 / 0.0
+            }
+            r = a.floatBinary(op, b, null).to(DType.BOOL);
+        } else {
+            r = Integral.binary(op, this, other, s, result);
+        }
+        if (out == null) {
+            return r;
+        }
+        Strided.copy(r, out);
+        out.storage.bump();
+        return out;
     }
 
     private Tensor binary(BinaryOp op, float scalar, Tensor out) {
@@ -905,6 +1232,7 @@ public final class Tensor {
         return binary(BinaryOp.MUL, other, null);
     }
 
+    /** True division: integer and bool operands give float32, as in PyTorch. */
     public Tensor div(Tensor other) {
         return binary(BinaryOp.DIV, other, null);
     }
@@ -935,7 +1263,7 @@ public final class Tensor {
         return binary(BinaryOp.MIN, other, null);
     }
 
-    /** 1 where equal, else 0. */
+    /** A bool tensor: true where equal (compared in the promoted dtype, see {@link DType#promote}). */
     public Tensor eq(Tensor other) {
         return binary(BinaryOp.EQ, other, null);
     }
@@ -945,6 +1273,11 @@ public final class Tensor {
     }
 
     public Tensor ne(Tensor other) {
+        return binary(BinaryOp.NE, other, null);
+    }
+
+    /** A bool tensor: true where not equal to {@code other}, e.g. {@code ne(0f)} turns values into a mask. */
+    public Tensor ne(float other) {
         return binary(BinaryOp.NE, other, null);
     }
 
@@ -960,6 +1293,10 @@ public final class Tensor {
         return binary(BinaryOp.LE, other, null);
     }
 
+    public Tensor le(float other) {
+        return binary(BinaryOp.LE, other, null);
+    }
+
     public Tensor gt(Tensor other) {
         return binary(BinaryOp.GT, other, null);
     }
@@ -972,17 +1309,33 @@ public final class Tensor {
         return binary(BinaryOp.GE, other, null);
     }
 
+    public Tensor ge(float other) {
+        return binary(BinaryOp.GE, other, null);
+    }
+
     /** Applies any {@link BinaryOp} with broadcasting; {@code out} may be null. */
     public Tensor apply(BinaryOp op, Tensor other, Tensor out) {
         return binary(op, other, out);
     }
 
-    /** {@code condition != 0 ? a : b} elementwise, all three broadcast together. */
+    /**
+     * {@code condition ? a : b} elementwise, all three broadcast together; the condition must be
+     * bool (as PyTorch requires), and the result has {@code a} and {@code b}'s promoted dtype.
+     */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        if (condition.storage.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("where: the condition must be a bool tensor, got "
+                    + condition.storage.dtype + " (shape " + condition.shape + "); make one with a comparison"
+                    + " such as ne(0f)");
+        }
         Shape s = Shape.broadcast("where", Shape.broadcast("where", condition.shape, a.shape), b.shape);
-        Tensor c = condition.expand(s).contiguous();
-        Tensor x = a.expand(s).contiguous();
-        Tensor y = b.expand(s).contiguous();
+        DType result = DType.promote(a.storage.dtype, b.storage.dtype);
+        if (result != DType.FLOAT32) {
+            return Integral.where(condition, a, b, s, result);
+        }
+        Tensor c = condition.expand(s).to(DType.FLOAT32); // the float kernel reads 1.0 / 0.0
+        Tensor x = a.to(DType.FLOAT32).expand(s).contiguous();
+        Tensor y = b.to(DType.FLOAT32).expand(s).contiguous();
         Tensor o = alloc(s);
         Elementwise.where(
                 c.storage.data,
@@ -997,10 +1350,79 @@ public final class Tensor {
         return o;
     }
 
+    /**
+     * A copy with {@code value} (converted to this dtype) wherever the bool {@code mask}, broadcast
+     * to this shape, is true: PyTorch's {@code masked_fill}.
+     */
+    public Tensor maskedFill(Tensor mask, float value) {
+        if (mask.storage.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("maskedFill: the mask must be a bool tensor, got " + mask.storage.dtype
+                    + "; make one with a" + " comparison such as ne(0f)");
+        }
+        return where(mask.expandTo("maskedFill", shape), full(storage.dtype, (double) value), this);
+    }
+
+    /** Elementwise AND of the truth values ({@code != 0}) of both operands, broadcast; a bool tensor. */
+    public Tensor logicalAnd(Tensor other) {
+        return Integral.logical(Integral.Logic.AND, this, other);
+    }
+
+    /** Elementwise OR of the truth values of both operands; a bool tensor. */
+    public Tensor logicalOr(Tensor other) {
+        return Integral.logical(Integral.Logic.OR, this, other);
+    }
+
+    /** Elementwise exclusive OR of the truth values of both operands; a bool tensor. */
+    public Tensor logicalXor(Tensor other) {
+        return Integral.logical(Integral.Logic.XOR, this, other);
+    }
+
+    /** True where this tensor is zero ({@code false}); a bool tensor. */
+    public Tensor logicalNot() {
+        return eq(zeros(storage.dtype));
+    }
+
     private Tensor unary(UnaryOp op, Tensor out) {
+        if (storage.dtype != DType.FLOAT32 || (out != null && out.storage.dtype != DType.FLOAT32)) {
+            return promotedUnary(op, out);
+        }
         Tensor o = checkOut(op.label(), shape, out);
         Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
         Elementwise.unary(op, x.storage.data, x.offset, o.storage.data, o.offset, numel());
+        o.storage.bump();
+        return o;
+    }
+
+    /**
+     * A unary op of an integer or bool tensor, with PyTorch's result types: neg, abs, sign, square
+     * and relu stay integers (square of bool is int64, sign of bool is bool; neg, abs and relu
+     * refuse bool); gelu refuses integers; the other functions promote to float32.
+     */
+    private Tensor promotedUnary(UnaryOp op, Tensor out) {
+        DType d = storage.dtype;
+        String label = op.label();
+        DType result = switch (op) {
+            case NEG, ABS, RELU, SIGN -> d;
+            case SQUARE -> d == DType.BOOL ? DType.INT64 : d;
+            default -> DType.FLOAT32;
+        };
+        if (d == DType.BOOL && (op == UnaryOp.NEG || op == UnaryOp.ABS || op == UnaryOp.RELU)) {
+            throw new IllegalArgumentException(label + ": not supported for bool tensors (as in PyTorch); "
+                    + (op == UnaryOp.NEG ? "invert a mask with logicalNot()" : "convert with toLong()"));
+        }
+        if (op == UnaryOp.GELU && d != DType.FLOAT32) {
+            throw new IllegalArgumentException(
+                    "gelu: not supported for " + d + " tensors (as in PyTorch); convert with toFloat() first");
+        }
+        if (out != null) {
+            checkCastOut(label, result, shape, out);
+        }
+        if (result == DType.FLOAT32) {
+            return to(DType.FLOAT32).unary(op, out);
+        }
+        Tensor o = out == null ? alloc(result, shape) : out;
+        Tensor r = op == UnaryOp.SIGN && d == DType.BOOL ? this : Integral.unary(op, this, result);
+        Strided.copy(r, o);
         o.storage.bump();
         return o;
     }
@@ -1063,10 +1485,16 @@ public final class Tensor {
         return unary(UnaryOp.SIGN, null);
     }
 
-    /** Limits values to {@code [min, max]}; NaN stays NaN. */
+    /**
+     * Limits values to {@code [min, max]}; NaN stays NaN. The bounds are floats, so an integer
+     * tensor gives float32, as PyTorch does for float bounds.
+     */
     public Tensor clamp(float min, float max) {
         if (min > max) {
             throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
+        }
+        if (storage.dtype != DType.FLOAT32) {
+            return toFloat().clamp(min, max);
         }
         Tensor o = alloc(shape);
         Tensor x = contiguous();
@@ -1082,6 +1510,14 @@ public final class Tensor {
         if (!output.shape.equals(shape) || !grad.shape.equals(shape)) {
             throw new ShapeMismatchException(op.label() + " backward: input " + shape + ", output " + output.shape
                     + " and gradient " + grad.shape + " must have the same shape");
+        }
+        if (storage.dtype != DType.FLOAT32
+                || output.storage.dtype != DType.FLOAT32
+                || grad.storage.dtype != DType.FLOAT32) {
+            // The op's name is built only here: a per-call concatenation showed up in autograd's overhead.
+            throw new IllegalArgumentException(op.label() + " backward: needs float32 tensors, got input "
+                    + storage.dtype + ", output " + output.storage.dtype + " and gradient " + grad.storage.dtype
+                    + "; convert with toFloat() first");
         }
         Tensor x = contiguous();
         Tensor y = output.contiguous();
@@ -1195,14 +1631,18 @@ public final class Tensor {
         int[] axes = axes(op, axesIn);
         Shape s = reducedShape(axes, keepdim);
         Block b = block(axes);
-        Tensor o = alloc(s);
         try {
+            if (storage.dtype != DType.FLOAT32) {
+                long[] r = Integral.reduce(kind, b.data.toLongArray(), b.outer, b.r, b.inner);
+                return Integral.tensor(r, s, kind == Reduce.Op.SUM ? DType.INT64 : storage.dtype);
+            }
+            Tensor o = alloc(s);
             Reduce.reduce(kind, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.data, 0);
+            return o;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     op + " over dimensions " + Arrays.toString(axes) + " of shape " + shape + ": " + e.getMessage(), e);
         }
-        return o;
     }
 
     /** Sum of all elements, as a rank-0 tensor. */
@@ -1218,7 +1658,10 @@ public final class Tensor {
         return sum(new int[] {dim}, keepdim);
     }
 
-    /** Sum over the given dimensions (all when empty); {@code keepdim} keeps them as size 1. */
+    /**
+     * Sum over the given dimensions (all when empty); {@code keepdim} keeps them as size 1. Integer
+     * and bool tensors sum exactly into int64, as in PyTorch (a bool sum counts the trues).
+     */
     public Tensor sum(int[] dims, boolean keepdim) {
         return reduce("sum", Reduce.Op.SUM, dims, keepdim);
     }
@@ -1235,8 +1678,12 @@ public final class Tensor {
         return mean(new int[] {dim}, keepdim);
     }
 
-    /** Mean over the given dimensions (all when empty); an empty reduction gives NaN. */
+    /**
+     * Mean over the given dimensions (all when empty); an empty reduction gives NaN. Float32 only,
+     * as in PyTorch: convert integers with {@link #toFloat()} first.
+     */
     public Tensor mean(int[] dims, boolean keepdim) {
+        requireFloat("mean");
         int[] axes = axes("mean", dims);
         int count = 1;
         for (int a : axes) {
@@ -1261,7 +1708,10 @@ public final class Tensor {
         return max(new int[] {dim}, keepdim);
     }
 
-    /** Largest values over the given dimensions (PyTorch's {@code amax}); NaN propagates. */
+    /**
+     * Largest values over the given dimensions (PyTorch's {@code amax}), in this tensor's dtype;
+     * NaN propagates.
+     */
     public Tensor max(int[] dims, boolean keepdim) {
         return reduce("max", Reduce.Op.MAX, dims, keepdim);
     }
@@ -1282,12 +1732,12 @@ public final class Tensor {
         return reduce("min", Reduce.Op.MIN, dims, keepdim);
     }
 
-    /** Index of the largest element of the flattened tensor. */
+    /** Index of the largest element of the flattened tensor, as a rank-0 int64 tensor. */
     public Tensor argmax() {
         return flatten().argmax(0, false);
     }
 
-    /** Indices of the largest values along {@code dim}; ties go to the first. */
+    /** Indices (int64) of the largest values along {@code dim}; ties go to the first, NaN wins. */
     public Tensor argmax(int dim, boolean keepdim) {
         return argExtreme("argmax", true, dim, keepdim);
     }
@@ -1300,14 +1750,18 @@ public final class Tensor {
         int[] axes = axes(op, new int[] {dim});
         Shape s = reducedShape(axes, keepdim);
         Block b = block(axes);
-        Tensor o = alloc(s);
         try {
-            Reduce.argExtreme(largest, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.data, 0);
+            if (storage.dtype != DType.FLOAT32) {
+                return Integral.tensor(
+                        Integral.argExtreme(largest, b.data.toLongArray(), b.outer, b.r, b.inner), s, DType.INT64);
+            }
+            Tensor o = alloc(DType.INT64, s);
+            Reduce.argExtreme(largest, b.data.storage.data, b.data.offset, b.outer, b.r, b.inner, o.storage.longs(), 0);
+            return o;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     op + " over dimension " + dim + " of shape " + shape + ": " + e.getMessage(), e);
         }
-        return o;
     }
 
     /** Unbiased variance of all elements. */
@@ -1324,6 +1778,7 @@ public final class Tensor {
      * PyTorch default; 0: population).
      */
     public Tensor var(int[] dims, boolean keepdim, int correction) {
+        requireFloat("var");
         int[] axes = axes("var", dims);
         Shape s = reducedShape(axes, keepdim);
         Block b = block(axes);
@@ -1335,6 +1790,7 @@ public final class Tensor {
     // =================================================================== softmax
 
     private Tensor softmax(String op, boolean log, int dim, Tensor out) {
+        requireFloat(op);
         int d = shape.axis(dim);
         Tensor o = checkOut(op, shape, out);
         Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
@@ -1378,6 +1834,8 @@ public final class Tensor {
             throw new ShapeMismatchException((log ? "logSoftmax" : "softmax") + " backward: output " + shape
                     + " and gradient " + grad.shape + " differ");
         }
+        requireFloat(log ? "logSoftmax backward" : "softmax backward");
+        grad.requireFloat(log ? "logSoftmax backward" : "softmax backward");
         int d = shape.axis(dim);
         int outer = 1;
         int inner = 1;
@@ -1416,6 +1874,8 @@ public final class Tensor {
     }
 
     public Tensor matmul(Tensor other, Tensor out) {
+        requireFloat("matmul");
+        other.requireFloat("matmul");
         if (dims.length == 0 || other.dims.length == 0) {
             throw new ShapeMismatchException(
                     "matmul: both operands need at least one dimension, got shapes " + shape + " and " + other.shape);
@@ -1537,7 +1997,10 @@ public final class Tensor {
 
     // =================================================================== joining and indexing
 
-    /** Joins tensors along an existing dimension; all other dimensions must agree. */
+    /**
+     * Joins tensors along an existing dimension; all other dimensions must agree. Mixed dtypes
+     * join in their promoted dtype, as in PyTorch.
+     */
     public static Tensor cat(int dim, Tensor... parts) {
         if (parts.length == 0) {
             throw new IllegalArgumentException("cat: needs at least one tensor");
@@ -1545,7 +2008,9 @@ public final class Tensor {
         Tensor first = parts[0];
         int d = first.shape.dimension("cat", dim);
         int total = 0;
+        DType dtype = first.storage.dtype;
         for (Tensor p : parts) {
+            dtype = DType.promote(dtype, p.storage.dtype);
             if (p.dims.length != first.dims.length) {
                 throw new ShapeMismatchException(
                         "cat: shapes " + first.shape + " and " + p.shape + " have different ranks");
@@ -1560,7 +2025,7 @@ public final class Tensor {
         }
         int[] nd = first.dims.clone();
         nd[d] = total;
-        Tensor out = alloc(new Shape(nd));
+        Tensor out = alloc(dtype, new Shape(nd));
         int at = 0;
         for (Tensor p : parts) {
             Strided.copy(p, out.narrow(d, at, p.dims[d]));
@@ -1600,25 +2065,41 @@ public final class Tensor {
         return out;
     }
 
-    private int[] indexValues(String op, Tensor index, int bound, int d) {
-        float[] v = index.toArray();
+    /**
+     * The values of an int64 or int32 index tensor, row-major, checked against {@code bound}
+     * (negative ones count from the end). Float indices are refused, as PyTorch refuses them.
+     */
+    private static int[] indexValues(String op, Tensor index, int bound, int d) {
+        DType t = index.storage.dtype;
+        if (t != DType.INT64 && t != DType.INT32) {
+            throw new IllegalArgumentException(op + ": index must be an int64 or int32 tensor, got " + t + " (shape "
+                    + index.shape + "); convert with toLong()");
+        }
+        long[] v = index.toLongArray();
         int[] ix = new int[v.length];
         for (int i = 0; i < v.length; i++) {
-            float f = v[i];
-            int k = (int) f;
-            if (k != f) {
-                throw new IllegalArgumentException(op + ": index " + f + " at position " + i + " is not an integer");
-            }
+            long k = v[i];
             if (k < -bound || k >= bound) {
-                throw new IndexOutOfBoundsException(
-                        op + ": index " + k + " is out of bounds for dimension " + d + " with size " + bound);
+                throw new IndexOutOfBoundsException(op + ": index " + k + " at position " + i
+                        + " is out of bounds for dimension " + d + " with size " + bound);
             }
-            ix[i] = k < 0 ? k + bound : k;
+            ix[i] = (int) (k < 0 ? k + bound : k);
         }
         return ix;
     }
 
-    /** Picks whole slices along {@code dim} by a 1-D tensor of indices: {@code t[..., idx, ...]}. */
+    /** PyTorch's rule for the accumulating index ops: the source has this tensor's dtype. */
+    private void requireSameDtype(String op, Tensor source) {
+        if (source.storage.dtype != storage.dtype) {
+            throw new IllegalArgumentException(op + ": source has dtype " + source.storage.dtype
+                    + " but this tensor has dtype " + storage.dtype + "; convert one with to(dtype)");
+        }
+    }
+
+    /**
+     * Picks whole slices along {@code dim} by a 1-D int64 (or int32) tensor of indices:
+     * {@code t[..., idx, ...]}, in this tensor's dtype.
+     */
     public Tensor indexSelect(int dim, Tensor index) {
         int d = shape.dimension("indexSelect", dim);
         if (index.dims.length != 1) {
@@ -1627,7 +2108,7 @@ public final class Tensor {
         int[] ix = indexValues("indexSelect", index, dims[d], d);
         int[] nd = dims.clone();
         nd[d] = ix.length;
-        Tensor out = alloc(new Shape(nd));
+        Tensor out = alloc(storage.dtype, new Shape(nd));
         for (int i = 0; i < ix.length; i++) {
             Strided.copy(select(d, ix[i]), out.select(d, i));
         }
@@ -1645,6 +2126,7 @@ public final class Tensor {
             throw new ShapeMismatchException("indexAdd: index must be 1-D, got shape " + index.shape);
         }
         int[] ix = indexValues("indexAdd", index, dims[d], d);
+        requireSameDtype("indexAdd", source);
         int[] expect = dims.clone();
         expect[d] = ix.length;
         if (!source.shape.equals(Shape.of(expect))) {
@@ -1661,28 +2143,44 @@ public final class Tensor {
 
     /**
      * {@code out[i][j][k] = this[index[i][j][k]][j][k]} for {@code dim = 0}, and so on: picks one
-     * element along {@code dim} per position of {@code index}, which has this tensor's rank.
+     * element along {@code dim} per position of {@code index} (int64 or int32, of this tensor's
+     * rank), in this tensor's dtype.
      */
     public Tensor gather(int dim, Tensor index) {
         int d = shape.dimension("gather", dim);
         checkGatherShapes("gather", d, index, null);
-        Tensor x = contiguous();
-        int[] ix = indexValues("gather", index, dims[d], d);
-        int[] id = index.dims;
-        Tensor out = alloc(index.shape);
-        int[] xs = x.strides;
-        float[] od = out.storage.data;
-        float[] xd = x.storage.data;
-        int[] pos = new int[id.length];
-        for (int i = 0; i < ix.length; i++) {
-            int at = x.offset;
-            for (int a = 0; a < id.length; a++) {
-                at += (a == d ? ix[i] : pos[a]) * xs[a];
+        int[] at = scatterPositions(d, indexValues("gather", index, dims[d], d), index.dims);
+        Tensor out = alloc(storage.dtype, index.shape);
+        if (storage.dtype == DType.FLOAT32) {
+            float[] od = out.storage.data;
+            float[] xd = storage.data;
+            for (int i = 0; i < at.length; i++) {
+                od[i] = xd[at[i]];
             }
-            od[i] = xd[at];
-            advance(pos, id);
+        } else {
+            for (int i = 0; i < at.length; i++) {
+                out.storage.setLong(i, storage.getLong(at[i]));
+            }
         }
         return out;
+    }
+
+    /**
+     * The storage position in this tensor of each element of an index of shape {@code id}: the
+     * index's own coordinates, with coordinate {@code d} replaced by the index value.
+     */
+    private int[] scatterPositions(int d, int[] ix, int[] id) {
+        int[] at = new int[ix.length];
+        int[] pos = new int[id.length];
+        for (int i = 0; i < ix.length; i++) {
+            int p = offset;
+            for (int a = 0; a < id.length; a++) {
+                p += (a == d ? ix[i] : pos[a]) * strides[a];
+            }
+            at[i] = p;
+            advance(pos, id);
+        }
+        return at;
     }
 
     /**
@@ -1693,18 +2191,19 @@ public final class Tensor {
         int d = shape.dimension("scatterAdd", dim);
         checkNoInternalOverlap("scatterAdd");
         checkGatherShapes("scatterAdd", d, index, source);
-        int[] ix = indexValues("scatterAdd", index, dims[d], d);
-        float[] src = source.toArray();
-        int[] id = index.dims;
-        int[] pos = new int[id.length];
-        float[] data = storage.data;
-        for (int i = 0; i < ix.length; i++) {
-            int at = offset;
-            for (int a = 0; a < id.length; a++) {
-                at += (a == d ? ix[i] : pos[a]) * strides[a];
+        requireSameDtype("scatterAdd", source);
+        int[] at = scatterPositions(d, indexValues("scatterAdd", index, dims[d], d), index.dims);
+        if (storage.dtype == DType.FLOAT32) {
+            float[] src = source.toArray();
+            float[] data = storage.data;
+            for (int i = 0; i < at.length; i++) {
+                data[at[i]] += src[i];
             }
-            data[at] += src[i];
-            advance(pos, id);
+        } else {
+            long[] src = source.toLongArray();
+            for (int i = 0; i < at.length; i++) {
+                storage.setLong(at[i], storage.getLong(at[i]) + src[i]);
+            }
         }
         storage.bump();
         return this;
@@ -1738,10 +2237,23 @@ public final class Tensor {
 
     // =================================================================== comparison and printing
 
-    /** True when shapes match and every element is within {@code atol + rtol * |other|} (NaN never is). */
+    /**
+     * True when shapes match and every element is within {@code atol + rtol * |other|} (NaN never
+     * is). Values compare as numbers whatever the dtypes; two integer tensors compare exactly.
+     */
     public boolean allClose(Tensor other, double rtol, double atol) {
         if (!shape.equals(other.shape)) {
             return false;
+        }
+        if (storage.dtype != DType.FLOAT32 && other.storage.dtype != DType.FLOAT32) {
+            long[] x = toLongArray();
+            long[] y = other.toLongArray();
+            for (int i = 0; i < x.length; i++) {
+                if (x[i] != y[i] && !(Math.abs((double) x[i] - y[i]) <= atol + rtol * Math.abs((double) y[i]))) {
+                    return false;
+                }
+            }
+            return true;
         }
         float[] x = toArray();
         float[] y = other.toArray();

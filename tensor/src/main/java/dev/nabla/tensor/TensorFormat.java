@@ -3,13 +3,19 @@ package dev.nabla.tensor;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * PyTorch's print layout ({@code torch/_tensor_str.py} with default options):
  * {@code tensor([[0., 1.], [2., 3.]])} with nested rows aligned, values in a shared format
  * (integers as {@code 1.}, fixed point with 4 decimals, or scientific when the non-zero magnitudes
  * span more than 1000x, exceed 1e8 or, for non-integers, go below 1e-4), the middle of tensors
- * over 1000 elements elided with {@code ...}, then the shape.
+ * over 1000 elements elided with {@code ...}, then the shape. Integer tensors print their values
+ * as they are ({@code tensor([1, 2])}), bool tensors {@code True} and {@code False}; the dtype is
+ * named where PyTorch names it: always for int32, int8 and uint8, and for an empty tensor of any
+ * dtype but float32 ({@code tensor([], dtype=int64, shape=[0])}).
  */
 final class TensorFormat {
     private static final int THRESHOLD = 1000;
@@ -20,68 +26,98 @@ final class TensorFormat {
 
     private TensorFormat() {}
 
+    /** How each element prints: {@code text} of a storage position, padded on the left to {@code width}. */
+    private record Cells(IntFunction<String> text, int width) {
+        String render(int at) {
+            String s = text.apply(at);
+            return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
+        }
+    }
+
     static String format(Tensor t) {
         int[] dims = t.dims;
+        DType dtype = t.storage.dtype;
         if (t.numel() == 0) {
-            return PREFIX + "[], shape=" + t.shape + ")";
+            String named = dtype == DType.FLOAT32 ? "" : "dtype=" + dtype + ", ";
+            return PREFIX + "[], " + named + "shape=" + t.shape + ")";
         }
+        String named = dtype == DType.INT32 || dtype == DType.INT8 || dtype == DType.UINT8 ? "dtype=" + dtype : null;
         boolean summarize = t.numel() > THRESHOLD;
-        float[] shown = collect(t, summarize);
-        Style style = Style.of(shown);
-        int width = style.width();
+        Cells cells = cells(t, shown(t, summarize));
         StringBuilder sb = new StringBuilder(PREFIX);
         if (dims.length == 0) {
-            sb.append(style.render(t.item()));
-            return sb.append(')').toString();
+            sb.append(cells.render(t.offset));
+            return sb.append(named == null ? "" : ", " + named).append(')').toString();
         }
-        appendDim(sb, t, 0, t.offset, style, width, summarize, PREFIX.length());
+        appendDim(sb, t, 0, t.offset, cells, summarize, PREFIX.length());
+        if (named != null) {
+            sb.append(", ").append(named);
+        }
         return sb.append(", shape=").append(t.shape).append(')').toString();
     }
 
-    /** The values that will be printed, for choosing one format for all of them. */
-    private static float[] collect(Tensor t, boolean summarize) {
-        if (!summarize) {
-            return t.toArray();
+    /** One format for every printed element, chosen from the elements that will be printed. */
+    private static Cells cells(Tensor t, int[] shown) {
+        Storage st = t.storage;
+        if (st.dtype == DType.FLOAT32) {
+            float[] values = new float[shown.length];
+            for (int i = 0; i < shown.length; i++) {
+                values[i] = st.data[shown[i]];
+            }
+            Style style = Style.of(values);
+            return new Cells(at -> style.text(st.data[at]), style.width());
         }
-        java.util.List<Float> values = new java.util.ArrayList<>();
-        collect(t, 0, t.offset, values);
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i);
+        IntFunction<String> text = st.dtype == DType.BOOL
+                ? at -> st.bytes()[at] != 0 ? "True" : "False"
+                : at -> Long.toString(st.getLong(at));
+        int width = 1;
+        for (int at : shown) {
+            width = Math.max(width, text.apply(at).length());
         }
-        return out;
+        return new Cells(text, width);
     }
 
-    private static void collect(Tensor t, int d, int off, java.util.List<Float> out) {
+    /** The storage positions of the elements that will be printed. */
+    private static int[] shown(Tensor t, boolean summarize) {
+        List<Integer> out = new ArrayList<>();
+        collect(t, 0, t.offset, summarize, out);
+        int[] at = new int[out.size()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = out.get(i);
+        }
+        return at;
+    }
+
+    private static void collect(Tensor t, int d, int off, boolean summarize, List<Integer> out) {
         if (d == t.dims.length) {
-            out.add(t.storage.data[off]);
+            out.add(off);
             return;
         }
         int n = t.dims[d];
         for (int i = 0; i < n; i++) {
-            if (n > 2 * EDGE && i == EDGE) {
+            if (summarize && n > 2 * EDGE && i == EDGE) {
                 i = n - EDGE;
             }
-            collect(t, d + 1, off + i * t.strides[d], out);
+            collect(t, d + 1, off + i * t.strides[d], summarize, out);
         }
     }
 
     private static void appendDim(
-            StringBuilder sb, Tensor t, int d, int off, Style style, int width, boolean summarize, int indent) {
+            StringBuilder sb, Tensor t, int d, int off, Cells cells, boolean summarize, int indent) {
         int n = t.dims[d];
         boolean elide = summarize && n > 2 * EDGE;
         sb.append('[');
         if (d == t.dims.length - 1) {
             // PyTorch's _vector_str: " ..." is one more item, and lines hold as many items as fit.
-            java.util.List<String> items = new java.util.ArrayList<>();
+            List<String> items = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (elide && i == EDGE) {
                     items.add(" ...");
                     i = n - EDGE;
                 }
-                items.add(style.render(t.storage.data[off + i * t.strides[d]], width));
+                items.add(cells.render(off + i * t.strides[d]));
             }
-            int perLine = Math.max(1, (LINE_WIDTH - indent) / (width + 2));
+            int perLine = Math.max(1, (LINE_WIDTH - indent) / (cells.width() + 2));
             for (int i = 0; i < items.size(); i++) {
                 if (i > 0) {
                     sb.append(i % perLine == 0 ? ",\n" + " ".repeat(indent + 1) : ", ");
@@ -95,7 +131,7 @@ final class TensorFormat {
                     sb.append("...,").append(newlines).append(" ".repeat(indent + 1));
                     i = n - EDGE;
                 }
-                appendDim(sb, t, d + 1, off + i * t.strides[d], style, width, summarize, indent + 1);
+                appendDim(sb, t, d + 1, off + i * t.strides[d], cells, summarize, indent + 1);
                 if (i < n - 1) {
                     sb.append(',').append(newlines).append(" ".repeat(indent + 1));
                 }
@@ -142,17 +178,7 @@ final class TensorFormat {
             return new Style(ints, sci, width);
         }
 
-        /** The value padded on the left to {@code width}. */
-        String render(float v, int width) {
-            String s = text(v);
-            return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
-        }
-
-        String render(float v) {
-            return render(v, width);
-        }
-
-        private String text(float v) {
+        String text(float v) {
             if (Float.isNaN(v)) {
                 return "nan";
             }

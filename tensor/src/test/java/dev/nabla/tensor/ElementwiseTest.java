@@ -103,6 +103,7 @@ class ElementwiseTest {
             String ctx = op + " " + la + " " + Arrays.toString(p[0]) + " with " + lb + " " + Arrays.toString(p[1]);
             Tensor got = a.apply(op, b, null);
             Ref.assertShape(od, got, ctx);
+            assertEquals(op.isComparison() ? DType.BOOL : DType.FLOAT32, got.dtype(), ctx);
             Ref.assertExact(expect, got, ctx);
             Tensor out = Tensor.full(Float.NaN, od);
             assertSame(out, a.apply(op, b, out), "out= returns out");
@@ -347,13 +348,16 @@ class ElementwiseTest {
             int[] cd = Ref.broadcastOperand(r, od);
             int[] ad = Ref.broadcastOperand(r, od);
             int[] bd = Ref.broadcastOperand(r, od);
-            Tensor c = Ref.layout(r, Layout.random(r), cd, n -> {
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = new float[] {0f, -0f, 1f, Float.NaN, 2.5f}[r.nextInt(5)];
-                }
-                return v;
-            });
+            // A bool condition made from values != 0, so NaN and -0 test the conversion too.
+            Tensor c = Ref.as(
+                    Ref.layout(r, Layout.random(r), cd, n -> {
+                        float[] v = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            v[i] = new float[] {0f, -0f, 1f, Float.NaN, 2.5f}[r.nextInt(5)];
+                        }
+                        return v;
+                    }),
+                    DType.BOOL);
             Tensor a = Ref.random(r, Layout.random(r), ad);
             Tensor b = Ref.random(r, Layout.random(r), bd);
             int[] full = Ref.broadcast(Ref.broadcast(cd, ad), bd);
@@ -378,7 +382,8 @@ class ElementwiseTest {
             assertEquals(i > n / 2f ? 1f : -1f, got.get(i));
         }
         ShapeMismatchException e = assertThrows(
-                ShapeMismatchException.class, () -> Tensor.where(Tensor.zeros(2), Tensor.zeros(3), Tensor.zeros(1)));
+                ShapeMismatchException.class,
+                () -> Tensor.where(Tensor.zeros(DType.BOOL, 2), Tensor.zeros(3), Tensor.zeros(1)));
         assertTrue(e.getMessage().startsWith("where:"), e.getMessage());
     }
 

@@ -121,12 +121,14 @@ class JoinIndexTest {
             int d = r.nextInt(dims.length);
             Tensor x = Ref.random(r, Layout.random(r), dims);
             int len = r.nextInt(6);
-            float[] ix = new float[dims[d] == 0 ? 0 : len];
+            long[] ix = new long[dims[d] == 0 ? 0 : len];
             for (int i = 0; i < ix.length; i++) {
                 int k = r.nextInt(dims[d]);
                 ix[i] = r.nextBoolean() ? k : k - dims[d]; // negative indices count from the end
             }
-            Tensor index = Tensor.of(ix);
+            // int64 is PyTorch's index type; int32 is accepted too
+            Tensor index =
+                    r.nextBoolean() ? Tensor.ofLongs(ix) : Tensor.ofLongs(ix).to(DType.INT32);
             Tensor sel = x.indexSelect(d, index);
             int[] sd = dims.clone();
             sd[d] = ix.length;
@@ -163,36 +165,57 @@ class JoinIndexTest {
         }
         Tensor x = Tensor.zeros(3, 4);
         IndexOutOfBoundsException e =
-                assertThrows(IndexOutOfBoundsException.class, () -> x.indexSelect(1, Tensor.of(0, 4)));
+                assertThrows(IndexOutOfBoundsException.class, () -> x.indexSelect(1, Tensor.ofLongs(0, 4)));
         assertTrue(
                 e.getMessage().contains("indexSelect")
                         && e.getMessage().contains("index 4")
                         && e.getMessage().contains("size 4"),
                 e.getMessage());
-        e = assertThrows(IndexOutOfBoundsException.class, () -> x.indexSelect(0, Tensor.of(-4)));
+        e = assertThrows(IndexOutOfBoundsException.class, () -> x.indexSelect(0, Tensor.ofInts(-4)));
         assertTrue(e.getMessage().contains("-4") && e.getMessage().contains("size 3"), e.getMessage());
-        IllegalArgumentException nonInt =
-                assertThrows(IllegalArgumentException.class, () -> x.indexSelect(0, Tensor.of(0.5f)));
-        assertTrue(nonInt.getMessage().contains("0.5"), nonInt.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> x.indexSelect(0, Tensor.of(Float.NaN)));
-        assertThrows(ShapeMismatchException.class, () -> x.indexSelect(0, Tensor.zeros(1, 1)));
-        ShapeMismatchException sm =
-                assertThrows(ShapeMismatchException.class, () -> x.indexAdd(0, Tensor.of(0, 1), Tensor.zeros(3, 4)));
+        // Float indices are refused whatever their values, as PyTorch refuses them.
+        for (Tensor floats : new Tensor[] {Tensor.of(0.5f), Tensor.of(Float.NaN), Tensor.of(1f)}) {
+            IllegalArgumentException nonInt =
+                    assertThrows(IllegalArgumentException.class, () -> x.indexSelect(0, floats));
+            assertTrue(
+                    nonInt.getMessage().startsWith("indexSelect:")
+                            && nonInt.getMessage().contains("float32")
+                            && nonInt.getMessage().contains("toLong()"),
+                    nonInt.getMessage());
+        }
+        for (DType bad : new DType[] {DType.BOOL, DType.UINT8, DType.INT8}) {
+            IllegalArgumentException ex =
+                    assertThrows(IllegalArgumentException.class, () -> x.indexSelect(0, Tensor.zeros(bad, 1)));
+            assertTrue(ex.getMessage().contains(bad.toString()), ex.getMessage());
+        }
+        assertThrows(ShapeMismatchException.class, () -> x.indexSelect(0, Tensor.zeros(DType.INT64, 1, 1)));
+        ShapeMismatchException sm = assertThrows(
+                ShapeMismatchException.class, () -> x.indexAdd(0, Tensor.ofLongs(0, 1), Tensor.zeros(3, 4)));
         assertTrue(
                 sm.getMessage().startsWith("indexAdd:")
                         && sm.getMessage().contains("[3, 4]")
                         && sm.getMessage().contains("[2, 4]"),
                 sm.getMessage());
-        assertThrows(IndexOutOfBoundsException.class, () -> x.indexAdd(0, Tensor.of(3), Tensor.zeros(1, 4)));
+        assertThrows(IndexOutOfBoundsException.class, () -> x.indexAdd(0, Tensor.ofLongs(3), Tensor.zeros(1, 4)));
+        IllegalArgumentException mixed = assertThrows(
+                IllegalArgumentException.class,
+                () -> x.indexAdd(0, Tensor.ofLongs(0), Tensor.zeros(DType.INT64, 1, 4)));
+        assertTrue(
+                mixed.getMessage().startsWith("indexAdd:")
+                        && mixed.getMessage().contains("int64")
+                        && mixed.getMessage().contains("float32"),
+                mixed.getMessage());
     }
 
     @Test
     void inPlaceWritesIntoExpandedTensorsAreRefused() {
         Tensor e = Tensor.zeros(1, 4).expand(3, 4);
-        IllegalArgumentException ex =
-                assertThrows(IllegalArgumentException.class, () -> e.indexAdd(0, Tensor.of(0, 1), Tensor.ones(2, 4)));
+        IllegalArgumentException ex = assertThrows(
+                IllegalArgumentException.class, () -> e.indexAdd(0, Tensor.ofLongs(0, 1), Tensor.ones(2, 4)));
         assertTrue(ex.getMessage().startsWith("indexAdd:") && ex.getMessage().contains("[3, 4]"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class, () -> e.scatterAdd(1, Tensor.zeros(3, 4), Tensor.ones(3, 4)));
+        ex = assertThrows(
+                IllegalArgumentException.class,
+                () -> e.scatterAdd(1, Tensor.zeros(DType.INT64, 3, 4), Tensor.ones(3, 4)));
         assertTrue(ex.getMessage().startsWith("scatterAdd:"), ex.getMessage());
         ex = assertThrows(
                 IllegalArgumentException.class,
@@ -223,13 +246,15 @@ class JoinIndexTest {
                 id[k] = k == d ? r.nextInt(5) : r.nextInt(dims[k] + 1); // may be smaller than x
             }
             int bound = dims[d];
-            Tensor index = Ref.layout(r, Layout.random(r), id, n -> {
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = r.nextInt(2 * bound) - bound;
-                }
-                return v;
-            });
+            Tensor index = Ref.as(
+                    Ref.layout(r, Layout.random(r), id, n -> {
+                        float[] v = new float[n];
+                        for (int i = 0; i < n; i++) {
+                            v[i] = r.nextInt(2 * bound) - bound;
+                        }
+                        return v;
+                    }),
+                    r.nextBoolean() ? DType.INT64 : DType.INT32);
             float[] iv = Ref.values(index);
             float[] xv = Ref.values(x);
             Tensor g = x.gather(d - (r.nextBoolean() ? dims.length : 0), index);
@@ -262,22 +287,25 @@ class JoinIndexTest {
             Ref.assertClose(e, target, 1e-6, 1e-6, "scatterAdd " + Arrays.toString(dims) + " dim " + d);
         }
         Tensor x = Tensor.zeros(2, 3);
-        IndexOutOfBoundsException e =
-                assertThrows(IndexOutOfBoundsException.class, () -> x.gather(1, Tensor.of(new float[][] {{0, 3}})));
+        IndexOutOfBoundsException e = assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> x.gather(1, Tensor.ofLongs(0, 3).reshape(1, 2)));
         assertTrue(
                 e.getMessage().contains("gather")
                         && e.getMessage().contains("index 3")
                         && e.getMessage().contains("size 3"),
                 e.getMessage());
-        ShapeMismatchException s = assertThrows(ShapeMismatchException.class, () -> x.gather(1, Tensor.of(0, 1)));
+        ShapeMismatchException s = assertThrows(ShapeMismatchException.class, () -> x.gather(1, Tensor.ofLongs(0, 1)));
         assertTrue(
                 s.getMessage().startsWith("gather:")
                         && s.getMessage().contains("[2]")
                         && s.getMessage().contains("[2, 3]"),
                 s.getMessage());
-        s = assertThrows(ShapeMismatchException.class, () -> x.gather(1, Tensor.zeros(3, 1)));
+        s = assertThrows(ShapeMismatchException.class, () -> x.gather(1, Tensor.zeros(DType.INT64, 3, 1)));
         assertTrue(s.getMessage().contains("[3, 1]") && s.getMessage().contains("[2, 3]"), s.getMessage());
-        s = assertThrows(ShapeMismatchException.class, () -> x.scatterAdd(1, Tensor.zeros(2, 1), Tensor.zeros(2, 2)));
+        s = assertThrows(
+                ShapeMismatchException.class,
+                () -> x.scatterAdd(1, Tensor.zeros(DType.INT64, 2, 1), Tensor.zeros(2, 2)));
         assertTrue(
                 s.getMessage().startsWith("scatterAdd:")
                         && s.getMessage().contains("[2, 1]")
@@ -285,7 +313,14 @@ class JoinIndexTest {
                 s.getMessage());
         assertThrows(
                 IndexOutOfBoundsException.class,
-                () -> x.scatterAdd(0, Tensor.of(new float[][] {{2}}), Tensor.ones(1, 1)));
+                () -> x.scatterAdd(0, Tensor.ofLongs(2).reshape(1, 1), Tensor.ones(1, 1)));
+        IllegalArgumentException f =
+                assertThrows(IllegalArgumentException.class, () -> x.gather(1, Tensor.zeros(2, 1)));
+        assertTrue(f.getMessage().startsWith("gather:") && f.getMessage().contains("float32"), f.getMessage());
+        IllegalArgumentException mixed = assertThrows(
+                IllegalArgumentException.class,
+                () -> x.scatterAdd(1, Tensor.zeros(DType.INT64, 2, 1), Tensor.zeros(DType.INT32, 2, 1)));
+        assertTrue(mixed.getMessage().startsWith("scatterAdd:"), mixed.getMessage());
     }
 
     @Test

@@ -251,6 +251,7 @@ class ReductionTest {
                 int dimArg = r.nextBoolean() ? d : d - dims.length;
                 Tensor got = largest ? x.argmax(dimArg, keep) : x.argmin(dimArg, keep);
                 Ref.assertShape(od, got, "arg " + largest);
+                assertEquals(DType.INT64, got.dtype());
                 Ref.assertExact(expect, got, (largest ? "argmax " : "argmin ") + Arrays.toString(dims) + " dim " + d);
             }
         }

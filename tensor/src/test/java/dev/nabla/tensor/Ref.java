@@ -20,11 +20,14 @@ final class Ref {
 
     // ------------------------------------------------------------------ reading tensors
 
-    /** Row-major values of any strided tensor, read by {@code offset + sum(index * stride)}. */
+    /**
+     * Row-major values of any strided tensor, read by {@code offset + sum(index * stride)}; the
+     * elements of an integer or bool tensor (bool as 1 and 0) are converted to float.
+     */
     static float[] values(Tensor t) {
         int[] d = t.dims();
         int[] s = t.strides();
-        float[] data = t.storageArray();
+        Storage storage = t.storage;
         int n = t.numel();
         float[] out = new float[n];
         int[] idx = new int[d.length];
@@ -33,7 +36,7 @@ final class Ref {
             for (int k = 0; k < d.length; k++) {
                 at += idx[k] * s[k];
             }
-            out[i] = data[at];
+            out[i] = storage.dtype == DType.FLOAT32 ? storage.data[at] : (float) storage.getLong(at);
             next(idx, d);
         }
         return out;
@@ -231,6 +234,20 @@ final class Ref {
             }
             default -> throw new AssertionError(layout);
         }
+    }
+
+    /**
+     * The same view (offset, shape, strides) over a copy of {@code t}'s whole buffer converted to
+     * {@code dtype}: a layout of {@link #layout} in another dtype.
+     */
+    static Tensor as(Tensor t, DType dtype) {
+        Storage src = t.storage;
+        int n = src.data.length;
+        Storage dst = Storage.allocate(dtype, n);
+        for (int i = 0; i < n; i++) {
+            dst.setDouble(i, src.data[i]);
+        }
+        return new Tensor(dst, t.storageOffset(), t.shape(), t.strides());
     }
 
     static int[] permutation(SplittableRandom r, int n) {

@@ -75,8 +75,7 @@ public final class DigitClassifier {
         try (Autograd.NoGrad off = Autograd.noGrad()) {
             for (Batch batch : loader.epoch(0)) {
                 Variable predicted = model.call(batch.inputs()).argmax(1, false);
-                correct +=
-                        (long) predicted.data().eq(batch.targets().data()).sum().item();
+                correct += predicted.data().eq(batch.targets().data()).sum().itemLong();
             }
         }
         return (double) correct / digits.test().size();

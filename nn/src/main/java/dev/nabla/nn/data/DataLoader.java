@@ -1,6 +1,7 @@
 package dev.nabla.nn.data;
 
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.kernel.VectorApi;
@@ -266,7 +267,7 @@ public final class DataLoader {
         int n = Math.min(batchSize, order.length - from);
         int[] indices = Arrays.copyOfRange(order, from, from + n);
         float[] x = new float[n * sampleSize];
-        float[] y = new float[n];
+        long[] y = new long[n];
         if (dataset instanceof ImageDataset images) {
             byte[] pixels = images.pixelArray();
             int imageSize = images.imageSize();
@@ -284,6 +285,11 @@ public final class DataLoader {
                     throw new IllegalStateException("sample " + i + " of " + dataset + " has shape " + in.shape()
                             + " but sample 0 had " + Arrays.toString(inputDims));
                 }
+                if (in.dtype() != DType.FLOAT32) {
+                    throw new IllegalStateException("sample " + i + " of " + dataset + " has a " + in.dtype()
+                            + " input, but the loader batches float32 inputs; convert it in the data set with"
+                            + " toFloat()");
+                }
                 if (pipeline == null) {
                     System.arraycopy(in.storageArray(), in.storageOffset(), x, k * sampleSize, sampleSize);
                 } else {
@@ -295,7 +301,7 @@ public final class DataLoader {
         int[] shape = new int[sampleDims.length + 1];
         shape[0] = n;
         System.arraycopy(sampleDims, 0, shape, 1, sampleDims.length);
-        return new Batch(Variable.of(Tensor.wrap(x, shape)), Variable.of(Tensor.wrap(y, n)), n, b, indices);
+        return new Batch(Variable.of(Tensor.wrap(x, shape)), Variable.of(Tensor.fromArray(y, n)), n, b, indices);
     }
 
     @Override

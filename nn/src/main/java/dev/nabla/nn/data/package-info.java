@@ -21,7 +21,7 @@
  *         .transforms(Transforms.normalize(mnist.train().channelStats())));
  * for (int epoch = 0; epoch < 3; epoch++) {
  *     for (Batch b : train.epoch(epoch)) {
- *         // b.inputs(): [64, 1, 28, 28], b.targets(): [64] class indices as floats
+ *         // b.inputs(): [64, 1, 28, 28], b.targets(): [64] int64 class indices
  *     }
  * }
  * }</pre>

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,13 +83,14 @@ class DataLoaderTest {
                 assertEquals(batches < 10 ? 10 : 3, b.size());
                 assertArrayEquals(new int[] {b.size(), 1, 4, 4}, b.inputs().dims());
                 assertArrayEquals(new int[] {b.size()}, b.targets().dims());
+                assertEquals(DType.INT64, b.targets().dtype(), "class indices are int64, as in PyTorch");
                 assertFalse(b.inputs().requiresGrad());
                 float[] x = b.inputs().data().toArray();
                 int[] indices = b.indices();
                 for (int k = 0; k < b.size(); k++) {
                     int i = decode(x, k * 16);
                     assertEquals(indices[k], i);
-                    assertEquals(i % 10, b.targets().get(k), 0f);
+                    assertEquals(i % 10, b.targets().data().getLong(k));
                     seen[i]++;
                     order.add(i);
                 }
@@ -373,6 +375,46 @@ class DataLoaderTest {
                 e.getCause().getMessage().contains("sample 2 of"), e.getCause().getMessage());
         assertTrue(
                 e.getCause().getMessage().contains("has shape [3] but sample 0 had [2]"),
+                e.getCause().getMessage());
+    }
+
+    @Test
+    void generalDatasetsGiveInt64TargetsAndNeedFloatInputs() {
+        Dataset d = new Dataset() {
+            @Override
+            public int size() {
+                return 4;
+            }
+
+            @Override
+            public Sample get(int index) {
+                return new Sample(Tensor.of(index, -index), index * 3);
+            }
+        };
+        List<Batch> batches = new ArrayList<>();
+        new DataLoader(d, DataLoader.options().batchSize(4)).epoch(0).forEach(batches::add);
+        assertEquals(1, batches.size());
+        Batch b = batches.get(0);
+        assertEquals(DType.INT64, b.targets().dtype());
+        assertArrayEquals(new long[] {0, 3, 6, 9}, b.targets().data().toLongArray());
+        Dataset tokens = new Dataset() {
+            @Override
+            public int size() {
+                return 2;
+            }
+
+            @Override
+            public Sample get(int index) {
+                return new Sample(Tensor.ofLongs(index, 1), 0);
+            }
+        };
+        DataLoaderException e = assertThrows(
+                DataLoaderException.class,
+                () -> all(new DataLoader(tokens, DataLoader.options().batchSize(2)), 0));
+        assertTrue(
+                e.getCause().getMessage().contains("sample 0 of")
+                        && e.getCause().getMessage().contains("int64 input")
+                        && e.getCause().getMessage().contains("toFloat()"),
                 e.getCause().getMessage());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
@@ -234,7 +235,8 @@ class TransformsTest {
                                 1e-5f * Math.max(1, Math.abs(want[p])),
                                 ts + " image " + i + " value " + p);
                     }
-                    assertEquals(i % 3, (int) b.targets().get(k));
+                    assertEquals(i % 3, b.targets().data().getLong(k));
+                    assertEquals(DType.INT64, b.targets().dtype());
                 }
             }
         }

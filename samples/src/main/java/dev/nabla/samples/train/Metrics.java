@@ -26,6 +26,11 @@ public final class Metrics {
         this.confusion = new long[classes.size()][classes.size()];
     }
 
+    /** The class names, in class order. */
+    public List<String> classes() {
+        return classes;
+    }
+
     /** Counts one example with its true and predicted class. */
     public void add(int truth, int predicted) {
         confusion[truth][predicted]++;

@@ -133,12 +133,14 @@ public final class TrainCommand {
         AtomicFiles.write(metrics, ch -> ch.write(ByteBuffer.wrap(bytes)));
         log.println("checkpoint: " + out.resolve(Trainer.CHECKPOINT_DIR) + " (model.safetensors loads in PyTorch)");
         log.println("metrics:    " + metrics);
+        log.println("curves:     " + Pictures.curves(result.history(), recipe, out.resolve(Pictures.CURVES_FILE)));
+        log.println("confusion:  " + Pictures.confusion(result.test(), out.resolve(Pictures.CONFUSION_FILE)));
         return 0;
     }
 
     private static Json.Arr toArr(Trainer.Result r) {
         Json.Arr arr = Json.arr();
-        r.history().forEach(arr::add);
+        r.history().forEach(e -> arr.add(e.toJson()));
         return arr;
     }
 

@@ -49,8 +49,29 @@ final class Trainer {
         }
     }
 
+    /** One epoch's figures, as metrics.json lists them and curves.png draws them. */
+    record Epoch(
+            int epoch,
+            double trainLoss,
+            double trainAccuracy,
+            double testLoss,
+            double testAccuracy,
+            double lr,
+            double seconds) {
+        Json.Obj toJson() {
+            return Json.obj()
+                    .put("epoch", epoch)
+                    .put("train_loss", trainLoss)
+                    .put("train_accuracy", trainAccuracy)
+                    .put("test_loss", testLoss)
+                    .put("test_accuracy", testAccuracy)
+                    .put("lr", lr)
+                    .put("seconds", seconds);
+        }
+    }
+
     /** What a finished run reports. */
-    record Result(Metrics test, List<Json.Obj> history, double trainSeconds, long images) {}
+    record Result(Metrics test, List<Epoch> history, double trainSeconds, long images) {}
 
     private final Recipe recipe;
     private final DataSource data;
@@ -62,7 +83,7 @@ final class Trainer {
     private final DataLoader trainLoader;
     private final DataLoader testLoader;
     private final CrossEntropyLoss lossFn;
-    private final List<Json.Obj> history = new ArrayList<>();
+    private final List<Epoch> history = new ArrayList<>();
     private int startEpoch = 1;
     private double priorSeconds;
     private long priorImages;
@@ -161,14 +182,14 @@ final class Trainer {
                     scheduler.currentLr(),
                     seconds,
                     train.total() / seconds);
-            history.add(Json.obj()
-                    .put("epoch", epoch)
-                    .put("train_loss", train.meanLoss())
-                    .put("train_accuracy", train.accuracy())
-                    .put("test_loss", last.meanLoss())
-                    .put("test_accuracy", last.accuracy())
-                    .put("lr", scheduler.currentLr())
-                    .put("seconds", seconds));
+            history.add(new Epoch(
+                    epoch,
+                    train.meanLoss(),
+                    train.accuracy(),
+                    last.meanLoss(),
+                    last.accuracy(),
+                    scheduler.currentLr(),
+                    seconds));
             saveCheckpoint(epoch, trainSeconds, images);
         }
         if (last == null) {
@@ -227,10 +248,10 @@ final class Trainer {
     }
 
     private static void count(Metrics m, Tensor logits, Tensor targets, double lossSum) {
-        float[] predicted = logits.argmax(1, false).toArray();
-        float[] truth = targets.toArray();
+        int[] predicted = logits.argmax(1, false).toIntArray();
+        int[] truth = targets.toIntArray();
         for (int i = 0; i < truth.length; i++) {
-            m.add((int) truth[i], (int) predicted[i]);
+            m.add(truth[i], predicted[i]);
         }
         m.addLoss(lossSum);
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.export.Checkpoint;
 import dev.nabla.samples.cli.Args;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +78,16 @@ class TrainCommandTest {
                         && metrics.contains("\"dataset\": \"mnist-10k\"")
                         && metrics.contains("\"test_accuracy\""),
                 metrics);
+        // the pictures beside metrics.json: two panels of curves, and the confusion matrix
+        for (String name : List.of("curves.png", "confusion.png")) {
+            Path png = out.resolve(name);
+            assertTrue(r.log().contains(png.toString()), name + " is reported: " + r.log());
+            BufferedImage img = ImageIO.read(png.toFile());
+            assertTrue(
+                    img.getWidth() >= 600 && img.getHeight() >= 400,
+                    name + " " + img.getWidth() + "x" + img.getHeight());
+        }
+        assertEquals(2 * 640, ImageIO.read(out.resolve("curves.png").toFile()).getWidth());
     }
 
     @Test

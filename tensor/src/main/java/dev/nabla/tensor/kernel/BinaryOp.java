@@ -1,7 +1,8 @@
 package dev.nabla.tensor.kernel;
 
 /**
- * The elementwise binary operations of {@link Elementwise}. Comparisons yield 1 or 0.
+ * The elementwise binary operations of {@link Elementwise}. On float arrays comparisons yield 1 or
+ * 0; the tensor API turns them into bool tensors.
  */
 public enum BinaryOp {
     ADD("add"),
@@ -27,6 +28,14 @@ public enum BinaryOp {
     /** The operation's name as the tensor API spells it (used in error messages). */
     public String label() {
         return label;
+    }
+
+    /** True for EQ, NE, LT, LE, GT and GE. */
+    public boolean isComparison() {
+        return switch (this) {
+            case EQ, NE, LT, LE, GT, GE -> true;
+            default -> false;
+        };
     }
 
     /** Scalar definition; the SIMD loops in {@link Elementwise} must agree with it. */

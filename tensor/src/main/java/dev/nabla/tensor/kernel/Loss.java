@@ -9,15 +9,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The classification losses take the scores as a contiguous {@code [outer, c, inner]} block
  * ({@code [N, C]} has {@code inner = 1}; {@code [N, C, d1, ...]} has {@code inner = d1*...}) and one
- * target per sample {@code s = i * inner + j}, a class index stored as a float. A target equal to
- * {@code ignoreIndex} contributes nothing and has weight 0; any other target must be an integer in
- * {@code [0, c)}. The forward passes write each sample's loss and its weight {@code wy} (the class
+ * target per sample {@code s = i * inner + j}, a class index (int64, as PyTorch's targets). A
+ * target equal to {@code ignoreIndex} contributes nothing and has weight 0; any other target must be
+ * in {@code [0, c)}. The forward passes write each sample's loss and its weight {@code wy} (the class
  * weight of its target, 1 without class weights, 0 when ignored), whose sum is the divisor of
  * PyTorch's mean reduction; the backward passes take each sample's output-gradient {@code scale}.
  *
  * <pre>{@code
  * float[] logits = {2, 0, 0, 0, 3, 0};            // [2 samples, 3 classes]
- * float[] target = {0, 1};
+ * long[] target = {0, 1};
  * float[] loss = new float[2], lse = new float[2], wy = new float[2];
  * Loss.crossEntropyForward(logits, 0, 2, 3, 1, target, 0, null, -100, 0f, loss, lse, wy);
  * // loss = {0.2395, 0.0949}; mean = (loss[0] + loss[1]) / (wy[0] + wy[1])
@@ -35,12 +35,7 @@ public final class Loss {
     private Loss() {}
 
     /** The class index of sample {@code s}, or -1 when it equals {@code ignoreIndex}. */
-    static int classIndex(String op, float v, int s, int c, int ignoreIndex) {
-        int k = (int) v;
-        if (k != v) {
-            throw new IllegalArgumentException(
-                    op + ": target " + v + " at position " + s + " is not an integer class index");
-        }
+    static int classIndex(String op, long k, int s, int c, int ignoreIndex) {
         if (k == ignoreIndex) {
             return -1;
         }
@@ -48,7 +43,7 @@ public final class Loss {
             throw new IndexOutOfBoundsException(op + ": target " + k + " at position " + s + " is out of bounds for "
                     + c + " classes (and is not the ignore index " + ignoreIndex + ")");
         }
-        return k;
+        return (int) k;
     }
 
     private static int grain(int c, int inner) {
@@ -70,7 +65,7 @@ public final class Loss {
             int outer,
             int c,
             int inner,
-            float[] target,
+            long[] target,
             int to,
             float[] weight,
             int ignoreIndex,
@@ -159,7 +154,7 @@ public final class Loss {
             int outer,
             int c,
             int inner,
-            float[] target,
+            long[] target,
             int to,
             float[] weight,
             int ignoreIndex,
@@ -241,7 +236,7 @@ public final class Loss {
             int outer,
             int c,
             int inner,
-            float[] target,
+            long[] target,
             int to,
             float[] weight,
             int ignoreIndex,
@@ -271,7 +266,7 @@ public final class Loss {
             int outer,
             int c,
             int inner,
-            float[] target,
+            long[] target,
             int to,
             float[] weight,
             int ignoreIndex,

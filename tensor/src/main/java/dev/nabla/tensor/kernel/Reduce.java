@@ -148,10 +148,10 @@ public final class Reduce {
     }
 
     /**
-     * Index (as a float) of the largest ({@code largest}) or smallest element along the middle
-     * axis; ties go to the first index, and NaN counts as larger than anything (PyTorch's rule).
+     * Index of the largest ({@code largest}) or smallest element along the middle axis; ties go to
+     * the first index, and NaN counts as larger than anything (PyTorch's rule).
      */
-    public static void argExtreme(boolean largest, float[] x, int xo, int outer, int r, int inner, float[] o, int oo) {
+    public static void argExtreme(boolean largest, float[] x, int xo, int outer, int r, int inner, long[] o, int oo) {
         if (r == 0) {
             throw new IllegalArgumentException(
                     (largest ? "argmax" : "argmin") + ": cannot reduce over a dimension of size 0");

@@ -52,7 +52,7 @@ class LossTest {
                 }
                 float eps = variant >= 2 ? 0.15f : 0f;
                 int ns = outer * inner;
-                float[] t = new float[ns];
+                long[] t = new long[ns];
                 for (int k = 0; k < ns; k++) {
                     t[k] = k % 3 == 2 ? -100 : r.nextInt(c);
                 }
@@ -98,10 +98,10 @@ class LossTest {
     void crossEntropyIsStableForHugeLogits() {
         float[] x = {1e4f, 0, -1e4f};
         float[] loss = new float[1], lse = new float[1], wy = new float[1];
-        Loss.crossEntropyForward(x, 0, 1, 3, 1, new float[] {2}, 0, null, -100, 0f, loss, lse, wy);
+        Loss.crossEntropyForward(x, 0, 1, 3, 1, new long[] {2}, 0, null, -100, 0f, loss, lse, wy);
         assertEquals(2e4f, loss[0], 1f);
         float[] g = new float[3];
-        Loss.crossEntropyBackward(x, 0, 1, 3, 1, new float[] {2}, 0, null, -100, 0f, lse, new float[] {1}, g, 0);
+        Loss.crossEntropyBackward(x, 0, 1, 3, 1, new long[] {2}, 0, null, -100, 0f, lse, new float[] {1}, g, 0);
         assertEquals(1f, g[0], 1e-6f);
         assertEquals(-1f, g[2], 1e-6f);
     }
@@ -112,24 +112,13 @@ class LossTest {
         IndexOutOfBoundsException e = assertThrows(
                 IndexOutOfBoundsException.class,
                 () -> Loss.crossEntropyForward(
-                        x,
-                        0,
-                        2,
-                        3,
-                        1,
-                        new float[] {0, 3},
-                        0,
-                        null,
-                        -100,
-                        0f,
-                        new float[2],
-                        new float[2],
-                        new float[2]));
+                        x, 0, 2, 3, 1, new long[] {0, 3}, 0, null, -100, 0f, new float[2], new float[2], new float[2]));
         assertTrue(e.getMessage().contains("target 3 at position 1"), e.getMessage());
-        IllegalArgumentException f = assertThrows(
-                IllegalArgumentException.class,
-                () -> Loss.nllForward(x, 0, 2, 3, 1, new float[] {0.5f, 1}, 0, null, -100, new float[2], new float[2]));
-        assertTrue(f.getMessage().contains("not an integer"), f.getMessage());
+        // A negative target other than the ignore index is out of bounds too.
+        IndexOutOfBoundsException f = assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> Loss.nllForward(x, 0, 2, 3, 1, new long[] {-1, 1}, 0, null, -100, new float[2], new float[2]));
+        assertTrue(f.getMessage().contains("target -1 at position 0"), f.getMessage());
     }
 
     @Test
@@ -137,12 +126,12 @@ class LossTest {
         float[] x = {-1, -2, -3, -4, -5, -6};
         float[] w = {1, 2, 3};
         float[] loss = new float[2], wy = new float[2];
-        Loss.nllForward(x, 0, 2, 3, 1, new float[] {2, 0}, 0, w, -100, loss, wy);
+        Loss.nllForward(x, 0, 2, 3, 1, new long[] {2, 0}, 0, w, -100, loss, wy);
         assertEquals(9f, loss[0]);
         assertEquals(4f, loss[1]);
         assertEquals(3f, wy[0]);
         float[] gx = new float[6];
-        Loss.nllBackward(2, 3, 1, new float[] {2, 0}, 0, w, -100, new float[] {0.5f, 2f}, gx, 0);
+        Loss.nllBackward(2, 3, 1, new long[] {2, 0}, 0, w, -100, new float[] {0.5f, 2f}, gx, 0);
         assertEquals(-1.5f, gx[2]);
         assertEquals(-2f, gx[3]);
         assertEquals(0f, gx[0]);

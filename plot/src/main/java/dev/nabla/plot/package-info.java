@@ -1,0 +1,16 @@
+/**
+ * Pictures for notebooks and training runs, drawn with the JDK's Java2D alone (no window, no
+ * dependency): {@link dev.nabla.plot.Chart} (lines with legends and log axes, scatter, contours,
+ * heat maps with a colour bar), {@link dev.nabla.plot.ImageGrid} (batches of images, feature maps,
+ * convolution kernels), {@link dev.nabla.plot.Figure} (panels side by side) and
+ * {@link dev.nabla.plot.Plot} (one call from a tensor to a picture). Pictures save as PNG or SVG.
+ *
+ * <pre>{@code
+ * import dev.nabla.plot.*;
+ *
+ * new Chart().title("f(x) = x²").line(Tensor.linspace(-2, 2, 50), Tensor.linspace(-2, 2, 50).square(), "x²")
+ *     .save("square.png");
+ * Plot.images(Tensor.rand(8, 1, 28, 28)).save("noise.png");
+ * }</pre>
+ */
+package dev.nabla.plot;
