@@ -117,7 +117,7 @@ class WidthIndependenceTest {
         Reduce.sum(sx, 0, 13, 37, 1, rows, 0);
         Reduce.sum(sx, 0, 1, 13, 37, cols, 0);
         out.add("softmax/sum " + hash(sy, sl, rows, cols));
-        float[] target = new float[13];
+        long[] target = new long[13];
         for (int i = 0; i < 13; i++) {
             target[i] = i % 37;
         }
