@@ -50,8 +50,10 @@ import jdk.incubator.vector.VectorSpecies;
  * NC bounds the per-thread packed B block to 4 MiB.
  * <li><b>Threading</b>: one of m or n is cut into {@link Parallel#threads()} contiguous slabs of
  * whole micro-tiles, one per thread; each thread packs its slab of one operand plus all of the
- * other into its own reusable scratch, so no thread waits for another and no barrier is needed
- * (a barrier could deadlock if the shared pool is busy). The split side is the one whose full
+ * other into its own reusable scratch, so no thread waits for another and no barrier is needed.
+ * (Sharing one packed B between the threads behind a barrier was tried on the Zen 5: 1024^3 went
+ * 457-489 against 457-474 GFLOP/s, but a late worker stalled the whole team now and then, 256^3
+ * once dropping to 32.) The split side is the one whose full
  * packing would cost more (transposing layouts count double). Problems below
  * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
  * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
@@ -86,13 +88,12 @@ public final class Gemm {
     /** Columns of B packed per block; a multiple of NR. */
     static final int NC = 1024;
     /**
-     * Below this many multiply-adds (161^3) a call stays on the calling thread. Handing a chunk to
-     * the shared pool costs 30-50 us here (an empty Parallel.forChunks(2, 2) takes that long,
-     * the worker parks between calls), as much as a whole 128^3 product on one core: measured,
-     * two threads ran 128^3 at 61 GFLOP/s against 90 for one, 160^3 at 78 against 96, and only
-     * won from 192^3 on (112 against 96).
+     * Below this many multiply-adds (128^3) a call stays on the calling thread. A hand-off to the
+     * pool's spinning workers costs about 0.2 us, but two threads only win once each has enough
+     * rows: measured (Zen 5, 2 threads against 1, GFLOP/s) 64^3 138-165 against 176, 96^3 194
+     * against 194, 128^3 227 against 205, 160^3 271 against 217, 192^3 356 against 219.
      */
-    static final long PARALLEL_MIN_MACS = 1L << 22;
+    static final long PARALLEL_MIN_MACS = 1L << 21;
 
     /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
     private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;
