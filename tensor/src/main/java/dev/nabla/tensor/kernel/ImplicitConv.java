@@ -2,6 +2,7 @@ package dev.nabla.tensor.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -451,15 +452,26 @@ final class ImplicitConv {
         }
     }
 
-    /** Stores the real rows and pixels of a staged tile ({@code tile[r][j][0..L)}) into dst. */
+    /**
+     * Stores the real rows and pixels of a staged tile ({@code tile[r][j][0..L)}) into dst, a vector
+     * per slot, masked to the slot's real pixels (LeNet's rows of 28 and 10 pixels end in partial
+     * vectors on every row).
+     */
     private static void merge(Plan p, float[] tile, int rows, int v, float[] dst, int d0, int ld, boolean accumulate) {
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < p.vecs; j++) {
-                int len = p.slotLen[v + j];
+        for (int j = 0; j < p.vecs; j++) {
+            int len = p.slotLen[v + j];
+            if (len == 0) {
+                continue;
+            }
+            VectorMask<Float> m = S.indexInRange(0, len);
+            for (int r = 0; r < rows; r++) {
                 int t = (r * p.vecs + j) * L;
                 int d = d0 + r * ld + p.slotY[v + j];
-                for (int i = 0; i < len; i++) {
-                    dst[d + i] = accumulate ? dst[d + i] + tile[t + i] : tile[t + i];
+                FloatVector staged = FloatVector.fromArray(S, tile, t);
+                if (accumulate) {
+                    FloatVector.fromArray(S, dst, d, m).add(staged).intoArray(dst, d, m);
+                } else {
+                    staged.intoArray(dst, d, m);
                 }
             }
         }
