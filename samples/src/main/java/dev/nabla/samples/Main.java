@@ -3,6 +3,7 @@ package dev.nabla.samples;
 import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.samples.cli.Errors;
+import dev.nabla.samples.doctor.Doctor;
 import dev.nabla.samples.notebook.NotebookCommand;
 import dev.nabla.samples.train.PredictCommand;
 import dev.nabla.samples.train.TrainCommand;
@@ -28,6 +29,7 @@ public final class Main {
               predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
+              doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
               notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
@@ -47,6 +49,7 @@ public final class Main {
             switch (cmd) {
                 case "help", "--help", "-h" -> System.out.print(USAGE);
                 case "bench" -> bench(rest);
+                case "doctor" -> exit(Doctor.run(System.out));
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 case "predict" -> exit(PredictCommand.run(rest, System.out));
