@@ -81,7 +81,8 @@ class ModulePathTest {
                 "dev.nabla.nn", "dev.nabla.nn, dev.nabla.nn.data, dev.nabla.nn.models",
                 "dev.nabla.optim", "dev.nabla.optim",
                 "dev.nabla.quantize", "",
-                "dev.nabla.export", "dev.nabla.export, dev.nabla.inference"));
+                "dev.nabla.export", "dev.nabla.export, dev.nabla.inference",
+                "dev.nabla.train", "dev.nabla.train"));
         assertEquals(expected, exports);
     }
 
@@ -107,7 +108,7 @@ class ModulePathTest {
 
     private static final String MODULE_INFO = """
             module user {
-                requires dev.nabla.export;
+                requires dev.nabla.train;
             }
             """;
 

@@ -5,8 +5,8 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.PackedWeight;
 import dev.nabla.tensor.Reduction;
-import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.TensorFunctional;
 import java.util.Arrays;
@@ -42,25 +42,25 @@ public final class Functional {
      * one GEMM, so the weight gradient is a single {@code g^T x} however many there are.
      */
     public static Variable linear(Variable x, Variable weight, Variable bias) {
-        int in = weight.size(1);
-        int out = weight.size(0);
-        if (x.dim() == 0 || x.size(-1) != in) {
-            throw new ShapeMismatchException("linear: input " + x.shape() + " and weight " + weight.shape()
-                    + " do not fit (input's last dimension must be " + in + ")");
-        }
-        int[] outDims = x.dims();
-        outDims[outDims.length - 1] = out;
-        Tensor x2 = x.data().reshape(-1, in);
-        Tensor y = x2.matmul(weight.data().t());
-        if (bias != null) {
-            y.add(bias.data(), y);
-        }
-        y = y.reshape(outDims);
+        return linear(x, weight, bias, null);
+    }
+
+    /**
+     * {@link #linear(Variable, Variable, Variable)} that, when no gradient is recorded and there is
+     * more than one row, multiplies by the weight kept packed in {@code packed} (may be null) instead
+     * of packing it again; the bias is the GEMM's starting value, so y is written once.
+     */
+    public static Variable linear(Variable x, Variable weight, Variable bias, PackedWeight packed) {
         Variable[] inputs = bias == null ? new Variable[] {x, weight} : new Variable[] {x, weight, bias};
-        if (!Autograd.needsGrad(inputs)) {
+        boolean record = Autograd.needsGrad(inputs);
+        Tensor y = TensorFunctional.linear(
+                x.data(), weight.data(), bias == null ? null : bias.data(), record ? null : packed);
+        if (!record) {
             return constant(y);
         }
-        Saved sx = new Saved("linear", x2);
+        int in = weight.size(1);
+        int out = weight.size(0);
+        Saved sx = new Saved("linear", x.data().reshape(-1, in));
         Saved sw = new Saved("linear", weight.data());
         int[] xDims = x.dims();
         return record(

@@ -124,7 +124,7 @@ public final class GradCheck {
 
     private static double project(
             Function<Variable[], Variable> f, Variable[] inputs, Tensor flat, int at, float value, Tensor r) {
-        flat.set(value, at);
+        flat.set(value, at); // advances the version: caches keyed on it (packed weights) see the change
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
             float[] y = f.apply(inputs).data().toArray();
             float[] w = r.toArray();

@@ -3,16 +3,91 @@ package dev.nabla.tensor;
 import static dev.nabla.tensor.ConvFunctions.requireFloat;
 
 import dev.nabla.tensor.kernel.Dropout;
+import dev.nabla.tensor.kernel.Gemm;
 import dev.nabla.tensor.kernel.UnaryOp;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Dropout, embedding and the fused gradients of the activations and of softmax, for
- * {@link TensorFunctional}.
+ * The linear layer's product, dropout, embedding and the fused gradients of the activations and of
+ * softmax, for {@link TensorFunctional}.
  */
 final class NeuralFunctions {
     private NeuralFunctions() {}
+
+    /** {@code x W^T + b} over the last dimension of {@code x}, every shape checked. */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias, PackedWeight packed) {
+        requireFloat("linear", "input", x);
+        requireFloat("linear", "weight", weight);
+        requireFloat("linear", "bias", bias);
+        if (weight.dim() != 2) {
+            throw new ShapeMismatchException("linear: weight must be [out, in], got " + weight.shape());
+        }
+        int in = weight.size(1);
+        int out = weight.size(0);
+        if (x.dim() == 0 || x.dims[x.dims.length - 1] != in) {
+            throw new ShapeMismatchException("linear: input " + x.shape() + " and weight " + weight.shape()
+                    + " do not fit (input's last dimension must be " + in + ")");
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != out)) {
+            throw new ShapeMismatchException(
+                    "linear: bias must be [" + out + "] for weight " + weight.shape() + ", got " + bias.shape());
+        }
+        int[] outDims = x.dims();
+        outDims[outDims.length - 1] = out;
+        return product(x.reshape(-1, in), weight, bias, packed).reshape(outDims);
+    }
+
+    /**
+     * {@code y = x2 W^T + b}, the bias being the GEMM's starting value (y is written once, and the
+     * packed and unpacked forms add in the same order). W^T comes from {@code packed} when it is
+     * given and there is more than one row; one row is a matrix-vector product on W as stored.
+     */
+    private static Tensor product(Tensor x2, Tensor w, Tensor bias, PackedWeight packed) {
+        int rows = x2.size(0);
+        int in = w.size(1);
+        int out = w.size(0);
+        int[] ws = w.strides;
+        if (!x2.isContiguous() || ws[1] != 1 || ws[0] < in) {
+            Tensor y = x2.matmul(w.t());
+            if (bias != null) {
+                y.add(bias, y);
+            }
+            return y;
+        }
+        Tensor y = Tensor.zeros(rows, out);
+        float[] yd = y.storage.data;
+        float beta = 0f;
+        if (bias != null) {
+            Tensor b = bias.contiguous();
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(b.storage.data, b.offset, yd, r * out, out);
+            }
+            beta = 1f;
+        }
+        if (packed != null && rows > 1) {
+            Gemm.sgemm(false, rows, 1f, x2.storage.data, x2.offset, in, packed.transposed(w), beta, yd, 0, out);
+        } else {
+            Gemm.sgemm(
+                    false,
+                    true,
+                    rows,
+                    out,
+                    in,
+                    1f,
+                    x2.storage.data,
+                    x2.offset,
+                    in,
+                    w.storage.data,
+                    w.offset,
+                    ws[0],
+                    beta,
+                    yd,
+                    0,
+                    out);
+        }
+        return y;
+    }
 
     /** {@code grad * op'(x)} in one kernel pass, given {@code y = op(x)} (one of them may be null when op needs only the other). */
     static Tensor activationBackward(UnaryOp op, Tensor grad, Tensor x, Tensor y) {

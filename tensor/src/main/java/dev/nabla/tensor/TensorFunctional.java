@@ -47,6 +47,31 @@ public final class TensorFunctional {
         return new int[] {v, v};
     }
 
+    // =================================================================== linear
+
+    /**
+     * PyTorch's {@code linear}: {@code x W^T + b} over the last dimension of {@code x}
+     * ({@code [..., in]} by a weight {@code [out, in]} and a bias {@code [out]} or null, giving
+     * {@code [..., out]}). Its gradients are matrix products: {@code g W} for the input,
+     * {@code g^T x} for the weight, the sum of {@code g} over rows for the bias.
+     *
+     * <pre>{@code
+     * Tensor y = TensorFunctional.linear(Tensor.ones(2, 3), Tensor.ones(4, 3), Tensor.zeros(4));  // [2, 4] of 3s
+     * }</pre>
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return NeuralFunctions.linear(x, weight, bias, null);
+    }
+
+    /**
+     * {@link #linear(Tensor, Tensor, Tensor)} multiplying by the weight kept packed in {@code packed}
+     * (null: pack it for this call only) when there is more than one row, instead of packing it
+     * again: inference through a layer whose weight does not change between calls.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, PackedWeight packed) {
+        return NeuralFunctions.linear(x, weight, bias, packed);
+    }
+
     // =================================================================== convolution
 
     /** 2-D convolution, stride 1, no padding: {@code [N, Cin, H, W] -> [N, Cout, H-kH+1, W-kW+1]}. */
