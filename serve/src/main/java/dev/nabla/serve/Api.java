@@ -547,6 +547,15 @@ final class Api {
         try {
             parsed = Json.parse(text);
         } catch (Json.SyntaxError e) {
+            String at = text.substring(e.offset());
+            for (String word : List.of("NaN", "Infinity", "-Infinity")) {
+                if (at.startsWith(word)) {
+                    throw new ApiException(
+                            400,
+                            "malformed JSON: " + word + " at character " + e.offset()
+                                    + " is not a JSON number (and pixel values must be within [0, 255])");
+                }
+            }
             throw new ApiException(400, "malformed JSON: " + e.getMessage());
         }
         if (!(parsed instanceof Map<?, ?> map)) {

@@ -406,8 +406,7 @@ public final class InferenceServer implements AutoCloseable {
     /** Loads one version and warms it up: forward passes of one image and of a full batch. */
     private ModelVersion loadVersion(ServedModel model, long version, ModelLoader.Found found) throws IOException {
         long t0 = System.nanoTime();
-        ModelLoader.Loaded loaded =
-                ModelLoader.load(found.checkpoint(), model.source().architecture());
+        ModelLoader.Loaded loaded = ModelLoader.load(found.checkpoint(), model.source());
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
         String label = model.name() + "-v" + version;
         var pre = loaded.classifier().preprocessing();

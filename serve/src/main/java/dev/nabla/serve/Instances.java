@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -37,6 +38,7 @@ final class Instances {
     }
 
     private static final List<String> FORMATS = List.of("png", "jpeg");
+    private static final Pattern WHITESPACE = Pattern.compile("[ \\t\\r\\n]");
 
     private Instances() {}
 
@@ -155,9 +157,13 @@ final class Instances {
     private static BufferedImage image(int i, String b64, Preprocessing pre) throws ApiException {
         byte[] bytes;
         try {
-            bytes = Base64.getMimeDecoder().decode(b64);
+            // Line breaks and spaces (as base64 tools wrap their output) are allowed; other stray characters are not.
+            bytes = Base64.getDecoder().decode(WHITESPACE.matcher(b64).replaceAll(""));
         } catch (IllegalArgumentException e) {
             throw bad("instances[" + i + "].b64 is not base64: " + e.getMessage());
+        }
+        if (bytes.length == 0) {
+            throw bad("instances[" + i + "].b64 is empty");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = null;

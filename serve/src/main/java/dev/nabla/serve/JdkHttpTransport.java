@@ -20,6 +20,9 @@ import java.util.function.Function;
  * the API and writes the answer.
  */
 final class JdkHttpTransport implements AutoCloseable {
+    /** How much of an oversized body is read and dropped after the 413, so the client sees it. */
+    private static final long LINGER_BYTES = 16 << 20;
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Function<Request, Response> api;
@@ -46,29 +49,37 @@ final class JdkHttpTransport implements AutoCloseable {
         long arrived = System.nanoTime();
         metrics.inFlight.inc();
         try (ex) {
-            Response response;
             byte[] body = readBody(ex);
             if (body == null) {
-                response = Response.json(
-                        413,
-                        "{\"error\":\"the body is larger than the limit of " + maxBody
-                                + " bytes (--max-body-bytes)\"}");
-            } else {
-                String path = ex.getRequestURI().getPath();
-                response = api.apply(new Request(ex.getRequestMethod(), path == null ? "" : path, body, arrived));
+                ex.getResponseHeaders().set("Connection", "close");
+                send(
+                        ex,
+                        Response.json(
+                                413,
+                                "{\"error\":\"the body is larger than the limit of " + maxBody
+                                        + " bytes (--max-body-bytes)\"}"));
+                // Read (and drop) what the client is still sending, up to a bound: closing on
+                // unread data would reset the connection, and the client could lose the answer.
+                drain(ex.getRequestBody(), LINGER_BYTES);
+                return;
             }
-            ex.getResponseHeaders().set("Content-Type", response.contentType());
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            ex.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(response.body());
-            }
+            String path = ex.getRequestURI().getPath();
+            send(ex, api.apply(new Request(ex.getRequestMethod(), path == null ? "" : path, body, arrived)));
         } finally {
             metrics.inFlight.dec();
         }
     }
 
-    /** The body, or null when it is over the limit (then the connection is closed, unread). */
+    private static void send(HttpExchange ex, Response response) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", response.contentType());
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(response.body());
+        }
+    }
+
+    /** The body, or null when it is over the limit (the rest is left unread). */
     private byte[] readBody(HttpExchange ex) throws IOException {
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
@@ -82,15 +93,25 @@ final class JdkHttpTransport implements AutoCloseable {
         }
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         byte[] chunk = new byte[8192];
-        try (InputStream in = ex.getRequestBody()) {
-            for (int n; (n = in.read(chunk)) > 0; ) {
-                if (buf.size() + n > maxBody) {
-                    return null;
-                }
-                buf.write(chunk, 0, n);
+        InputStream in = ex.getRequestBody();
+        for (int n; (n = in.read(chunk)) > 0; ) {
+            if (buf.size() + n > maxBody) {
+                return null;
             }
+            buf.write(chunk, 0, n);
         }
         return buf.toByteArray();
+    }
+
+    private static void drain(InputStream in, long limit) {
+        byte[] chunk = new byte[16384];
+        try {
+            for (long read = 0, n; read < limit && (n = in.read(chunk)) > 0; read += n) {
+                // dropped
+            }
+        } catch (IOException e) {
+            // the client went away: nothing left to protect
+        }
     }
 
     /**

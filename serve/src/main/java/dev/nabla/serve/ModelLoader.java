@@ -65,23 +65,31 @@ final class ModelLoader {
         return found;
     }
 
-    /** Builds the model {@code checkpoint} was trained as and fills it with its weights. */
-    static Loaded load(Path checkpoint, String architecture) throws IOException {
+    /**
+     * Builds the model {@code checkpoint} was trained as (by {@code source}'s factory, or the zoo
+     * model it or the checkpoint names) and fills it with its weights.
+     */
+    static Loaded load(Path checkpoint, ModelSource source) throws IOException {
         Preprocessing pre = Checkpoint.preprocessing(checkpoint)
                 .orElseThrow(() -> new IOException(modelFile(checkpoint)
                         + ": records no preprocessing (input shape, normalisation, class names); "
                         + "serve checkpoints written by ./nabla train or Checkpoint.saveModel with a Preprocessing"));
-        String arch = architecture != null ? architecture : recordedArchitecture(checkpoint);
-        if (pre.height() != pre.width()) {
-            throw new IOException(modelFile(checkpoint) + ": the zoo models take square images, the checkpoint records "
-                    + pre.height() + "x" + pre.width());
-        }
         if (pre.classNames().isEmpty()) {
             throw new IOException(
                     modelFile(checkpoint) + ": records no class names, so the number of classes is unknown");
         }
-        Module model = Models.create(
-                arch, pre.channels(), pre.height(), pre.classNames().size(), new Generator(0));
+        String arch = source.architecture() != null ? source.architecture() : recordedArchitecture(checkpoint);
+        Module model;
+        if (source.factory() != null) {
+            model = source.factory().apply(pre);
+        } else {
+            if (pre.height() != pre.width()) {
+                throw new IOException(modelFile(checkpoint) + ": the zoo models take square images, the checkpoint "
+                        + "records " + pre.height() + "x" + pre.width());
+            }
+            model = Models.create(
+                    arch, pre.channels(), pre.height(), pre.classNames().size(), new Generator(0));
+        }
         Checkpoint.loadModel(checkpoint, model);
         return new Loaded(new Classifier(model, pre), arch, checksum(checkpoint));
     }
