@@ -14,8 +14,9 @@ import java.util.function.IntConsumer;
  * Dynamic batching for one model version: requests wait in a bounded queue and one worker thread
  * runs them together, up to {@code maxBatch} images per forward pass. A batch closes when it is
  * full or when its oldest request has waited {@code maxDelay}; under load the queue refills while
- * a batch runs, so batches fill without waiting. The model's kernels split each batch over
- * Nabla's thread pool.
+ * a batch runs, so batches fill without waiting. A request is never split: one with more images
+ * than {@code maxBatch} (the server bounds them by its own limit) runs as a batch of its own. The
+ * model's kernels split each batch over Nabla's thread pool.
  *
  * <p>Closing lets the worker finish every queued request before it stops, so swapping in a new
  * version fails no request already handed to this one; {@link #submit} refuses new work from then
