@@ -427,7 +427,7 @@ final class Api {
         try {
             change = m.reload();
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "reload of " + m.name() + " failed", e);
+            LOG.log(Level.WARNING, "reload of " + m.name() + " failed: " + e.getMessage());
             throw new ApiException(
                     500,
                     "reload of '" + m.name() + "' failed, still serving versions "
