@@ -267,6 +267,16 @@ public final class Json {
                 pos++;
             }
         }
+        // Up to 18 digits fit a long whatever they are: read them in place, without a substring
+        // (requests carry thousands of pixel values).
+        int digits = pos - start - (s.charAt(start) == '-' ? 1 : 0);
+        if (integral && digits <= 18) {
+            long v = 0;
+            for (int i = pos - digits; i < pos; i++) {
+                v = v * 10 + (s.charAt(i) - '0');
+            }
+            return s.charAt(start) == '-' ? -v : v;
+        }
         String text = s.substring(start, pos);
         if (integral) {
             try {

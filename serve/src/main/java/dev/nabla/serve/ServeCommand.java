@@ -147,7 +147,7 @@ public final class ServeCommand {
         return 0;
     }
 
-    private static List<ModelSource> sources(Map<String, List<String>> flags) {
+    static List<ModelSource> sources(Map<String, List<String>> flags) {
         List<String> checkpoints = flags.getOrDefault("checkpoint", List.of());
         if (checkpoints.isEmpty()) {
             throw new UsageException("--checkpoint DIR is required");
