@@ -5,12 +5,15 @@ import dev.nabla.export.Checkpoint;
 import dev.nabla.export.TrainingState;
 import dev.nabla.inference.Classifier;
 import dev.nabla.nn.CrossEntropyLoss;
+import dev.nabla.nn.Module;
 import dev.nabla.nn.data.Batch;
+import dev.nabla.nn.data.ChannelStats;
 import dev.nabla.nn.data.DataLoader;
 import dev.nabla.nn.data.Mnist;
 import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.nn.data.Split;
 import dev.nabla.nn.models.LeNet5;
+import dev.nabla.nn.models.Models;
 import dev.nabla.optim.Adam;
 import dev.nabla.tensor.Generator;
 import java.awt.image.BufferedImage;
@@ -70,6 +73,35 @@ final class TestModels {
                 .withPreprocessing(pre);
         Checkpoint.save(dir, state);
         return dir;
+    }
+
+    /**
+     * An untrained zoo model ({@code cnn}, {@code resnet20}, ...) for {@code channels x size x size}
+     * images and ten classes, saved as {@code ./nabla train} would: for load tests of bigger models,
+     * where what matters is the work per image, not the answers.
+     */
+    static Path untrained(Path dir, String arch, int channels, int size) throws IOException {
+        Module model = Models.create(arch, channels, size, 10, new Generator(0));
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        java.util.Arrays.fill(mean, 0.5f);
+        java.util.Arrays.fill(std, 0.25f);
+        Preprocessing pre = new Preprocessing(channels, size, size, new ChannelStats(mean, std), Mnist.CLASSES);
+        Adam opt = new Adam(model.parameters(), 1e-3);
+        Checkpoint.save(
+                dir,
+                TrainingState.capture(model, opt, null, Map.of(), 0, 0, Map.of("recipe.model", arch))
+                        .withPreprocessing(pre));
+        return dir;
+    }
+
+    /** The oracle: the checkpoint loaded in-process through the library's inference helper. */
+    static Classifier classifier(Path checkpoint, String arch) throws IOException {
+        Preprocessing pre = Checkpoint.preprocessing(checkpoint).orElseThrow();
+        return Classifier.load(
+                checkpoint,
+                Models.create(
+                        arch, pre.channels(), pre.height(), pre.classNames().size(), new Generator(0)));
     }
 
     /** The oracle: the same checkpoint loaded in-process through the library's inference helper. */
