@@ -1,0 +1,141 @@
+package dev.nabla.export.onnx;
+
+import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.Variable;
+import dev.nabla.nn.Embedding;
+import dev.nabla.nn.LSTM;
+import dev.nabla.nn.Linear;
+import dev.nabla.nn.Module;
+import dev.nabla.nn.ModuleList;
+import dev.nabla.nn.TransformerEncoderLayer;
+import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Tensor;
+
+/** Sequence models for the ONNX tests, shaped like the PyTorch ones in make_onnx_models.py. */
+final class TestModels {
+    private TestModels() {}
+
+    /** An LSTM over [B, T, F] whose last step feeds a linear classifier; optionally with zero initial states. */
+    static final class LstmClassifier extends Module {
+        final LSTM lstm;
+        final Linear fc;
+        private final boolean explicitState;
+        private final int layers;
+        private final int hidden;
+
+        LstmClassifier(int features, int hidden, int layers, int classes, boolean explicitState, Generator g) {
+            this.explicitState = explicitState;
+            this.layers = layers;
+            this.hidden = hidden;
+            lstm = registerModule(
+                    "lstm",
+                    new LSTM(
+                            features,
+                            hidden,
+                            LSTM.options().numLayers(layers).batchFirst(true).generator(g)));
+            fc = registerModule("fc", new Linear(hidden, classes, g));
+        }
+
+        @Override
+        protected Variable forward(Variable x) {
+            LSTM.Output o = explicitState
+                    ? lstm.call(x, Variable.zeros(layers, x.size(0), hidden), Variable.zeros(layers, x.size(0), hidden))
+                    : lstm.call(x, null, null);
+            return fc.call(o.output().select(1, -1));
+        }
+    }
+
+    /** Two encoder layers (ReLU post-norm, then GELU pre-norm with a causal mask), mean over time, linear head. */
+    static final class TransformerClassifier extends Module {
+        final ModuleList<TransformerEncoderLayer> layers;
+        final Linear head;
+        private final boolean causal;
+
+        TransformerClassifier(int dModel, int heads, int classes, boolean causal, Generator g) {
+            this.causal = causal;
+            layers = registerModule(
+                    "layers",
+                    new ModuleList<>(
+                            new TransformerEncoderLayer(
+                                    dModel,
+                                    heads,
+                                    TransformerEncoderLayer.options()
+                                            .dimFeedforward(2 * dModel)
+                                            .batchFirst(true)
+                                            .generator(g)),
+                            new TransformerEncoderLayer(
+                                    dModel,
+                                    heads,
+                                    TransformerEncoderLayer.options()
+                                            .dimFeedforward(2 * dModel)
+                                            .batchFirst(true)
+                                            .activation(TransformerEncoderLayer.Activation.GELU)
+                                            .normFirst(true)
+                                            .generator(g))));
+            head = registerModule("head", new Linear(dModel, classes, g));
+        }
+
+        @Override
+        protected Variable forward(Variable x) {
+            Variable h = x;
+            for (TransformerEncoderLayer layer : layers) {
+                h = layer.call(h, null, null, causal);
+            }
+            return head.call(h.mean(1, false));
+        }
+    }
+
+    /** Token ids [B, T] (int64) through an embedding, averaged, then a linear layer. */
+    static final class Bag extends Module {
+        final Embedding embedding;
+        final Linear fc;
+
+        Bag(Generator g) {
+            embedding = registerModule("embedding", new Embedding(20, 8, g));
+            fc = registerModule("fc", new Linear(8, 3, g));
+        }
+
+        @Override
+        protected Variable forward(Variable ids) {
+            return fc.call(embedding.call(ids).mean(1, false));
+        }
+    }
+
+    /** Free operations between layers: transpose, concat, mul, softmax, log-softmax, clamp, pow. */
+    static final class Mixer extends Module {
+        final Linear a;
+        final Linear b;
+
+        Mixer(Generator g) {
+            a = registerModule("a", new Linear(6, 4, g));
+            b = registerModule("b", new Linear(6, 4, g));
+        }
+
+        @Override
+        protected Variable forward(Variable x) {
+            Variable p = a.call(x).tanh();
+            Variable q = b.call(x).sigmoid().mul(2f).sub(0.5f);
+            Variable c = Variable.cat(1, p, q.clamp(-0.3f, 0.8f)); // [B, 8]
+            Variable t = c.reshape(c.size(0), 2, 4).transpose(1, 2); // [B, 4, 2]
+            Variable s =
+                    t.softmax(-1).add(t.logSoftmax(1).exp().pow(2f)).div(t.abs().add(1f));
+            return s.flatten(1, -1)
+                    .leakyRelu(0.1f)
+                    .sub(s.flatten(1, -1).sqrt().mul(0.01f))
+                    .neg()
+                    .exp();
+        }
+    }
+
+    /** Runs a few training-mode forward passes so batch norm's running statistics are not 0 and 1. */
+    static void warmBatchNorm(Module m, int... inputShape) {
+        m.train();
+        Generator g = new Generator(7);
+        try (var off = Autograd.noGrad()) {
+            for (int i = 0; i < 3; i++) {
+                m.call(Variable.of(Tensor.randn(g, inputShape).mul(2f).add(0.5f)));
+            }
+        }
+        m.eval();
+    }
+}
