@@ -138,11 +138,12 @@ public final class GraphBuilder {
         return name;
     }
 
-    /** Adds {@code value} as an initializer under a fresh name. */
+    /**
+     * A constant value: a {@code Constant} node holding {@code value}, so that the graph's
+     * initializers are exactly the model's parameters and buffers.
+     */
     public String constant(Tensor value) {
-        String name = fresh((scope.isEmpty() ? "" : scope + ".") + "const");
-        initializers.add(Proto.TensorData.of(name, value.contiguous()));
-        return name;
+        return node("Constant", List.of(), "value", value.contiguous());
     }
 
     /** A 1-D int64 constant (axes, shapes, pads). */

@@ -694,11 +694,24 @@ final class ImportOps {
         for (int i = 0; i < starts.length; i++) {
             int a = axis(axes == null ? i : axes[i], x.dim(), "Slice axis");
             long step = steps == null ? 1 : steps[i];
-            if (step <= 0 || step > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("Slice step " + step + " is not supported (positive steps only)");
-            }
             int size = y.size(a);
-            y = y.slice(a, clampIndex(starts[i], size), clampIndex(ends[i], size), (int) step);
+            if (step == 0 || step < -Integer.MAX_VALUE || step > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("Slice step " + step + " is not supported");
+            }
+            if (step > 0) {
+                y = y.slice(a, clampIndex(starts[i], size), clampIndex(ends[i], size), (int) step);
+                continue;
+            }
+            // Backwards: start clamped to [0, size - 1], end to [-1, size - 1], picked by index.
+            long s = Math.max(0, Math.min(size - 1, starts[i] < 0 ? starts[i] + size : starts[i]));
+            long e = Math.max(-1, Math.min(size - 1, ends[i] < 0 ? ends[i] + size : ends[i]));
+            List<Long> picked = new ArrayList<>();
+            for (long k = s; k > e; k += step) {
+                picked.add(k);
+            }
+            y = y.indexSelect(
+                    a,
+                    Tensor.fromArray(picked.stream().mapToLong(Long::longValue).toArray(), picked.size()));
         }
         return y;
     }
@@ -741,9 +754,9 @@ final class ImportOps {
             throw new IllegalArgumentException("ConstantOfShape's value must hold one element, got " + value.shape());
         }
         int[] dims = toInts(shape, "ConstantOfShape dimension");
-        return Variable.of(value.reshape(new int[dims.length == 0 ? 0 : dims.length])
-                .expand(dims)
-                .contiguous());
+        int[] ones = new int[dims.length];
+        Arrays.fill(ones, 1);
+        return Variable.of(value.reshape(ones).expand(dims).contiguous());
     }
 
     private static Variable expand(Variable x, long[] shape) {
