@@ -381,6 +381,7 @@ final class ImportOps {
         if (ta) {
             a = a.t();
         }
+        checkSize(new long[] {a.size(0), tb ? b.size(0) : b.size(1)}, "Gemm's output");
         if (!ta && tb && alpha == 1f && beta == 1f && (c == null || c.dim() == 1 && c.size(0) == b.size(0))) {
             return Functional.linear(a, b, c); // the common case: x W^T + b
         }
@@ -453,6 +454,9 @@ final class ImportOps {
         }
         Variable b = in.size() > 2 ? in.get(2) : null;
         int groups = toInt(intAttr(n, "group", 1), "group");
+        int[] pads = symmetricPads(n, 2);
+        checkSize(
+                new long[] {x.size(0), w.size(0), x.size(2) + 2L * pads[0], x.size(3) + 2L * pads[1]}, "Conv's output");
         return Functional.conv2d(x, w, b, pair(n, "strides", 1), symmetricPads(n, 2), pair(n, "dilations", 1), groups);
     }
 
@@ -464,6 +468,9 @@ final class ImportOps {
         int[] k = pair(n, "kernel_shape", 1);
         int[] s = pair(n, "strides", 1);
         int[] p = symmetricPads(n, 2);
+        checkSize(
+                new long[] {x.size(0), x.size(1), x.size(2) + 2L * p[0], x.size(3) + 2L * p[1]},
+                n.opType() + "'s output");
         boolean ceil = intAttr(n, "ceil_mode", 0) != 0;
         if (max) {
             return Functional.maxPool2d(x, k, s, p, pair(n, "dilations", 1), ceil);
@@ -596,6 +603,7 @@ final class ImportOps {
         if (indices.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("Gather indices must be integers, got " + indices.dtype());
         }
+        checkSize(new long[] {indices.numel(), x.numel() / Math.max(1, x.size(a))}, "Gather's output");
         Tensor idx = positive(indices.data(), x.size(a));
         if (idx.dim() == 0) {
             return x.select(a, (int) idx.itemLong());

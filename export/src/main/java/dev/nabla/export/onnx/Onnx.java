@@ -108,10 +108,20 @@ public final class Onnx {
 
     /** As {@link #load(Path)}, from the bytes of a file; {@code source} names it in errors. */
     public static OnnxModel load(byte[] bytes, Path source) throws FileFormatException {
+        Proto.Model model;
         try {
-            return OnnxModel.build(Proto.Model.decode(bytes));
-        } catch (ProtoReader.ProtoException | OnnxModel.ImportException e) {
+            model = Proto.Model.decode(bytes);
+        } catch (ProtoReader.ProtoException e) {
+            throw new FileFormatException(source, "not a valid ONNX protobuf: " + e.getMessage());
+        }
+        try {
+            return OnnxModel.build(model);
+        } catch (OnnxModel.ImportException e) {
             throw new FileFormatException(source, e.getMessage());
+        } catch (RuntimeException e) {
+            // Whatever else a malformed graph trips over (a tensor whose values do not fill its
+            // shape, an attribute of the wrong type) is still a problem of the file.
+            throw new FileFormatException(source, "cannot import: " + e);
         }
     }
 
