@@ -22,7 +22,8 @@ public final class Main {
 
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
-              evaluate   report test metrics of a saved checkpoint
+              evaluate   report test metrics of a saved checkpoint (--checkpoint DIR) or an ONNX file (--onnx FILE)
+              export     write a checkpoint's model as an ONNX file (--checkpoint DIR --out FILE.onnx)
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
@@ -46,6 +47,7 @@ public final class Main {
                 case "bench" -> bench(rest);
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
+                case "export" -> exit(TrainCommand.export(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);

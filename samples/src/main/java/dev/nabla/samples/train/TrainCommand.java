@@ -45,8 +45,11 @@ public final class TrainCommand {
             """;
     static final String EVALUATE_USAGE = """
             usage: ./nabla evaluate --checkpoint DIR [--dataset NAME] [--data DIR] [--threads T]
+                   ./nabla evaluate --onnx FILE.onnx [--dataset NAME] [--data DIR] [--test-limit N] [--threads T]
             Reports test accuracy, per-class precision/recall/F1 and the confusion matrix of a model
-            saved by ./nabla train (by default on the data set it was trained on).
+            saved by ./nabla train (by default on the data set it was trained on), or of an ONNX file
+            imported into Nabla (by default on the embedded MNIST digits, normalised as ./nabla train
+            does; the file's input is the normalised image [N, C, H, W]).
             """;
 
     private TrainCommand() {}
@@ -155,6 +158,11 @@ public final class TrainCommand {
         log.println(test.report());
     }
 
+    /** Runs {@code ./nabla export}: a checkpoint's model as an ONNX file; returns the process exit code. */
+    public static int export(String[] argv, PrintStream log) throws IOException {
+        return OnnxCommand.export(argv, log);
+    }
+
     /** Runs {@code ./nabla evaluate}; returns the process exit code. */
     public static int evaluate(String[] argv, PrintStream log) throws IOException {
         Args a = Args.parse(argv, java.util.Set.of("help"));
@@ -162,10 +170,16 @@ public final class TrainCommand {
             log.print(EVALUATE_USAGE);
             return 0;
         }
+        if (a.has("onnx")) {
+            if (a.has("checkpoint")) {
+                throw new Args.UsageException("give --checkpoint DIR or --onnx FILE, not both");
+            }
+            return OnnxCommand.evaluate(a, log);
+        }
         Parallel.setThreads(a.intValue("threads", Parallel.threads()));
         String dir = a.string("checkpoint", null);
         if (dir == null) {
-            throw new Args.UsageException("--checkpoint DIR is required");
+            throw new Args.UsageException("--checkpoint DIR or --onnx FILE is required");
         }
         TrainingState state = Checkpoint.load(Path.of(dir));
         Recipe trained = Trainer.recipeOf(state);
