@@ -147,6 +147,17 @@ class OnnxExportTest {
     }
 
     @Test
+    void crossAttentionWithAnAttentionMask() throws Exception {
+        Generator g = new Generator(8);
+        roundTrip(
+                "cross_attention",
+                new TestModels.CrossAttention(12, 3, 6, new Generator(0)),
+                Tensor.randn(g, 2, 6, 12),
+                Tensor.randn(g, 4, 6, 12),
+                ExportOptions.defaults());
+    }
+
+    @Test
     void timeMajorLstmWithBatchAxisOne() throws Exception {
         Generator g = new Generator(4);
         Module m = new Module() {

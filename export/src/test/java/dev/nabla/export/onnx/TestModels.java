@@ -7,6 +7,7 @@ import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.ModuleList;
+import dev.nabla.nn.MultiheadAttention;
 import dev.nabla.nn.TransformerEncoderLayer;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
@@ -82,6 +83,34 @@ final class TestModels {
                 h = layer.call(h, null, null, causal);
             }
             return head.call(h.mean(1, false));
+        }
+    }
+
+    /** Attention of x over a transform of x (separate q, k, v projections) with a fixed attention mask. */
+    static final class CrossAttention extends Module {
+        final MultiheadAttention mha;
+        private final Tensor mask;
+
+        CrossAttention(int dModel, int heads, int length, Generator g) {
+            mha = registerModule(
+                    "mha",
+                    new MultiheadAttention(
+                            dModel,
+                            heads,
+                            MultiheadAttention.options().batchFirst(true).generator(g)));
+            boolean[] blocked = new boolean[length * length];
+            for (int i = 0; i < length; i++) {
+                for (int j = 0; j < length; j++) {
+                    blocked[i * length + j] = (i + 2 * j) % 3 == 1; // a pattern that leaves every row a key
+                }
+            }
+            mask = Tensor.fromArray(blocked, length, length);
+        }
+
+        @Override
+        protected Variable forward(Variable x) {
+            Variable memory = x.mul(0.5f).tanh();
+            return mha.call(x, memory, memory, null, mask, false, false).output();
         }
     }
 
