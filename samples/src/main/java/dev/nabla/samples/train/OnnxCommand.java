@@ -1,17 +1,15 @@
 package dev.nabla.samples.train;
 
 import dev.nabla.autograd.Variable;
-import dev.nabla.export.Checkpoint;
-import dev.nabla.export.TrainingState;
 import dev.nabla.export.onnx.ExportOptions;
 import dev.nabla.export.onnx.Onnx;
 import dev.nabla.export.onnx.OnnxModel;
+import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.Preprocessing;
-import dev.nabla.nn.models.Models;
 import dev.nabla.samples.cli.Args;
-import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.train.Metrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -26,14 +24,16 @@ import java.util.Set;
  * {@code ./nabla evaluate --onnx} (an ONNX file, imported into Nabla, on a test split).
  *
  * <pre>{@code
- * ./nabla export --checkpoint runs/mnist-10k-lenet5/checkpoint --out lenet5.onnx
+ * ./nabla export --checkpoint runs/mnist-10k-lenet5 --out lenet5.onnx        # the run's best/ checkpoint
  * ./nabla evaluate --onnx lenet5.onnx                     # the embedded MNIST digits' test split
  * }</pre>
  */
 final class OnnxCommand {
     static final String EXPORT_USAGE = """
-            usage: ./nabla export --checkpoint DIR --out FILE.onnx [--opset 13..17] [--batch N] [--static-batch]
-            Writes the model of a checkpoint saved by ./nabla train as an ONNX file (opset 17 by default)
+            usage: ./nabla export --checkpoint RUN_OR_CHECKPOINT --out FILE.onnx [--opset 13..17] [--batch N]
+                                  [--static-batch] [--class-path CP]
+            Writes the model of a checkpoint saved by ./nabla train (a run's folder means its best/
+            checkpoint) as an ONNX file (opset 17 by default)
             that ONNX Runtime and other ONNX runtimes run. The batch dimension stays dynamic unless
             --static-batch fixes it to --batch (default 1). Inputs are the normalised images, as in training.
             """;
@@ -51,6 +51,7 @@ final class OnnxCommand {
         int opset = a.intValue("opset", 17);
         int batch = a.intValue("batch", 1);
         boolean fixed = a.flag("static-batch");
+        String classPath = a.string("class-path", null);
         a.finish();
         if (dir == null || out == null) {
             throw new Args.UsageException("--checkpoint DIR and --out FILE.onnx are required");
@@ -58,16 +59,10 @@ final class OnnxCommand {
         if (batch < 1) {
             throw new Args.UsageException("--batch must be >= 1");
         }
-        TrainingState state = Checkpoint.load(Path.of(dir));
-        Recipe recipe = Trainer.recipeOf(state);
-        Preprocessing pre = state.preprocessing();
-        if (pre == null) {
-            throw new IllegalArgumentException(
-                    "the checkpoint records no preprocessing (was it written by ./nabla train?)");
-        }
-        Module model = Models.create(
-                recipe.model(), pre.channels(), pre.height(), pre.classNames().size(), new Generator(0));
-        state.restoreModel(model);
+        TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(dir), classPath);
+        Module model = loaded.model();
+        Recipe recipe = loaded.recipe();
+        Preprocessing pre = loaded.state().preprocessing();
         ExportOptions options = ExportOptions.defaults().opset(opset).dynamicBatch(!fixed);
         Path file = Path.of(out);
         Onnx.export(model, Variable.zeros(batch, pre.channels(), pre.height(), pre.width()), file, options);
@@ -99,9 +94,12 @@ final class OnnxCommand {
         if (a.has("test-limit")) {
             recipeArgs.addAll(List.of("--test-limit", String.valueOf(a.intValue("test-limit", 0))));
         }
-        Parallel.setThreads(a.intValue("threads", Parallel.threads()));
+        int threads = TrainCommand.threads(a);
         a.finish();
-        Recipe r = Recipe.fromArgs(Args.parse(recipeArgs.toArray(new String[0]), Recipe.SWITCHES));
+        // Only the test split is read: no validation split taken out of the training set.
+        recipeArgs.addAll(List.of("--val-split", "0"));
+        Recipe r = Recipe.fromArgs(Args.parse(recipeArgs.toArray(new String[0]), Recipe.SWITCHES), null);
+        Parallel.setThreads(threads);
         OnnxModel model = Onnx.load(file);
         DataSource source = DataSource.load(r);
         log.printf(
@@ -112,8 +110,9 @@ final class OnnxCommand {
                 model.inputShape(),
                 r.dataset(),
                 source.test().size());
-        Metrics m = Trainer.evaluate(model, source.testLoader(), source.classNames());
-        TrainCommand.report(log, m);
+        TrainCommand.report(
+                log,
+                Metrics.evaluate(model, source.loader(source.test()), new CrossEntropyLoss(), source.classNames()));
         return 0;
     }
 }

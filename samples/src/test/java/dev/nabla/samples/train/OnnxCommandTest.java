@@ -58,15 +58,9 @@ class OnnxCommandTest {
                 "--out",
                 out.toString());
         Path onnx = tmp.resolve("lenet5.onnx");
-        String exported = run(
-                TrainCommand::export, "--checkpoint", out.resolve("checkpoint").toString(), "--out", onnx.toString());
+        String exported = run(TrainCommand::export, "--checkpoint", out.toString(), "--out", onnx.toString());
         assertTrue(Files.size(onnx) > 100_000 && exported.contains("opset 17"), exported);
-        String fromCheckpoint = run(
-                TrainCommand::evaluate,
-                "--checkpoint",
-                out.resolve("checkpoint").toString(),
-                "--threads",
-                "2");
+        String fromCheckpoint = run(TrainCommand::evaluate, "--checkpoint", out.toString(), "--threads", "2");
         String fromOnnx =
                 run(TrainCommand::evaluate, "--onnx", onnx.toString(), "--test-limit", "200", "--threads", "2");
         assertEquals(accuracy(fromCheckpoint), accuracy(fromOnnx), fromOnnx);
