@@ -164,6 +164,12 @@ class OnnxImportTest {
                 ExportOptions.defaults()
             },
             {new TestModels.Mixer(new Generator(0)), Tensor.randn(g, 2, 6), ExportOptions.defaults()},
+            {TestModels.layerZoo(new Generator(0)), Tensor.randn(g, 2, 3, 16, 16), ExportOptions.defaults()},
+            {
+                new TestModels.CrossAttention(12, 3, 6, new Generator(0)),
+                Tensor.randn(g, 2, 6, 12),
+                ExportOptions.defaults()
+            },
         };
         for (Object[] c : cases) {
             Module model = ((Module) c[0]).eval();

@@ -2,12 +2,25 @@ package dev.nabla.export.onnx;
 
 import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Variable;
+import dev.nabla.nn.AvgPool2d;
+import dev.nabla.nn.BatchNorm2d;
+import dev.nabla.nn.Conv2d;
+import dev.nabla.nn.Dropout;
 import dev.nabla.nn.Embedding;
+import dev.nabla.nn.Flatten;
+import dev.nabla.nn.GELU;
 import dev.nabla.nn.LSTM;
+import dev.nabla.nn.LayerNorm;
+import dev.nabla.nn.LeakyReLU;
 import dev.nabla.nn.Linear;
+import dev.nabla.nn.MaxPool2d;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.ModuleList;
 import dev.nabla.nn.MultiheadAttention;
+import dev.nabla.nn.Sequential;
+import dev.nabla.nn.Sigmoid;
+import dev.nabla.nn.Softmax;
+import dev.nabla.nn.Tanh;
 import dev.nabla.nn.TransformerEncoderLayer;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
@@ -154,6 +167,41 @@ final class TestModels {
                     .neg()
                     .exp();
         }
+    }
+
+    /**
+     * Convolutions (strided, grouped, dilated, without bias), batch norm, the pools with their
+     * options, the activations, dropout, flatten, layer norm and softmax in one stack over [B, 3, 16, 16],
+     * its batch norm warmed.
+     */
+    static Module layerZoo(Generator g) {
+        Module m = new Sequential(
+                new Conv2d(3, 8, 3, Conv2d.options().padding(1).stride(2).generator(g)),
+                new BatchNorm2d(8),
+                new LeakyReLU(0.2),
+                new AvgPool2d(2, AvgPool2d.options().padding(1).countIncludePad(false)),
+                new Conv2d(
+                        8,
+                        8,
+                        3,
+                        Conv2d.options()
+                                .groups(4)
+                                .dilation(2)
+                                .padding(2)
+                                .bias(false)
+                                .generator(g)),
+                new GELU(),
+                new MaxPool2d(3, MaxPool2d.options().stride(2).ceilMode(true)),
+                new Dropout(0.3, g),
+                new Flatten(),
+                new LayerNorm(32),
+                new Linear(32, 10, g),
+                new Tanh(),
+                new Linear(10, 6, g),
+                new Sigmoid(),
+                new Softmax(1));
+        warmBatchNorm(m, 4, 3, 16, 16);
+        return m;
     }
 
     /** Runs a few training-mode forward passes so batch norm's running statistics are not 0 and 1. */
