@@ -226,6 +226,38 @@ class OnnxExportTest {
     }
 
     @Test
+    void anInt8LayerWritesDequantizeLinearThroughItsExporter() throws Exception {
+        // The extension point module quantize plugs into: int8 initializers and QDQ nodes.
+        Module m = new Sequential(new TestModels.Int8Linear(new Linear(6, 5, new Generator(0))), new Tanh()).eval();
+        ModuleExporter<TestModels.Int8Linear> qdq = (layer, input, graph) -> {
+            String w =
+                    graph.node("DequantizeLinear", List.of(graph.buffer(layer.weightInt8), graph.scalar(layer.scale)));
+            String wT = graph.node("Transpose", List.of(w), "perm", new long[] {1, 0});
+            return graph.node("Add", List.of(graph.node("MatMul", List.of(input, wT)), graph.parameter(layer.bias)));
+        };
+        Generator g = new Generator(9);
+        Tensor x = Tensor.randn(g, 4, 6);
+        Path file = dir.resolve("int8_linear.onnx");
+        Onnx.export(
+                m,
+                Variable.of(Tensor.randn(g, 2, 6)),
+                file,
+                ExportOptions.defaults().moduleExporter(TestModels.Int8Linear.class, qdq));
+        Proto.TensorData weight = Proto.Model.decode(Files.readAllBytes(file)).graph().initializers().stream()
+                .filter(t -> t.name().equals("0.weight_int8"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(Proto.INT8, weight.dataType(), "the weight stays int8 in the file");
+        try (var off = Autograd.noGrad()) {
+            Oracles.assertClose(
+                    m.call(Variable.of(x)).data(),
+                    Oracles.ort(Files.readAllBytes(file), x),
+                    "int8 weights through DequantizeLinear");
+        }
+        Oracles.check(file);
+    }
+
+    @Test
     void aModuleExporterWritesItsOwnNodes() throws Exception {
         Linear fc = new Linear(4, 3, new Generator(0));
         Module m = new Sequential(fc, new Tanh());

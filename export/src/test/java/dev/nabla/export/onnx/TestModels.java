@@ -22,6 +22,7 @@ import dev.nabla.nn.Sigmoid;
 import dev.nabla.nn.Softmax;
 import dev.nabla.nn.Tanh;
 import dev.nabla.nn.TransformerEncoderLayer;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 
@@ -124,6 +125,40 @@ final class TestModels {
         protected Variable forward(Variable x) {
             Variable memory = x.mul(0.5f).tanh();
             return mha.call(x, memory, memory, null, mask, false, false).output();
+        }
+    }
+
+    /**
+     * A stand-in for an int8 layer of module {@code quantize}: the weight stored as int8 with one
+     * symmetric scale and dequantized in the forward pass, so its ONNX form is DequantizeLinear
+     * (written by a {@link ModuleExporter}) rather than the float operations it traces to.
+     */
+    static final class Int8Linear extends Module {
+        final Tensor weightInt8;
+        final float scale;
+        final Variable bias;
+
+        Int8Linear(Linear from) {
+            float[] w = from.weight.data().toArray();
+            float max = 1e-12f;
+            for (float v : w) {
+                max = Math.max(max, Math.abs(v));
+            }
+            scale = max / 127;
+            byte[] q = new byte[w.length];
+            for (int i = 0; i < w.length; i++) {
+                q[i] = (byte) Math.round(w[i] / scale);
+            }
+            weightInt8 = registerBuffer(
+                    "weight_int8",
+                    Tensor.fromArray(q, DType.INT8, from.weight.data().dims()));
+            bias = registerParameter("bias", from.bias.data());
+        }
+
+        @Override
+        protected Variable forward(Variable x) {
+            return x.matmul(Variable.of(weightInt8.toFloat().mul(scale)).transpose(0, 1))
+                    .add(bias);
         }
     }
 
