@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -34,6 +35,7 @@ public final class SparkDataset {
     private final JavaRDD<Shard> shards;
     private final int[] inputShape;
     private final List<String> classNames;
+    private final Broadcast<?> source;
 
     /**
      * @param shards      one shard per partition
@@ -41,9 +43,14 @@ public final class SparkDataset {
      * @param classNames  the name of each class (their count is the number of classes)
      */
     public SparkDataset(JavaRDD<Shard> shards, int[] inputShape, List<String> classNames) {
+        this(shards, inputShape, classNames, null);
+    }
+
+    private SparkDataset(JavaRDD<Shard> shards, int[] inputShape, List<String> classNames, Broadcast<?> source) {
         this.shards = shards;
         this.inputShape = inputShape.clone();
         this.classNames = List.copyOf(classNames);
+        this.source = source;
     }
 
     /**
@@ -69,8 +76,18 @@ public final class SparkDataset {
             }
             shards.add(new Shard(pre.apply(pixels).toArray(), labels, n));
         }
-        JavaRDD<Shard> rdd = sc.parallelize(shards, partitions).persist(StorageLevel.MEMORY_ONLY());
-        return new SparkDataset(rdd, new int[] {images.channels(), images.height(), images.width()}, pre.classNames());
+        // The shards travel once per executor as a broadcast, and the cached RDD holds only
+        // partition numbers: an RDD parallelized from the shards themselves would carry them inside
+        // every task of every round.
+        Broadcast<List<Shard>> all = sc.broadcast(shards);
+        List<Integer> ids = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            ids.add(p);
+        }
+        JavaRDD<Shard> rdd =
+                sc.parallelize(ids, partitions).map(p -> all.value().get(p)).persist(StorageLevel.MEMORY_ONLY());
+        return new SparkDataset(
+                rdd, new int[] {images.channels(), images.height(), images.width()}, pre.classNames(), all);
     }
 
     /**
@@ -175,8 +192,11 @@ public final class SparkDataset {
         return shards.map(Shard::size).reduce(Integer::sum);
     }
 
-    /** Frees the cached shards. */
+    /** Frees the cached shards (and the broadcast they were built from). */
     public void unpersist() {
         shards.unpersist(false);
+        if (source != null) {
+            source.destroy();
+        }
     }
 }
