@@ -32,6 +32,7 @@ public final class Main {
 
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
+              spark-train  train on Apache Spark, data-parallel (module spark; --master local[2] by default)
               evaluate   report test metrics of a saved checkpoint
               predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
               bench      time the workloads of shared/peers/torch_bench.py
