@@ -32,6 +32,7 @@ public final class Main {
 
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
+              spark-train  train on Apache Spark, data-parallel (module spark; --master local[2] by default)
               evaluate   report test metrics of a saved checkpoint (--checkpoint DIR) or an ONNX file (--onnx FILE)
               predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
               export     write a checkpoint's model as an ONNX file (--checkpoint DIR --out FILE.onnx)
