@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The library as named modules, the way an application with its own {@code module-info.java}
  * sees it: which packages each module exports, that a consumer module compiles and trains on the
- * module path (where no {@code --add-modules} is needed: {@code dev.nabla.tensor} requires the
+ * module path and exports to ONNX there (where no {@code --add-modules} is needed: {@code dev.nabla.tensor} requires the
  * Vector API itself), and that the kernels behind the tensors are out of its reach.
  */
 class ModulePathTest {
@@ -81,7 +81,7 @@ class ModulePathTest {
                 "dev.nabla.nn", "dev.nabla.nn, dev.nabla.nn.data, dev.nabla.nn.models",
                 "dev.nabla.optim", "dev.nabla.optim",
                 "dev.nabla.quantize", "",
-                "dev.nabla.export", "dev.nabla.export, dev.nabla.inference",
+                "dev.nabla.export", "dev.nabla.export, dev.nabla.export.onnx, dev.nabla.inference",
                 "dev.nabla.train", "dev.nabla.train"));
         assertEquals(expected, exports);
     }
@@ -123,10 +123,15 @@ class ModulePathTest {
                 import dev.nabla.nn.Sequential;
                 import dev.nabla.nn.ReLU;
                 import dev.nabla.autograd.Functional;
+                import dev.nabla.autograd.Tracing;
+                import dev.nabla.export.onnx.ExportOptions;
+                import dev.nabla.export.onnx.Onnx;
                 import dev.nabla.optim.SGD;
                 import dev.nabla.tensor.Generator;
                 import dev.nabla.tensor.Tensor;
                 import dev.nabla.tensor.TensorFunctional;
+                import java.util.ArrayList;
+                import java.util.List;
 
                 public class Main {
                     public static void main(String[] args) {
@@ -146,7 +151,11 @@ class ModulePathTest {
                         }
                         Tensor logits = model.call(x).data();
                         float again = TensorFunctional.crossEntropy(logits, y.data()).item();
+                        List<Tracing.Op> ops = new ArrayList<>();
+                        Tracing.trace(ops::add, () -> model.call(x));
+                        byte[] onnx = Onnx.toBytes(model, x, ExportOptions.defaults());
                         System.out.println((last < first) + " " + (again < first)
+                                + " " + ops.stream().map(Tracing.Op::name).toList() + " " + (onnx.length > 0)
                                 + " " + Main.class.getModule().getName() + " " + Tensor.class.getModule().getName());
                     }
                 }
@@ -163,7 +172,7 @@ class ModulePathTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child JVM finished");
         assertEquals(0, p.exitValue(), output);
-        assertTrue(output.strip().endsWith("true true user dev.nabla.tensor"), output);
+        assertTrue(output.strip().endsWith("true true [linear, relu, linear] true user dev.nabla.tensor"), output);
     }
 
     @Test

@@ -74,6 +74,7 @@ public abstract class AutogradFunction {
      */
     public final Variable apply(Variable... inputs) {
         return FunctionContext.call(
+                this,
                 name(),
                 inputs,
                 1,

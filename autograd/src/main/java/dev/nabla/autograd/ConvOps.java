@@ -6,6 +6,7 @@ import static dev.nabla.autograd.Variable.record;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.TensorFunctional;
+import java.util.Map;
 
 /**
  * Convolution and pooling over NCHW variables (or unbatched CHW, as PyTorch accepts): each a
@@ -34,6 +35,11 @@ final class ConvOps {
         Shape ws = weight.shape();
         return record(
                 "conv2d",
+                Map.of(
+                        "stride", stride.clone(),
+                        "padding", padding.clone(),
+                        "dilation", dilation.clone(),
+                        "groups", groups),
                 out,
                 g -> {
                     Tensor gx = needX
@@ -60,6 +66,12 @@ final class ConvOps {
         Tensor indices = r.indices();
         return record(
                 "maxPool2d",
+                Map.of(
+                        "kernel", kernel.clone(),
+                        "stride", stride.clone(),
+                        "padding", padding.clone(),
+                        "dilation", dilation.clone(),
+                        "ceilMode", ceilMode),
                 r.output(),
                 g -> new Tensor[] {
                     TensorFunctional.maxPool2dBackward(g, indices, xs, kernel, stride, padding, dilation, ceilMode)
@@ -76,6 +88,12 @@ final class ConvOps {
         Shape xs = x.shape();
         return record(
                 "avgPool2d",
+                Map.of(
+                        "kernel", kernel.clone(),
+                        "stride", stride.clone(),
+                        "padding", padding.clone(),
+                        "ceilMode", ceilMode,
+                        "countIncludePad", countIncludePad),
                 y,
                 g -> new Tensor[] {
                     TensorFunctional.avgPool2dBackward(g, xs, kernel, stride, padding, ceilMode, countIncludePad)
@@ -89,6 +107,11 @@ final class ConvOps {
             return constant(y);
         }
         Shape xs = x.shape();
-        return record("adaptiveAvgPool2d", y, g -> new Tensor[] {TensorFunctional.adaptiveAvgPool2dBackward(g, xs)}, x);
+        return record(
+                "adaptiveAvgPool2d",
+                Map.of("outH", outH, "outW", outW),
+                y,
+                g -> new Tensor[] {TensorFunctional.adaptiveAvgPool2dBackward(g, xs)},
+                x);
     }
 }

@@ -5,6 +5,7 @@ import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -150,8 +151,20 @@ public final class FunctionContext {
      * one node whose backward calls {@code backward} with one gradient per output (zeros for a
      * differentiable output that received none).
      */
-    static Variable[] call(String name, Variable[] inputs, int expectedOutputs, Forward forward, Backward backward) {
+    static Variable[] call(
+            Object function, String name, Variable[] inputs, int expectedOutputs, Forward forward, Backward backward) {
         Objects.requireNonNull(inputs, name + ": inputs");
+        // A trace sees the call as one operation marked as the user's, which ONNX export refuses by name.
+        return Tracing.fused(
+                name,
+                Map.of(Tracing.USER_FUNCTION, function.getClass().getName()),
+                inputs,
+                () -> record(name, inputs, expectedOutputs, forward, backward),
+                Arrays::asList);
+    }
+
+    private static Variable[] record(
+            String name, Variable[] inputs, int expectedOutputs, Forward forward, Backward backward) {
         boolean[] needs = new boolean[inputs.length];
         boolean any = false;
         Tensor[] data = new Tensor[inputs.length];

@@ -10,6 +10,8 @@ import dev.nabla.tensor.Reduction;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.TensorFunctional;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Neural-network functions over variables, the counterpart of {@code torch.nn.functional}: the
@@ -350,7 +352,12 @@ public final class Functional {
      */
     public static LstmOutput lstm(
             Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
-        return SequenceOps.lstm(x, h0, c0, wIh, wHh, bIh, bHh);
+        return Tracing.fused(
+                "lstm",
+                Map.of(),
+                new Variable[] {x, h0, c0, wIh, wHh, bIh, bHh},
+                () -> SequenceOps.lstm(x, h0, c0, wIh, wHh, bIh, bHh),
+                r -> List.of(r.output(), r.h(), r.c()));
     }
 
     /** Result of {@link #attention}: the attended values, and the head-averaged weights or null. */
@@ -370,7 +377,12 @@ public final class Functional {
      * }</pre>
      */
     public static AttentionOutput attention(Variable q, Variable k, Variable v, AttentionSpec spec) {
-        return SequenceOps.attention(q, k, v, null, spec);
+        return Tracing.fused(
+                "attention",
+                attentionAttributes(spec),
+                new Variable[] {q, k, v},
+                () -> SequenceOps.attention(q, k, v, null, spec),
+                Functional::attentionOutputs);
     }
 
     /**
@@ -379,6 +391,25 @@ public final class Functional {
      * gradient comes back as one tensor.
      */
     public static AttentionOutput attentionPacked(Variable qkv, AttentionSpec spec) {
-        return SequenceOps.attention(null, null, null, qkv, spec);
+        return Tracing.fused(
+                "attentionPacked",
+                attentionAttributes(spec),
+                new Variable[] {qkv},
+                () -> SequenceOps.attention(null, null, null, qkv, spec),
+                Functional::attentionOutputs);
+    }
+
+    private static Map<String, Object> attentionAttributes(AttentionSpec spec) {
+        return Tracing.attrs(
+                "heads", spec.heads(),
+                "batchFirst", spec.batchFirst(),
+                "mask", spec.mask(),
+                "causal", spec.causal(),
+                "dropout", spec.dropout(),
+                "needWeights", spec.needWeights());
+    }
+
+    private static List<Variable> attentionOutputs(AttentionOutput r) {
+        return r.weights() == null ? List.of(r.output()) : List.of(r.output(), r.weights());
     }
 }

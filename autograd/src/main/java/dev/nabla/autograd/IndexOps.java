@@ -5,6 +5,7 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
+import java.util.Map;
 
 /**
  * Integer indexing; the index tensors carry no gradient, and repeated indices accumulate. The
@@ -20,7 +21,12 @@ final class IndexOps {
         }
         Shape s = a.shape();
         Saved ix = new Saved("gather", index);
-        return record("gather", out, g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, ix.get(), g)}, a);
+        return record(
+                "gather",
+                Map.of("dim", dim, "index", index),
+                out,
+                g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, ix.get(), g)},
+                a);
     }
 
     static Variable indexSelect(Variable a, int dim, Tensor index) {
@@ -30,6 +36,11 @@ final class IndexOps {
         }
         Shape s = a.shape();
         Saved ix = new Saved("indexSelect", index);
-        return record("indexSelect", out, g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, ix.get(), g)}, a);
+        return record(
+                "indexSelect",
+                Map.of("dim", dim, "index", index),
+                out,
+                g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, ix.get(), g)},
+                a);
     }
 }

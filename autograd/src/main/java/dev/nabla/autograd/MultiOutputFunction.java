@@ -49,6 +49,6 @@ public abstract class MultiOutputFunction {
     /** Runs {@link #forward} and records the call when an input requires grad; one variable per output. */
     public final Variable[] apply(Variable... inputs) {
         return FunctionContext.call(
-                name(), inputs, 0, (ctx, in) -> forward(ctx, in), (ctx, grads) -> backward(ctx, grads));
+                this, name(), inputs, 0, (ctx, in) -> forward(ctx, in), (ctx, grads) -> backward(ctx, grads));
     }
 }

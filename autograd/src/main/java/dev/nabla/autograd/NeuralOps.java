@@ -6,6 +6,7 @@ import static dev.nabla.autograd.Variable.record;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.TensorFunctional;
+import java.util.Map;
 
 /** Primitives of neural networks whose fused backward beats composing them from pointwise ops. */
 final class NeuralOps {
@@ -21,6 +22,7 @@ final class NeuralOps {
         Saved y = new Saved(name, out);
         return record(
                 name,
+                Map.of("dim", dim),
                 out,
                 g -> new Tensor[] {
                     log
@@ -48,7 +50,7 @@ final class NeuralOps {
         if (!Autograd.needsGrad(x)) {
             return constant(out);
         }
-        return record("dropout", out, gr -> new Tensor[] {gr.mul(mask)}, x);
+        return record("dropout", Map.of("p", p), out, gr -> new Tensor[] {gr.mul(mask)}, x);
     }
 
     /**
@@ -68,6 +70,7 @@ final class NeuralOps {
         Saved sIdx = new Saved("embedding", indices.data());
         return record(
                 "embedding",
+                Tracing.attrs("paddingIdx", paddingIdx),
                 out,
                 g -> new Tensor[] {
                     null,

@@ -5,6 +5,7 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.TensorFunctional;
+import java.util.Map;
 
 /**
  * Batch and layer normalisation, each one primitive over {@link TensorFunctional}'s fused passes:
@@ -41,6 +42,12 @@ final class NormOps {
         Saved sw = weight == null ? null : new Saved("batchNorm", weight.data());
         return record(
                 "batchNorm",
+                Tracing.attrs(
+                        "runningMean", runningMean,
+                        "runningVar", runningVar,
+                        "training", training,
+                        "momentum", momentum,
+                        "eps", eps),
                 r.output(),
                 g -> TensorFunctional.batchNormBackward(
                         g, sx.get(), sw == null ? null : sw.get(), r, batchStats, needX, needW, needB),
@@ -61,6 +68,7 @@ final class NormOps {
         Saved sw = weight == null ? null : new Saved("layerNorm", weight.data());
         return record(
                 "layerNorm",
+                Map.of("normalizedShape", normalizedShape.clone(), "eps", eps),
                 r.output(),
                 g -> TensorFunctional.layerNormBackward(
                         g, sx.get(), normalizedShape, sw == null ? null : sw.get(), r, needX, needW, needB),

@@ -5,6 +5,7 @@ import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -58,7 +59,15 @@ public final class Variable {
 
     /** A result recorded in the graph, with its backward function. */
     static Variable record(String name, Tensor data, Node.Backward backward, Variable... inputs) {
-        return new Variable(data, new Node(name, backward, inputs), true);
+        return record(name, Map.of(), data, backward, inputs);
+    }
+
+    /** As above, with the attributes a trace ({@link Tracing}) reports beside the operation. */
+    static Variable record(
+            String name, Map<String, Object> attributes, Tensor data, Node.Backward backward, Variable... inputs) {
+        Variable v = new Variable(data, new Node(name, backward, inputs), true);
+        Tracing.recorded(v, name, attributes, inputs);
+        return v;
     }
 
     /**
@@ -547,15 +556,24 @@ public final class Variable {
     }
 
     public Variable narrow(int dim, int start, int length) {
-        return ShapeOps.region("narrow", this, t -> t.narrow(dim, start, length));
+        return ShapeOps.region(
+                "narrow",
+                Map.of("dim", shape().axis(dim), "start", start, "length", length),
+                this,
+                t -> t.narrow(dim, start, length));
     }
 
     public Variable slice(int dim, int start, int end, int step) {
-        return ShapeOps.region("slice", this, t -> t.slice(dim, start, end, step));
+        return ShapeOps.region(
+                "slice",
+                Map.of("dim", shape().axis(dim), "start", start, "end", end, "step", step),
+                this,
+                t -> t.slice(dim, start, end, step));
     }
 
     public Variable select(int dim, int index) {
-        return ShapeOps.region("select", this, t -> t.select(dim, index));
+        return ShapeOps.region(
+                "select", Map.of("dim", shape().axis(dim), "index", index), this, t -> t.select(dim, index));
     }
 
     /** Pieces of {@code size} along {@code dim} (the last may be smaller). */
