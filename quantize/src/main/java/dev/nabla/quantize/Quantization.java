@@ -602,7 +602,12 @@ public final class Quantization {
         Objects.requireNonNull(qconfig, op + ": the qconfig is null");
         for (var e : model.namedModules().entrySet()) {
             Module m = e.getValue();
-            if (m instanceof QuantWrapper || m.getClass().getPackageName().startsWith("dev.nabla.quantize")) {
+            String pkg = m.getClass().getPackageName();
+            if (m instanceof QuantWrapper
+                    || m instanceof ConvReLU2d
+                    || m instanceof LinearReLU
+                    || pkg.equals("dev.nabla.quantize.quantized")
+                    || pkg.equals("dev.nabla.quantize.qat")) {
                 throw new IllegalArgumentException(op + ": the model is already quantized or prepared ('" + e.getKey()
                         + "' is a " + m.getClass().getSimpleName() + "); start from the float model");
             }

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Pooling of uint8 NCHW planes, with the output in the input's scale and zero point (as PyTorch's
  * quantized pooling keeps them): max pooling compares the stored bytes (the order of the real
  * values, the scale being positive), average pooling averages {@code q - zero} exactly in integers
- * and rounds half away from zero. Planes run in parallel.
+ * and rounds halves to even. Planes run in parallel.
  *
  * <pre>{@code
  * byte[] x = {1, 5, 3, (byte) 200}, y = new byte[1];      // one 2x2 plane
@@ -161,9 +161,16 @@ public final class Int8Pool2d {
         });
     }
 
-    /** {@code clamp(zero + round(sum / n), 0, 255)}, halves away from zero. */
+    /**
+     * {@code clamp(zero + round(sum / n), 0, 255)}, halves to even (PyTorch rounds the mean with
+     * {@code lrintf}), in exact integer arithmetic.
+     */
     static int average(long sum, int n, int zero) {
-        long q = sum >= 0 ? (2 * sum + n) / (2L * n) : -((-2 * sum + n) / (2L * n));
+        long q = Math.floorDiv(sum, n);
+        long twice = 2 * Math.floorMod(sum, n);
+        if (twice > n || (twice == n && (q & 1) != 0)) {
+            q++;
+        }
         return (int) Math.max(0, Math.min(255, zero + q));
     }
 

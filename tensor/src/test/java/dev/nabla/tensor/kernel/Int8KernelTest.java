@@ -433,7 +433,7 @@ class Int8KernelTest {
                         int ws = Math.min(ow * 2 - 1 + 3, 9 + 1) - (ow * 2 - 1);
                         int div = include ? hs * ws : count;
                         long mean = BigDecimal.valueOf(sum)
-                                .divide(BigDecimal.valueOf(div), 0, RoundingMode.HALF_UP) // halves away from zero
+                                .divide(BigDecimal.valueOf(div), 0, RoundingMode.HALF_EVEN)
                                 .longValueExact();
                         long want = Math.max(0, Math.min(255, zero + mean));
                         assertEquals(want, y[(p * s.outH() + oh) * s.outW() + ow] & 0xFF);
