@@ -20,6 +20,7 @@ import java.util.Locale;
  * ./nabla train --dataset cifar10 --data ../shared/data/cifar-10-subset --epochs 30
  * ./nabla train --resume runs/mnist-10k-lenet5/checkpoint --epochs 15
  * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5/checkpoint
+ * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5/int8     # written by ./nabla quantize
  * }</pre>
  */
 public final class TrainCommand {
@@ -46,7 +47,7 @@ public final class TrainCommand {
     static final String EVALUATE_USAGE = """
             usage: ./nabla evaluate --checkpoint DIR [--dataset NAME] [--data DIR] [--threads T]
             Reports test accuracy, per-class precision/recall/F1 and the confusion matrix of a model
-            saved by ./nabla train (by default on the data set it was trained on).
+            saved by ./nabla train or ./nabla quantize (by default on the data set it was trained on).
             """;
 
     private TrainCommand() {}
@@ -138,6 +139,36 @@ public final class TrainCommand {
         return 0;
     }
 
+    /**
+     * The test split of {@code dataset} normalised with the statistics the saved model was trained
+     * with, whatever the data set; the training split as the recipe limits it.
+     */
+    static DataSource testSource(SavedModel saved, String dataset, String data) throws IOException {
+        Recipe trained = saved.recipe();
+        Recipe r = new Recipe(
+                dataset,
+                data,
+                false,
+                trained.model(),
+                1,
+                trained.batchSize(),
+                trained.optimizer(),
+                trained.lr(),
+                trained.momentum(),
+                trained.nesterov(),
+                trained.weightDecay(),
+                trained.schedule(),
+                0,
+                false,
+                0,
+                trained.seed(),
+                dataset.equals(trained.dataset()) ? trained.trainLimit() : 0,
+                dataset.equals(trained.dataset()) ? trained.testLimit() : 0);
+        DataSource loaded = DataSource.load(r);
+        return new DataSource(
+                loaded.train(), loaded.test(), saved.preprocessing().normalization());
+    }
+
     private static Json.Arr toArr(Trainer.Result r) {
         Json.Arr arr = Json.arr();
         r.history().forEach(e -> arr.add(e.toJson()));
@@ -167,46 +198,20 @@ public final class TrainCommand {
         if (dir == null) {
             throw new Args.UsageException("--checkpoint DIR is required");
         }
-        TrainingState state = Checkpoint.load(Path.of(dir));
-        Recipe trained = Trainer.recipeOf(state);
+        SavedModel saved = SavedModel.read(Path.of(dir));
+        Recipe trained = saved.recipe();
         String dataset = a.choice("dataset", trained.dataset(), Recipe.DATASETS);
         String data = a.string("data", dataset.equals(trained.dataset()) ? trained.data() : null);
         a.finish();
-        Recipe r = new Recipe(
-                dataset,
-                data,
-                false,
-                trained.model(),
-                1,
-                trained.batchSize(),
-                trained.optimizer(),
-                trained.lr(),
-                trained.momentum(),
-                trained.nesterov(),
-                trained.weightDecay(),
-                trained.schedule(),
-                0,
-                false,
-                0,
-                trained.seed(),
-                0,
-                dataset.equals(trained.dataset()) ? trained.testLimit() : 0);
-        // Normalise with the statistics the model was trained with, whatever the data set.
-        DataSource loaded = DataSource.load(r);
-        if (state.preprocessing() == null) {
-            throw new IllegalArgumentException(
-                    "the checkpoint records no preprocessing (was it written by ./nabla train?)");
-        }
-        DataSource source = new DataSource(
-                loaded.train(), loaded.test(), state.preprocessing().normalization());
-        var model = Trainer.buildModel(trained, source);
-        state.restoreModel(model);
+        DataSource source = testSource(saved, dataset, data);
+        var model = saved.load(source);
         log.printf(
                 Locale.ROOT,
-                "%s (%s, trained %d epochs) on the %s test split (%,d images)%n",
+                "%s (%s%s, trained %d epochs) on the %s test split (%,d images)%n",
                 dir,
                 trained.model(),
-                state.epoch(),
+                saved.quantization() == null ? "" : ", int8 " + saved.quantization(),
+                saved.epoch(),
                 dataset,
                 source.test().size());
         Metrics m = Trainer.evaluate(model, source.testLoader(), source.classNames());
