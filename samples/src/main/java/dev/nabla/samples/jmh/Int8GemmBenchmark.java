@@ -16,6 +16,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -42,6 +43,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code tileFloatFma}: the same integers as floats, one FMA per lane (exact while sums stay
  *       below 2^24).</li>
  * </ul>
+ *
+ * <p>Vectors must not escape (no varargs or arrays of them): C2 then boxes every accumulator and
+ * the loop runs 100 times slower, which is why each benchmark stores its tile itself.
  *
  * <p>{@code linearInt8} and {@code linearFloat} time a whole layer (batch 64, 512 to 512, the MLP of
  * {@code mlp_infer_int8}) on the library's int8 and float paths. GOP/s = ops / time; numbers and
@@ -124,7 +128,16 @@ public class Int8GemmBenchmark {
             c30 = b0.mul(a).add(c30);
             c31 = b1.mul(a).add(c31);
         }
-        return store(t.out, c00, c01, c10, c11, c20, c21, c30, c31);
+        int[] o = t.out;
+        c00.intoArray(o, 0);
+        c01.intoArray(o, L);
+        c10.intoArray(o, 2 * L);
+        c11.intoArray(o, 3 * L);
+        c20.intoArray(o, 4 * L);
+        c21.intoArray(o, 5 * L);
+        c30.intoArray(o, 6 * L);
+        c31.intoArray(o, 7 * L);
+        return o;
     }
 
     @Benchmark
@@ -148,10 +161,20 @@ public class Int8GemmBenchmark {
             c30 = pairSum(b0.mul(a), c30);
             c31 = pairSum(b1.mul(a), c31);
         }
-        return store(t.out, c00, c01, c10, c11, c20, c21, c30, c31);
+        int[] o = t.out;
+        c00.intoArray(o, 0);
+        c01.intoArray(o, L);
+        c10.intoArray(o, 2 * L);
+        c11.intoArray(o, 3 * L);
+        c20.intoArray(o, 4 * L);
+        c21.intoArray(o, 5 * L);
+        c30.intoArray(o, 6 * L);
+        c31.intoArray(o, 7 * L);
+        return o;
     }
 
-    /** {@code acc + lo16(p) + hi16(p)} per int lane, both halves sign-extended. */
+    /** {@code acc + lo16(p) + hi16(p)} per int lane, both halves sign-extended (inlined, or the vectors box). */
+    @CompilerControl(CompilerControl.Mode.INLINE)
     private static IntVector pairSum(ShortVector products, IntVector acc) {
         IntVector p = products.reinterpretAsInts();
         return acc.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
@@ -180,7 +203,16 @@ public class Int8GemmBenchmark {
             c30 = b0.mul(a).add(c30);
             c31 = b1.mul(a).add(c31);
         }
-        return store(t.out, c00, c01, c10, c11, c20, c21, c30, c31);
+        int[] o = t.out;
+        c00.intoArray(o, 0);
+        c01.intoArray(o, L);
+        c10.intoArray(o, 2 * L);
+        c11.intoArray(o, 3 * L);
+        c20.intoArray(o, 4 * L);
+        c21.intoArray(o, 5 * L);
+        c30.intoArray(o, 6 * L);
+        c31.intoArray(o, 7 * L);
+        return o;
     }
 
     @Benchmark
@@ -204,18 +236,16 @@ public class Int8GemmBenchmark {
             c30 = b0.fma(a, c30);
             c31 = b1.fma(a, c31);
         }
-        FloatVector[] cs = {c00, c01, c10, c11, c20, c21, c30, c31};
-        for (int i = 0; i < cs.length; i++) {
-            cs[i].intoArray(t.outFloat, i * L);
-        }
-        return t.outFloat;
-    }
-
-    private static int[] store(int[] out, IntVector... cs) {
-        for (int i = 0; i < cs.length; i++) {
-            cs[i].intoArray(out, i * L);
-        }
-        return out;
+        float[] o = t.outFloat;
+        c00.intoArray(o, 0);
+        c01.intoArray(o, L);
+        c10.intoArray(o, 2 * L);
+        c11.intoArray(o, 3 * L);
+        c20.intoArray(o, 4 * L);
+        c21.intoArray(o, 5 * L);
+        c30.intoArray(o, 6 * L);
+        c31.intoArray(o, 7 * L);
+        return o;
     }
 
     /** A 512 to 512 layer on a batch of 64, int8 and float32, on one thread. */

@@ -51,6 +51,7 @@ public final class QuantizeCommand {
                                             a tenth of the recipe's); observers and batch norms are
                                             frozen for the last third of the steps
               --threads T
+              --no-timing                   leave out the speed rows (a quick accuracy check)
             Writes the int8 model (model.safetensors, with the recipe and preprocessing, so
             ./nabla evaluate reads it) and metrics.json into --out.
             """;
@@ -61,7 +62,7 @@ public final class QuantizeCommand {
 
     /** Runs {@code ./nabla quantize}; returns the process exit code. */
     public static int run(String[] argv, PrintStream log) throws IOException {
-        Args a = Args.parse(argv, Set.of("help"));
+        Args a = Args.parse(argv, Set.of("help", "no-timing"));
         if (a.flag("help")) {
             log.print(USAGE);
             return 0;
@@ -74,6 +75,7 @@ public final class QuantizeCommand {
         String observer = a.choice("observer", "histogram", QConfig.OBSERVERS);
         int qatEpochs = a.intValue("qat-epochs", 1);
         double qatLr = a.doubleValue("qat-lr", 0);
+        boolean timing = !a.flag("no-timing");
         a.finish();
         if (checkpoint == null || outArg == null) {
             throw new Args.UsageException("--checkpoint DIR and --out DIR are required");
@@ -118,7 +120,7 @@ public final class QuantizeCommand {
         long sizeBefore = Files.size(in.resolve(Checkpoint.MODEL_FILE));
         long sizeAfter = Files.size(out.resolve(Checkpoint.MODEL_FILE));
         Tensor batch64 = firstImages(source.testLoader(), 64);
-        Speed speed = Speed.measure(fp32, int8, batch64);
+        Speed speed = timing ? Speed.measure(fp32, int8, batch64) : null;
 
         Report report = new Report(before, after, sizeBefore, sizeAfter, speed);
         log.println();
@@ -130,12 +132,14 @@ public final class QuantizeCommand {
                 .put("calibration_batches", method.equals("static") ? batches : 0)
                 .put("threads", Parallel.threads())
                 .put("recipe", recipe.toJson())
-                .put("float32", report.side(before, sizeBefore, speed.fp32PerSecond(), speed.fp32LatencyMs()))
-                .put("int8", report.side(after, sizeAfter, speed.int8PerSecond(), speed.int8LatencyMs()))
+                .put("float32", report.side(before, sizeBefore, true))
+                .put("int8", report.side(after, sizeAfter, false))
                 .put("accuracy_change_points", 100 * (after.accuracy() - before.accuracy()))
-                .put("size_ratio", (double) sizeBefore / sizeAfter)
-                .put("throughput_ratio", speed.int8PerSecond() / speed.fp32PerSecond())
-                .put("latency_ratio", speed.fp32LatencyMs() / speed.int8LatencyMs());
+                .put("size_ratio", (double) sizeBefore / sizeAfter);
+        if (speed != null) {
+            json.put("throughput_ratio", speed.int8PerSecond() / speed.fp32PerSecond())
+                    .put("latency_ratio", speed.fp32LatencyMs() / speed.int8LatencyMs());
+        }
         byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve(METRICS_FILE), ch -> ch.write(ByteBuffer.wrap(bytes)));
         log.println();
@@ -242,7 +246,7 @@ public final class QuantizeCommand {
         }
     }
 
-    /** The side-by-side table and the JSON halves. */
+    /** The side-by-side table and the JSON halves; {@code speed} is null when not measured. */
     record Report(Metrics before, Metrics after, long sizeBefore, long sizeAfter, Speed speed) {
         String table() {
             StringBuilder sb = new StringBuilder();
@@ -259,18 +263,11 @@ public final class QuantizeCommand {
                     kb(sizeBefore),
                     kb(sizeAfter),
                     String.format(Locale.ROOT, "%.2fx smaller", (double) sizeBefore / sizeAfter));
-            row(
-                    sb,
-                    "batch-64 images/s",
-                    String.format(Locale.ROOT, "%,.0f", speed.fp32PerSecond()),
-                    String.format(Locale.ROOT, "%,.0f", speed.int8PerSecond()),
-                    String.format(Locale.ROOT, "%.2fx", speed.int8PerSecond() / speed.fp32PerSecond()));
-            row(
-                    sb,
-                    "batch-1 latency",
-                    String.format(Locale.ROOT, "%.3f ms", speed.fp32LatencyMs()),
-                    String.format(Locale.ROOT, "%.3f ms", speed.int8LatencyMs()),
-                    String.format(Locale.ROOT, "%.2fx faster", speed.fp32LatencyMs() / speed.int8LatencyMs()));
+            if (speed == null) {
+                sb.append("(speed not measured: --no-timing)\n");
+            } else {
+                speedRows(sb);
+            }
             sb.append('\n');
             row(sb, "per-class F1", "float32", "int8", "change");
             List<String> classes = before.classes();
@@ -285,18 +282,36 @@ public final class QuantizeCommand {
             return sb.toString();
         }
 
-        Json.Obj side(Metrics m, long bytes, double perSecond, double latencyMs) {
+        private void speedRows(StringBuilder sb) {
+            row(
+                    sb,
+                    "batch-64 images/s",
+                    String.format(Locale.ROOT, "%,.0f", speed.fp32PerSecond()),
+                    String.format(Locale.ROOT, "%,.0f", speed.int8PerSecond()),
+                    String.format(Locale.ROOT, "%.2fx", speed.int8PerSecond() / speed.fp32PerSecond()));
+            row(
+                    sb,
+                    "batch-1 latency",
+                    String.format(Locale.ROOT, "%.3f ms", speed.fp32LatencyMs()),
+                    String.format(Locale.ROOT, "%.3f ms", speed.int8LatencyMs()),
+                    String.format(Locale.ROOT, "%.2fx faster", speed.fp32LatencyMs() / speed.int8LatencyMs()));
+        }
+
+        Json.Obj side(Metrics m, long bytes, boolean fp32) {
             Json.Arr f1 = Json.arr();
             for (int k = 0; k < m.classes().size(); k++) {
                 f1.add(m.f1(k));
             }
-            return Json.obj()
+            Json.Obj o = Json.obj()
                     .put("test_accuracy", m.accuracy())
                     .put("test_loss", m.meanLoss())
                     .put("f1", f1)
-                    .put("bytes", bytes)
-                    .put("batch64_images_per_second", perSecond)
-                    .put("batch1_latency_ms", latencyMs);
+                    .put("bytes", bytes);
+            if (speed != null) {
+                o.put("batch64_images_per_second", fp32 ? speed.fp32PerSecond() : speed.int8PerSecond())
+                        .put("batch1_latency_ms", fp32 ? speed.fp32LatencyMs() : speed.int8LatencyMs());
+            }
+            return o;
         }
 
         private static void row(StringBuilder sb, String name, String a, String b, String c) {
