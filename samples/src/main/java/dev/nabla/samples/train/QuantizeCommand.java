@@ -294,7 +294,7 @@ public final class QuantizeCommand {
                     "batch-1 latency",
                     String.format(Locale.ROOT, "%.3f ms", speed.fp32LatencyMs()),
                     String.format(Locale.ROOT, "%.3f ms", speed.int8LatencyMs()),
-                    String.format(Locale.ROOT, "%.2fx faster", speed.fp32LatencyMs() / speed.int8LatencyMs()));
+                    faster(speed.fp32LatencyMs() / speed.int8LatencyMs()));
         }
 
         Json.Obj side(Metrics m, long bytes, boolean fp32) {
@@ -316,6 +316,12 @@ public final class QuantizeCommand {
 
         private static void row(StringBuilder sb, String name, String a, String b, String c) {
             sb.append(String.format(Locale.ROOT, "%-20s %14s %14s   %s%n", name, a, b, c));
+        }
+
+        private static String faster(double ratio) {
+            return ratio >= 1
+                    ? String.format(Locale.ROOT, "%.2fx faster", ratio)
+                    : String.format(Locale.ROOT, "%.2fx slower", 1 / ratio);
         }
 
         private static String pct(double v) {
