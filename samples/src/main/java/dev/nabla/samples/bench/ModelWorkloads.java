@@ -31,25 +31,25 @@ import java.util.function.Supplier;
 final class ModelWorkloads {
     private ModelWorkloads() {}
 
-    static List<Bench.Workload> all(double warmup) {
+    static List<Bench.Workload> all() {
         List<Bench.Workload> w = new ArrayList<>();
-        w.add(new Bench.Workload("lenet_train", "images/s", () -> trainRate(ModelWorkloads::lenet, warmup)));
-        w.add(new Bench.Workload("cnn_train", "images/s", () -> trainRate(ModelWorkloads::cnn, warmup)));
-        w.add(new Bench.Workload("lenet_infer", "images/s", () -> inferRate(lenet(), 64, warmup)));
-        w.add(new Bench.Workload("cnn_infer", "images/s", () -> inferRate(cnn(), 64, warmup)));
-        w.add(new Bench.Workload("cnn_latency_b1", "ms", () -> 1000 / inferRate(cnn(), 1, warmup)));
-        w.addAll(SequenceWorkloads.all(warmup));
-        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", () -> mlpInfer(mlp(), warmup)));
+        w.add(new Bench.Workload("lenet_train", "images/s", () -> train(ModelWorkloads::lenet)));
+        w.add(new Bench.Workload("cnn_train", "images/s", () -> train(ModelWorkloads::cnn)));
+        w.add(new Bench.Workload("lenet_infer", "images/s", () -> infer(lenet(), 64)));
+        w.add(new Bench.Workload("cnn_infer", "images/s", () -> infer(cnn(), 64)));
+        w.add(new Bench.Workload("cnn_latency_b1", "ms", () -> infer(cnn(), 1)));
+        w.addAll(SequenceWorkloads.all());
+        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", () -> mlpInfer(mlp())));
         w.add(new Bench.Workload(
                 "mlp_infer_int8",
                 "images/s",
-                () -> mlpInfer(Quantization.quantizeDynamic(mlp(), Set.of(Linear.class)), warmup)));
+                () -> mlpInfer(Quantization.quantizeDynamic(mlp(), Set.of(Linear.class)))));
         // Ours only (the peer script has no static int8 models): LeNet-5 and the CNN quantized statically.
-        w.add(new Bench.Workload("lenet_infer_int8", "images/s", () -> inferRate(int8(lenet()), 64, warmup)));
-        w.add(new Bench.Workload("lenet_latency_b1", "ms", () -> 1000 / inferRate(lenet(), 1, warmup)));
-        w.add(new Bench.Workload("lenet_latency_b1_int8", "ms", () -> 1000 / inferRate(int8(lenet()), 1, warmup)));
-        w.add(new Bench.Workload("cnn_infer_int8", "images/s", () -> inferRate(int8(cnn()), 64, warmup)));
-        w.add(new Bench.Workload("cnn_latency_b1_int8", "ms", () -> 1000 / inferRate(int8(cnn()), 1, warmup)));
+        w.add(new Bench.Workload("lenet_infer_int8", "images/s", () -> infer(int8(lenet()), 64)));
+        w.add(new Bench.Workload("lenet_latency_b1", "ms", () -> infer(lenet(), 1)));
+        w.add(new Bench.Workload("lenet_latency_b1_int8", "ms", () -> infer(int8(lenet()), 1)));
+        w.add(new Bench.Workload("cnn_infer_int8", "images/s", () -> infer(int8(cnn()), 64)));
+        w.add(new Bench.Workload("cnn_latency_b1_int8", "ms", () -> infer(int8(cnn()), 1)));
         return w;
     }
 
@@ -65,27 +65,30 @@ final class ModelWorkloads {
         return Tensor.randn(new Generator(1), n, 3, 32, 32);
     }
 
-    static double trainRate(Supplier<Module> build, double warmup) {
+    static Bench.Call train(Supplier<Module> build) {
         Module model = build.get();
         Variable x = Variable.of(images(64));
         Variable y = Variable.of(Tensor.randint(new Generator(2), 0, 10, 64));
         SGD opt = new SGD(model.parameters(), 0.01).momentum(0.9);
-        double s = Timing.secondsPerCall(
+        return new Bench.Call(
                 () -> {
                     opt.zeroGrad();
                     Functional.crossEntropy(model.call(x), y).backward();
                     opt.step();
                 },
-                warmup);
-        return 64 / s;
+                64);
     }
 
-    static double inferRate(Module model, int batch, double warmup) {
+    static Bench.Call infer(Module model, int batch) {
         model.eval();
         Variable x = Variable.of(images(batch));
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return batch / Timing.secondsPerCall(() -> model.call(x), warmup);
-        }
+        return new Bench.Call(
+                () -> {
+                    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+                        model.call(x);
+                    }
+                },
+                batch);
     }
 
     /**
@@ -108,11 +111,19 @@ final class ModelWorkloads {
                 new Linear(784, 512, g), new ReLU(), new Linear(512, 512, g), new ReLU(), new Linear(512, 10, g));
     }
 
-    private static double mlpInfer(Module mlp, double warmup) {
-        mlp.eval();
-        Variable x = Variable.of(Tensor.randn(new Generator(1), 64, 784));
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return 64 / Timing.secondsPerCall(() -> mlp.call(x), warmup);
-        }
+    private static Bench.Call mlpInfer(Module mlp) {
+        return infer(mlp, Tensor.randn(new Generator(1), 64, 784));
+    }
+
+    private static Bench.Call infer(Module model, Tensor input) {
+        model.eval();
+        Variable x = Variable.of(input);
+        return new Bench.Call(
+                () -> {
+                    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+                        model.call(x);
+                    }
+                },
+                input.size(0));
     }
 }

@@ -5,6 +5,7 @@ import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.export.AtomicFiles;
 import dev.nabla.export.Checkpoint;
+import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
@@ -18,6 +19,7 @@ import dev.nabla.samples.bench.Timing;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.train.Metrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -55,6 +58,8 @@ public final class QuantizeCommand {
             Writes the int8 model (model.safetensors, with the recipe and preprocessing, so
             ./nabla evaluate reads it) and metrics.json into --out.
             """;
+    /** Metadata key of an int8 checkpoint: the epochs its float model was trained for. */
+    static final String EPOCH_KEY = "epochs_trained";
     /** The metrics file written beside the int8 model. */
     static final String METRICS_FILE = "metrics.json";
 
@@ -86,20 +91,20 @@ public final class QuantizeCommand {
         if (qatEpochs < 1) {
             throw new Args.UsageException("--qat-epochs must be >= 1");
         }
-        Path in = Path.of(checkpoint);
+        TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(checkpoint), null);
+        Path in = loaded.dir();
         Path out = Path.of(outArg);
         if (Files.exists(out.resolve(Checkpoint.MODEL_FILE))
                 && Files.isSameFile(out.resolve(Checkpoint.MODEL_FILE), in.resolve(Checkpoint.MODEL_FILE))) {
             throw new Args.UsageException("--out must differ from --checkpoint (the float model stays as it is)");
         }
-        SavedModel saved = SavedModel.read(in);
-        if (saved.quantization() != null) {
+        if (loaded.quantization() != null) {
             throw new IllegalArgumentException(
-                    in + " already holds an int8 model (" + saved.quantization() + "); quantize the float checkpoint");
+                    in + " already holds an int8 model (" + loaded.quantization() + "); quantize the float checkpoint");
         }
-        Recipe recipe = saved.recipe();
-        DataSource source = TrainCommand.testSource(saved, recipe.dataset(), recipe.data());
-        Module fp32 = saved.load(source);
+        Recipe recipe = loaded.recipe();
+        DataSource source = data(loaded);
+        Module fp32 = loaded.model();
         log.printf(
                 Locale.ROOT,
                 "%s (%s) on %s: %,d training / %,d test images; method %s%s; %d threads%n",
@@ -112,14 +117,24 @@ public final class QuantizeCommand {
                 method.equals("static") ? ", observer " + observer + ", " + batches + " calibration batches" : "",
                 Parallel.threads());
 
-        Module int8 = quantize(saved, source, method, observer, batches, qatEpochs, qatLr, log);
+        Module int8 = quantize(
+                TrainCommand.Loaded.of(in, null).model(),
+                recipe,
+                source,
+                method,
+                observer,
+                batches,
+                qatEpochs,
+                qatLr,
+                log);
 
-        Checkpoint.saveModel(out, int8, saved.preprocessing(), saved.int8Metadata(int8));
-        Metrics before = Trainer.evaluate(fp32, source.testLoader(), source.classNames());
-        Metrics after = Trainer.evaluate(int8, source.testLoader(), source.classNames());
+        Checkpoint.saveModel(out, int8, loaded.preprocessing(), loaded.int8Metadata(int8));
+        DataLoader test = source.loader(source.test());
+        Metrics before = Metrics.evaluate(fp32, test, new CrossEntropyLoss(), source.classNames());
+        Metrics after = Metrics.evaluate(int8, test, new CrossEntropyLoss(), source.classNames());
         long sizeBefore = Files.size(in.resolve(Checkpoint.MODEL_FILE));
         long sizeAfter = Files.size(out.resolve(Checkpoint.MODEL_FILE));
-        Tensor batch64 = firstImages(source.testLoader(), 64);
+        Tensor batch64 = firstImages(test, 64);
         Speed speed = timing ? Speed.measure(fp32, int8, batch64) : null;
 
         Report report = new Report(before, after, sizeBefore, sizeAfter, speed);
@@ -149,8 +164,20 @@ public final class QuantizeCommand {
         return 0;
     }
 
+    /** The recipe's training and test splits (no validation split), normalised as in training. */
+    private static DataSource data(TrainCommand.Loaded loaded) throws IOException {
+        Map<String, String> m = loaded.recipe().toMap();
+        m.put("download", "false");
+        m.put("val_split", "0");
+        m.put("val_data", "");
+        m.put("monitor", "train_loss");
+        DataSource d = DataSource.load(Recipe.fromMap(m));
+        return new DataSource(d.train(), null, d.test(), loaded.preprocessing().normalization());
+    }
+
     private static Module quantize(
-            SavedModel saved,
+            Module model,
+            Recipe recipe,
             DataSource source,
             String method,
             String observer,
@@ -159,8 +186,6 @@ public final class QuantizeCommand {
             double qatLr,
             PrintStream log)
             throws IOException {
-        Module model = saved.load(source);
-        Recipe recipe = saved.recipe();
         DataLoader train = source.trainLoader(recipe);
         return switch (method) {
             case "dynamic" -> Quantization.quantizeDynamic(model, Set.of(Linear.class, LSTM.class));

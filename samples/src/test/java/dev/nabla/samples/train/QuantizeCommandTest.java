@@ -52,8 +52,8 @@ class QuantizeCommandTest {
                 "2",
                 "--out",
                 run.toString());
-        checkpoint = run.resolve("checkpoint");
-        assertTrue(Files.isRegularFile(checkpoint.resolve(Checkpoint.MODEL_FILE)), log);
+        checkpoint = run; // a run's folder: quantize and evaluate read its best/ checkpoint
+        assertTrue(Files.isDirectory(run.resolve("best")), log);
     }
 
     private static String run(String command, String... args) throws IOException {
@@ -162,7 +162,12 @@ class QuantizeCommandTest {
                         "0"));
         assertThrows(
                 Args.UsageException.class,
-                () -> run("quantize", "--checkpoint", checkpoint.toString(), "--out", checkpoint.toString()));
+                () -> run(
+                        "quantize",
+                        "--checkpoint",
+                        checkpoint.toString(),
+                        "--out",
+                        checkpoint.resolve("best").toString()));
         assertFalse(Files.exists(out));
 
         Path int8 = tmp.resolve("bad-int8");
