@@ -39,13 +39,13 @@ import java.util.Set;
  *
  * <pre>{@code
  * ./nabla train --out runs/lenet
- * ./nabla quantize --checkpoint runs/lenet/checkpoint --out runs/lenet/int8
- * ./nabla evaluate --checkpoint runs/lenet/int8
+ * ./nabla quantize --checkpoint runs/lenet --out runs/lenet-int8    # the run's best/ checkpoint
+ * ./nabla evaluate --checkpoint runs/lenet-int8
  * }</pre>
  */
 public final class QuantizeCommand {
     static final String USAGE = """
-            usage: ./nabla quantize --checkpoint DIR --out DIR [options]
+            usage: ./nabla quantize --checkpoint RUN_OR_CHECKPOINT --out DIR [options]
               --method static|dynamic|qat   post-training static (default), dynamic (Linear and LSTM
                                             weights only), or quantization-aware fine-tuning
               --calibration-batches N       training batches the observers see (default 32)

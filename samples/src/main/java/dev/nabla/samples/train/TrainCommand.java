@@ -57,7 +57,7 @@ import java.util.Set;
  * ./nabla train --dataset cifar10 --data ../shared/data/cifar-10-subset --epochs 30
  * ./nabla train --resume runs/mnist-10k-lenet5 --epochs 20
  * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5
- * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5/int8     # written by ./nabla quantize
+ * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5-int8     # written by ./nabla quantize
  * }</pre>
  */
 public final class TrainCommand {
