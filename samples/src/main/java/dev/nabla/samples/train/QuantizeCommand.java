@@ -51,7 +51,7 @@ public final class QuantizeCommand {
               --calibration-batches N       training batches the observers see (default 32)
               --observer minmax|percentile|histogram   activation observer of static (default histogram)
               --qat-epochs E  --qat-lr X    fine-tuning of qat (default 1 epoch, SGD momentum 0.9, lr
-                                            a tenth of the recipe's); observers and batch norms are
+                                            a hundredth of the recipe's); observers and batch norms are
                                             frozen for the last third of the steps
               --threads T
               --no-timing                   leave out the speed rows (a quick accuracy check)
@@ -196,7 +196,7 @@ public final class QuantizeCommand {
             }
             case "qat" -> {
                 QuantWrapper q = Quantization.prepareQat(model, QConfig.qat(), firstImages(train, 0));
-                fineTune(q, train, recipe, qatEpochs, qatLr > 0 ? qatLr : recipe.lr() / 10, log);
+                fineTune(q, train, recipe, qatEpochs, qatLr > 0 ? qatLr : recipe.lr() / 100, log);
                 yield Quantization.convert(q);
             }
             default -> throw new IllegalArgumentException("unknown method " + method);
