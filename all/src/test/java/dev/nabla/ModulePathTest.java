@@ -80,7 +80,9 @@ class ModulePathTest {
                 "dev.nabla.autograd", "dev.nabla.autograd",
                 "dev.nabla.nn", "dev.nabla.nn, dev.nabla.nn.data, dev.nabla.nn.models",
                 "dev.nabla.optim", "dev.nabla.optim",
-                "dev.nabla.quantize", "",
+                "dev.nabla.quantize",
+                        "dev.nabla.quantize, dev.nabla.quantize.fused, dev.nabla.quantize.observer, dev.nabla.quantize.qat,"
+                                + " dev.nabla.quantize.quantized",
                 "dev.nabla.export", "dev.nabla.export, dev.nabla.export.onnx, dev.nabla.inference",
                 "dev.nabla.train", "dev.nabla.train"));
         assertEquals(expected, exports);

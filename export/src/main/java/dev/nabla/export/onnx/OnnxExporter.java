@@ -478,6 +478,7 @@ final class OnnxExporter {
                         "axis",
                         op.intAttr("dim"));
             case "cat" -> cat(op);
+            case "pad" -> pad(op);
             case "gather" ->
                 g.node("GatherElements", List.of(value(op.input(0)), int64Index(op)), "axis", op.intAttr("dim"));
             case "indexSelect" ->
@@ -615,6 +616,23 @@ final class OnnxExporter {
             return value(x);
         }
         return g.node("Slice", List.of(value(x), g.ints(start), g.ints(end), g.ints(dim), g.ints(step)));
+    }
+
+    /** Constant zero padding: Nabla's (before, after) pairs from the last dimension become ONNX's pads input. */
+    private String pad(Tracing.Op op) {
+        int[] padding = op.intsAttr("padding");
+        int rank = op.input(0).dim();
+        long[] pads = new long[2 * rank];
+        for (int i = 0; i < padding.length / 2; i++) {
+            int d = rank - 1 - i;
+            if (dims(op.input(0))[d].dynamic() && (padding[2 * i] != 0 || padding[2 * i + 1] != 0)) {
+                throw unsupported("pad along the batch axis (dimension " + d + " of "
+                        + op.input(0).shape() + "); export with dynamicBatch(false)");
+            }
+            pads[d] = padding[2 * i];
+            pads[rank + d] = padding[2 * i + 1];
+        }
+        return g.node("Pad", List.of(value(op.input(0)), g.ints(pads)));
     }
 
     private String cat(Tracing.Op op) {
