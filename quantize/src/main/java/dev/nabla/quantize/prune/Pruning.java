@@ -52,6 +52,7 @@ public final class Pruning implements AutoCloseable {
     private final Module model;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final List<Optimizer.StepHookHandle> stepHooks = new ArrayList<>();
+    private final List<Optimizer> attached = new ArrayList<>();
 
     private Pruning(Module model) {
         this.model = model;
@@ -182,6 +183,8 @@ public final class Pruning implements AutoCloseable {
             }
             applyMask(e.param.data(), e.mask);
         }
+        // Newly pruned entries lose their momentum and moments at once.
+        attached.forEach(this::maskParametersAndState);
     }
 
     /**
@@ -204,6 +207,7 @@ public final class Pruning implements AutoCloseable {
             }
         }));
         stepHooks.add(optimizer.registerStepPostHook(this::maskParametersAndState));
+        attached.add(optimizer);
         maskParametersAndState(optimizer);
         return this;
     }
@@ -288,6 +292,7 @@ public final class Pruning implements AutoCloseable {
         entries.clear();
         stepHooks.forEach(Optimizer.StepHookHandle::remove);
         stepHooks.clear();
+        attached.clear();
     }
 
     /** Same as {@link #remove()}. */
