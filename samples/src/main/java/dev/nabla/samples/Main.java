@@ -3,6 +3,8 @@ package dev.nabla.samples;
 import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.samples.notebook.NotebookCommand;
+import dev.nabla.samples.train.DistillCommand;
+import dev.nabla.samples.train.PruneCommand;
 import dev.nabla.samples.train.TrainCommand;
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +25,8 @@ public final class Main {
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
               evaluate   report test metrics of a saved checkpoint
+              prune      prune a checkpoint (unstructured, global, structured, gradual), fine-tune, report
+              distill    train a student model against a frozen teacher checkpoint (knowledge distillation)
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
@@ -46,6 +50,8 @@ public final class Main {
                 case "bench" -> bench(rest);
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
+                case "prune" -> exit(PruneCommand.run(rest, System.out));
+                case "distill" -> exit(DistillCommand.run(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);

@@ -114,6 +114,29 @@ record Recipe(
                 testLimit);
     }
 
+    /** The recipe for fine-tuning this one's model: other epochs and learning rate, no warm-up. */
+    Recipe withFineTune(int n, double learningRate) {
+        return new Recipe(
+                dataset,
+                data,
+                download,
+                model,
+                n,
+                batchSize,
+                optimizer,
+                learningRate,
+                momentum,
+                nesterov,
+                weightDecay,
+                schedule,
+                0,
+                augment,
+                labelSmoothing,
+                seed,
+                trainLimit,
+                testLimit);
+    }
+
     /** Flat string form, for a checkpoint's metadata. */
     Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();

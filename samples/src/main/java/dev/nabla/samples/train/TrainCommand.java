@@ -199,8 +199,7 @@ public final class TrainCommand {
         }
         DataSource source = new DataSource(
                 loaded.train(), loaded.test(), state.preprocessing().normalization());
-        var model = Trainer.buildModel(trained, source);
-        state.restoreModel(model);
+        var model = Trainer.buildModel(trained, source, state);
         log.printf(
                 Locale.ROOT,
                 "%s (%s, trained %d epochs) on the %s test split (%,d images)%n",

@@ -16,6 +16,9 @@ import dev.nabla.optim.LrScheduler;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import dev.nabla.optim.Schedule;
+import dev.nabla.quantize.distill.DistillationLoss;
+import dev.nabla.quantize.distill.Teacher;
+import dev.nabla.quantize.prune.ChannelPruning;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.io.IOException;
@@ -84,16 +87,24 @@ final class Trainer {
     private final DataLoader testLoader;
     private final CrossEntropyLoss lossFn;
     private final List<Epoch> history = new ArrayList<>();
+    private final Map<String, String> extra = new LinkedHashMap<>();
+    private Teacher teacher;
+    private DistillationLoss distillation;
     private int startEpoch = 1;
     private double priorSeconds;
     private long priorImages;
 
     Trainer(Recipe recipe, DataSource data, Path out, PrintStream log) {
+        this(recipe, data, out, log, buildModel(recipe, data));
+    }
+
+    /** Trains a given model (a pruned one to fine-tune) with the recipe's optimizer and schedule. */
+    Trainer(Recipe recipe, DataSource data, Path out, PrintStream log, Module model) {
         this.recipe = recipe;
         this.data = data;
         this.out = out;
         this.log = log;
-        this.model = buildModel(recipe, data);
+        this.model = model;
         this.trainLoader = data.trainLoader(recipe);
         this.testLoader = data.testLoader();
         this.lossFn = new CrossEntropyLoss(CrossEntropyLoss.options().labelSmoothing(recipe.labelSmoothing()));
@@ -103,6 +114,50 @@ final class Trainer {
 
     static Module buildModel(Recipe r, DataSource d) {
         return Models.create(r.model(), d.channels(), d.size(), d.classes(), new Generator(r.seed()));
+    }
+
+    /**
+     * The model a checkpoint holds, its weights restored: the recipe's model, shrunk first to the
+     * widths that structured pruning recorded ({@value #WIDTHS_KEY}).
+     */
+    static Module buildModel(Recipe r, DataSource d, TrainingState state) {
+        Module model = buildModel(r, d);
+        String widths = state.extra().get(WIDTHS_KEY);
+        if (widths != null && !widths.isEmpty()) {
+            ChannelPruning.resize(model, parseWidths(widths), Variable.zeros(1, d.channels(), d.size(), d.size()));
+        }
+        state.restoreModel(model);
+        return model;
+    }
+
+    /** Checkpoint metadata: the layer widths of a structurally pruned model, "layer=width,...". */
+    static final String WIDTHS_KEY = "pruned.widths";
+
+    static String formatWidths(Map<String, Integer> widths) {
+        StringBuilder sb = new StringBuilder();
+        widths.forEach((k, v) ->
+                sb.append(sb.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        return sb.toString();
+    }
+
+    static Map<String, Integer> parseWidths(String s) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (String part : s.split(",")) {
+            int eq = part.lastIndexOf('=');
+            m.put(part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
+        }
+        return m;
+    }
+
+    /** Metadata saved in every checkpoint of this run (beside the recipe). */
+    void putExtra(String key, String value) {
+        extra.put(key, value);
+    }
+
+    /** Trains against a frozen teacher's logits with the distillation loss instead of the labels alone. */
+    void distillFrom(Teacher teacher, DistillationLoss loss) {
+        this.teacher = teacher;
+        this.distillation = loss;
     }
 
     private static Optimizer buildOptimizer(Recipe r, Module model) {
@@ -209,7 +264,9 @@ final class Trainer {
                 Batch b = it.next();
                 optimizer.zeroGrad();
                 Variable logits = model.call(b.inputs());
-                Variable loss = lossFn.call(logits, b.targets());
+                Variable loss = teacher == null
+                        ? lossFn.call(logits, b.targets())
+                        : distillation.call(logits, teacher.logits(b.inputs()), b.targets());
                 float value = loss.item();
                 if (!Float.isFinite(value)) {
                     throw new NonFiniteLossException(optimizer.stepCount() + 1, epoch, b.index() + 1, value);
@@ -256,8 +313,14 @@ final class Trainer {
         m.addLoss(lossSum);
     }
 
+    /** Saves the model as it is, as epoch {@code epoch}'s checkpoint (a pruned model without fine-tuning). */
+    void save(int epoch) throws IOException {
+        Files.createDirectories(out);
+        saveCheckpoint(epoch, 0, 0);
+    }
+
     private void saveCheckpoint(int epoch, double trainSeconds, long images) throws IOException {
-        Map<String, String> extra = new LinkedHashMap<>();
+        Map<String, String> extra = new LinkedHashMap<>(this.extra);
         recipe.toMap().forEach((k, v) -> extra.put("recipe." + k, v));
         extra.put("train_seconds", Double.toString(trainSeconds));
         extra.put("train_images", Long.toString(images));
