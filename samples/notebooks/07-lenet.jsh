@@ -143,6 +143,26 @@ for (int i = 0; i < shown; i++) {
 }
 if (shown > 0) Plot.images(Tensor.stack(0, mistakes)).labels(captions).cols(8).title("misread digits (true → predicted)").show();
 
+// ## The same loop from the library: `Trainer`
+//
+// The loop above is what `Trainer` runs for you (Keras' `fit`, Lightning's `Trainer`): here a
+// tenth of the training digits is held out, stratified, to validate on after every epoch; each
+// epoch logs a line, and `Metrics` gives the test set's accuracy, per-class precision, recall
+// and F1, and the confusion matrix. Callbacks add early stopping, best and last checkpoints and a
+// CSV log; `./nabla train` is built on it.
+
+var parts = train.stratifiedSplit(0.1, 0);
+var valLoader = new DataLoader(parts.test(), DataLoader.options().batchSize(500).transforms(Transforms.normalize(Mnist.STATS)));
+var net = new LeNet5(1, 28, 10, new Generator(0));
+var trainer = new Trainer(net, new Adam(net.parameters(), 2e-3), Trainer.options().epochs(3).classNames(Mnist.CLASSES).progress(null));
+var history = trainer.fit(
+    new DataLoader(parts.train(), DataLoader.options().batchSize(32).shuffle(true).transforms(Transforms.normalize(Mnist.STATS))),
+    valLoader);
+var testMetrics = trainer.evaluate(testLoader);
+System.out.println(testMetrics.report());
+check(testMetrics.accuracy() > 0.92, "the Trainer's LeNet-5 also reads more than 92% of unseen digits");
+checkClose(history.last().orElseThrow().valAccuracy(), trainer.evaluate(valLoader).accuracy(), 1e-12);
+
 // ## The same network on CIFAR-10
 //
 // Colour 32 x 32 photos of ten kinds of object are much harder than digits. If CIFAR-10 (or the
@@ -155,16 +175,16 @@ if (Files.exists(cifarDir)) {
     var ctrain = cifar.train().slice(0, 2000);
     var ctest = cifar.test().slice(0, 500);
     var norm = Transforms.normalize(ctrain.channelStats());
-    var net = new LeNet5(3, 32, 10, new Generator(1));
-    var adam = new Adam(net.parameters(), 2e-3);
+    var cnet = new LeNet5(3, 32, 10, new Generator(1));
+    var adam = new Adam(cnet.parameters(), 2e-3);
     var loader = new DataLoader(ctrain, DataLoader.options().batchSize(32).shuffle(true).dropLast(true).seed(1).transforms(norm));
     for (int epoch = 0; epoch < 2; epoch++)
         for (var b : loader.epoch(epoch)) {
             adam.zeroGrad();
-            Functional.crossEntropy(net.call(b.inputs()), b.targets()).backward();
+            Functional.crossEntropy(cnet.call(b.inputs()), b.targets()).backward();
             adam.step();
         }
-    var result = evaluate(net, new DataLoader(ctest, DataLoader.options().batchSize(500).transforms(norm)));
+    var result = evaluate(cnet, new DataLoader(ctest, DataLoader.options().batchSize(500).transforms(norm)));
     System.out.printf("CIFAR-10: test accuracy %.1f%% after 2 epochs on 2,000 images (chance 10%%)%n", 100 * result.accuracy());
     check(result.accuracy() > 0.18, "well above chance on CIFAR-10");
     var pics = new Tensor[10];

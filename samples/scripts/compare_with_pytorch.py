@@ -8,7 +8,11 @@ workload every figure and the median of the per-round ratios. For `ms` units (la
 is inverted so that > 1 always means Nabla is faster.
 
     /usr/bin/python3 samples/scripts/compare_with_pytorch.py --only gemm_1024,lenet_train \\
-        [--threads 2] [--rounds 3] [--peer ../shared/peers/torch_bench.py]
+        [--threads 2] [--rounds 3] [--warmup 2] [--java-opts=-XX:UseAVX=2] \\
+        [--peer ../shared/peers/torch_bench.py]
+
+--java-opts reaches our JVM through NABLA_JAVA_OPTS (e.g. -XX:UseAVX=2 for the 256-bit kernels).
+Non-square GEMMs (gemm_MxKxN) are timed on PyTorch's side by torch_gemm_shapes.py beside this file.
 """
 import argparse, os, statistics, subprocess, sys, datetime
 
@@ -22,8 +26,8 @@ def parse(out):
             figures[parts[0]] = (float(parts[1]), parts[2])
     return figures
 
-def run(cmd):
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+def run(cmd, env=None):
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr}")
     return parse(p.stdout)
@@ -33,18 +37,29 @@ def main():
     ap.add_argument('--only', required=True)
     ap.add_argument('--threads', default='2')
     ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--warmup', default='2')
+    ap.add_argument('--java-opts', default='')
     ap.add_argument('--peer', default=os.path.join(ROOT, '..', 'shared', 'peers', 'torch_bench.py'))
     a = ap.parse_args()
-    ours_cmd = ['./nabla', 'bench', '--threads', a.threads, '--only', a.only]
-    peer_cmd = ['/usr/bin/python3', a.peer, '--threads', a.threads, '--only', a.only]
+    ours_cmd = ['./nabla', 'bench', '--threads', a.threads, '--only', a.only, '--warmup', a.warmup]
+    env = dict(os.environ)
+    if a.java_opts:
+        env['NABLA_JAVA_OPTS'] = (env.get('NABLA_JAVA_OPTS', '') + ' ' + a.java_opts).strip()
+    peer_cmds = [['/usr/bin/python3', a.peer, '--threads', a.threads, '--only', a.only]]
+    if any('x' in n for n in a.only.split(',')):
+        shapes = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'torch_gemm_shapes.py')
+        peer_cmds.append(['/usr/bin/python3', shapes, '--threads', a.threads, '--only', a.only])
     rounds = []
     for r in range(a.rounds):
-        ours = run(ours_cmd)
-        theirs = run(peer_cmd)
+        ours = run(ours_cmd, env)
+        theirs = {}
+        for cmd in peer_cmds:
+            theirs.update(run(cmd))
         rounds.append((ours, theirs))
         print(f"round {r + 1}: " + ", ".join(f"{k} {ours[k][0]:.4g}/{theirs[k][0]:.4g}" for k in ours if k in theirs),
               file=sys.stderr, flush=True)
-    print(f"# {datetime.date.today()}  threads={a.threads}  rounds={a.rounds} (A B alternating)")
+    print(f"# {datetime.date.today()}  threads={a.threads}  rounds={a.rounds} (A B alternating)"
+          f"  warmup={a.warmup}" + (f"  java-opts={a.java_opts}" if a.java_opts else ""))
     print("| workload | unit | Nabla (per round) | PyTorch (per round) | median ratio |")
     print("|---|---|---|---|---|")
     for name in rounds[0][0]:

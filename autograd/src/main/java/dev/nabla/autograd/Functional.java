@@ -5,6 +5,7 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.kernel.Gemm;
 
 /**
  * Neural-network functions over variables, the counterpart of {@code torch.nn.functional}: the
@@ -36,6 +37,15 @@ public final class Functional {
      * one GEMM, so the weight gradient is a single {@code g^T x} however many there are.
      */
     public static Variable linear(Variable x, Variable weight, Variable bias) {
+        return linear(x, weight, bias, null);
+    }
+
+    /**
+     * {@link #linear(Variable, Variable, Variable)} that, when no gradient is recorded and there is
+     * more than one row, multiplies by the weight kept packed in {@code packed} (may be null) instead
+     * of packing it again; the bias is the GEMM's starting value, so y is written once.
+     */
+    public static Variable linear(Variable x, Variable weight, Variable bias, PackedWeight packed) {
         int in = weight.size(1);
         int out = weight.size(0);
         if (x.dim() == 0 || x.size(-1) != in) {
@@ -45,13 +55,10 @@ public final class Functional {
         int[] outDims = x.dims();
         outDims[outDims.length - 1] = out;
         Tensor x2 = x.data().reshape(-1, in);
-        Tensor y = x2.matmul(weight.data().t());
-        if (bias != null) {
-            y.add(bias.data(), y);
-        }
-        y = y.reshape(outDims);
         Variable[] inputs = bias == null ? new Variable[] {x, weight} : new Variable[] {x, weight, bias};
-        if (!Autograd.needsGrad(inputs)) {
+        boolean record = Autograd.needsGrad(inputs);
+        Tensor y = product(x2, weight.data(), bias, record ? null : packed).reshape(outDims);
+        if (!record) {
             return constant(y);
         }
         Saved sx = new Saved("linear", x2);
@@ -70,6 +77,59 @@ public final class Functional {
                     return new Tensor[] {gx, gw, bias.requiresGrad() ? g2.sum(0) : null};
                 },
                 inputs);
+    }
+
+    /**
+     * {@code y = x2 W^T + b}, the bias being the GEMM's starting value (y is written once, and the
+     * packed and unpacked forms add in the same order). W^T comes from {@code packed} when it is
+     * given and there is more than one row; one row is a matrix-vector product on W as stored.
+     */
+    private static Tensor product(Tensor x2, Tensor w, Variable bias, PackedWeight packed) {
+        int rows = x2.size(0);
+        int in = w.size(1);
+        int out = w.size(0);
+        int[] ws = w.strides();
+        if (!x2.isContiguous() || ws[1] != 1 || ws[0] < in) {
+            Tensor y = x2.matmul(w.t());
+            if (bias != null) {
+                y.add(bias.data(), y);
+            }
+            return y;
+        }
+        Tensor y = Tensor.zeros(rows, out);
+        float[] yd = y.storageArray();
+        float beta = 0f;
+        if (bias != null) {
+            Tensor b = bias.data().contiguous();
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(b.storageArray(), b.storageOffset(), yd, r * out, out);
+            }
+            beta = 1f;
+        }
+        if (packed != null && rows > 1) {
+            Gemm.sgemm(
+                    false, rows, 1f, x2.storageArray(), x2.storageOffset(), in, packed.transposed(w), beta, yd, 0, out);
+        } else {
+            Gemm.sgemm(
+                    false,
+                    true,
+                    rows,
+                    out,
+                    in,
+                    1f,
+                    x2.storageArray(),
+                    x2.storageOffset(),
+                    in,
+                    w.storageArray(),
+                    w.storageOffset(),
+                    ws[0],
+                    beta,
+                    yd,
+                    0,
+                    out);
+        }
+        y.markModified();
+        return y;
     }
 
     /** PyTorch's default {@code ignore_index}: no class index equals it. */

@@ -95,8 +95,8 @@ public final class GradCheck {
                 double h = o.step() * Math.max(1.0, Math.abs(orig));
                 float plus = (float) (orig + h);
                 float minus = (float) (orig - h);
-                double lp = project(f, inputs, xs, off + j, plus, r);
-                double lm = project(f, inputs, xs, off + j, minus, r);
+                double lp = project(f, inputs, x, off + j, plus, r);
+                double lm = project(f, inputs, x, off + j, minus, r);
                 xs[off + j] = orig;
                 x.markModified();
                 double numeric = (lp - lm) / ((double) plus - (double) minus);
@@ -124,8 +124,9 @@ public final class GradCheck {
     }
 
     private static double project(
-            Function<Variable[], Variable> f, Variable[] inputs, float[] xs, int at, float value, Tensor r) {
-        xs[at] = value;
+            Function<Variable[], Variable> f, Variable[] inputs, Tensor x, int at, float value, Tensor r) {
+        x.storageArray()[at] = value;
+        x.markModified(); // caches keyed on the version (packed weights) must see the change
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
             float[] y = f.apply(inputs).data().toArray();
             float[] w = r.toArray();

@@ -5,10 +5,15 @@ import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.optim.OptimizerState;
 import dev.nabla.tensor.Tensor;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -21,9 +26,12 @@ import java.util.Optional;
  *       ({@code scheduler.*}), the generators ({@code generator.<name>}, four hex longs), the epoch,
  *       the step, the caller's extras ({@code extra.*}) and the model file's data checksum.</li>
  * </ul>
- * Each file is replaced atomically, the model first. The checksum ties the pair together: if a
- * save is interrupted between the two files, loading reports the mismatch rather than resuming a
- * model with another run's optimizer state.
+ * A save replaces the folder as a unit ({@link AtomicFiles#replaceDirectory}): both files are
+ * written into a fresh folder beside it, which takes its place only once complete, so a kill or a
+ * full disk during a save leaves the previous checkpoint whole, and no half-written files behind.
+ * The model file's checksum, recorded in the training file, ties the pair together besides: files
+ * copied together from different saves are reported rather than resuming a model with another
+ * run's optimizer state.
  *
  * <p>For inference only the model file is needed: {@link #loadModel} fills a freshly built model
  * from it in one call, and {@link #preprocessing} reads how its inputs must be prepared;
@@ -35,8 +43,8 @@ import java.util.Optional;
  * TrainingState s = Checkpoint.load(dir);
  * s.restore(model, optimizer, scheduler, Map.of("shuffle", g));
  *
- * LeNet5 net = Checkpoint.loadModel(Path.of("runs/mnist-10k-lenet5/checkpoint"), new LeNet5(1, 28, 10, new Generator(0)));
- * Preprocessing pre = Checkpoint.preprocessing(Path.of("runs/mnist-10k-lenet5/checkpoint")).orElseThrow();
+ * LeNet5 net = Checkpoint.loadModel(Path.of("runs/mnist-10k-lenet5/best"), new LeNet5(1, 28, 10, new Generator(0)));
+ * Preprocessing pre = Checkpoint.preprocessing(Path.of("runs/mnist-10k-lenet5/best")).orElseThrow();
  * }</pre>
  */
 public final class Checkpoint {
@@ -50,9 +58,74 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    /** Writes both files, the model's first; each is replaced atomically. */
+    /**
+     * Writes both files as a unit: {@code dir} goes from the previous complete checkpoint (if any)
+     * to the new complete one. {@code dir} must be a folder of its own: it is replaced as a whole.
+     *
+     * @throws IOException when writing fails (the previous checkpoint is then kept), or when
+     *     {@code dir} holds other files than a checkpoint's (naming them)
+     */
     public static void save(Path dir, TrainingState state) throws IOException {
-        Files.createDirectories(dir);
+        Objects.requireNonNull(state, "state");
+        requireOwnFolder(dir);
+        AtomicFiles.replaceDirectory(dir, fresh -> write(fresh, state));
+    }
+
+    /**
+     * Makes {@code to} a checkpoint equal to the one in {@code from} (e.g. the best epoch's, beside
+     * the last), replaced as a unit like {@link #save}. The files are hard links where the file
+     * system allows, so the copy takes no space; copies otherwise.
+     */
+    public static void copy(Path from, Path to) throws IOException {
+        Path source = AtomicFiles.resolveDirectory(from);
+        if (!Files.isRegularFile(source.resolve(MODEL_FILE))) {
+            throw new NoSuchFileException(
+                    source.resolve(MODEL_FILE).toString(), null, "not found: " + from + " holds no checkpoint");
+        }
+        requireOwnFolder(to);
+        AtomicFiles.replaceDirectory(to, fresh -> {
+            for (String name : List.of(MODEL_FILE, TRAINING_FILE)) {
+                Path f = source.resolve(name);
+                if (Files.isRegularFile(f)) {
+                    try {
+                        Files.createLink(fresh.resolve(name), f);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(f, fresh.resolve(name));
+                    }
+                }
+            }
+        });
+    }
+
+    /** Refuses to replace a folder that holds more than a checkpoint (and a save's leftover temporary files). */
+    private static void requireOwnFolder(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new FileSystemException(dir.toString(), null, "is a file, not a checkpoint folder");
+        }
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<String> foreign = new ArrayList<>();
+        try (var entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                String n = p.getFileName().toString();
+                boolean leftover = n.startsWith(".") && n.endsWith(".tmp");
+                if (!n.equals(MODEL_FILE) && !n.equals(TRAINING_FILE) && !leftover) {
+                    foreign.add(n);
+                }
+            }
+        }
+        if (!foreign.isEmpty()) {
+            java.util.Collections.sort(foreign);
+            throw new FileSystemException(
+                    dir.toString(),
+                    null,
+                    "holds files that are not part of a checkpoint (" + String.join(", ", foreign)
+                            + "); a checkpoint replaces its folder as a whole, so save it into a folder of its own");
+        }
+    }
+
+    private static void write(Path dir, TrainingState state) throws IOException {
         Path modelFile = dir.resolve(MODEL_FILE);
         SafeTensors.write(modelFile, state.model(), modelMetadata(state.preprocessing()));
         String modelCrc = SafeTensors.readHeader(modelFile).metadata().get(SafeTensors.CRC_KEY);
@@ -128,12 +201,33 @@ public final class Checkpoint {
         }
     }
 
-    private static Path modelFile(Path dirOrFile) {
-        return Files.isDirectory(dirOrFile) ? dirOrFile.resolve(MODEL_FILE) : dirOrFile;
+    private static Path modelFile(Path dirOrFile) throws NoSuchFileException {
+        Path dir = AtomicFiles.resolveDirectory(dirOrFile);
+        if (Files.isDirectory(dir)) {
+            return dir.resolve(MODEL_FILE);
+        }
+        if (!Files.exists(dirOrFile)) {
+            throw new NoSuchFileException(dirOrFile.toString(), null, "not found");
+        }
+        return dirOrFile;
     }
 
-    /** Reads and checks both files; nothing is applied until {@link TrainingState#restore}. */
+    /**
+     * Reads and checks both files; nothing is applied until {@link TrainingState#restore}. When a
+     * save into {@code dir} was interrupted between its two renames, the previous checkpoint it
+     * left beside {@code dir} is read.
+     */
     public static TrainingState load(Path dir) throws IOException {
+        if (!Files.exists(AtomicFiles.resolveDirectory(dir))) {
+            throw new NoSuchFileException(dir.toString(), null, "not found");
+        }
+        if (!Files.isDirectory(dir) && Files.exists(dir)) {
+            throw new FileSystemException(
+                    dir.toString(),
+                    null,
+                    "is a file; a checkpoint is a folder holding " + MODEL_FILE + " and " + TRAINING_FILE);
+        }
+        dir = AtomicFiles.resolveDirectory(dir);
         Path modelFile = dir.resolve(MODEL_FILE);
         Path trainingFile = dir.resolve(TRAINING_FILE);
         SafeTensors.Contents model = SafeTensors.read(modelFile);

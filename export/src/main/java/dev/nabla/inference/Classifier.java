@@ -19,7 +19,7 @@ import java.util.Objects;
  * and returns the top classes with their probabilities.
  *
  * <pre>{@code
- * Path dir = Path.of("runs/mnist-10k-lenet5/checkpoint");          // written by ./nabla train
+ * Path dir = Path.of("runs/mnist-10k-lenet5/best");          // written by ./nabla train
  * Classifier digits = Classifier.load(dir, new LeNet5(1, 28, 10, new Generator(0)));
  * Prediction p = digits.predict(ImageIO.read(new File("seven.png")), 3);
  * p.label();                   // "7"

@@ -5,7 +5,7 @@
  * Checkpoints are written by {@link dev.nabla.export.Checkpoint}.
  *
  * <pre>{@code
- * Classifier c = Classifier.load(Path.of("runs/mnist-10k-lenet5/checkpoint"), new LeNet5(1, 28, 10, new Generator(0)));
+ * Classifier c = Classifier.load(Path.of("runs/mnist-10k-lenet5/best"), new LeNet5(1, 28, 10, new Generator(0)));
  * Prediction p = c.predict(ImageIO.read(new File("digit.png")), 3);
  * System.out.println(p);       // Prediction[7 0.9981, 2 0.0011, 3 0.0004]
  * }</pre>

@@ -231,7 +231,11 @@ class SafeTensorsTest {
                     ch.write(ByteBuffer.wrap(new byte[100]));
                     throw new IOException("disk full (simulated)");
                 }));
-        assertEquals("disk full (simulated)", failure.getMessage());
+        // the message names the file (the JDK's "No space left on device" does not) and keeps the cause
+        assertEquals(
+                f + ": could not be written (disk full (simulated)); the file was left as it was",
+                failure.getMessage());
+        assertEquals("disk full (simulated)", failure.getCause().getMessage());
         assertArrayEquals(before, Files.readAllBytes(f));
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(f), files.toList());

@@ -1,5 +1,6 @@
 package dev.nabla.nn;
 
+import dev.nabla.autograd.PackedWeight;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
@@ -8,7 +9,8 @@ import dev.nabla.tensor.ShapeMismatchException;
  * The fully connected ("dense") layer {@code y = x W^T + b}, with {@code W} of shape
  * {@code [out, in]} as in PyTorch. Accepts any leading dimensions: {@code [..., in] -> [..., out]}.
  * Initialised like PyTorch: weight Kaiming-uniform (bound {@code 1/sqrt(in)}), bias uniform in
- * {@code ±1/sqrt(in)}.
+ * {@code ±1/sqrt(in)}. In inference (no gradient recorded) the weight stays packed for the GEMM
+ * between calls and is repacked only after it changes ({@link PackedWeight}).
  *
  * <pre>{@code
  * Linear fc = new Linear(784, 10, new Generator(0));
@@ -20,6 +22,8 @@ public final class Linear extends Module {
     private final int out;
     public final Variable weight;
     public final Variable bias;
+    /** The weight packed for inference; repacked only after the weight changes. */
+    private final PackedWeight packed = new PackedWeight();
 
     public Linear(int in, int out) {
         this(in, out, true, Generator.defaultGenerator());
@@ -45,7 +49,7 @@ public final class Linear extends Module {
             throw new ShapeMismatchException(
                     "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());
         }
-        return dev.nabla.autograd.Functional.linear(x, weight, bias);
+        return dev.nabla.autograd.Functional.linear(x, weight, bias, packed);
     }
 
     /** PyTorch's {@code in_features}. */

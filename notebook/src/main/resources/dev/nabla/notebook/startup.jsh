@@ -16,5 +16,6 @@ import dev.nabla.nn.models.*;
 import dev.nabla.optim.*;
 import dev.nabla.export.*;
 import dev.nabla.inference.*;
+import dev.nabla.train.*;
 import dev.nabla.plot.*;
 import static dev.nabla.notebook.Checks.*;

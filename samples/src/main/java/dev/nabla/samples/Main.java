@@ -2,8 +2,11 @@ package dev.nabla.samples;
 
 import dev.nabla.samples.bench.Bench;
 import dev.nabla.samples.cli.Args;
+import dev.nabla.samples.cli.Errors;
+import dev.nabla.samples.doctor.Doctor;
 import dev.nabla.samples.notebook.NotebookCommand;
 import dev.nabla.samples.train.DistillCommand;
+import dev.nabla.samples.train.PredictCommand;
 import dev.nabla.samples.train.PruneCommand;
 import dev.nabla.samples.train.TrainCommand;
 import java.util.Arrays;
@@ -27,8 +30,10 @@ public final class Main {
               evaluate   report test metrics of a saved checkpoint
               prune      prune a checkpoint (unstructured, global, structured, gradual), fine-tune, report
               distill    train a student model against a frozen teacher checkpoint (knowledge distillation)
+              predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
+              doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
               notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
@@ -48,10 +53,12 @@ public final class Main {
             switch (cmd) {
                 case "help", "--help", "-h" -> System.out.print(USAGE);
                 case "bench" -> bench(rest);
+                case "doctor" -> exit(Doctor.run(System.out));
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 case "prune" -> exit(PruneCommand.run(rest, System.out));
                 case "distill" -> exit(DistillCommand.run(rest, System.out));
+                case "predict" -> exit(PredictCommand.run(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);
@@ -64,7 +71,7 @@ public final class Main {
             System.exit(2);
         } catch (java.io.IOException | IllegalArgumentException | IllegalStateException e) {
             // Bad data, a corrupt file, a wrong shape: the message says which; no stack trace needed.
-            System.err.println("nabla " + cmd + ": " + e.getMessage());
+            System.err.println("nabla " + cmd + ": " + Errors.describe(e));
             if (Boolean.getBoolean("nabla.debug")) {
                 e.printStackTrace();
             }

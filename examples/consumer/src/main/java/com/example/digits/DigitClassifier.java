@@ -1,7 +1,5 @@
 package com.example.digits;
 
-import dev.nabla.autograd.Autograd;
-import dev.nabla.autograd.Variable;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Flatten;
@@ -9,17 +7,21 @@ import dev.nabla.nn.Linear;
 import dev.nabla.nn.MaxPool2d;
 import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
-import dev.nabla.nn.data.Batch;
 import dev.nabla.nn.data.DataLoader;
+import dev.nabla.nn.data.ImageDataset;
 import dev.nabla.nn.data.Mnist;
 import dev.nabla.nn.data.Split;
 import dev.nabla.nn.data.Transforms;
 import dev.nabla.optim.Adam;
 import dev.nabla.tensor.Generator;
+import dev.nabla.train.Metrics;
+import dev.nabla.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
 
 /**
- * Trains a small CNN on the 10,000 MNIST digits that ship inside Nabla (8,000 to train, 2,000
- * held out) and prints the held-out accuracy.
+ * Trains a small CNN on the 10,000 MNIST digits that ship inside Nabla (8,000 to train and
+ * validate, 2,000 held out) with the library's {@link Trainer}, and prints the held-out metrics.
  *
  * <pre>
  * mvn -q compile exec:exec         # one epoch; the POM adds --add-modules jdk.incubator.vector
@@ -42,53 +44,52 @@ public final class DigitClassifier {
                 new Linear(16 * 7 * 7, 10, g)); // [N, 10] class scores
     }
 
-    /** Trains a fresh model for {@code epochs} passes over the training digits; returns it. */
-    public static Sequential train(Split digits, int epochs, long seed) {
+    /**
+     * Trains a fresh model for {@code epochs} passes over 90% of the training digits with the
+     * library's {@link Trainer}, validating on the other 10% after each epoch; returns it. The
+     * line per epoch goes to {@code log} (null: silent).
+     */
+    public static Sequential train(Split digits, int epochs, long seed, PrintStream log) throws IOException {
+        Split parts = digits.train().stratifiedSplit(0.1, seed);
         Sequential model = model(new Generator(seed));
-        Adam optimizer = new Adam(model.parameters(), 2e-3);
-        DataLoader loader = new DataLoader(
-                digits.train(),
+        Trainer trainer = new Trainer(
+                model,
+                new Adam(model.parameters(), 2e-3),
+                Trainer.options()
+                        .epochs(epochs)
+                        .classNames(Mnist.CLASSES)
+                        .log(log)
+                        .progress(null));
+        DataLoader train = new DataLoader(
+                parts.train(),
                 DataLoader.options()
                         .batchSize(64)
                         .shuffle(true)
                         .seed(seed)
                         .transforms(Transforms.normalize(Mnist.STATS)));
-        CrossEntropyLoss lossFn = new CrossEntropyLoss();
-        model.train();
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            for (Batch batch : loader.epoch(epoch)) {
-                optimizer.zeroGrad();
-                Variable loss = lossFn.call(model.call(batch.inputs()), batch.targets());
-                loss.backward();
-                optimizer.step();
-            }
-        }
+        trainer.fit(train, loader(parts.test()));
         return model;
     }
 
-    /** The fraction of the held-out digits the model classifies correctly. */
-    public static double accuracy(Sequential model, Split digits) {
-        DataLoader loader = new DataLoader(
-                digits.test(), DataLoader.options().batchSize(500).transforms(Transforms.normalize(Mnist.STATS)));
-        model.eval();
-        long correct = 0;
-        try (Autograd.NoGrad off = Autograd.noGrad()) {
-            for (Batch batch : loader.epoch(0)) {
-                Variable predicted = model.call(batch.inputs()).argmax(1, false);
-                correct += predicted.data().eq(batch.targets().data()).sum().itemLong();
-            }
-        }
-        return (double) correct / digits.test().size();
+    /** The held-out test digits' metrics: accuracy, per-class precision, recall and F1, the confusion matrix. */
+    public static Metrics test(Sequential model, Split digits) {
+        return Metrics.evaluate(model, loader(digits.test()), new CrossEntropyLoss(), Mnist.CLASSES);
     }
 
-    public static void main(String[] args) {
+    private static DataLoader loader(ImageDataset images) {
+        return new DataLoader(
+                images, DataLoader.options().batchSize(500).transforms(Transforms.normalize(Mnist.STATS)));
+    }
+
+    public static void main(String[] args) throws IOException {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         Split digits = Mnist.embedded();
         long start = System.nanoTime();
-        Sequential model = train(digits, epochs, 42);
+        Sequential model = train(digits, epochs, 42, System.out);
         double seconds = (System.nanoTime() - start) / 1e9;
+        Metrics test = test(model, digits);
         System.out.printf(
-                "%s%ntrained %d epoch(s) on %,d digits in %.1f s; held-out accuracy %.2f%%%n",
-                model, epochs, digits.train().size(), seconds, 100 * accuracy(model, digits));
+                "%s%ntrained %d epoch(s) in %.1f s; held-out accuracy %.2f%%%n%n%s",
+                model, epochs, seconds, 100 * test.accuracy(), test.report());
     }
 }

@@ -71,6 +71,22 @@ public final class Cifar10 {
     }
 
     /**
+     * Reads one CIFAR-10 batch file ({@code data_batch_1.bin} ... {@code test_batch.bin}, or any
+     * file of 3,073-byte records: a label byte, then the 3x32x32 pixels), e.g. a separate
+     * validation set.
+     */
+    public static ImageDataset read(Path batchFile) throws IOException {
+        if (!Files.isRegularFile(batchFile)) {
+            throw new NoSuchFileException(
+                    batchFile.toString(),
+                    null,
+                    Files.isDirectory(batchFile) ? "is a folder, not a batch file" : "not found");
+        }
+        CifarBinary.File f = new CifarBinary.File(batchFile.toString(), Files.readAllBytes(batchFile));
+        return CifarBinary.parse(batchFile.getFileName().toString(), List.of(f), LABEL_LIMITS, 0, CLASSES);
+    }
+
+    /**
      * Reads CIFAR-10 from {@code root} as {@link #load(Path)} does; when it is absent and
      * {@code download} is true, first fetches the official archive into {@code root} and extracts it.
      */
@@ -118,7 +134,7 @@ public final class Cifar10 {
         Path tmp = Files.createTempDirectory(root, ".cifar-10-extract-");
         try {
             Path base = tmp.normalize();
-            try (InputStream in = Idx.maybeGunzip(Files.newInputStream(archive))) {
+            try (InputStream in = Idx.maybeGunzip(Files.newInputStream(archive), archive.toString())) {
                 Tar.read(in, archive.toString(), (name, size, content) -> {
                     String n = name.startsWith("./") ? name.substring(2) : name;
                     if (!n.startsWith(FOLDER + "/")) {

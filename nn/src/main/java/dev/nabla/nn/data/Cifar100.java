@@ -1,6 +1,7 @@
 package dev.nabla.nn.data;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,6 +36,20 @@ public final class Cifar100 {
     /** Reads CIFAR-100 with its fine labels (100 classes). */
     public static Split load(Path path) throws IOException {
         return load(path, false);
+    }
+
+    /**
+     * Reads one file of CIFAR-100 records ({@code train.bin}, {@code test.bin}, or any file of
+     * 3,074-byte records: the coarse and the fine label byte, then the 3x32x32 pixels), labelled
+     * with the fine classes, or the coarse ones when {@code coarse}; without class names.
+     */
+    public static ImageDataset read(Path file, boolean coarse) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(
+                    file.toString(), null, Files.isDirectory(file) ? "is a folder, not a CIFAR-100 file" : "not found");
+        }
+        CifarBinary.File f = new CifarBinary.File(file.toString(), Files.readAllBytes(file));
+        return CifarBinary.parse(file.getFileName().toString(), List.of(f), LABEL_LIMITS, coarse ? 0 : 1, List.of());
     }
 
     /**

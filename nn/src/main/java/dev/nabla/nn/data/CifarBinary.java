@@ -68,7 +68,7 @@ final class CifarBinary {
             return files;
         }
         List<String> wanted = concat(required, optional);
-        try (InputStream in = Idx.maybeGunzip(Files.newInputStream(location))) {
+        try (InputStream in = Idx.maybeGunzip(Files.newInputStream(location), location.toString())) {
             Tar.read(in, location.toString(), (name, size, content) -> {
                 String n = name.startsWith("./") ? name.substring(2) : name;
                 if (n.startsWith(layout.folder() + "/")) {

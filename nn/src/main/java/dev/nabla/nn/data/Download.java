@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLConnection;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -133,10 +136,19 @@ public final class Download {
                 transfer(part, target.getFileName().toString());
                 last = null;
                 break;
+            } catch (UnknownHostException e) {
+                // no network or no DNS: retrying in two seconds will not change that
+                throw new IOException(
+                        "download of " + uri + " failed: " + describe(e)
+                                + (Files.exists(part)
+                                        ? "; the " + Files.size(part) + " bytes in " + part
+                                                + " are kept for the next run"
+                                        : ""),
+                        e);
             } catch (IOException e) {
                 last = e;
                 if (attempt < attempts) {
-                    note("download of " + uri + " interrupted (" + e.getMessage() + "); retrying, "
+                    note("download of " + uri + " interrupted (" + describe(e) + "); retrying, "
                             + (Files.exists(part)
                                     ? "resuming after " + Files.size(part) + " bytes"
                                     : "from the start"));
@@ -151,7 +163,7 @@ public final class Download {
                                     ? "; " + Files.size(part) + " bytes kept in " + part
                                             + ", the next run resumes there"
                                     : "")
-                            + ": " + last.getMessage(),
+                            + ": " + describe(last),
                     last);
         }
         if (md5 != null) {
@@ -231,6 +243,22 @@ public final class Download {
             }
             throw new IOException("transfer ended after " + size + " of " + total + " bytes");
         }
+    }
+
+    /** What went wrong, in words: the JDK's messages for these are only a host name or "Read timed out". */
+    private String describe(IOException e) {
+        String host = uri.getHost();
+        if (e instanceof UnknownHostException) {
+            return "the host " + host + " could not be resolved (no network connection, or no DNS)";
+        }
+        if (e instanceof ConnectException) {
+            return "could not connect to " + host + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + " ("
+                    + e.getMessage() + ")";
+        }
+        if (e instanceof SocketTimeoutException) {
+            return host + " did not answer within " + timeout.toSeconds() + " s (" + e.getMessage() + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private HttpURLConnection open(long from) throws IOException {

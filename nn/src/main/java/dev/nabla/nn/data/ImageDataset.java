@@ -1,5 +1,6 @@
 package dev.nabla.nn.data;
 
+import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
@@ -165,6 +166,84 @@ public final class ImageDataset implements Dataset {
                 width,
                 numClasses,
                 classNames);
+    }
+
+    /**
+     * The images at {@code indices}, in that order, as a new data set (copied) named {@code name}.
+     *
+     * @throws IndexOutOfBoundsException naming the first index out of range
+     */
+    public ImageDataset subset(int[] indices, String name) {
+        int n = imageSize();
+        byte[] px = new byte[indices.length * n];
+        int[] lab = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            int from = checkIndex(indices[i]) * n;
+            System.arraycopy(pixels, from, px, i * n, n);
+            lab[i] = labels[indices[i]];
+        }
+        return new ImageDataset(name, px, lab, channels, height, width, numClasses, classNames);
+    }
+
+    /**
+     * Holds out a seeded, stratified part, for validation: from each class,
+     * {@code round(heldOut * count)} of its images, drawn at random from {@code seed}, go to the
+     * second part ({@link Split#test()}), the others to the first ({@link Split#train()}); each
+     * part keeps this data set's order. Every class keeps its share in both parts, and the same
+     * seed gives the same split on every run.
+     *
+     * <pre>{@code
+     * Split s = Mnist.embedded().train().stratifiedSplit(0.1, 0);
+     * s.train().size();   // 7200, to train on
+     * s.test().size();    // 800, to validate on: 10% of each digit
+     * }</pre>
+     *
+     * @param heldOut the fraction to hold out, in (0, 1)
+     * @throws IllegalArgumentException when either part would be empty
+     */
+    public Split stratifiedSplit(double heldOut, long seed) {
+        if (!(heldOut > 0 && heldOut < 1)) {
+            throw new IllegalArgumentException(name + ": the held-out fraction must be in (0, 1), got " + heldOut);
+        }
+        int[][] byClass = new int[numClasses][];
+        int[] counts = labelCounts();
+        for (int k = 0; k < numClasses; k++) {
+            byClass[k] = new int[counts[k]];
+        }
+        int[] fill = new int[numClasses];
+        for (int i = 0; i < labels.length; i++) {
+            byClass[labels[i]][fill[labels[i]]++] = i;
+        }
+        boolean[] held = new boolean[labels.length];
+        int heldCount = 0;
+        Generator g = new Generator(seed);
+        for (int k = 0; k < numClasses; k++) {
+            int take = (int) Math.round(heldOut * counts[k]);
+            int[] order = Tensor.permutation(g, counts[k]);
+            for (int j = 0; j < take; j++) {
+                held[byClass[k][order[j]]] = true;
+            }
+            heldCount += take;
+        }
+        if (heldCount == 0 || heldCount == labels.length) {
+            throw new IllegalArgumentException(String.format(
+                    java.util.Locale.ROOT,
+                    "%s: holding out %.3g of %d images leaves %s empty",
+                    name,
+                    heldOut,
+                    labels.length,
+                    heldCount == 0 ? "the held-out part" : "nothing to train on"));
+        }
+        int[] keep = new int[labels.length - heldCount];
+        int[] out = new int[heldCount];
+        for (int i = 0, a = 0, b = 0; i < labels.length; i++) {
+            if (held[i]) {
+                out[b++] = i;
+            } else {
+                keep[a++] = i;
+            }
+        }
+        return new Split(subset(keep, name + "-train"), subset(out, name + "-val"));
     }
 
     /**

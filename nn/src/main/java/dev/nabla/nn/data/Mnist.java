@@ -51,8 +51,10 @@ public final class Mnist {
                 ImageDataset all = read(
                         images,
                         "mnist-10k/images-idx3-ubyte.gz",
+                        -1,
                         labels,
                         "mnist-10k/labels-idx1-ubyte.gz",
+                        -1,
                         "mnist-10k",
                         CLASSES);
                 return new Split(
@@ -127,20 +129,24 @@ public final class Mnist {
     public static ImageDataset read(Path images, Path labels, String name, List<String> classes) throws IOException {
         try (InputStream i = Files.newInputStream(images);
                 InputStream l = Files.newInputStream(labels)) {
-            return read(i, images.toString(), l, labels.toString(), name, classes);
+            return read(
+                    i, images.toString(), Files.size(images), l, labels.toString(), Files.size(labels), name, classes);
         }
     }
 
+    /** Streams of the two files with their lengths in bytes (-1 when unknown). */
     static ImageDataset read(
             InputStream images,
             String imagesName,
+            long imagesBytes,
             InputStream labels,
             String labelsName,
+            long labelsBytes,
             String name,
             List<String> classes)
             throws IOException {
-        Idx.Contents img = Idx.read(images, imagesName, 3);
-        Idx.Contents lab = Idx.read(labels, labelsName, 1);
+        Idx.Contents img = Idx.read(images, imagesName, 3, imagesBytes);
+        Idx.Contents lab = Idx.read(labels, labelsName, 1, labelsBytes);
         if (img.records() != lab.records()) {
             throw new CorruptDataException(
                     labelsName, -1, lab.records() + " labels for the " + img.records() + " images of " + imagesName);

@@ -1,6 +1,7 @@
 package dev.nabla.nn.data;
 
 import java.io.PrintStream;
+import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -10,6 +11,12 @@ import java.util.function.LongSupplier;
  * plus an optional message (e.g. the running loss). On a terminal it redraws one line in place (at
  * most 10 times a second); when the output is not a terminal (a log file, CI) it prints a plain
  * line at every 10% and at least every 30 seconds instead, so logs stay readable.
+ *
+ * <p>While running, the rate and the ETA come from the recent past (the last quarter of the time
+ * elapsed, at least a second) after the first update, not from the start: the first batches of a
+ * training run are slow while the JIT compiles the kernels, and an average since the start would
+ * promise minutes for an epoch that takes seconds. The ETA appears from the second update on; the
+ * final line gives the average over the whole run.
  *
  * <pre>{@code
  * try (ProgressBar bar = ProgressBar.count("epoch 1", loader.size(), "batch")) {
@@ -26,6 +33,7 @@ public final class ProgressBar implements AutoCloseable {
     private static final int WIDTH = 24;
     private static final long REDRAW_NANOS = 100_000_000L;
     private static final long PLAIN_NANOS = 30_000_000_000L;
+    private static final long MIN_WINDOW_NANOS = 1_000_000_000L;
 
     private final String label;
     private final long total;
@@ -43,6 +51,10 @@ public final class ProgressBar implements AutoCloseable {
     private int lastDecile = -1;
     private int lastLength;
     private boolean closed;
+    /** (time, done) pairs spanning the recent window the rate is measured over, oldest first. */
+    private final ArrayDeque<long[]> recent = new ArrayDeque<>();
+    /** Whether the bar has been updated since it started (the origin of the running rate moved there). */
+    private boolean updated;
 
     ProgressBar(
             String label, long total, String unit, long done, PrintStream out, boolean terminal, LongSupplier clock) {
@@ -55,6 +67,7 @@ public final class ProgressBar implements AutoCloseable {
         this.start = clock.getAsLong();
         this.done = done;
         this.startDone = done;
+        recent.add(new long[] {start, done});
         if (done > 0) {
             lastDecile = decile();
         }
@@ -106,6 +119,7 @@ public final class ProgressBar implements AutoCloseable {
     public synchronized void set(long value) {
         done = value;
         long now = clock.getAsLong();
+        sample(now);
         if (terminal) {
             if (!drawn || now - lastDraw >= REDRAW_NANOS) {
                 draw(now, false);
@@ -159,11 +173,71 @@ public final class ProgressBar implements AutoCloseable {
         out.flush();
     }
 
+    /** The rate is measured over the last quarter of the time elapsed, but at least over a second. */
+    private long window(long now) {
+        return Math.max(MIN_WINDOW_NANOS, (now - start) / 4);
+    }
+
+    /**
+     * Records (now, done), keeping one sample at or before the window's start and thinning the rest.
+     * The first update becomes the origin: the time before it (the JIT compiling the first batch,
+     * a connection opening) says nothing about the pace to come.
+     */
+    private void sample(long now) {
+        if (!updated) {
+            updated = true;
+            recent.clear();
+            recent.add(new long[] {now, done});
+            return;
+        }
+        long window = window(now);
+        if (now - recent.peekLast()[0] >= window / 64) {
+            recent.addLast(new long[] {now, done});
+        }
+        while (recent.size() >= 2) {
+            long[] first = recent.pollFirst();
+            if (now - recent.peekFirst()[0] < window) {
+                recent.addFirst(first);
+                break;
+            }
+        }
+    }
+
+    /** True once the running rate spans some time after the first update: only then is there an ETA. */
+    private boolean paced(long now) {
+        return updated && now > recent.peekFirst()[0] && done > recent.peekFirst()[1];
+    }
+
+    /**
+     * Units per second over the recent window while running (the amount done at the window's start
+     * interpolated between the samples around it); over the whole run once finished, or before
+     * there is a pace to measure.
+     */
+    private double rate(long now, boolean finished) {
+        double fromTime = start;
+        double fromDone = startDone;
+        if (!finished && paced(now)) {
+            var it = recent.iterator();
+            long[] a = it.next();
+            fromTime = a[0];
+            fromDone = a[1];
+            long windowStart = now - window(now);
+            if (a[0] < windowStart && it.hasNext()) {
+                long[] b = it.next();
+                double f = (double) (windowStart - a[0]) / (b[0] - a[0]);
+                fromTime = windowStart;
+                fromDone = a[1] + f * (b[1] - a[1]);
+            }
+        }
+        double seconds = (now - fromTime) / 1e9;
+        return seconds > 0 ? (done - fromDone) / seconds : 0;
+    }
+
     /** One line: label, bar, percentage, amounts, rate, ETA, message. */
     String render(long now) {
         StringBuilder sb = new StringBuilder(label);
         double seconds = (now - start) / 1e9;
-        double rate = seconds > 0 ? (done - startDone) / seconds : 0;
+        double rate = rate(now, closed || (total > 0 && done >= total));
         if (total > 0) {
             double frac = Math.min(1, (double) done / total);
             int filled = (int) (frac * WIDTH);
@@ -182,7 +256,7 @@ public final class ProgressBar implements AutoCloseable {
                             unit == null
                                     ? amount((long) rate, true) + "/s"
                                     : String.format(Locale.ROOT, "%.1f %s/s", rate, unit));
-            if (total > 0 && done < total) {
+            if (total > 0 && done < total && paced(now)) {
                 sb.append("  ETA ").append(duration((total - done) / rate));
             }
         }

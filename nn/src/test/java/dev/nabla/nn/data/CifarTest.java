@@ -60,6 +60,28 @@ class CifarTest {
     }
 
     @Test
+    void readsOneBatchFileOnItsOwn() throws IOException {
+        DataFixtures.writeAll(dir, data.files());
+        ImageDataset test = Cifar10.read(dir.resolve("test_batch.bin"));
+        assertEquals(2, test.size());
+        assertArrayEquals(data.images().get("test_batch.bin")[1], test.pixels(1));
+        assertEquals(data.labels().get("test_batch.bin")[1], test.label(1));
+        assertEquals(Cifar10.CLASSES, test.classNames());
+        var missing = assertThrows(NoSuchFileException.class, () -> Cifar10.read(dir.resolve("nope.bin")));
+        assertTrue(missing.getMessage().endsWith("not found"), missing.getMessage());
+        // CIFAR-100 records: coarse and fine label bytes
+        byte[][] images = {new byte[3072], new byte[3072]};
+        Path hundred = DataFixtures.write(
+                dir.resolve("c100.bin"), DataFixtures.cifarRecords(new int[][] {{3, 19}, {42, 99}}, images));
+        assertEquals(
+                List.of(42, 99),
+                List.of(
+                        Cifar100.read(hundred, false).label(0),
+                        Cifar100.read(hundred, false).label(1)));
+        assertEquals(19, Cifar100.read(hundred, true).label(1));
+    }
+
+    @Test
     void readsStraightFromTheArchive() throws IOException {
         Path archive = DataFixtures.write(
                 dir.resolve("cifar-10-binary.tar.gz"), DataFixtures.tarGz("cifar-10-batches-bin", data.files()));

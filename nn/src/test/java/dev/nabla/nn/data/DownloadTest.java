@@ -297,4 +297,17 @@ class DownloadTest {
                 Cifar10.officialDownload().uri());
         assertTrue(Cifar10.officialDownload().toString().contains("c32a1d4ab5d03f1284b67883e8d87530"));
     }
+
+    @Test
+    void anUnresolvableHostIsNamedAndNotRetried() {
+        // .invalid never resolves (RFC 2606), as no host does without a network
+        Download d = Download.from(URI.create("http://cifar.nabla.invalid/data.tar.gz"))
+                .attempts(3)
+                .retryDelay(Duration.ofSeconds(30));
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> d.to(target()));
+        assertTrue(e.getMessage().contains("the host cifar.nabla.invalid could not be resolved"), e.getMessage());
+        assertTrue(System.nanoTime() - start < 20e9, "retried an unresolvable host");
+        assertFalse(Files.exists(target()));
+    }
 }

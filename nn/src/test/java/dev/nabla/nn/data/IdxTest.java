@@ -162,4 +162,43 @@ class IdxTest {
                 assertThrows(CorruptDataException.class, () -> Mnist.read(img, lab, "t", Mnist.CLASSES));
         assertTrue(e.getMessage().contains("6 labels for the 7 images of " + img), e.getMessage());
     }
+
+    @Test
+    void aForgedCountInASmallGzipIsRefusedBeforeAllocating() throws IOException {
+        // 100-odd bytes of gzip whose header declares 2,700,000 images of 28x28 (2.1 GB)
+        byte[] f = DataFixtures.gzip(DataFixtures.idx(new int[] {2_700_000, 28, 28}, new byte[40]));
+        assertTrue(f.length < 120, "fixture of " + f.length + " bytes");
+        CorruptDataException e = corrupt(f, 3);
+        assertTrue(
+                e.getMessage().contains("declares 2,700,000 records")
+                        && e.getMessage().contains("more than a gzip file of " + f.length + " bytes can hold"),
+                e.getMessage());
+    }
+
+    @Test
+    void aForgedCountInAStreamOfUnknownLengthReadsOnlyWhatIsThere() {
+        // no length to check against: the buffer grows with the data, and the end is reported
+        byte[] f = DataFixtures.idx(new int[] {2_700_000, 28, 28}, new byte[40]);
+        CorruptDataException e = assertThrows(
+                CorruptDataException.class, () -> Idx.read(new java.io.ByteArrayInputStream(f), "forged", 3));
+        assertTrue(e.getMessage().startsWith("forged, record 0: short file: the data ends 40 bytes"), e.getMessage());
+    }
+
+    @Test
+    void aRawFileShorterThanItsHeaderSaysIsRefusedBeforeAllocating() throws IOException {
+        byte[] f = DataFixtures.idx(new int[] {2_700_000, 28, 28}, new byte[784 * 3 + 5]);
+        CorruptDataException e = corrupt(f, 3);
+        assertEquals(3, e.record());
+        assertTrue(e.getMessage().contains("the data ends 5 bytes into this record of 784 bytes"), e.getMessage());
+    }
+
+    @Test
+    void corruptGzipDataNamesTheFile() throws IOException {
+        byte[] f = DataFixtures.gzip(DataFixtures.idx(new int[] {N, 5, 4}, pixels));
+        for (int i = 12; i < f.length - 8; i++) {
+            f[i] = (byte) 0xFF; // the deflate blocks become invalid codes
+        }
+        CorruptDataException e = corrupt(f, 3);
+        assertTrue(e.getMessage().contains("corrupt gzip data"), e.getMessage());
+    }
 }

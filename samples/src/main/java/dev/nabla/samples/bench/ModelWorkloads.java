@@ -25,15 +25,15 @@ import java.util.function.Supplier;
 final class ModelWorkloads {
     private ModelWorkloads() {}
 
-    static List<Bench.Workload> all(double warmup) {
+    static List<Bench.Workload> all() {
         List<Bench.Workload> w = new ArrayList<>();
-        w.add(new Bench.Workload("lenet_train", "images/s", () -> trainRate(ModelWorkloads::lenet, warmup)));
-        w.add(new Bench.Workload("cnn_train", "images/s", () -> trainRate(ModelWorkloads::cnn, warmup)));
-        w.add(new Bench.Workload("lenet_infer", "images/s", () -> inferRate(lenet(), 64, warmup)));
-        w.add(new Bench.Workload("cnn_infer", "images/s", () -> inferRate(cnn(), 64, warmup)));
-        w.add(new Bench.Workload("cnn_latency_b1", "ms", () -> 1000 / inferRate(cnn(), 1, warmup)));
-        w.addAll(SequenceWorkloads.all(warmup));
-        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", () -> mlpInfer(warmup)));
+        w.add(new Bench.Workload("lenet_train", "images/s", () -> train(ModelWorkloads::lenet)));
+        w.add(new Bench.Workload("cnn_train", "images/s", () -> train(ModelWorkloads::cnn)));
+        w.add(new Bench.Workload("lenet_infer", "images/s", () -> infer(lenet(), 64)));
+        w.add(new Bench.Workload("cnn_infer", "images/s", () -> infer(cnn(), 64)));
+        w.add(new Bench.Workload("cnn_latency_b1", "ms", () -> infer(cnn(), 1)));
+        w.addAll(SequenceWorkloads.all());
+        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", ModelWorkloads::mlpInfer));
         return w;
     }
 
@@ -49,37 +49,48 @@ final class ModelWorkloads {
         return Tensor.randn(new Generator(1), n, 3, 32, 32);
     }
 
-    static double trainRate(Supplier<Module> build, double warmup) {
+    static Bench.Call train(Supplier<Module> build) {
         Module model = build.get();
         Variable x = Variable.of(images(64));
         Variable y = Variable.of(Tensor.randint(new Generator(2), 0, 10, 64));
         SGD opt = new SGD(model.parameters(), 0.01).momentum(0.9);
-        double s = Timing.secondsPerCall(
+        return new Bench.Call(
                 () -> {
                     opt.zeroGrad();
                     Functional.crossEntropy(model.call(x), y).backward();
                     opt.step();
                 },
-                warmup);
-        return 64 / s;
+                64);
     }
 
-    static double inferRate(Module model, int batch, double warmup) {
+    static Bench.Call infer(Module model, int batch) {
         model.eval();
         Variable x = Variable.of(images(batch));
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return batch / Timing.secondsPerCall(() -> model.call(x), warmup);
-        }
+        return new Bench.Call(
+                () -> {
+                    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+                        model.call(x);
+                    }
+                },
+                batch);
     }
 
-    private static double mlpInfer(double warmup) {
+    private static Bench.Call mlpInfer() {
         Generator g = new Generator(0);
         Module mlp = new Sequential(
                 new Linear(784, 512, g), new ReLU(), new Linear(512, 512, g), new ReLU(), new Linear(512, 10, g));
-        mlp.eval();
-        Variable x = Variable.of(Tensor.randn(new Generator(1), 64, 784));
-        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
-            return 64 / Timing.secondsPerCall(() -> mlp.call(x), warmup);
-        }
+        return infer(mlp, Tensor.randn(new Generator(1), 64, 784));
+    }
+
+    private static Bench.Call infer(Module model, Tensor input) {
+        model.eval();
+        Variable x = Variable.of(input);
+        return new Bench.Call(
+                () -> {
+                    try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+                        model.call(x);
+                    }
+                },
+                input.size(0));
     }
 }

@@ -20,14 +20,14 @@ import java.util.List;
 final class SequenceWorkloads {
     private SequenceWorkloads() {}
 
-    static List<Bench.Workload> all(double warmup) {
+    static List<Bench.Workload> all() {
         List<Bench.Workload> w = new ArrayList<>();
-        w.add(new Bench.Workload("lstm_train", "steps/s", () -> lstmTrain(warmup)));
-        w.add(new Bench.Workload("attn_train", "steps/s", () -> attnTrain(warmup)));
+        w.add(new Bench.Workload("lstm_train", "steps/s", SequenceWorkloads::lstmTrain));
+        w.add(new Bench.Workload("attn_train", "steps/s", SequenceWorkloads::attnTrain));
         return w;
     }
 
-    private static double lstmTrain(double warmup) {
+    private static Bench.Call lstmTrain() {
         Generator g = new Generator(0);
         LSTM lstm = new LSTM(64, 128, g);
         Linear head = new Linear(128, 10, g);
@@ -36,27 +36,20 @@ final class SequenceWorkloads {
         Adam opt = new Adam(params, 1e-3);
         Variable xs = Variable.of(Tensor.randn(new Generator(1), 32, 32, 64));
         Variable ys = Variable.of(Tensor.randint(new Generator(2), 0, 10, 32));
-        return 1
-                / Timing.secondsPerCall(
-                        () -> {
-                            opt.zeroGrad();
-                            Variable out = lstm.call(xs);
-                            Functional.crossEntropy(head.call(out.select(0, -1)), ys)
-                                    .backward();
-                            opt.step();
-                        },
-                        warmup);
+        return new Bench.Call(
+                () -> {
+                    opt.zeroGrad();
+                    Variable out = lstm.call(xs);
+                    Functional.crossEntropy(head.call(out.select(0, -1)), ys).backward();
+                    opt.step();
+                },
+                1);
     }
 
-    private static double attnTrain(double warmup) {
+    private static Bench.Call attnTrain() {
         MultiheadAttention mha = new MultiheadAttention(128, 4, new Generator(0));
         Variable q = Variable.of(Tensor.randn(new Generator(1), 64, 32, 128)).requiresGrad(true);
-        return 1
-                / Timing.secondsPerCall(
-                        () -> mha.call(q, q, q, null, null, false, true)
-                                .output()
-                                .sum()
-                                .backward(),
-                        warmup);
+        return new Bench.Call(
+                () -> mha.call(q, q, q, null, null, false, true).output().sum().backward(), 1);
     }
 }

@@ -10,7 +10,9 @@ import java.util.Set;
 /**
  * Command-line flags of the form {@code --name value} or {@code --name=value}, and bare
  * {@code --switch}es. Every flag must be declared by the command that reads it; anything left
- * unread is reported, so a typo never passes silently.
+ * unread is reported, so a typo never passes silently. Words that are not flags are refused too
+ * unless the command reads them ({@link #positional()}): {@code --augment false} is a mistake,
+ * not augmentation.
  *
  * <pre>{@code
  * Args a = Args.parse(new String[] {"--epochs", "3", "--augment"}, Set.of("augment"));
@@ -24,6 +26,10 @@ public final class Args {
     private final Set<String> switches = new LinkedHashSet<>();
     private final Set<String> read = new LinkedHashSet<>();
     private final List<String> positional = new ArrayList<>();
+    /** For each positional word, the switch just before it (or null): the likely cause of a stray word. */
+    private final List<String> after = new ArrayList<>();
+
+    private boolean positionalRead;
 
     private Args() {}
 
@@ -34,6 +40,8 @@ public final class Args {
             String s = args[i];
             if (!s.startsWith("--")) {
                 a.positional.add(s);
+                String prev = i > 0 && args[i - 1].startsWith("--") ? args[i - 1].substring(2) : null;
+                a.after.add(prev != null && switchNames.contains(prev) ? prev : null);
                 continue;
             }
             String name = s.substring(2);
@@ -96,6 +104,18 @@ public final class Args {
         }
     }
 
+    public long longValue(String name, long fallback) {
+        String v = string(name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
+        }
+    }
+
     public double doubleValue(String name, double fallback) {
         String v = string(name, null);
         if (v == null) {
@@ -113,12 +133,20 @@ public final class Args {
         return values.containsKey(name) || switches.contains(name);
     }
 
+    /** The words that are not flags (a command that takes none leaves them unread, and {@link #finish} refuses them). */
     public List<String> positional() {
+        positionalRead = true;
         return List.copyOf(positional);
     }
 
-    /** Throws when a flag was given that no one read. */
+    /** Throws when a flag was given that no one read, or a word no one expected. */
     public void finish() {
+        if (!positionalRead && !positional.isEmpty()) {
+            String word = positional.get(0);
+            String sw = after.get(0);
+            throw new UsageException("unexpected argument '" + word + "'"
+                    + (sw != null ? ": --" + sw + " is a switch and takes no value" : ""));
+        }
         Set<String> unknown = new LinkedHashSet<>(values.keySet());
         unknown.addAll(switches);
         unknown.removeAll(read);

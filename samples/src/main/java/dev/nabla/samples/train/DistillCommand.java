@@ -3,12 +3,15 @@ package dev.nabla.samples.train;
 import dev.nabla.autograd.Variable;
 import dev.nabla.export.AtomicFiles;
 import dev.nabla.export.Checkpoint;
-import dev.nabla.export.TrainingState;
+import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
+import dev.nabla.nn.data.DataLoader;
 import dev.nabla.quantize.distill.DistillationLoss;
 import dev.nabla.quantize.distill.Teacher;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.train.Metrics;
+import dev.nabla.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -17,8 +20,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -55,8 +60,8 @@ public final class DistillCommand {
         if (teacherDir == null || !a.has("model") || !a.has("out")) {
             throw new Args.UsageException("--teacher DIR, --model NAME and --out DIR are required");
         }
-        TrainingState teacherState = Checkpoint.load(Path.of(teacherDir));
-        Recipe teacherRecipe = Trainer.recipeOf(teacherState);
+        TrainCommand.Loaded teacherLoaded = TrainCommand.Loaded.of(Path.of(teacherDir), null);
+        Recipe teacherRecipe = teacherLoaded.recipe();
         // The data set defaults to the teacher's: re-parse with its flags in front of the user's.
         List<String> full = new ArrayList<>();
         if (!a.has("dataset")) {
@@ -77,19 +82,24 @@ public final class DistillCommand {
             throw new Args.UsageException("--temperature must be > 0 and --alpha in [0, 1]: " + e.getMessage());
         }
         Parallel.setThreads(a.intValue("threads", Parallel.threads()));
-        Recipe recipe = Recipe.fromArgs(a);
+        Recipe recipe = Recipe.fromArgs(a, null);
         Path out = Path.of(a.string("out", null));
         a.finish();
 
         DataSource data = DataSource.load(recipe);
-        Module teacherModel = Trainer.buildModel(teacherRecipe, data, teacherState);
+        DataLoader train = data.trainLoader(recipe);
+        DataLoader test = data.loader(data.test());
+        Setup setup = Setup.build(recipe, data, train.size());
+        Module teacherModel = teacherLoaded.model();
         Teacher teacher = Teacher.of(teacherModel);
-        Trainer trainer = new Trainer(recipe, data, out, log);
-        teacher.checkCompatible(trainer.model(), Variable.zeros(1, data.channels(), data.size(), data.size()));
-        trainer.distillFrom(teacher, kd);
-        trainer.putExtra("distill.teacher", teacherDir);
-        trainer.putExtra("distill.temperature", Double.toString(temperature));
-        trainer.putExtra("distill.alpha", Double.toString(alpha));
+        Module student = setup.model();
+        teacher.checkCompatible(
+                student,
+                Variable.zeros(1, data.channels(), data.size(), data.train().width()));
+        Map<String, String> metadata = new LinkedHashMap<>(TrainCommand.recipeMetadata(recipe));
+        metadata.put("distill.teacher", teacherDir);
+        metadata.put("distill.temperature", Double.toString(temperature));
+        metadata.put("distill.alpha", Double.toString(alpha));
         log.printf(
                 Locale.ROOT,
                 "teacher %s (%s, %,d parameters) -> student %s (%,d parameters), %s, T=%s alpha=%s%n",
@@ -97,17 +107,36 @@ public final class DistillCommand {
                 teacherRecipe.model(),
                 teacherModel.parameterCount(),
                 recipe.model(),
-                trainer.model().parameterCount(),
+                student.parameterCount(),
                 recipe.dataset(),
                 temperature,
                 alpha);
-        double teacherAccuracy = Trainer.evaluate(teacherModel, data.testLoader(), data.classNames())
-                .accuracy();
+        CrossEntropyLoss ce = new CrossEntropyLoss();
+        double teacherAccuracy =
+                Metrics.evaluate(teacherModel, test, ce, data.classNames()).accuracy();
         teacherModel.eval();
-        Trainer.Result result = trainer.run(0);
-        TrainCommand.report(log, result.test());
+        Trainer trainer;
+        long t0 = System.nanoTime();
+        try (DistillationLoss.Bound loss = kd.bind(teacher, student)) {
+            trainer = new Trainer(
+                    student,
+                    setup.optimizer(),
+                    Trainer.options()
+                            .epochs(recipe.epochs())
+                            .loss(loss)
+                            .scheduler(setup.scheduler())
+                            .classNames(data.classNames())
+                            .metadata(metadata)
+                            .preprocessing(data.preprocessing())
+                            .log(log));
+            trainer.fit(train);
+        }
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        Metrics result = Metrics.evaluate(student, test, ce, data.classNames());
+        Checkpoint.save(out.resolve("checkpoint"), trainer.state());
+        TrainCommand.report(log, result);
         double teacherSpeed = PruneCommand.throughput(teacherModel, data);
-        double studentSpeed = PruneCommand.throughput(trainer.model(), data);
+        double studentSpeed = PruneCommand.throughput(student, data);
         teacherModel.eval();
         log.printf(Locale.ROOT, "%-22s %14s %14s%n", "", "teacher", "student");
         log.printf(
@@ -115,13 +144,13 @@ public final class DistillCommand {
                 "%-22s %13.2f%% %13.2f%%%n",
                 "test accuracy",
                 100 * teacherAccuracy,
-                100 * result.test().accuracy());
+                100 * result.accuracy());
         log.printf(
                 Locale.ROOT,
                 "%-22s %,14d %,14d%n",
                 "parameters",
                 teacherModel.parameterCount(),
-                trainer.model().parameterCount());
+                student.parameterCount());
         log.printf(Locale.ROOT, "%-22s %,14.0f %,14.0f%n", "throughput (img/s)", teacherSpeed, studentSpeed);
         Json.Obj json = Json.obj()
                 .put("recipe", recipe.toJson())
@@ -135,14 +164,14 @@ public final class DistillCommand {
                                 .put("images_per_second", teacherSpeed))
                 .put("temperature", temperature)
                 .put("alpha", alpha)
-                .put("parameters", trainer.model().parameterCount())
+                .put("parameters", student.parameterCount())
                 .put("images_per_second", studentSpeed)
-                .put("train_seconds", result.trainSeconds())
-                .put("test", result.test().toJson());
+                .put("train_seconds", trainSeconds)
+                .put("test", TrainCommand.toJson(result));
         byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(out.resolve(Trainer.METRICS_FILE), ch -> ch.write(ByteBuffer.wrap(bytes)));
-        log.println("checkpoint: " + out.resolve(Trainer.CHECKPOINT_DIR));
-        log.println("metrics:    " + out.resolve(Trainer.METRICS_FILE));
+        AtomicFiles.write(out.resolve("metrics.json"), ch -> ch.write(ByteBuffer.wrap(bytes)));
+        log.println("checkpoint: " + out.resolve("checkpoint") + " (./nabla evaluate and ./nabla quantize take it)");
+        log.println("metrics:    " + out.resolve("metrics.json"));
         return 0;
     }
 }

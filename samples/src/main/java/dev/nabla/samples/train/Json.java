@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * Just enough JSON to write a run's settings and metrics: ordered objects, arrays, strings,
- * numbers and booleans, pretty-printed.
+ * numbers and booleans, pretty-printed. Numbers stay numbers; NaN and infinities (not JSON) become
+ * {@code null}, as does a Java null.
  */
 final class Json {
     private Json() {}
@@ -19,6 +20,13 @@ final class Json {
 
     static Arr arr() {
         return new Arr();
+    }
+
+    /** {@code value} (an object, an array, a string, a number, a boolean or null) as JSON text with a final newline. */
+    static String toString(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(value, sb, 0);
+        return sb.append('\n').toString();
     }
 
     /** An object whose keys keep their insertion order. */
@@ -32,9 +40,7 @@ final class Json {
 
         @Override
         public String toString() {
-            StringBuilder sb = new StringBuilder();
-            write(this, sb, 0);
-            return sb.append('\n').toString();
+            return Json.toString(this);
         }
     }
 

@@ -3,13 +3,18 @@ package dev.nabla.samples.train;
 import dev.nabla.plot.Chart;
 import dev.nabla.plot.ColorMap;
 import dev.nabla.plot.Figure;
+import dev.nabla.train.History;
+import dev.nabla.train.Metrics;
+import dev.nabla.train.Trainer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The pictures {@code ./nabla train} leaves beside metrics.json: {@code curves.png} (loss and
- * accuracy per epoch, train and test) and {@code confusion.png} (the test confusion matrix).
+ * accuracy per epoch: training, validation, and test when measured every epoch) and
+ * {@code confusion.png} (the test confusion matrix).
  */
 final class Pictures {
     static final String CURVES_FILE = "curves.png";
@@ -18,45 +23,61 @@ final class Pictures {
     private Pictures() {}
 
     /** Loss (log scale) and accuracy per epoch, side by side; returns the file written. */
-    static Path curves(List<Trainer.Epoch> history, Recipe recipe, Path file) {
-        int n = history.size();
-        double[] epoch = new double[n];
-        double[] trainLoss = new double[n];
-        double[] testLoss = new double[n];
-        double[] trainAcc = new double[n];
-        double[] testAcc = new double[n];
-        for (int i = 0; i < n; i++) {
-            Trainer.Epoch e = history.get(i);
-            epoch[i] = e.epoch();
-            trainLoss[i] = e.trainLoss();
-            testLoss[i] = e.testLoss();
-            trainAcc[i] = 100 * e.trainAccuracy();
-            testAcc[i] = 100 * e.testAccuracy();
-        }
+    static Path curves(History history, Recipe recipe, Metrics test, Path file) {
+        List<Trainer.Epoch> epochs = history.epochs();
+        int n = epochs.size();
+        double[] x = column(epochs, Trainer.Epoch::epoch, 1);
         Chart loss = new Chart()
                 .title("loss")
                 .xlabel("epoch")
                 .ylabel("cross-entropy (log scale)")
-                .ylog()
-                .line(epoch, trainLoss, "train")
-                .line(epoch, testLoss, "test")
-                .dashed();
-        Chart acc = new Chart()
-                .title("accuracy")
-                .xlabel("epoch")
-                .ylabel("accuracy (%)")
-                .line(epoch, trainAcc, "train")
-                .line(epoch, testAcc, "test")
-                .dashed();
-        if (n <= 30) {
+                .ylog();
+        Chart acc = new Chart().title("accuracy").xlabel("epoch").ylabel("accuracy (%)");
+        boolean markers = n <= 30;
+        series(loss, acc, epochs, x, Trainer.Epoch::trainLoss, Trainer.Epoch::trainAccuracy, "train", false, markers);
+        series(loss, acc, epochs, x, Trainer.Epoch::valLoss, Trainer.Epoch::valAccuracy, "validation", true, markers);
+        series(loss, acc, epochs, x, Trainer.Epoch::testLoss, Trainer.Epoch::testAccuracy, "test", true, markers);
+        String title =
+                (recipe.userModel() ? recipe.model().substring(recipe.model().lastIndexOf('.') + 1) : recipe.model())
+                        + " on " + recipe.dataset();
+        if (test != null) {
+            title += String.format(Locale.ROOT, ": test accuracy %.2f%%", 100 * test.accuracy());
+        }
+        return Figure.of(loss, acc).title(title).write(file);
+    }
+
+    /** Adds one line to each chart, unless the run did not measure it. */
+    private static void series(
+            Chart loss,
+            Chart acc,
+            List<Trainer.Epoch> epochs,
+            double[] x,
+            ToDoubleFunction<Trainer.Epoch> lossOf,
+            ToDoubleFunction<Trainer.Epoch> accOf,
+            String label,
+            boolean dashed,
+            boolean markers) {
+        if (epochs.isEmpty() || Double.isNaN(lossOf.applyAsDouble(epochs.get(0)))) {
+            return;
+        }
+        loss.line(x, column(epochs, lossOf, 1), label);
+        acc.line(x, column(epochs, accOf, 100), label);
+        if (dashed) {
+            loss.dashed();
+            acc.dashed();
+        }
+        if (markers) {
             loss.markers();
             acc.markers();
         }
-        String title = recipe.model() + " on " + recipe.dataset();
-        if (n > 0) {
-            title += String.format(Locale.ROOT, ": test accuracy %.2f%%", testAcc[n - 1]);
+    }
+
+    private static double[] column(List<Trainer.Epoch> epochs, ToDoubleFunction<Trainer.Epoch> f, double scale) {
+        double[] v = new double[epochs.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = scale * f.applyAsDouble(epochs.get(i));
         }
-        return Figure.of(loss, acc).title(title).write(file);
+        return v;
     }
 
     /** The confusion matrix with counts in the cells (rows: true class, columns: predicted). */

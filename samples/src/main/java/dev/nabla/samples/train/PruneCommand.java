@@ -5,6 +5,7 @@ import dev.nabla.autograd.Variable;
 import dev.nabla.export.AtomicFiles;
 import dev.nabla.export.Checkpoint;
 import dev.nabla.export.TrainingState;
+import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.DataLoader;
 import dev.nabla.quantize.prune.ChannelPruning;
@@ -13,14 +14,18 @@ import dev.nabla.quantize.prune.Pruning;
 import dev.nabla.quantize.prune.SparseFile;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.train.Metrics;
+import dev.nabla.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -58,6 +63,10 @@ public final class PruneCommand {
     /** One side of the report. */
     record Report(
             double accuracy, long parameters, long nonzeros, long bytes, long compactBytes, double imagesPerSecond) {
+        Report withSpeed(double speed) {
+            return new Report(accuracy, parameters, nonzeros, bytes, compactBytes, speed);
+        }
+
         Json.Obj toJson() {
             return Json.obj()
                     .put("accuracy", accuracy)
@@ -67,6 +76,24 @@ public final class PruneCommand {
                     .put("compact_size_bytes", compactBytes)
                     .put("images_per_second", imagesPerSecond);
         }
+    }
+
+    /** Checkpoint metadata: the layer widths of a structurally pruned model, "layer=width,...". */
+    static final String WIDTHS_KEY = "pruned.widths";
+
+    /** Shrinks a freshly built model to the widths a structurally pruned checkpoint records. */
+    static void resizeIfPruned(Module model, TrainingState state) {
+        String widths = state.extra().get(WIDTHS_KEY);
+        if (widths == null || widths.isEmpty()) {
+            return;
+        }
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (String part : widths.split(",")) {
+            int eq = part.lastIndexOf('=');
+            m.put(part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
+        }
+        var pre = state.preprocessing();
+        ChannelPruning.resize(model, m, Variable.zeros(1, pre.channels(), pre.height(), pre.width()));
     }
 
     public static int run(String[] argv, PrintStream log) throws IOException {
@@ -98,19 +125,22 @@ public final class PruneCommand {
         if (gradual && (epochs == 0 || structured)) {
             throw new Args.UsageException("--gradual needs --fine-tune-epochs N and unstructured pruning");
         }
-        Path in = Path.of(dir);
-        Path out = Path.of(outDir);
-        TrainingState state = Checkpoint.load(in);
-        Recipe trained = Trainer.recipeOf(state);
+        TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(dir), null);
+        Recipe trained = loaded.recipe();
         double lr = a.doubleValue("lr", trained.lr() / 4);
         int every = a.intValue("prune-every", 0);
         a.finish();
+        Path in = loaded.dir();
+        Path out = Path.of(outDir);
 
-        DataSource loaded = DataSource.load(trained);
+        Recipe tune = trained.withFineTune(Math.max(1, epochs), lr);
+        DataSource raw = DataSource.load(tune);
         DataSource data = new DataSource(
-                loaded.train(), loaded.test(), state.preprocessing().normalization());
-        Module model = Trainer.buildModel(trained, data, state);
-        Variable sample = Variable.zeros(1, data.channels(), data.size(), data.size());
+                raw.train(), null, raw.test(), loaded.state().preprocessing().normalization());
+        DataLoader test = data.loader(data.test());
+        Module model = loaded.model();
+        Variable sample =
+                Variable.zeros(1, data.channels(), data.size(), data.train().width());
         log.printf(
                 Locale.ROOT,
                 "%s: %s on %s, %,d test images%n",
@@ -120,25 +150,34 @@ public final class PruneCommand {
                 data.test().size());
         Report before = report(model, data, in.resolve(Checkpoint.MODEL_FILE), 0);
 
-        Recipe tune = trained.withFineTune(Math.max(1, epochs), lr);
-        Trainer trainer = new Trainer(tune, data, out, log, model);
-        trainer.putExtra("pruned.from", in.toString());
-        trainer.putExtra("pruned.sparsity", Double.toString(sparsity));
-        trainer.putExtra("pruned.kind", structured ? "structured" : global ? "global" : "layer-wise");
-        Pruning pruning = null;
-        List<String> names = Pruning.weights(model);
+        Map<String, String> metadata = new LinkedHashMap<>(TrainCommand.recipeMetadata(tune));
+        metadata.put("pruned.from", in.toString());
+        metadata.put("pruned.sparsity", Double.toString(sparsity));
+        metadata.put("pruned.kind", structured ? "structured" : global ? "global" : "layer-wise");
         if (structured) {
             ChannelPruning.Plan plan = ChannelPruning.plan(model, sparsity, sample);
             plan.shrink(model);
-            trainer.putExtra(Trainer.WIDTHS_KEY, Trainer.formatWidths(plan.widths()));
+            StringBuilder sb = new StringBuilder();
+            plan.widths()
+                    .forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ",")
+                            .append(k)
+                            .append('=')
+                            .append(v));
+            metadata.put(WIDTHS_KEY, sb.toString());
             log.println("structured: output widths now " + plan.widths());
-        } else {
-            pruning = Pruning.of(model).attach(trainer.optimizer());
+        }
+        // The optimizer is built after shrinking, so it holds the new layers' parameters.
+        DataLoader train = data.trainLoader(tune);
+        Setup setup = Setup.forModel(tune, model, train.size());
+        Pruning pruning = null;
+        List<String> names = Pruning.weights(model);
+        if (!structured) {
+            pruning = Pruning.of(model).attach(setup.optimizer());
             if (gradual) {
-                long steps = (long) epochs * data.trainLoader(tune).size();
+                long steps = (long) epochs * train.size();
                 long end = Math.max(1, steps * 2 / 3);
                 long freq = every > 0 ? every : Math.max(1, end / 10);
-                new GradualSchedule(0, sparsity, 1, end, freq).attach(pruning, names, global, trainer.optimizer());
+                new GradualSchedule(0, sparsity, 1, end, freq).attach(pruning, names, global, setup.optimizer());
                 log.printf(Locale.ROOT, "gradual: 0 -> %.3f over steps 1..%d, every %d steps%n", sparsity, end, freq);
             } else if (global) {
                 pruning.globalUnstructured(names, sparsity);
@@ -148,30 +187,49 @@ public final class PruneCommand {
                 }
             }
         }
-        double prunedAccuracy = gradual
-                ? before.accuracy()
-                : Trainer.evaluate(model, data.testLoader(), data.classNames()).accuracy();
+        double prunedAccuracy = gradual ? before.accuracy() : accuracy(model, data);
         if (!gradual) {
             log.printf(Locale.ROOT, "pruned, before fine-tuning: test accuracy %.2f%%%n", 100 * prunedAccuracy);
         }
+        Trainer trainer = new Trainer(
+                model,
+                setup.optimizer(),
+                Trainer.options()
+                        .epochs(Math.max(1, epochs))
+                        .loss(new CrossEntropyLoss())
+                        .scheduler(setup.scheduler())
+                        .classNames(data.classNames())
+                        .metadata(metadata)
+                        .preprocessing(data.preprocessing())
+                        .testEveryEpoch(test)
+                        .log(log));
         if (epochs > 0) {
-            trainer.run(0);
-        } else {
-            trainer.save(0);
+            trainer.fit(train);
         }
         if (pruning != null) {
             log.printf(Locale.ROOT, "sparsity of the pruned weights: %.4f%n", pruning.sparsity());
             pruning.remove();
-            trainer.save(epochs);
         }
-        Path dense = out.resolve(Trainer.CHECKPOINT_DIR).resolve(Checkpoint.MODEL_FILE);
+        Path checkpoint = out.resolve("checkpoint");
+        Checkpoint.save(checkpoint, trainer.state());
         long compact = 0;
         if (!structured) {
             Path sparse = out.resolve("model.sparse.safetensors");
             SparseFile.write(sparse, model.stateDict());
             compact = Files.size(sparse);
         }
-        Report after = report(model, data, dense, compact);
+        Report after = report(model, data, checkpoint.resolve(Checkpoint.MODEL_FILE), compact);
+        // Throughput side by side, alternating dense and pruned (A B A B) once both are warm, so that
+        // neither the JIT's warm-up nor a burst of load on a shared machine favours one of them.
+        Module dense = TrainCommand.Loaded.of(in, null).model();
+        double denseSpeed = 0;
+        double prunedSpeed = 0;
+        for (int round = 0; round < 2; round++) {
+            denseSpeed = Math.max(denseSpeed, throughput(dense, data));
+            prunedSpeed = Math.max(prunedSpeed, throughput(model, data));
+        }
+        before = before.withSpeed(denseSpeed);
+        after = after.withSpeed(prunedSpeed);
 
         log.println();
         log.printf(Locale.ROOT, "%-22s %14s %14s%n", "", "before", "after");
@@ -207,14 +265,18 @@ public final class PruneCommand {
                 .put("after", after.toJson());
         byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve("prune-metrics.json"), ch -> ch.write(ByteBuffer.wrap(bytes)));
-        log.println("checkpoint: " + out.resolve(Trainer.CHECKPOINT_DIR));
+        log.println("checkpoint: " + checkpoint + " (./nabla evaluate and ./nabla quantize take it)");
         log.println("metrics:    " + out.resolve("prune-metrics.json"));
         return 0;
     }
 
+    static double accuracy(Module model, DataSource data) {
+        return Metrics.evaluate(model, data.loader(data.test()), new CrossEntropyLoss(), data.classNames())
+                .accuracy();
+    }
+
     static Report report(Module model, DataSource data, Path file, long compactBytes) throws IOException {
-        double accuracy =
-                Trainer.evaluate(model, data.testLoader(), data.classNames()).accuracy();
+        double accuracy = accuracy(model, data);
         long params = model.parameterCount();
         long nonzeros = 0;
         for (Variable p : model.parameters()) {
@@ -222,18 +284,19 @@ public final class PruneCommand {
                 nonzeros += v != 0 ? 1 : 0;
             }
         }
-        return new Report(accuracy, params, nonzeros, Files.size(file), compactBytes, throughput(model, data));
+        return new Report(accuracy, params, nonzeros, Files.size(file), compactBytes, 0);
     }
 
     /**
-     * Images per second of inference over the test split's batches, already normalised in memory so
+     * Images per second of inference over the test split's first batches, already normalised in memory so
      * only the model is timed: one warm-up pass, then the best of three.
      */
     static double throughput(Module model, DataSource data) {
         model.eval();
         List<Variable> inputs = new java.util.ArrayList<>();
-        try (DataLoader.BatchIterator it = data.testLoader().epoch(0).iterator()) {
-            while (it.hasNext()) {
+        try (DataLoader.BatchIterator it = data.loader(data.test()).epoch(0).iterator()) {
+            // The first 2,000 test images (4 batches) are enough for a rate and keep the report quick.
+            while (it.hasNext() && inputs.size() < 4) {
                 inputs.add(it.next().inputs());
             }
         }

@@ -188,7 +188,7 @@ public final class Attention {
                     }
                     for (; i < LS; i++) {
                         float p = keep == null ? probs[po + i] : probs[po + i] * keep[po + i];
-                        weights[wo + i] = h == 0 ? p * inv : weights[wo + i] + p * inv;
+                        weights[wo + i] = h == 0 ? p * inv : Math.fma(p, inv, weights[wo + i]);
                     }
                 }
             }
@@ -330,21 +330,15 @@ public final class Attention {
 
     /** In place: {@code g = scale * P * (g - rowsum(g * P))} for each of the L rows. */
     private static void softmaxBackwardRows(float[] pr, int po, float[] g, int L, int S, float scale) {
+        float[] lanes = Lanes.buffer();
+        int ub = SP.loopBound(S);
         for (int l = 0; l < L; l++) {
             int pOff = po + l * S;
             int gOff = l * S;
-            int i = 0;
-            int ub = SP.loopBound(S);
-            FloatVector acc = FloatVector.zero(SP);
-            for (; i < ub; i += LN) {
-                acc = FloatVector.fromArray(SP, g, gOff + i).fma(FloatVector.fromArray(SP, pr, pOff + i), acc);
-            }
-            float dot = Lanes.sum(acc);
-            for (; i < S; i++) {
-                dot += g[gOff + i] * pr[pOff + i];
-            }
+            float dot = Lanes.dot(g, gOff, pr, pOff, S, lanes);
             FloatVector vd = FloatVector.broadcast(SP, dot);
-            for (i = 0; i < ub; i += LN) {
+            int i = 0;
+            for (; i < ub; i += LN) {
                 FloatVector pv = FloatVector.fromArray(SP, pr, pOff + i);
                 FloatVector.fromArray(SP, g, gOff + i)
                         .sub(vd)

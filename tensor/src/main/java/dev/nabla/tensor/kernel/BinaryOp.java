@@ -45,7 +45,7 @@ public enum BinaryOp {
             case SUB -> x - y;
             case MUL -> x * y;
             case DIV -> x / y;
-            case POW -> (float) Math.pow(x, y);
+            case POW -> (float) StrictMath.pow(x, y);
             case MAX -> Math.max(x, y);
             case MIN -> Math.min(x, y);
             case EQ -> x == y ? 1f : 0f;

@@ -22,6 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
  * inner work running serially; when there are too few images to keep every thread busy
  * (batch-1 inference), images run one after another and the work inside each image is split.
  *
+ * <p>Reproducibility: every output element is summed in an order that depends on the shape alone.
+ * Forward and input gradient never split a sum. The weight gradient's sum over the batch is cut
+ * into a fixed number of chunks ({@link #weightChunks}: from the batch size and weight size, not
+ * the thread count), each summed into its own partial, and the partials are added in chunk order;
+ * lane sums follow {@link Lanes}. So the bits are the same on any thread count and vector width.
+ *
  * <p>Output conventions: {@link #forward} overwrites {@code y}; the three backward passes
  * <b>accumulate</b> into their outputs ({@code dx += ...}, {@code dw += ...}, {@code db += ...}),
  * as autograd sums the gradient contributions of every use of a tensor. Zero the buffers first to
@@ -109,32 +115,60 @@ public final class Conv2d {
         }
         Geometry g = new Geometry(s);
         int ws = s.weightSize();
-        int chunks = outerChunks(g.units);
+        int chunks = weightChunks(g.units, ws);
         if (chunks <= 1) {
             for (int u = 0; u < g.units; u++) {
                 weightUnit(g, u, true, x, xOff, dy, dyOff, dw, dwOff);
             }
             return;
         }
-        // Chunk 0 accumulates straight into dw; the others into zeroed partials summed at the end.
-        float[] partial = Scratch.floats(Scratch.PARTIAL, (chunks - 1) * ws);
-        Parallel.forChunks(chunks, chunks, (c0, c1) -> {
+        float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * ws);
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
-                float[] target = c == 0 ? dw : partial;
-                int tOff = c == 0 ? dwOff : (c - 1) * ws;
-                if (c > 0) {
-                    Arrays.fill(partial, tOff, tOff + ws, 0f);
-                }
+                Arrays.fill(partial, c * ws, (c + 1) * ws, 0f);
                 int from = (int) ((long) g.units * c / chunks);
                 int to = (int) ((long) g.units * (c + 1) / chunks);
                 for (int u = from; u < to; u++) {
-                    weightUnit(g, u, false, x, xOff, dy, dyOff, target, tOff);
+                    weightUnit(g, u, false, x, xOff, dy, dyOff, partial, c * ws);
                 }
             }
         });
-        for (int c = 1; c < chunks; c++) {
-            add(partial, (c - 1) * ws, dw, dwOff, ws);
-        }
+        addPartials(partial, chunks, ws, dw, dwOff);
+    }
+
+    /**
+     * How many chunks a weight gradient's sum over {@code units} (images, or groups of images) is cut
+     * into: a function of the shape alone, never of the thread count, so the sum's order and bits
+     * are the same on any number of threads. Threads then share the chunks. At most 16 (enough to
+     * balance 2, 4, 8 or 16 threads), and few enough that the partials take at most 16 MiB.
+     */
+    static int weightChunks(int units, int weightSize) {
+        long byMemory = Math.max(1, (1L << 22) / Math.max(1, weightSize));
+        return (int) Math.max(1, Math.min(Math.min(units, 16), byMemory));
+    }
+
+    /**
+     * {@code dw += p[0] + p[1] + ...} over the {@code chunks} partials of {@code ws} floats each,
+     * added element by element in chunk order (the split over threads runs along the elements).
+     */
+    static void addPartials(float[] partial, int chunks, int ws, float[] dw, int dwOff) {
+        Parallel.forRange(ws, Math.max(L, Elementwise.GRAIN / chunks), (from, to) -> {
+            int i = from;
+            for (int ub = from + S.loopBound(to - from); i < ub; i += L) {
+                FloatVector acc = FloatVector.fromArray(S, dw, dwOff + i);
+                for (int c = 0; c < chunks; c++) {
+                    acc = FloatVector.fromArray(S, partial, c * ws + i).add(acc);
+                }
+                acc.intoArray(dw, dwOff + i);
+            }
+            for (; i < to; i++) {
+                float acc = dw[dwOff + i];
+                for (int c = 0; c < chunks; c++) {
+                    acc += partial[c * ws + i];
+                }
+                dw[dwOff + i] = acc;
+            }
+        });
     }
 
     /** {@code db += sum over n, h, w of dy[n, c, h, w]}: dy {@code [N, Cout, outH, outW]}, db {@code [Cout]}. */

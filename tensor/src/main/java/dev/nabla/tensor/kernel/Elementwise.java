@@ -405,7 +405,7 @@ public final class Elementwise {
             v(x, xo + i).fma(va, v(y, yo + i)).intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] += alpha * x[xo + i];
+            y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
         }
     }
 

@@ -50,14 +50,22 @@ import jdk.incubator.vector.VectorSpecies;
  * NC bounds the per-thread packed B block to 4 MiB.
  * <li><b>Threading</b>: one of m or n is cut into {@link Parallel#threads()} contiguous slabs of
  * whole micro-tiles, one per thread; each thread packs its slab of one operand plus all of the
- * other into its own reusable scratch, so no thread waits for another and no barrier is needed
- * (a barrier could deadlock if the shared pool is busy). The split side is the one whose full
+ * other into its own reusable scratch, so no thread waits for another and no barrier is needed.
+ * (Sharing one packed B between the threads behind a barrier was tried on the Zen 5: 1024^3 went
+ * 457-489 against 457-474 GFLOP/s, but a late worker stalled the whole team now and then, 256^3
+ * once dropping to 32.) The split side is the one whose full
  * packing would cost more (transposing layouts count double). Problems below
  * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
  * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
  * the split: every element is summed in the same order.
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
+ * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
+ * count. The blocked path sums each element's k products in order in its own lane (one fused
+ * multiply-add per step, KC slices added in order), so neither MR, NR nor the split changes a sum;
+ * edge tiles merge with the same single-rounding {@code alpha * acc + (beta * c)} as whole tiles.
+ * Dot products (m == 1 with B transposed, n == 1) follow {@link Lanes}' fixed 16-lane order, and
+ * the axpy form's scalar columns use {@link Math#fma} like its vector lanes.
  * </ul>
  */
 public final class Gemm {
@@ -68,19 +76,24 @@ public final class Gemm {
     /** Micro-tile height for this machine: 8 rows with a 32-register file, 6 with 16. */
     static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 8 : 6;
 
+    /** Matrix-vector dot products follow {@link Lanes}' fixed order: its species and width. */
+    private static final VectorSpecies<Float> R = Lanes.SPECIES;
+
+    private static final int RL = R.length();
+    private static final int W = Lanes.WIDTH;
+
     static final int KC = 1024;
     /** Rows of A packed per block; a multiple of both supported MR (6 and 8). */
     static final int MC = 48;
     /** Columns of B packed per block; a multiple of NR. */
     static final int NC = 1024;
     /**
-     * Below this many multiply-adds (161^3) a call stays on the calling thread. Handing a chunk to
-     * the shared pool costs 30-50 us here (an empty Parallel.forChunks(2, 2) takes that long,
-     * the worker parks between calls), as much as a whole 128^3 product on one core: measured,
-     * two threads ran 128^3 at 61 GFLOP/s against 90 for one, 160^3 at 78 against 96, and only
-     * won from 192^3 on (112 against 96).
+     * Below this many multiply-adds (128^3) a call stays on the calling thread. A hand-off to the
+     * pool's spinning workers costs about 0.2 us, but two threads only win once each has enough
+     * rows: measured (Zen 5, 2 threads against 1, GFLOP/s) 64^3 138-165 against 176, 96^3 194
+     * against 194, 128^3 227 against 205, 160^3 271 against 217, 192^3 356 against 219.
      */
-    static final long PARALLEL_MIN_MACS = 1L << 22;
+    static final long PARALLEL_MIN_MACS = 1L << 21;
 
     /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
     private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;
@@ -106,7 +119,8 @@ public final class Gemm {
         float[] ap = new float[0];
         float[] bp = new float[0];
         float[] x = new float[0];
-        final float[] tile = new float[8 * NR];
+        /** An edge tile of C, or the lane buffer of four dot products. */
+        final float[] tile = new float[Math.max(8 * NR, 4 * W)];
 
         float[] ap(int size) {
             if (ap.length < size) {
@@ -588,7 +602,8 @@ public final class Gemm {
                 }
             } else {
                 for (int j = 0; j < cols; j++) {
-                    c[ci + j] = alpha * tile[t + j] + beta * c[ci + j];
+                    // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
+                    c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
                 }
             }
         }
@@ -813,40 +828,40 @@ public final class Gemm {
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
         if (beta == 0f) {
-            c00.mul(va).intoArray(c, co);
-            c01.mul(va).intoArray(c, co + L);
-            c10.mul(va).intoArray(c, co + ldc);
-            c11.mul(va).intoArray(c, co + ldc + L);
-            c20.mul(va).intoArray(c, co + 2 * ldc);
-            c21.mul(va).intoArray(c, co + 2 * ldc + L);
-            c30.mul(va).intoArray(c, co + 3 * ldc);
-            c31.mul(va).intoArray(c, co + 3 * ldc + L);
-            c40.mul(va).intoArray(c, co + 4 * ldc);
-            c41.mul(va).intoArray(c, co + 4 * ldc + L);
-            c50.mul(va).intoArray(c, co + 5 * ldc);
-            c51.mul(va).intoArray(c, co + 5 * ldc + L);
-            c60.mul(va).intoArray(c, co + 6 * ldc);
-            c61.mul(va).intoArray(c, co + 6 * ldc + L);
-            c70.mul(va).intoArray(c, co + 7 * ldc);
-            c71.mul(va).intoArray(c, co + 7 * ldc + L);
+            va.mul(c00).intoArray(c, co);
+            va.mul(c01).intoArray(c, co + L);
+            va.mul(c10).intoArray(c, co + ldc);
+            va.mul(c11).intoArray(c, co + ldc + L);
+            va.mul(c20).intoArray(c, co + 2 * ldc);
+            va.mul(c21).intoArray(c, co + 2 * ldc + L);
+            va.mul(c30).intoArray(c, co + 3 * ldc);
+            va.mul(c31).intoArray(c, co + 3 * ldc + L);
+            va.mul(c40).intoArray(c, co + 4 * ldc);
+            va.mul(c41).intoArray(c, co + 4 * ldc + L);
+            va.mul(c50).intoArray(c, co + 5 * ldc);
+            va.mul(c51).intoArray(c, co + 5 * ldc + L);
+            va.mul(c60).intoArray(c, co + 6 * ldc);
+            va.mul(c61).intoArray(c, co + 6 * ldc + L);
+            va.mul(c70).intoArray(c, co + 7 * ldc);
+            va.mul(c71).intoArray(c, co + 7 * ldc + L);
         } else {
             FloatVector vb = FloatVector.broadcast(S, beta);
-            update(c00, va, vb, c, co);
-            update(c01, va, vb, c, co + L);
-            update(c10, va, vb, c, co + ldc);
-            update(c11, va, vb, c, co + ldc + L);
-            update(c20, va, vb, c, co + 2 * ldc);
-            update(c21, va, vb, c, co + 2 * ldc + L);
-            update(c30, va, vb, c, co + 3 * ldc);
-            update(c31, va, vb, c, co + 3 * ldc + L);
-            update(c40, va, vb, c, co + 4 * ldc);
-            update(c41, va, vb, c, co + 4 * ldc + L);
-            update(c50, va, vb, c, co + 5 * ldc);
-            update(c51, va, vb, c, co + 5 * ldc + L);
-            update(c60, va, vb, c, co + 6 * ldc);
-            update(c61, va, vb, c, co + 6 * ldc + L);
-            update(c70, va, vb, c, co + 7 * ldc);
-            update(c71, va, vb, c, co + 7 * ldc + L);
+            va.fma(c00, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            va.fma(c01, FloatVector.fromArray(S, c, co + L).mul(vb)).intoArray(c, co + L);
+            va.fma(c10, FloatVector.fromArray(S, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            va.fma(c11, FloatVector.fromArray(S, c, co + ldc + L).mul(vb)).intoArray(c, co + ldc + L);
+            va.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            va.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L).mul(vb)).intoArray(c, co + 2 * ldc + L);
+            va.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            va.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L).mul(vb)).intoArray(c, co + 3 * ldc + L);
+            va.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            va.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L).mul(vb)).intoArray(c, co + 4 * ldc + L);
+            va.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            va.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L).mul(vb)).intoArray(c, co + 5 * ldc + L);
+            va.fma(c60, FloatVector.fromArray(S, c, co + 6 * ldc).mul(vb)).intoArray(c, co + 6 * ldc);
+            va.fma(c61, FloatVector.fromArray(S, c, co + 6 * ldc + L).mul(vb)).intoArray(c, co + 6 * ldc + L);
+            va.fma(c70, FloatVector.fromArray(S, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
+            va.fma(c71, FloatVector.fromArray(S, c, co + 7 * ldc + L).mul(vb)).intoArray(c, co + 7 * ldc + L);
         }
     }
 
@@ -891,38 +906,33 @@ public final class Gemm {
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
         if (beta == 0f) {
-            c00.mul(va).intoArray(c, co);
-            c01.mul(va).intoArray(c, co + L);
-            c10.mul(va).intoArray(c, co + ldc);
-            c11.mul(va).intoArray(c, co + ldc + L);
-            c20.mul(va).intoArray(c, co + 2 * ldc);
-            c21.mul(va).intoArray(c, co + 2 * ldc + L);
-            c30.mul(va).intoArray(c, co + 3 * ldc);
-            c31.mul(va).intoArray(c, co + 3 * ldc + L);
-            c40.mul(va).intoArray(c, co + 4 * ldc);
-            c41.mul(va).intoArray(c, co + 4 * ldc + L);
-            c50.mul(va).intoArray(c, co + 5 * ldc);
-            c51.mul(va).intoArray(c, co + 5 * ldc + L);
+            va.mul(c00).intoArray(c, co);
+            va.mul(c01).intoArray(c, co + L);
+            va.mul(c10).intoArray(c, co + ldc);
+            va.mul(c11).intoArray(c, co + ldc + L);
+            va.mul(c20).intoArray(c, co + 2 * ldc);
+            va.mul(c21).intoArray(c, co + 2 * ldc + L);
+            va.mul(c30).intoArray(c, co + 3 * ldc);
+            va.mul(c31).intoArray(c, co + 3 * ldc + L);
+            va.mul(c40).intoArray(c, co + 4 * ldc);
+            va.mul(c41).intoArray(c, co + 4 * ldc + L);
+            va.mul(c50).intoArray(c, co + 5 * ldc);
+            va.mul(c51).intoArray(c, co + 5 * ldc + L);
         } else {
             FloatVector vb = FloatVector.broadcast(S, beta);
-            update(c00, va, vb, c, co);
-            update(c01, va, vb, c, co + L);
-            update(c10, va, vb, c, co + ldc);
-            update(c11, va, vb, c, co + ldc + L);
-            update(c20, va, vb, c, co + 2 * ldc);
-            update(c21, va, vb, c, co + 2 * ldc + L);
-            update(c30, va, vb, c, co + 3 * ldc);
-            update(c31, va, vb, c, co + 3 * ldc + L);
-            update(c40, va, vb, c, co + 4 * ldc);
-            update(c41, va, vb, c, co + 4 * ldc + L);
-            update(c50, va, vb, c, co + 5 * ldc);
-            update(c51, va, vb, c, co + 5 * ldc + L);
+            va.fma(c00, FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            va.fma(c01, FloatVector.fromArray(S, c, co + L).mul(vb)).intoArray(c, co + L);
+            va.fma(c10, FloatVector.fromArray(S, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            va.fma(c11, FloatVector.fromArray(S, c, co + ldc + L).mul(vb)).intoArray(c, co + ldc + L);
+            va.fma(c20, FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            va.fma(c21, FloatVector.fromArray(S, c, co + 2 * ldc + L).mul(vb)).intoArray(c, co + 2 * ldc + L);
+            va.fma(c30, FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            va.fma(c31, FloatVector.fromArray(S, c, co + 3 * ldc + L).mul(vb)).intoArray(c, co + 3 * ldc + L);
+            va.fma(c40, FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            va.fma(c41, FloatVector.fromArray(S, c, co + 4 * ldc + L).mul(vb)).intoArray(c, co + 4 * ldc + L);
+            va.fma(c50, FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            va.fma(c51, FloatVector.fromArray(S, c, co + 5 * ldc + L).mul(vb)).intoArray(c, co + 5 * ldc + L);
         }
-    }
-
-    /** c[o..o+L) = alpha * acc + beta * c[o..o+L). */
-    private static void update(FloatVector acc, FloatVector va, FloatVector vb, float[] c, int o) {
-        acc.fma(va, FloatVector.fromArray(S, c, o).mul(vb)).intoArray(c, o);
     }
 
     /**
@@ -988,76 +998,53 @@ public final class Gemm {
             float[] y,
             int yOff,
             int ys) {
+        float[] lanes = SCRATCH.get().tile;
         int r = from;
         for (; r + 4 <= to; r += 4) {
             int m0 = mOff + r * ldm;
-            dot4(k, mat, m0, m0 + ldm, m0 + 2 * ldm, m0 + 3 * ldm, x, xo, alpha, beta, y, yOff + r * ys, ys);
+            dot4(k, mat, m0, m0 + ldm, m0 + 2 * ldm, m0 + 3 * ldm, x, xo, lanes);
+            for (int i = 0; i < 4; i++) {
+                int yi = yOff + (r + i) * ys;
+                float d = Lanes.sum(lanes, i * W);
+                y[yi] = beta == 0f ? alpha * d : alpha * d + beta * y[yi];
+            }
         }
         for (; r < to; r++) {
-            float sum = dot(k, mat, mOff + r * ldm, x, xo);
+            float d = Lanes.dot(mat, mOff + r * ldm, x, xo, k, lanes);
             int yi = yOff + r * ys;
-            y[yi] = beta == 0f ? alpha * sum : alpha * sum + beta * y[yi];
+            y[yi] = beta == 0f ? alpha * d : alpha * d + beta * y[yi];
         }
     }
 
-    private static void dot4(
-            int k,
-            float[] mat,
-            int r0,
-            int r1,
-            int r2,
-            int r3,
-            float[] x,
-            int xo,
-            float alpha,
-            float beta,
-            float[] y,
-            int yi,
-            int ys) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        int p = 0;
-        for (int ub = S.loopBound(k); p < ub; p += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + p);
-            s0 = FloatVector.fromArray(S, mat, r0 + p).fma(xv, s0);
-            s1 = FloatVector.fromArray(S, mat, r1 + p).fma(xv, s1);
-            s2 = FloatVector.fromArray(S, mat, r2 + p).fma(xv, s2);
-            s3 = FloatVector.fromArray(S, mat, r3 + p).fma(xv, s3);
+    /**
+     * Four dot products sharing x, in {@link Lanes}' fixed order (the same bits as
+     * {@link Lanes#dot} of each row): their 16 logical lanes are left at {@code lanes[i * 16]}.
+     */
+    private static void dot4(int k, float[] mat, int r0, int r1, int r2, int r3, float[] x, int xo, float[] lanes) {
+        int full = k - k % W;
+        for (int h = 0; h < W; h += RL) {
+            FloatVector s0 = FloatVector.zero(R), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = h; p < full; p += W) {
+                FloatVector xv = FloatVector.fromArray(R, x, xo + p);
+                s0 = FloatVector.fromArray(R, mat, r0 + p).fma(xv, s0);
+                s1 = FloatVector.fromArray(R, mat, r1 + p).fma(xv, s1);
+                s2 = FloatVector.fromArray(R, mat, r2 + p).fma(xv, s2);
+                s3 = FloatVector.fromArray(R, mat, r3 + p).fma(xv, s3);
+            }
+            FloatVector one = FloatVector.broadcast(R, 1f);
+            one.mul(s0).intoArray(lanes, h);
+            one.mul(s1).intoArray(lanes, W + h);
+            one.mul(s2).intoArray(lanes, 2 * W + h);
+            one.mul(s3).intoArray(lanes, 3 * W + h);
         }
-        float d0 = Lanes.sum(s0);
-        float d1 = Lanes.sum(s1);
-        float d2 = Lanes.sum(s2);
-        float d3 = Lanes.sum(s3);
-        for (; p < k; p++) {
+        for (int p = full; p < k; p++) {
             float xp = x[xo + p];
-            d0 += mat[r0 + p] * xp;
-            d1 += mat[r1 + p] * xp;
-            d2 += mat[r2 + p] * xp;
-            d3 += mat[r3 + p] * xp;
+            int l = p - full;
+            lanes[l] = Math.fma(mat[r0 + p], xp, lanes[l]);
+            lanes[W + l] = Math.fma(mat[r1 + p], xp, lanes[W + l]);
+            lanes[2 * W + l] = Math.fma(mat[r2 + p], xp, lanes[2 * W + l]);
+            lanes[3 * W + l] = Math.fma(mat[r3 + p], xp, lanes[3 * W + l]);
         }
-        if (beta == 0f) {
-            y[yi] = alpha * d0;
-            y[yi + ys] = alpha * d1;
-            y[yi + 2 * ys] = alpha * d2;
-            y[yi + 3 * ys] = alpha * d3;
-        } else {
-            y[yi] = alpha * d0 + beta * y[yi];
-            y[yi + ys] = alpha * d1 + beta * y[yi + ys];
-            y[yi + 2 * ys] = alpha * d2 + beta * y[yi + 2 * ys];
-            y[yi + 3 * ys] = alpha * d3 + beta * y[yi + 3 * ys];
-        }
-    }
-
-    private static float dot(int k, float[] mat, int r0, float[] x, int xo) {
-        FloatVector s0 = FloatVector.zero(S);
-        int p = 0;
-        for (int ub = S.loopBound(k); p < ub; p += L) {
-            s0 = FloatVector.fromArray(S, mat, r0 + p).fma(FloatVector.fromArray(S, x, xo + p), s0);
-        }
-        float d = Lanes.sum(s0);
-        for (; p < k; p++) {
-            d += mat[r0 + p] * x[xo + p];
-        }
-        return d;
     }
 
     /**
@@ -1132,12 +1119,13 @@ public final class Gemm {
             store(s0, alpha, beta, y, yOff + j * ys, ys, buf);
         }
         for (; j < to; j++) {
+            // Fused like the vector lanes, so a column gets the same bits in a lane or in the tail.
             float sum = 0f;
             for (int p = 0, mi = mOff + j, xi = xOff; p < k; p++, mi += ldm, xi += xs) {
-                sum += mat[mi] * x[xi];
+                sum = Math.fma(mat[mi], x[xi], sum);
             }
             int yi = yOff + j * ys;
-            y[yi] = beta == 0f ? alpha * sum : alpha * sum + beta * y[yi];
+            y[yi] = beta == 0f ? alpha * sum : Math.fma(y[yi], beta, alpha * sum);
         }
     }
 
@@ -1172,16 +1160,16 @@ public final class Gemm {
     /** y[yi + l*ys] = alpha * acc[l] + beta * y[...] for the L lanes; strided y goes through buf. */
     private static void store(FloatVector acc, float alpha, float beta, float[] y, int yi, int ys, float[] buf) {
         if (ys == 1) {
-            FloatVector r = acc.mul(alpha);
+            FloatVector r = FloatVector.broadcast(S, alpha).mul(acc);
             if (beta != 0f) {
                 r = FloatVector.fromArray(S, y, yi).fma(FloatVector.broadcast(S, beta), r);
             }
             r.intoArray(y, yi);
         } else {
-            acc.intoArray(buf, 0);
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(buf, 0);
             for (int l = 0; l < L; l++) {
                 int o = yi + l * ys;
-                y[o] = beta == 0f ? alpha * buf[l] : alpha * buf[l] + beta * y[o];
+                y[o] = beta == 0f ? alpha * buf[l] : Math.fma(y[o], beta, alpha * buf[l]);
             }
         }
     }

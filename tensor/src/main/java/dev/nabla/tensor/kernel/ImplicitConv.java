@@ -2,6 +2,7 @@ package dev.nabla.tensor.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,8 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  * gradient has kernels of its own (below).
  */
 final class ImplicitConv {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The weight gradient's lane sums follow {@link Lanes}' fixed order: its species and width. */
+    private static final VectorSpecies<Float> S = Lanes.SPECIES;
+
     private static final int L = S.length();
+    private static final int W = Lanes.WIDTH;
     /**
      * Whether the machine has 32 vector registers (AVX-512, AArch64), so an 8 x 2-vector tile (16
      * accumulators) fits; with 16 (AVX2) the tiles have 6 rows (12 accumulators), like the GEMM's.
@@ -106,9 +110,10 @@ final class ImplicitConv {
             this.mr = rowsPerTile(md);
             this.mblocks = (md + mr - 1) / mr;
             this.vecs = mr <= 4 ? 4 : 2;
-            // A vector at the end of a row, or the weight-gradient loops, read past the plane by
-            // less than dW*(kW-1) + L floats; the slack is kept zero.
-            this.xs = srcC * plane + dW * (kW - 1) + 2 * L;
+            // A vector at the end of a row, or the weight-gradient loops (rows padded to a multiple
+            // of 16), read past the plane by less than dW*(kW-1) + max(L, 16) floats; the slack is
+            // kept zero.
+            this.xs = srcC * plane + dW * (kW - 1) + 2 * Math.max(L, W);
             int perRow = (outW + L - 1) / L;
             int slots = outH * perRow;
             this.tiles = (slots + vecs - 1) / vecs;
@@ -447,15 +452,26 @@ final class ImplicitConv {
         }
     }
 
-    /** Stores the real rows and pixels of a staged tile ({@code tile[r][j][0..L)}) into dst. */
+    /**
+     * Stores the real rows and pixels of a staged tile ({@code tile[r][j][0..L)}) into dst, a vector
+     * per slot, masked to the slot's real pixels (LeNet's rows of 28 and 10 pixels end in partial
+     * vectors on every row).
+     */
     private static void merge(Plan p, float[] tile, int rows, int v, float[] dst, int d0, int ld, boolean accumulate) {
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < p.vecs; j++) {
-                int len = p.slotLen[v + j];
+        for (int j = 0; j < p.vecs; j++) {
+            int len = p.slotLen[v + j];
+            if (len == 0) {
+                continue;
+            }
+            VectorMask<Float> m = S.indexInRange(0, len);
+            for (int r = 0; r < rows; r++) {
                 int t = (r * p.vecs + j) * L;
                 int d = d0 + r * ld + p.slotY[v + j];
-                for (int i = 0; i < len; i++) {
-                    dst[d + i] = accumulate ? dst[d + i] + tile[t + i] : tile[t + i];
+                FloatVector staged = FloatVector.fromArray(S, tile, t);
+                if (accumulate) {
+                    FloatVector.fromArray(S, dst, d, m).add(staged).intoArray(dst, d, m);
+                } else {
+                    staged.intoArray(dst, d, m);
                 }
             }
         }
@@ -520,40 +536,60 @@ final class ImplicitConv {
             c70 = v.fma(b0v, c70);
             c71 = v.fma(b1v, c71);
         }
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, out, da));
-            c01 = c01.add(FloatVector.fromArray(S, out, db));
-            c10 = c10.add(FloatVector.fromArray(S, out, da + ld));
-            c11 = c11.add(FloatVector.fromArray(S, out, db + ld));
-            c20 = c20.add(FloatVector.fromArray(S, out, da + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, out, db + 2 * ld));
-            c30 = c30.add(FloatVector.fromArray(S, out, da + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, out, db + 3 * ld));
-            c40 = c40.add(FloatVector.fromArray(S, out, da + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(S, out, db + 4 * ld));
-            c50 = c50.add(FloatVector.fromArray(S, out, da + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(S, out, db + 5 * ld));
-            c60 = c60.add(FloatVector.fromArray(S, out, da + 6 * ld));
-            c61 = c61.add(FloatVector.fromArray(S, out, db + 6 * ld));
-            c70 = c70.add(FloatVector.fromArray(S, out, da + 7 * ld));
-            c71 = c71.add(FloatVector.fromArray(S, out, db + 7 * ld));
+            c00 = FloatVector.fromArray(S, out, da).add(c00);
+            c01 = FloatVector.fromArray(S, out, db).add(c01);
+            c10 = FloatVector.fromArray(S, out, da + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, db + ld).add(c11);
+            c20 = FloatVector.fromArray(S, out, da + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, db + 2 * ld).add(c21);
+            c30 = FloatVector.fromArray(S, out, da + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, db + 3 * ld).add(c31);
+            c40 = FloatVector.fromArray(S, out, da + 4 * ld).add(c40);
+            c41 = FloatVector.fromArray(S, out, db + 4 * ld).add(c41);
+            c50 = FloatVector.fromArray(S, out, da + 5 * ld).add(c50);
+            c51 = FloatVector.fromArray(S, out, db + 5 * ld).add(c51);
+            c60 = FloatVector.fromArray(S, out, da + 6 * ld).add(c60);
+            c61 = FloatVector.fromArray(S, out, db + 6 * ld).add(c61);
+            c70 = FloatVector.fromArray(S, out, da + 7 * ld).add(c70);
+            c71 = FloatVector.fromArray(S, out, db + 7 * ld).add(c71);
+            c00.intoArray(out, da);
+            c01.intoArray(out, db);
+            c10.intoArray(out, da + ld);
+            c11.intoArray(out, db + ld);
+            c20.intoArray(out, da + 2 * ld);
+            c21.intoArray(out, db + 2 * ld);
+            c30.intoArray(out, da + 3 * ld);
+            c31.intoArray(out, db + 3 * ld);
+            c40.intoArray(out, da + 4 * ld);
+            c41.intoArray(out, db + 4 * ld);
+            c50.intoArray(out, da + 5 * ld);
+            c51.intoArray(out, db + 5 * ld);
+            c60.intoArray(out, da + 6 * ld);
+            c61.intoArray(out, db + 6 * ld);
+            c70.intoArray(out, da + 7 * ld);
+            c71.intoArray(out, db + 7 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, da);
+            one.mul(c01).intoArray(out, db);
+            one.mul(c10).intoArray(out, da + ld);
+            one.mul(c11).intoArray(out, db + ld);
+            one.mul(c20).intoArray(out, da + 2 * ld);
+            one.mul(c21).intoArray(out, db + 2 * ld);
+            one.mul(c30).intoArray(out, da + 3 * ld);
+            one.mul(c31).intoArray(out, db + 3 * ld);
+            one.mul(c40).intoArray(out, da + 4 * ld);
+            one.mul(c41).intoArray(out, db + 4 * ld);
+            one.mul(c50).intoArray(out, da + 5 * ld);
+            one.mul(c51).intoArray(out, db + 5 * ld);
+            one.mul(c60).intoArray(out, da + 6 * ld);
+            one.mul(c61).intoArray(out, db + 6 * ld);
+            one.mul(c70).intoArray(out, da + 7 * ld);
+            one.mul(c71).intoArray(out, db + 7 * ld);
         }
-        c00.intoArray(out, da);
-        c01.intoArray(out, db);
-        c10.intoArray(out, da + ld);
-        c11.intoArray(out, db + ld);
-        c20.intoArray(out, da + 2 * ld);
-        c21.intoArray(out, db + 2 * ld);
-        c30.intoArray(out, da + 3 * ld);
-        c31.intoArray(out, db + 3 * ld);
-        c40.intoArray(out, da + 4 * ld);
-        c41.intoArray(out, db + 4 * ld);
-        c50.intoArray(out, da + 5 * ld);
-        c51.intoArray(out, db + 5 * ld);
-        c60.intoArray(out, da + 6 * ld);
-        c61.intoArray(out, db + 6 * ld);
-        c70.intoArray(out, da + 7 * ld);
-        c71.intoArray(out, db + 7 * ld);
     }
 
     /** As {@link #kernel8} with six rows: 12 accumulators, for 16-register machines. */
@@ -603,32 +639,48 @@ final class ImplicitConv {
             c50 = v.fma(b0v, c50);
             c51 = v.fma(b1v, c51);
         }
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, out, da));
-            c01 = c01.add(FloatVector.fromArray(S, out, db));
-            c10 = c10.add(FloatVector.fromArray(S, out, da + ld));
-            c11 = c11.add(FloatVector.fromArray(S, out, db + ld));
-            c20 = c20.add(FloatVector.fromArray(S, out, da + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, out, db + 2 * ld));
-            c30 = c30.add(FloatVector.fromArray(S, out, da + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, out, db + 3 * ld));
-            c40 = c40.add(FloatVector.fromArray(S, out, da + 4 * ld));
-            c41 = c41.add(FloatVector.fromArray(S, out, db + 4 * ld));
-            c50 = c50.add(FloatVector.fromArray(S, out, da + 5 * ld));
-            c51 = c51.add(FloatVector.fromArray(S, out, db + 5 * ld));
+            c00 = FloatVector.fromArray(S, out, da).add(c00);
+            c01 = FloatVector.fromArray(S, out, db).add(c01);
+            c10 = FloatVector.fromArray(S, out, da + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, db + ld).add(c11);
+            c20 = FloatVector.fromArray(S, out, da + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, db + 2 * ld).add(c21);
+            c30 = FloatVector.fromArray(S, out, da + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, db + 3 * ld).add(c31);
+            c40 = FloatVector.fromArray(S, out, da + 4 * ld).add(c40);
+            c41 = FloatVector.fromArray(S, out, db + 4 * ld).add(c41);
+            c50 = FloatVector.fromArray(S, out, da + 5 * ld).add(c50);
+            c51 = FloatVector.fromArray(S, out, db + 5 * ld).add(c51);
+            c00.intoArray(out, da);
+            c01.intoArray(out, db);
+            c10.intoArray(out, da + ld);
+            c11.intoArray(out, db + ld);
+            c20.intoArray(out, da + 2 * ld);
+            c21.intoArray(out, db + 2 * ld);
+            c30.intoArray(out, da + 3 * ld);
+            c31.intoArray(out, db + 3 * ld);
+            c40.intoArray(out, da + 4 * ld);
+            c41.intoArray(out, db + 4 * ld);
+            c50.intoArray(out, da + 5 * ld);
+            c51.intoArray(out, db + 5 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, da);
+            one.mul(c01).intoArray(out, db);
+            one.mul(c10).intoArray(out, da + ld);
+            one.mul(c11).intoArray(out, db + ld);
+            one.mul(c20).intoArray(out, da + 2 * ld);
+            one.mul(c21).intoArray(out, db + 2 * ld);
+            one.mul(c30).intoArray(out, da + 3 * ld);
+            one.mul(c31).intoArray(out, db + 3 * ld);
+            one.mul(c40).intoArray(out, da + 4 * ld);
+            one.mul(c41).intoArray(out, db + 4 * ld);
+            one.mul(c50).intoArray(out, da + 5 * ld);
+            one.mul(c51).intoArray(out, db + 5 * ld);
         }
-        c00.intoArray(out, da);
-        c01.intoArray(out, db);
-        c10.intoArray(out, da + ld);
-        c11.intoArray(out, db + ld);
-        c20.intoArray(out, da + 2 * ld);
-        c21.intoArray(out, db + 2 * ld);
-        c30.intoArray(out, da + 3 * ld);
-        c31.intoArray(out, db + 3 * ld);
-        c40.intoArray(out, da + 4 * ld);
-        c41.intoArray(out, db + 4 * ld);
-        c50.intoArray(out, da + 5 * ld);
-        c51.intoArray(out, db + 5 * ld);
     }
 
     /** The accumulator start of row {@code r}: its bias, or zero (no bias, or a padding row). */
@@ -694,40 +746,60 @@ final class ImplicitConv {
         }
         int a0 = whole ? d0 + slotY[v] : 0, a1 = whole ? d0 + slotY[v + 1] : L;
         int a2 = whole ? d0 + slotY[v + 2] : 2 * L, a3 = whole ? d0 + slotY[v + 3] : 3 * L;
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c00 = c00.add(FloatVector.fromArray(S, out, a0));
-            c01 = c01.add(FloatVector.fromArray(S, out, a1));
-            c02 = c02.add(FloatVector.fromArray(S, out, a2));
-            c03 = c03.add(FloatVector.fromArray(S, out, a3));
-            c10 = c10.add(FloatVector.fromArray(S, out, a0 + ld));
-            c11 = c11.add(FloatVector.fromArray(S, out, a1 + ld));
-            c12 = c12.add(FloatVector.fromArray(S, out, a2 + ld));
-            c13 = c13.add(FloatVector.fromArray(S, out, a3 + ld));
-            c20 = c20.add(FloatVector.fromArray(S, out, a0 + 2 * ld));
-            c21 = c21.add(FloatVector.fromArray(S, out, a1 + 2 * ld));
-            c22 = c22.add(FloatVector.fromArray(S, out, a2 + 2 * ld));
-            c23 = c23.add(FloatVector.fromArray(S, out, a3 + 2 * ld));
-            c30 = c30.add(FloatVector.fromArray(S, out, a0 + 3 * ld));
-            c31 = c31.add(FloatVector.fromArray(S, out, a1 + 3 * ld));
-            c32 = c32.add(FloatVector.fromArray(S, out, a2 + 3 * ld));
-            c33 = c33.add(FloatVector.fromArray(S, out, a3 + 3 * ld));
+            c00 = FloatVector.fromArray(S, out, a0).add(c00);
+            c01 = FloatVector.fromArray(S, out, a1).add(c01);
+            c02 = FloatVector.fromArray(S, out, a2).add(c02);
+            c03 = FloatVector.fromArray(S, out, a3).add(c03);
+            c10 = FloatVector.fromArray(S, out, a0 + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, a1 + ld).add(c11);
+            c12 = FloatVector.fromArray(S, out, a2 + ld).add(c12);
+            c13 = FloatVector.fromArray(S, out, a3 + ld).add(c13);
+            c20 = FloatVector.fromArray(S, out, a0 + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, a1 + 2 * ld).add(c21);
+            c22 = FloatVector.fromArray(S, out, a2 + 2 * ld).add(c22);
+            c23 = FloatVector.fromArray(S, out, a3 + 2 * ld).add(c23);
+            c30 = FloatVector.fromArray(S, out, a0 + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, a1 + 3 * ld).add(c31);
+            c32 = FloatVector.fromArray(S, out, a2 + 3 * ld).add(c32);
+            c33 = FloatVector.fromArray(S, out, a3 + 3 * ld).add(c33);
+            c00.intoArray(out, a0);
+            c01.intoArray(out, a1);
+            c02.intoArray(out, a2);
+            c03.intoArray(out, a3);
+            c10.intoArray(out, a0 + ld);
+            c11.intoArray(out, a1 + ld);
+            c12.intoArray(out, a2 + ld);
+            c13.intoArray(out, a3 + ld);
+            c20.intoArray(out, a0 + 2 * ld);
+            c21.intoArray(out, a1 + 2 * ld);
+            c22.intoArray(out, a2 + 2 * ld);
+            c23.intoArray(out, a3 + 2 * ld);
+            c30.intoArray(out, a0 + 3 * ld);
+            c31.intoArray(out, a1 + 3 * ld);
+            c32.intoArray(out, a2 + 3 * ld);
+            c33.intoArray(out, a3 + 3 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, a0);
+            one.mul(c01).intoArray(out, a1);
+            one.mul(c02).intoArray(out, a2);
+            one.mul(c03).intoArray(out, a3);
+            one.mul(c10).intoArray(out, a0 + ld);
+            one.mul(c11).intoArray(out, a1 + ld);
+            one.mul(c12).intoArray(out, a2 + ld);
+            one.mul(c13).intoArray(out, a3 + ld);
+            one.mul(c20).intoArray(out, a0 + 2 * ld);
+            one.mul(c21).intoArray(out, a1 + 2 * ld);
+            one.mul(c22).intoArray(out, a2 + 2 * ld);
+            one.mul(c23).intoArray(out, a3 + 2 * ld);
+            one.mul(c30).intoArray(out, a0 + 3 * ld);
+            one.mul(c31).intoArray(out, a1 + 3 * ld);
+            one.mul(c32).intoArray(out, a2 + 3 * ld);
+            one.mul(c33).intoArray(out, a3 + 3 * ld);
         }
-        c00.intoArray(out, a0);
-        c01.intoArray(out, a1);
-        c02.intoArray(out, a2);
-        c03.intoArray(out, a3);
-        c10.intoArray(out, a0 + ld);
-        c11.intoArray(out, a1 + ld);
-        c12.intoArray(out, a2 + ld);
-        c13.intoArray(out, a3 + ld);
-        c20.intoArray(out, a0 + 2 * ld);
-        c21.intoArray(out, a1 + 2 * ld);
-        c22.intoArray(out, a2 + 2 * ld);
-        c23.intoArray(out, a3 + 2 * ld);
-        c30.intoArray(out, a0 + 3 * ld);
-        c31.intoArray(out, a1 + 3 * ld);
-        c32.intoArray(out, a2 + 3 * ld);
-        c33.intoArray(out, a3 + 3 * ld);
     }
 
     /**
@@ -763,16 +835,24 @@ final class ImplicitConv {
         }
         int a0 = whole ? d0 + slotY[v] : 0, a1 = whole ? d0 + slotY[v + 1] : L;
         int a2 = whole ? d0 + slotY[v + 2] : 2 * L, a3 = whole ? d0 + slotY[v + 3] : 3 * L;
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
         if (add) {
-            c0 = c0.add(FloatVector.fromArray(S, out, a0));
-            c1 = c1.add(FloatVector.fromArray(S, out, a1));
-            c2 = c2.add(FloatVector.fromArray(S, out, a2));
-            c3 = c3.add(FloatVector.fromArray(S, out, a3));
+            c0 = FloatVector.fromArray(S, out, a0).add(c0);
+            c1 = FloatVector.fromArray(S, out, a1).add(c1);
+            c2 = FloatVector.fromArray(S, out, a2).add(c2);
+            c3 = FloatVector.fromArray(S, out, a3).add(c3);
+            c0.intoArray(out, a0);
+            c1.intoArray(out, a1);
+            c2.intoArray(out, a2);
+            c3.intoArray(out, a3);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c0).intoArray(out, a0);
+            one.mul(c1).intoArray(out, a1);
+            one.mul(c2).intoArray(out, a2);
+            one.mul(c3).intoArray(out, a3);
         }
-        c0.intoArray(out, a0);
-        c1.intoArray(out, a1);
-        c2.intoArray(out, a2);
-        c3.intoArray(out, a3);
     }
 
     // ------------------------------------------------------------------ weight gradient
@@ -795,46 +875,47 @@ final class ImplicitConv {
      * tile of WM channels x 3 taps keeps its sums in vector lanes over a group of images and adds
      * them up once. (A transposed formulation without lane sums, {@code dW^T[k][m] += xp * dy^T},
      * needs dy transposed per image and measured slower on every CIFAR layer, up to 2x on the
-     * 3-channel one.) Chunks of the batch sum into dw or into partials added at the end.
+     * 3-channel one.) The pixel sums follow {@link Lanes}' fixed 16-lane order (the rows are padded
+     * to a multiple of 16 with zeros, which add nothing), and the batch is cut into
+     * {@link Conv2d#weightChunks} chunks of image groups, a number fixed by the shape, whose partials
+     * are added in order: the same bits on any thread count and vector width.
      */
     static void backwardWeight(Conv2dSpec s, float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
         Plan p = Plan.forward(s);
-        int qw = (p.outH * p.wp + L - 1) / L * L;
+        int qw = (p.outH * p.wp + W - 1) / W * W;
         int ys = p.dstC * qw;
         int ws = s.weightSize();
         int xImage = p.srcC * p.srcH * p.srcW;
         int yImage = p.dstC * p.outH * p.outW;
         int items = p.groups * ((p.md + WM - 1) / WM);
-        int chunks = Conv2d.outerChunks(p.images);
+        int imageGroups = (p.images + IMAGE_GROUP - 1) / IMAGE_GROUP;
+        int chunks = Conv2d.weightChunks(imageGroups, ws);
         if (chunks > 1) {
-            // Each chunk sums its images into its own target: dw for chunk 0, a zeroed partial otherwise.
-            float[] partial = Scratch.floats(Scratch.PARTIAL, (chunks - 1) * ws);
-            Parallel.forChunks(chunks, chunks, (c0, c1) -> {
+            // Chunk c sums its image groups into zeroed partial c; threads share the chunks.
+            float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * ws);
+            Parallel.forRange(chunks, 1, (c0, c1) -> {
+                float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
+                float[] st = staging(ys);
+                float[] lanes = new float[WM * WK * W];
                 for (int c = c0; c < c1; c++) {
-                    float[] target = c == 0 ? dw : partial;
-                    int tOff = c == 0 ? dwOff : (c - 1) * ws;
-                    if (c > 0) {
-                        Arrays.fill(partial, tOff, tOff + ws, 0f);
-                    }
-                    float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
-                    float[] st = staging(ys);
-                    int from = (int) ((long) p.images * c / chunks);
-                    int to = (int) ((long) p.images * (c + 1) / chunks);
-                    for (int n0 = from; n0 < to; n0 += IMAGE_GROUP) {
-                        int cnt = Math.min(IMAGE_GROUP, to - n0);
+                    int tOff = c * ws;
+                    Arrays.fill(partial, tOff, tOff + ws, 0f);
+                    int g0 = (int) ((long) imageGroups * c / chunks);
+                    int g1 = (int) ((long) imageGroups * (c + 1) / chunks);
+                    for (int grp = g0; grp < g1; grp++) {
+                        int n0 = grp * IMAGE_GROUP;
+                        int cnt = Math.min(IMAGE_GROUP, p.images - n0);
                         for (int j = 0; j < cnt; j++) {
                             pad(p, x, xOff + (n0 + j) * xImage, xp, j * p.xs, 0, p.srcC);
                             stage(p, qw, dy, dyOff + (n0 + j) * yImage, st, j * ys, 0, p.dstC);
                         }
                         for (int i = 0; i < items; i++) {
-                            weightItem(p, qw, ys, xp, st, i, cnt, target, tOff);
+                            weightItem(p, qw, ys, xp, st, i, cnt, partial, tOff, lanes);
                         }
                     }
                 }
             });
-            for (int c = 1; c < chunks; c++) {
-                Conv2d.add(partial, (c - 1) * ws, dw, dwOff, ws);
-            }
+            Conv2d.addPartials(partial, chunks, ws, dw, dwOff);
             return;
         }
         float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
@@ -856,8 +937,9 @@ final class ImplicitConv {
             }
             // Items own disjoint rows of dw, so they run in parallel without partial sums.
             Parallel.forRange(items, 1, (i0, i1) -> {
+                float[] lanes = new float[WM * WK * W];
                 for (int i = i0; i < i1; i++) {
-                    weightItem(p, qw, ys, xp, st, i, cnt, dw, dwOff);
+                    weightItem(p, qw, ys, xp, st, i, cnt, dw, dwOff, lanes);
                 }
             });
         }
@@ -882,7 +964,7 @@ final class ImplicitConv {
 
     /** Rows {@code [rb*WM, rb*WM + WM)} of group {@code g} of dw (item {@code i}), all taps, {@code cnt} images. */
     private static void weightItem(
-            Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff) {
+            Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff, float[] lanes) {
         int rowBlocks = (p.md + WM - 1) / WM;
         int g = i / rowBlocks;
         int m0 = (i % rowBlocks) * WM;
@@ -890,7 +972,6 @@ final class ImplicitConv {
         int xg = g * p.cs * p.plane;
         int kFull = p.k - p.k % WK;
         int[] off = p.off;
-        float[] lanes = new float[WM * WK * L];
         if (rows == WM) {
             int yRow = (g * p.md + m0) * qw;
             int wRow = dwOff + (g * p.md + m0) * p.k;
@@ -899,7 +980,7 @@ final class ImplicitConv {
             }
             for (int kk = kFull; kk < p.k; kk++) {
                 for (int r = 0; r < WM; r++) {
-                    dw[wRow + r * p.k + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow + r * qw, ys, qw);
+                    dw[wRow + r * p.k + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow + r * qw, ys, qw, lanes);
                 }
             }
             return;
@@ -911,7 +992,7 @@ final class ImplicitConv {
                 weight1x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, lanes);
             }
             for (int kk = kFull; kk < p.k; kk++) {
-                dw[wRow + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow, ys, qw);
+                dw[wRow + kk] += dot(xp, xg + off[kk], p.xs, cnt, st, yRow, ys, qw, lanes);
             }
         }
     }
@@ -932,49 +1013,52 @@ final class ImplicitConv {
             int w0,
             int k,
             float[] lanes) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
-        for (int n = 0; n < cnt; n++) {
-            int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
-            int y = y0 + n * ys;
-            for (int q = 0; q < ld; q += L) {
-                FloatVector x0 = FloatVector.fromArray(S, xp, o0 + q);
-                FloatVector x1 = FloatVector.fromArray(S, xp, o1 + q);
-                FloatVector x2 = FloatVector.fromArray(S, xp, o2 + q);
-                FloatVector d = FloatVector.fromArray(S, dq, y + q);
-                a00 = d.fma(x0, a00);
-                a01 = d.fma(x1, a01);
-                a02 = d.fma(x2, a02);
-                d = FloatVector.fromArray(S, dq, y + ld + q);
-                a10 = d.fma(x0, a10);
-                a11 = d.fma(x1, a11);
-                a12 = d.fma(x2, a12);
-                d = FloatVector.fromArray(S, dq, y + 2 * ld + q);
-                a20 = d.fma(x0, a20);
-                a21 = d.fma(x1, a21);
-                a22 = d.fma(x2, a22);
-                d = FloatVector.fromArray(S, dq, y + 3 * ld + q);
-                a30 = d.fma(x0, a30);
-                a31 = d.fma(x1, a31);
-                a32 = d.fma(x2, a32);
+        // Lanes' fixed order: pass h accumulates logical lanes [h, h + L) of every sum, striding 16.
+        for (int h = 0; h < W; h += L) {
+            FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+            FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+            for (int n = 0; n < cnt; n++) {
+                int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
+                int y = y0 + n * ys;
+                for (int q = h; q < ld; q += W) {
+                    FloatVector x0 = FloatVector.fromArray(S, xp, o0 + q);
+                    FloatVector x1 = FloatVector.fromArray(S, xp, o1 + q);
+                    FloatVector x2 = FloatVector.fromArray(S, xp, o2 + q);
+                    FloatVector d = FloatVector.fromArray(S, dq, y + q);
+                    a00 = d.fma(x0, a00);
+                    a01 = d.fma(x1, a01);
+                    a02 = d.fma(x2, a02);
+                    d = FloatVector.fromArray(S, dq, y + ld + q);
+                    a10 = d.fma(x0, a10);
+                    a11 = d.fma(x1, a11);
+                    a12 = d.fma(x2, a12);
+                    d = FloatVector.fromArray(S, dq, y + 2 * ld + q);
+                    a20 = d.fma(x0, a20);
+                    a21 = d.fma(x1, a21);
+                    a22 = d.fma(x2, a22);
+                    d = FloatVector.fromArray(S, dq, y + 3 * ld + q);
+                    a30 = d.fma(x0, a30);
+                    a31 = d.fma(x1, a31);
+                    a32 = d.fma(x2, a32);
+                }
             }
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a00).intoArray(lanes, h);
+            one.mul(a01).intoArray(lanes, W + h);
+            one.mul(a02).intoArray(lanes, 2 * W + h);
+            one.mul(a10).intoArray(lanes, 3 * W + h);
+            one.mul(a11).intoArray(lanes, 4 * W + h);
+            one.mul(a12).intoArray(lanes, 5 * W + h);
+            one.mul(a20).intoArray(lanes, 6 * W + h);
+            one.mul(a21).intoArray(lanes, 7 * W + h);
+            one.mul(a22).intoArray(lanes, 8 * W + h);
+            one.mul(a30).intoArray(lanes, 9 * W + h);
+            one.mul(a31).intoArray(lanes, 10 * W + h);
+            one.mul(a32).intoArray(lanes, 11 * W + h);
         }
-        // Vectors out through the lane buffer: see Lanes.sum(float[], int).
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, L);
-        a02.intoArray(lanes, 2 * L);
-        a10.intoArray(lanes, 3 * L);
-        a11.intoArray(lanes, 4 * L);
-        a12.intoArray(lanes, 5 * L);
-        a20.intoArray(lanes, 6 * L);
-        a21.intoArray(lanes, 7 * L);
-        a22.intoArray(lanes, 8 * L);
-        a30.intoArray(lanes, 9 * L);
-        a31.intoArray(lanes, 10 * L);
-        a32.intoArray(lanes, 11 * L);
         for (int r = 0; r < 4; r++) {
             for (int c = 0; c < 3; c++) {
-                dw[w0 + r * k + kk + c] += Lanes.sum(lanes, (r * 3 + c) * L);
+                dw[w0 + r * k + kk + c] += Lanes.sum(lanes, (r * 3 + c) * W);
             }
         }
     }
@@ -993,36 +1077,43 @@ final class ImplicitConv {
             float[] dw,
             int w0,
             float[] lanes) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
-        for (int n = 0; n < cnt; n++) {
-            int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
-            int y = y0 + n * ys;
-            for (int q = 0; q < ld; q += L) {
-                FloatVector d = FloatVector.fromArray(S, dq, y + q);
-                a0 = d.fma(FloatVector.fromArray(S, xp, o0 + q), a0);
-                a1 = d.fma(FloatVector.fromArray(S, xp, o1 + q), a1);
-                a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
+        for (int h = 0; h < W; h += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+            for (int n = 0; n < cnt; n++) {
+                int o0 = xg + n * xs + off[kk], o1 = xg + n * xs + off[kk + 1], o2 = xg + n * xs + off[kk + 2];
+                int y = y0 + n * ys;
+                for (int q = h; q < ld; q += W) {
+                    FloatVector d = FloatVector.fromArray(S, dq, y + q);
+                    a0 = d.fma(FloatVector.fromArray(S, xp, o0 + q), a0);
+                    a1 = d.fma(FloatVector.fromArray(S, xp, o1 + q), a1);
+                    a2 = d.fma(FloatVector.fromArray(S, xp, o2 + q), a2);
+                }
             }
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a0).intoArray(lanes, h);
+            one.mul(a1).intoArray(lanes, W + h);
+            one.mul(a2).intoArray(lanes, 2 * W + h);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
         dw[w0 + kk] += Lanes.sum(lanes, 0);
-        dw[w0 + kk + 1] += Lanes.sum(lanes, L);
-        dw[w0 + kk + 2] += Lanes.sum(lanes, 2 * L);
+        dw[w0 + kk + 1] += Lanes.sum(lanes, W);
+        dw[w0 + kk + 2] += Lanes.sum(lanes, 2 * W);
     }
 
-    /** {@code sum over the cnt images of sum_i a[ao + i] * b[bo + i]}, {@code n} a multiple of the vector length. */
-    private static float dot(float[] a, int ao, int as, int cnt, float[] b, int bo, int bs, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int j = 0; j < cnt; j++) {
-            for (int i = 0; i < n; i += L) {
-                acc = FloatVector.fromArray(S, a, ao + j * as + i)
-                        .fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
+    /**
+     * {@code sum over the cnt images of sum_i a[ao + i] * b[bo + i]} in {@link Lanes}' order,
+     * {@code n} a multiple of 16.
+     */
+    private static float dot(float[] a, int ao, int as, int cnt, float[] b, int bo, int bs, int n, float[] lanes) {
+        for (int h = 0; h < W; h += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < cnt; j++) {
+                for (int i = h; i < n; i += W) {
+                    acc = FloatVector.fromArray(S, a, ao + j * as + i)
+                            .fma(FloatVector.fromArray(S, b, bo + j * bs + i), acc);
+                }
             }
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
         }
-        float[] lanes = new float[L];
-        acc.intoArray(lanes, 0);
         return Lanes.sum(lanes, 0);
     }
 }

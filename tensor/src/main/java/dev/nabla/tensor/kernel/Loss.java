@@ -26,8 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
  * }</pre>
  */
 public final class Loss {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Sums follow {@link Lanes}' fixed order: its species and logical width. */
+    private static final VectorSpecies<Float> S = Lanes.SPECIES;
+
     private static final int L = S.length();
+    private static final int W = Lanes.WIDTH;
 
     private Loss() {}
 
@@ -104,17 +107,21 @@ public final class Loss {
         if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
             return max;
         }
+        // sum(exp(x - max)) in Lanes' fixed order
+        float[] lanes = Lanes.buffer();
         FloatVector vm = FloatVector.broadcast(S, max);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int ub = S.loopBound(n); i < ub; i += L) {
-            acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm)));
+        int full = n - n % W;
+        for (int h = 0; h < W; h += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = h; i < full; i += W) {
+                acc = VMath.exp(FloatVector.fromArray(S, x, off + i).sub(vm)).add(acc);
+            }
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
         }
-        float sum = Lanes.sum(acc);
-        for (; i < n; i++) {
-            sum += VMath.exp(x[off + i] - max);
+        for (int i = full; i < n; i++) {
+            lanes[i - full] += VMath.exp(x[off + i] - max);
         }
-        return max + (float) Math.log(sum);
+        return max + (float) StrictMath.log(Lanes.sum(lanes, 0));
     }
 
     private static float logSumExpStrided(float[] x, int off, int n, int stride) {
@@ -132,7 +139,7 @@ public final class Loss {
         for (int k = 0; k < n; k++) {
             sum += VMath.exp(x[off + k * stride] - max);
         }
-        return max + (float) Math.log(sum);
+        return max + (float) StrictMath.log(sum);
     }
 
     /**
@@ -212,7 +219,8 @@ public final class Loss {
             p.fma(va, t).intoArray(g, go + k);
         }
         for (; k < c; k++) {
-            g[go + k] = a * VMath.exp(x[xo + k] - m) - b * (w == null ? 1f : w[k]);
+            // The vector lanes' p * a + (w * -b), rounded once.
+            g[go + k] = Math.fma(VMath.exp(x[xo + k] - m), a, w == null ? -b : w[k] * -b);
         }
     }
 
@@ -280,7 +288,7 @@ public final class Loss {
 
     /** {@code log(1 + exp(z))} without overflow. */
     private static double softplus(double z) {
-        return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+        return Math.max(z, 0) + StrictMath.log1p(StrictMath.exp(-Math.abs(z)));
     }
 
     /**
@@ -332,7 +340,7 @@ public final class Loss {
                 double p = pw == null ? 1.0 : pw[pwo + i];
                 double scale = g[go + i * gs] * (w == null ? 1.0 : w[wo + i]);
                 if (gx != null) {
-                    double sig = 1.0 / (1.0 + Math.exp(-xv));
+                    double sig = 1.0 / (1.0 + StrictMath.exp(-xv));
                     gx[gxo + i] = (float) (scale * ((1.0 + (p - 1.0) * tv) * sig - p * tv));
                 }
                 if (gt != null) {

@@ -280,10 +280,11 @@ public final class Lstm {
             float o = a[ao + 3 * H + j];
             float tc = VMath.tanh(c[co + j]);
             float dhv = gh[gho + j] + dh[dho + j];
-            float dct = dhv * o * (1f - tc * tc) + dc[dco + j];
+            // 1 - t^2 fused, as in the vector lanes, so every column gets the same bits
+            float dct = dhv * o * Math.fma(-tc, tc, 1f) + dc[dco + j];
             dg[dgo + j] = dct * g * i * (1f - i);
             dg[dgo + H + j] = dct * cp[cpo + j] * f * (1f - f);
-            dg[dgo + 2 * H + j] = dct * i * (1f - g * g);
+            dg[dgo + 2 * H + j] = dct * i * Math.fma(-g, g, 1f);
             dg[dgo + 3 * H + j] = dhv * tc * o * (1f - o);
             dc[dco + j] = dct * f;
         }

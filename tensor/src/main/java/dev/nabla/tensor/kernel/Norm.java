@@ -16,6 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  * the loops run across channels instead. Work splits over channels (statistics) or rows
  * (elementwise passes) through {@link Parallel}.
  *
+ * <p>Reproducibility: row sums follow {@link Lanes}' fixed 16-lane order, scalar tails use the
+ * vector lanes' fused multiply-adds, and layer norm's parameter gradients sum over a fixed number of
+ * row chunks (from the shape alone), so the bits depend neither on the vector width nor on the
+ * thread count.
+ *
  * <pre>{@code
  * float[] x = {1, 2, 3, 4, 5, 6, 7, 8};                // [n=2, c=2, hw=2]
  * float[] mean = new float[2], var = new float[2];
@@ -26,8 +31,11 @@ import jdk.incubator.vector.VectorSpecies;
  * }</pre>
  */
 public final class Norm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Sums follow {@link Lanes}' fixed order: its species and logical width. */
+    private static final VectorSpecies<Float> S = Lanes.SPECIES;
+
     private static final int L = S.length();
+    private static final int W = Lanes.WIDTH;
 
     private Norm() {}
 
@@ -52,37 +60,47 @@ public final class Norm {
             return;
         }
         Parallel.forRange(c, channelGrain(m), (c0, c1) -> {
+            float[] lanes = Lanes.buffer();
             for (int ch = c0; ch < c1; ch++) {
                 float k = x[xo + ch * hw];
-                FloatVector vk = FloatVector.broadcast(S, k);
                 double s1 = 0;
                 double s2 = 0;
-                int ub = S.loopBound(hw);
                 for (int i = 0; i < n; i++) {
-                    int row = xo + (i * c + ch) * hw;
-                    FloatVector a1 = FloatVector.zero(S);
-                    FloatVector a2 = FloatVector.zero(S);
-                    int j = 0;
-                    for (; j < ub; j += L) {
-                        FloatVector d = FloatVector.fromArray(S, x, row + j).sub(vk);
-                        a1 = a1.add(d);
-                        a2 = d.fma(d, a2);
-                    }
-                    float t1 = Lanes.sum(a1);
-                    float t2 = Lanes.sum(a2);
-                    for (; j < hw; j++) {
-                        float d = x[row + j] - k;
-                        t1 += d;
-                        t2 += d * d;
-                    }
-                    s1 += t1;
-                    s2 += t2;
+                    shiftedSums(x, xo + (i * c + ch) * hw, hw, k, lanes);
+                    s1 += Lanes.sum(lanes, 0);
+                    s2 += Lanes.sum(lanes, W);
                 }
                 double mu = s1 / m;
                 mean[ch] = (float) (k + mu);
                 var[ch] = (float) Math.max(0.0, s2 / m - mu * mu);
             }
         });
+    }
+
+    /**
+     * The 16 logical lanes ({@link Lanes}) of {@code sum(x - k)} at {@code lanes[0]} and of
+     * {@code sum((x - k)^2)} at {@code lanes[16]}, over {@code x[off .. off + n)}.
+     */
+    private static void shiftedSums(float[] x, int off, int n, float k, float[] lanes) {
+        FloatVector vk = FloatVector.broadcast(S, k);
+        int full = n - n % W;
+        for (int h = 0; h < W; h += L) {
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            for (int j = h; j < full; j += W) {
+                FloatVector d = FloatVector.fromArray(S, x, off + j).sub(vk);
+                a1 = d.add(a1);
+                a2 = d.fma(d, a2);
+            }
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a1).intoArray(lanes, h);
+            one.mul(a2).intoArray(lanes, W + h);
+        }
+        for (int j = full; j < n; j++) {
+            float d = x[off + j] - k;
+            lanes[j - full] += d;
+            lanes[W + j - full] = Math.fma(d, d, lanes[W + j - full]);
+        }
     }
 
     /**
@@ -96,31 +114,36 @@ public final class Norm {
             return;
         }
         Parallel.forRange(c, channelGrain((long) n * hw), (c0, c1) -> {
+            float[] lanes = Lanes.buffer();
             for (int ch = c0; ch < c1; ch++) {
                 float mu = mean[ch];
                 FloatVector vm = FloatVector.broadcast(S, mu);
                 double s1 = 0;
                 double s2 = 0;
-                int ub = S.loopBound(hw);
+                int full = hw - hw % W;
                 for (int i = 0; i < n; i++) {
                     int off = (i * c + ch) * hw;
-                    FloatVector a1 = FloatVector.zero(S);
-                    FloatVector a2 = FloatVector.zero(S);
-                    int j = 0;
-                    for (; j < ub; j += L) {
-                        FloatVector gv = FloatVector.fromArray(S, g, go + off + j);
-                        a1 = a1.add(gv);
-                        a2 = FloatVector.fromArray(S, x, xo + off + j).sub(vm).fma(gv, a2);
+                    for (int h = 0; h < W; h += L) {
+                        FloatVector a1 = FloatVector.zero(S);
+                        FloatVector a2 = FloatVector.zero(S);
+                        for (int j = h; j < full; j += W) {
+                            FloatVector gv = FloatVector.fromArray(S, g, go + off + j);
+                            a1 = gv.add(a1);
+                            a2 = FloatVector.fromArray(S, x, xo + off + j)
+                                    .sub(vm)
+                                    .fma(gv, a2);
+                        }
+                        FloatVector one = FloatVector.broadcast(S, 1f);
+                        one.mul(a1).intoArray(lanes, h);
+                        one.mul(a2).intoArray(lanes, W + h);
                     }
-                    float t1 = Lanes.sum(a1);
-                    float t2 = Lanes.sum(a2);
-                    for (; j < hw; j++) {
+                    for (int j = full; j < hw; j++) {
                         float gv = g[go + off + j];
-                        t1 += gv;
-                        t2 += gv * (x[xo + off + j] - mu);
+                        lanes[j - full] += gv;
+                        lanes[W + j - full] = Math.fma(x[xo + off + j] - mu, gv, lanes[W + j - full]);
                     }
-                    s1 += t1;
-                    s2 += t2;
+                    s1 += Lanes.sum(lanes, 0);
+                    s2 += Lanes.sum(lanes, W);
                 }
                 sumG[ch] = (float) s1;
                 sumGX[ch] = (float) s2;
@@ -183,13 +206,15 @@ public final class Norm {
                     }
                     for (; j < w; j++) {
                         float av = a[ao + row + j];
+                        // Fused like the vector lanes: a channel's bits must not depend on whether
+                        // the thread split put it in a lane or in a tail.
                         if (stats) {
                             float d = av - shift[j];
                             t1[j] += d;
-                            t2[j] += d * d;
+                            t2[j] = Math.fma(d, d, t2[j]);
                         } else {
                             t1[j] += av;
-                            t2[j] += av * (x[xo + row + j] - shift[j]);
+                            t2[j] = Math.fma(x[xo + row + j] - shift[j], av, t2[j]);
                         }
                     }
                 }
@@ -270,7 +295,7 @@ public final class Norm {
                                 .intoArray(gx, gxo + off + j);
                     }
                     for (; j < hw; j++) {
-                        gx[gxo + off + j] = (x[xo + off + j] - k) * sx + b;
+                        gx[gxo + off + j] = Math.fma(x[xo + off + j] - k, sx, b);
                     }
                 } else {
                     FloatVector vsg = FloatVector.broadcast(S, sg);
@@ -281,7 +306,7 @@ public final class Norm {
                         FloatVector.fromArray(S, g, go + off + j).fma(vsg, t).intoArray(gx, gxo + off + j);
                     }
                     for (; j < hw; j++) {
-                        gx[gxo + off + j] = g[go + off + j] * sg + ((x[xo + off + j] - k) * sx + b);
+                        gx[gxo + off + j] = Math.fma(g[go + off + j], sg, Math.fma(x[xo + off + j] - k, sx, b));
                     }
                 }
             }
@@ -314,8 +339,8 @@ public final class Norm {
             t.intoArray(out, oo + j);
         }
         for (; j < c; j++) {
-            float t = (x[xo + j] - center[po + j]) * xScale[po + j] + shift[po + j];
-            out[oo + j] = g == null ? t : g[go + j] * gScale[po + j] + t;
+            float t = Math.fma(x[xo + j] - center[po + j], xScale[po + j], shift[po + j]);
+            out[oo + j] = g == null ? t : Math.fma(g[go + j], gScale[po + j], t);
         }
     }
 
@@ -344,27 +369,19 @@ public final class Norm {
             throw new IllegalArgumentException("layer norm: the normalised dimensions hold no elements");
         }
         Parallel.forRange(rows, Math.max(1, Elementwise.GRAIN / d), (r0, r1) -> {
+            float[] lanes = Lanes.buffer();
             for (int r = r0; r < r1; r++) {
                 int off = r * d;
-                float mu = Reduce.reduceRow(Reduce.Op.SUM, x, xo + off, d) / d;
+                float mu = Lanes.sum(x, xo + off, d, lanes) / d;
                 FloatVector vm = FloatVector.broadcast(S, mu);
-                FloatVector acc = FloatVector.zero(S);
+                shiftedSums(x, xo + off, d, mu, lanes);
+                float ss = Lanes.sum(lanes, W);
                 int j = 0;
                 int ub = S.loopBound(d);
-                for (; j < ub; j += L) {
-                    FloatVector t = FloatVector.fromArray(S, x, xo + off + j).sub(vm);
-                    acc = t.fma(t, acc);
-                }
-                float ss = Lanes.sum(acc);
-                for (; j < d; j++) {
-                    float t = x[xo + off + j] - mu;
-                    ss += t * t;
-                }
                 float rs = (float) (1.0 / Math.sqrt(ss / d + eps));
                 mean[r] = mu;
                 rstd[r] = rs;
                 FloatVector vr = FloatVector.broadcast(S, rs);
-                j = 0;
                 for (; j < ub; j += L) {
                     FloatVector t =
                             FloatVector.fromArray(S, x, xo + off + j).sub(vm).mul(vr);
@@ -414,13 +431,15 @@ public final class Norm {
             float[] gb,
             int gbo) {
         boolean params = gw != null || gb != null;
-        int chunks = Parallel.chunks(rows, Math.max(1, Elementwise.GRAIN / d));
-        // Chunk 0 sums parameter gradients into its own zeroed buffers like the others; all are
-        // added into gw/gb at the end, so the result does not depend on the thread count's order.
+        // The parameter gradients are sums over rows: each of a fixed number of row chunks (a
+        // function of the shape alone) sums into its own zeroed partial, and the partials are added
+        // into gw/gb in chunk order, so the bits do not depend on how many threads share the chunks.
+        int chunks = params ? (int) Math.min(16, Math.max(1, (long) rows * d / Elementwise.GRAIN)) : rows;
         float[] partial = params ? new float[chunks * 2 * d] : null;
-        Parallel.forChunks(chunks, chunks, (k0, k1) -> {
+        Parallel.forRange(chunks, params ? 1 : Math.max(1, Elementwise.GRAIN / d), (k0, k1) -> {
             float[] gh = new float[d];
             float[] xh = new float[d];
+            float[] lanes = Lanes.buffer();
             for (int k = k0; k < k1; k++) {
                 int from = (int) ((long) rows * k / chunks);
                 int to = (int) ((long) rows * (k + 1) / chunks);
@@ -443,7 +462,8 @@ public final class Norm {
                             gx == null ? 0 : gxo + r * d,
                             partial,
                             pw,
-                            pb);
+                            pb,
+                            lanes);
                 }
             }
         });
@@ -488,50 +508,54 @@ public final class Norm {
             int gxo,
             float[] partial,
             int pw,
-            int pb) {
+            int pb,
+            float[] lanes) {
         FloatVector vm = FloatVector.broadcast(S, mu);
         FloatVector vr = FloatVector.broadcast(S, rs);
-        FloatVector sa = FloatVector.zero(S);
-        FloatVector sb = FloatVector.zero(S);
-        int ub = S.loopBound(d);
-        int j = 0;
-        for (; j < ub; j += L) {
-            FloatVector gv = FloatVector.fromArray(S, g, go + j);
-            FloatVector xv = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
-            FloatVector hv = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, wo + j));
-            xv.intoArray(xh, j);
-            hv.intoArray(gh, j);
-            sa = sa.add(hv);
-            sb = hv.fma(xv, sb);
-            if (partial != null) {
-                xv.fma(gv, FloatVector.fromArray(S, partial, pw + j)).intoArray(partial, pw + j);
-                gv.add(FloatVector.fromArray(S, partial, pb + j)).intoArray(partial, pb + j);
+        // sum(gh) and sum(gh * xhat) in Lanes' fixed order, storing gh and xhat on the way
+        int full = d - d % W;
+        for (int h = 0; h < W; h += L) {
+            FloatVector sa = FloatVector.zero(S);
+            FloatVector sb = FloatVector.zero(S);
+            for (int j = h; j < full; j += W) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + j);
+                FloatVector xv = FloatVector.fromArray(S, x, xo + j).sub(vm).mul(vr);
+                FloatVector hv = w == null ? gv : gv.mul(FloatVector.fromArray(S, w, wo + j));
+                xv.intoArray(xh, j);
+                hv.intoArray(gh, j);
+                sa = hv.add(sa);
+                sb = hv.fma(xv, sb);
+                if (partial != null) {
+                    xv.fma(gv, FloatVector.fromArray(S, partial, pw + j)).intoArray(partial, pw + j);
+                    gv.add(FloatVector.fromArray(S, partial, pb + j)).intoArray(partial, pb + j);
+                }
             }
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(sa).intoArray(lanes, h);
+            one.mul(sb).intoArray(lanes, W + h);
         }
-        float a = Lanes.sum(sa);
-        float b = Lanes.sum(sb);
-        for (; j < d; j++) {
+        for (int j = full; j < d; j++) {
             float gv = g[go + j];
             float xv = (x[xo + j] - mu) * rs;
             float hv = w == null ? gv : gv * w[wo + j];
             xh[j] = xv;
             gh[j] = hv;
-            a += hv;
-            b += hv * xv;
+            lanes[j - full] += hv;
+            lanes[W + j - full] = Math.fma(hv, xv, lanes[W + j - full]);
             if (partial != null) {
-                partial[pw + j] += gv * xv;
+                partial[pw + j] = Math.fma(xv, gv, partial[pw + j]);
                 partial[pb + j] += gv;
             }
         }
         if (gx == null) {
             return;
         }
-        float ma = a / d;
-        float mb = b / d;
+        float ma = Lanes.sum(lanes, 0) / d;
+        float mb = Lanes.sum(lanes, W) / d;
         FloatVector vma = FloatVector.broadcast(S, ma);
         FloatVector vmb = FloatVector.broadcast(S, mb);
-        j = 0;
-        for (; j < ub; j += L) {
+        int j = 0;
+        for (int ub = S.loopBound(d); j < ub; j += L) {
             FloatVector.fromArray(S, gh, j)
                     .sub(vma)
                     .sub(FloatVector.fromArray(S, xh, j).mul(vmb))

@@ -205,8 +205,8 @@ public final class OptimKernels {
         float b2 = (float) beta2;
         float c1 = (float) (1 - beta1);
         float c2 = (float) (1 - beta2);
-        float negStep = (float) -(lr / (1 - Math.pow(beta1, step)));
-        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float negStep = (float) -(lr / (1 - StrictMath.pow(beta1, step)));
+        float bc2Sqrt = (float) Math.sqrt(1 - StrictMath.pow(beta2, step));
         float l2 = decoupled ? 0f : (float) weightDecay;
         float shrink = decoupled ? (float) (1 - lr * weightDecay) : 1f;
         float e = (float) eps;
@@ -477,22 +477,9 @@ public final class OptimKernels {
         return total;
     }
 
+    /** One block's sum of squares in {@link Lanes}' fixed order (so the same bits at any vector width). */
     private static double sumOfSquaresBlock(float[] x, int xo, int n) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        int i = 0;
-        int ub2 = n - n % (2 * L);
-        for (; i < ub2; i += 2 * L) {
-            FloatVector u = v(x, xo + i);
-            FloatVector w = v(x, xo + i + L);
-            a0 = u.fma(u, a0);
-            a1 = w.fma(w, a1);
-        }
-        double s = Lanes.sum(a0.add(a1));
-        for (; i < n; i++) {
-            s += (double) x[xo + i] * x[xo + i];
-        }
-        return s;
+        return Lanes.dot(x, xo, x, xo, n, Lanes.buffer());
     }
 
     /** {@code max |x[xo + i]|} over {@code n} elements (0 when empty); NaN if any element is NaN. */
@@ -519,9 +506,9 @@ public final class OptimKernels {
         int i = 0;
         int ub = S.loopBound(n);
         for (; i < ub; i += L) {
-            acc = acc.max(v(x, xo + i).abs());
+            acc = v(x, xo + i).abs().max(acc);
         }
-        float m = acc.reduceLanes(VectorOperators.MAX);
+        float m = FloatVector.broadcast(S, 1f).mul(acc).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             m = Math.max(m, Math.abs(x[xo + i]));
         }

@@ -1,8 +1,8 @@
 package dev.nabla.tensor.kernel;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one thread pool all Nabla kernels share.
@@ -15,6 +15,17 @@ import java.util.concurrent.ForkJoinWorkerThread;
  * keeps nested parallel kernels (a batched matmul whose GEMMs could also split) from
  * oversubscribing the cores, and keeps the caller from blocking on a nested task queued behind
  * the workers' own chunks.
+ *
+ * <p><b>Hand-off.</b> A training step or a small inference calls dozens of kernels of a few tens
+ * of microseconds each, so what a hand-off costs decides whether splitting them pays. Workers
+ * therefore spin (with {@link Thread#onSpinWait()}) for {@value #SPIN_MICROS} microseconds after
+ * their last chunk before they park, as OpenMP runtimes do, and a hand-off to a spinning worker
+ * takes about a microsecond instead of the 10-100 of waking a parked thread. They never spin when
+ * the pool has more threads than the machine has processors. The caller, once its own chunk is
+ * done, runs any chunk no worker has claimed yet, so a worker that is slow to wake delays nothing.
+ * One job runs at a time: a second thread calling in while the pool is busy runs its work serially
+ * itself. Which thread runs a chunk never changes a result: every kernel gives the same bits on
+ * any thread count (see {@link Lanes}).
  *
  * <pre>{@code
  * float[] x = new float[1 << 20];
@@ -35,12 +46,14 @@ public final class Parallel {
         void run(int from, int to);
     }
 
-    private static volatile ForkJoinPool pool;
+    /** How long an idle worker spins before it parks. */
+    static final long SPIN_MICROS = 200;
+
+    private static volatile Pool pool;
     private static volatile int threads = defaultThreads();
     /**
      * Depth of parallel regions the current (non-worker) thread is running its own chunk in. A
-     * nested split from there would queue its tasks behind the workers' busy chunks and the
-     * caller would wait for them idle (measured: 1.5x the serial-inner time with two threads).
+     * nested split from there would wait for workers busy with the outer region's chunks.
      */
     private static final ThreadLocal<int[]> CALLER_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -74,7 +87,7 @@ public final class Parallel {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
         if (n != threads) {
-            ForkJoinPool old = pool;
+            Pool old = pool;
             threads = n;
             pool = null;
             if (old != null) {
@@ -83,13 +96,13 @@ public final class Parallel {
         }
     }
 
-    private static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
+    private static Pool pool() {
+        Pool p = pool;
         if (p == null) {
             synchronized (Parallel.class) {
                 p = pool;
                 if (p == null) {
-                    p = new ForkJoinPool(Math.max(1, threads - 1), Parallel::newWorker, null, false);
+                    p = new Pool(threads);
                     pool = p;
                 }
             }
@@ -97,21 +110,14 @@ public final class Parallel {
         return p;
     }
 
-    private static ForkJoinWorkerThread newWorker(ForkJoinPool p) {
-        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-        t.setName("nabla-kernel-" + t.getPoolIndex());
-        t.setDaemon(true);
-        return t;
-    }
-
     /** True when called from one of the pool's own threads. */
     public static boolean inWorker() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool;
+        return Thread.currentThread() instanceof Worker w && w.pool == pool;
     }
 
     /** True inside a parallel region: on a pool worker, or on the caller while it runs its chunk. */
     public static boolean inParallelRegion() {
-        return inWorker() || CALLER_DEPTH.get()[0] > 0;
+        return Thread.currentThread() instanceof Worker || CALLER_DEPTH.get()[0] > 0;
     }
 
     /**
@@ -147,41 +153,199 @@ public final class Parallel {
             }
             return;
         }
-        ForkJoinPool p = pool();
-        @SuppressWarnings("unchecked")
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks - 1];
-        for (int c = 1; c < chunks; c++) {
-            int from = (int) ((long) n * c / chunks);
-            int to = (int) ((long) n * (c + 1) / chunks);
-            tasks[c - 1] = p.submit(() -> body.run(from, to));
+        Pool p = pool();
+        if (!p.busy.tryLock()) {
+            // Another thread's job has the workers: run this one here, chunk by chunk.
+            runSerially(n, chunks, body);
+            return;
         }
-        Throwable failure = null;
         int[] depth = CALLER_DEPTH.get();
         depth[0]++;
         try {
-            body.run(0, (int) ((long) n / chunks));
-        } catch (Throwable t) {
-            failure = t;
+            p.run(n, chunks, body);
+        } finally {
+            depth[0]--;
+            p.busy.unlock();
+        }
+    }
+
+    private static void runSerially(int n, int chunks, Range body) {
+        int[] depth = CALLER_DEPTH.get();
+        depth[0]++;
+        try {
+            for (int c = 0; c < chunks; c++) {
+                body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+            }
         } finally {
             depth[0]--;
         }
-        for (ForkJoinTask<?> task : tasks) {
+    }
+
+    /**
+     * One step of a spin-wait. Every 64th step yields the processor: on a machine busier than its
+     * cores, the thread being waited for may be queued behind the spinning one.
+     */
+    private static void pause(int i) {
+        if ((i & 63) == 0) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** One call's work: its own counters, so a worker that arrives late can only find it finished. */
+    private static final class Job {
+        final Range body;
+        final int n;
+        final int chunks;
+        /** The next chunk to claim; chunk 0 is the caller's. */
+        final AtomicInteger next = new AtomicInteger(1);
+        /** Chunks not yet finished; the caller waits for 0. */
+        final AtomicInteger pending;
+
+        volatile Throwable failure;
+        volatile Thread waiter;
+
+        Job(Range body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.pending = new AtomicInteger(chunks);
+        }
+
+        /** Runs chunks nobody has claimed yet. */
+        void help() {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                execute(c);
+            }
+        }
+
+        /** Runs chunk c and counts it done, recording the first failure. */
+        void execute(int c) {
             try {
-                task.join();
+                body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
             } catch (Throwable t) {
                 if (failure == null) {
                     failure = t;
                 }
+            } finally {
+                if (pending.decrementAndGet() == 0) {
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
+                }
             }
         }
-        if (failure instanceof RuntimeException re) {
-            throw re;
+    }
+
+    /** The workers and the job they share. */
+    private static final class Pool {
+        final ReentrantLock busy = new ReentrantLock();
+        final Worker[] workers;
+        final boolean spin;
+        /** The current job, or null between jobs; a volatile write publishes it to the workers. */
+        volatile Job job;
+
+        volatile boolean shutdown;
+
+        Pool(int threads) {
+            spin = threads <= Runtime.getRuntime().availableProcessors();
+            workers = new Worker[Math.max(0, threads - 1)];
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker(this, i);
+                workers[i].start();
+            }
         }
-        if (failure instanceof Error err) {
-            throw err;
+
+        void run(int n, int chunks, Range body) {
+            Job j = new Job(body, n, chunks);
+            job = j;
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w);
+                }
+            }
+            // The caller's own chunk, then whatever chunks no worker has claimed yet.
+            j.execute(0);
+            j.help();
+            await(j);
+            job = null;
+            Throwable t = j.failure;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
+            if (t != null) {
+                throw new RuntimeException(t);
+            }
         }
-        if (failure != null) {
-            throw new RuntimeException(failure);
+
+        private void await(Job j) {
+            long deadline = System.nanoTime() + SPIN_MICROS * 1000;
+            for (int i = 1; j.pending.get() != 0; i++) {
+                if (spin && System.nanoTime() < deadline) {
+                    pause(i);
+                    continue;
+                }
+                j.waiter = Thread.currentThread();
+                if (j.pending.get() != 0) {
+                    LockSupport.parkNanos(this, 1_000_000);
+                }
+                j.waiter = null;
+            }
+        }
+
+        void shutdown() {
+            shutdown = true;
+            for (Worker w : workers) {
+                LockSupport.unpark(w);
+            }
+        }
+
+        /** A job this worker has not worked on yet, or null. */
+        Job fresh(Job seen) {
+            Job j = job;
+            return j != null && j != seen ? j : null;
+        }
+    }
+
+    private static final class Worker extends Thread {
+        final Pool pool;
+        volatile boolean parked;
+
+        Worker(Pool pool, int index) {
+            super("nabla-kernel-" + index);
+            this.pool = pool;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Job seen = null;
+            while (!pool.shutdown) {
+                Job j = pool.fresh(seen);
+                if (j == null && pool.spin) {
+                    long deadline = System.nanoTime() + SPIN_MICROS * 1000;
+                    for (int i = 1;
+                            (j = pool.fresh(seen)) == null && !pool.shutdown && System.nanoTime() < deadline;
+                            i++) {
+                        pause(i);
+                    }
+                }
+                if (j != null) {
+                    seen = j;
+                    j.help();
+                    continue;
+                }
+                parked = true;
+                if (pool.fresh(seen) == null && !pool.shutdown) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+            }
         }
     }
 }

@@ -148,7 +148,17 @@ public final class Pool2d {
      */
     private static void max2x2(Pool2dSpec s, float[] x, int xo, float[] y, int yo, int[] idx, int io) {
         int inW = s.inW(), outW = s.outW();
-        int rowsDone = forVectors(s, (a, b, o) -> maxVector(x, xo, a, b, inW, y, yo + o, idx, io + o));
+        int rowsDone = forVectors(s, (a, b, o) -> maxVector(x, xo, a, b, inW, y, yo + o, idx, io + o, null));
+        if (outW < L) {
+            // Rows narrower than a vector (LeNet's 14 and 5 windows on AVX-512): one masked vector
+            // per row, not the scalar loop's unpredictable compares (about 10x slower).
+            VectorMask<Float> windows = S.indexInRange(0, outW);
+            for (int oh = rowsDone; oh < s.outH(); oh++) {
+                int a = 2 * oh * inW;
+                maxVector(x, xo, a, a + L, inW, y, yo + oh * outW, idx, io + oh * outW, windows);
+            }
+            return;
+        }
         for (int oh = rowsDone; oh < s.outH(); oh++) {
             int r0 = 2 * oh * inW, r1 = r0 + inW;
             int yr = oh * outW;
@@ -179,11 +189,33 @@ public final class Pool2d {
     }
 
     /** L windows of the 2x2 pool, as in {@link #forVectors}; results at {@code y[yAt]}, {@code idx[iAt]}. */
-    private static void maxVector(float[] x, int xo, int a, int b, int inW, float[] y, int yAt, int[] idx, int iAt) {
-        FloatVector t0 = FloatVector.fromArray(S, x, xo + a);
-        FloatVector t1 = FloatVector.fromArray(S, x, xo + b);
-        FloatVector b0 = FloatVector.fromArray(S, x, xo + a + inW);
-        FloatVector b1 = FloatVector.fromArray(S, x, xo + b + inW);
+    private static void maxVector(
+            float[] x,
+            int xo,
+            int a,
+            int b,
+            int inW,
+            float[] y,
+            int yAt,
+            int[] idx,
+            int iAt,
+            VectorMask<Float> windows) {
+        FloatVector t0, t1, b0, b1;
+        if (windows == null) {
+            t0 = FloatVector.fromArray(S, x, xo + a);
+            t1 = FloatVector.fromArray(S, x, xo + b);
+            b0 = FloatVector.fromArray(S, x, xo + a + inW);
+            b1 = FloatVector.fromArray(S, x, xo + b + inW);
+        } else {
+            // The row's 2 * outW inputs only (b = a + L); lanes past them are 0 and stored nowhere.
+            int n = 2 * windows.trueCount();
+            VectorMask<Float> m0 = S.indexInRange(0, n);
+            VectorMask<Float> m1 = S.indexInRange(L, n);
+            t0 = FloatVector.fromArray(S, x, xo + a, m0);
+            t1 = FloatVector.fromArray(S, x, xo + b, m1);
+            b0 = FloatVector.fromArray(S, x, xo + a + inW, m0);
+            b1 = FloatVector.fromArray(S, x, xo + b + inW, m1);
+        }
         FloatVector best = t0.rearrange(EVEN, t1);
         FloatVector v = t0.rearrange(ODD, t1);
         VectorMask<Float> m1 = takes(v, best);
@@ -194,14 +226,22 @@ public final class Pool2d {
         v = b0.rearrange(ODD, b1);
         VectorMask<Float> m3 = takes(v, best);
         best = best.blend(v, m3);
-        best.intoArray(y, yAt);
+        if (windows == null) {
+            best.intoArray(y, yAt);
+        } else {
+            best.intoArray(y, yAt, windows);
+        }
         if (idx != null) {
             // Top-left tap of each window: a + 2i in the low half, b + 2i - L in the high half.
             IntVector tl = TWICE_IOTA.add(a).add(HIGH_HALF.mul(b - a - L));
             IntVector at = tl.blend(tl.add(1), m1.cast(I));
             at = at.blend(tl.add(inW), m2.cast(I));
             at = at.blend(tl.add(inW + 1), m3.cast(I));
-            at.intoArray(idx, iAt);
+            if (windows == null) {
+                at.intoArray(idx, iAt);
+            } else {
+                at.intoArray(idx, iAt, windows.cast(I));
+            }
         }
     }
 

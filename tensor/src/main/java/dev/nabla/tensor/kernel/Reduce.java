@@ -76,27 +76,14 @@ public final class Reduce {
         }
     }
 
-    /** One contiguous row reduced to a scalar, with four vector accumulators for ILP. */
+    /**
+     * One contiguous row reduced to a scalar; sums in {@link Lanes}' fixed order, so the result
+     * does not depend on the vector width.
+     */
     static float reduceRow(Op op, float[] x, int off, int n) {
         int i = 0;
         if (op == Op.SUM) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            int ub4 = n - n % (4 * L);
-            for (; i < ub4; i += 4 * L) {
-                a0 = a0.add(FloatVector.fromArray(S, x, off + i));
-                a1 = a1.add(FloatVector.fromArray(S, x, off + i + L));
-                a2 = a2.add(FloatVector.fromArray(S, x, off + i + 2 * L));
-                a3 = a3.add(FloatVector.fromArray(S, x, off + i + 3 * L));
-            }
-            int ub = S.loopBound(n);
-            for (; i < ub; i += L) {
-                a0 = a0.add(FloatVector.fromArray(S, x, off + i));
-            }
-            float s = Lanes.sum(a0.add(a1).add(a2.add(a3)));
-            for (; i < n; i++) {
-                s += x[off + i];
-            }
-            return s;
+            return Lanes.sum(x, off, n, Lanes.buffer());
         }
         boolean max = op == Op.MAX;
         float acc = x[off];
@@ -105,9 +92,10 @@ public final class Reduce {
             FloatVector a = FloatVector.fromArray(S, x, off);
             for (i = L; i < ub; i += L) {
                 FloatVector v = FloatVector.fromArray(S, x, off + i);
-                a = max ? a.max(v) : a.min(v);
+                a = max ? v.max(a) : v.min(a);
             }
-            acc = a.reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
+            // 1 * a: a receiver whose class C2 knows (see Lanes); the loop's a may not be.
+            acc = FloatVector.broadcast(S, 1f).mul(a).reduceLanes(max ? VectorOperators.MAX : VectorOperators.MIN);
         }
         for (; i < n; i++) {
             float v = x[off + i];

@@ -6,7 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Numerically stable softmax and log-softmax along the middle axis of a contiguous
  * {@code [outer, r, inner]} block, with their fused backward passes. The maximum is subtracted
- * before exponentiating, so large logits never overflow.
+ * before exponentiating, so large logits never overflow. Row sums follow {@link Lanes}' fixed
+ * order and the exponentials are {@link VMath}'s, so results do not depend on the vector width, the
+ * thread count or the JVM's warmth (and no platform-specific {@code Math.exp} is involved).
  *
  * <pre>{@code
  * float[] x = {1, 2, 3}, y = new float[3];
@@ -14,8 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  * }</pre>
  */
 public final class Softmax {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Sums follow {@link Lanes}' fixed order: its species and logical width. */
+    private static final VectorSpecies<Float> S = Lanes.SPECIES;
+
     private static final int L = S.length();
+    private static final int W = Lanes.WIDTH;
 
     private Softmax() {}
 
@@ -51,43 +56,46 @@ public final class Softmax {
         if (max == Float.NEGATIVE_INFINITY) {
             max = 0f; // all -inf: keep exp(-inf - 0) = 0 rather than NaN from (-inf) - (-inf)
         }
+        // sum(exp(x - max)) in Lanes' fixed order; softmax keeps the exponentials in y on the way.
+        float[] lanes = Lanes.buffer();
         FloatVector vm = FloatVector.broadcast(S, max);
-        FloatVector acc = FloatVector.zero(S);
+        int full = n - n % W;
+        for (int h = 0; h < W; h += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = h; i < full; i += W) {
+                FloatVector e = VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm));
+                if (!log) {
+                    e.intoArray(y, yo + i);
+                }
+                acc = e.add(acc);
+            }
+            FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
+        }
+        for (int i = full; i < n; i++) {
+            float e = VMath.exp(x[xo + i] - max);
+            if (!log) {
+                y[yo + i] = e;
+            }
+            lanes[i - full] += e;
+        }
+        float sum = Lanes.sum(lanes, 0);
         int ub = S.loopBound(n);
         int i = 0;
         if (log) {
-            for (; i < ub; i += L) {
-                acc = acc.add(VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm)));
-            }
-            float sum = Lanes.sum(acc);
-            for (; i < n; i++) {
-                sum += VMath.exp(x[xo + i] - max);
-            }
-            float shift = max + (float) Math.log(sum);
+            float shift = max + (float) StrictMath.log(sum);
             FloatVector vs = FloatVector.broadcast(S, shift);
-            for (i = 0; i < ub; i += L) {
+            for (; i < ub; i += L) {
                 FloatVector.fromArray(S, x, xo + i).sub(vs).intoArray(y, yo + i);
             }
             for (; i < n; i++) {
                 y[yo + i] = x[xo + i] - shift;
             }
         } else {
+            float s = 1f / sum;
+            FloatVector inv = FloatVector.broadcast(S, s);
             for (; i < ub; i += L) {
-                FloatVector e = VMath.exp(FloatVector.fromArray(S, x, xo + i).sub(vm));
-                e.intoArray(y, yo + i);
-                acc = acc.add(e);
-            }
-            float sum = Lanes.sum(acc);
-            for (; i < n; i++) {
-                float e = VMath.exp(x[xo + i] - max);
-                y[yo + i] = e;
-                sum += e;
-            }
-            FloatVector inv = FloatVector.broadcast(S, 1f / sum);
-            for (i = 0; i < ub; i += L) {
                 FloatVector.fromArray(S, y, yo + i).mul(inv).intoArray(y, yo + i);
             }
-            float s = 1f / sum;
             for (; i < n; i++) {
                 y[yo + i] *= s;
             }
@@ -113,7 +121,7 @@ public final class Softmax {
                     for (int k = 0; k < r; k++) {
                         int at = base + k * inner;
                         float yk = y[yo + at];
-                        gx[gxo + at] = log ? g[go + at] - (float) Math.exp(yk) * dot : yk * (g[go + at] - dot);
+                        gx[gxo + at] = log ? g[go + at] - (float) StrictMath.exp(yk) * dot : yk * (g[go + at] - dot);
                     }
                 }
             }

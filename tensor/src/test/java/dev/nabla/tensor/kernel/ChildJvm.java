@@ -14,8 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a class's {@code main} in a fresh JVM of the running JDK (the test's own
- * {@code java.home}), with or without the Vector API module, on a class path made of the folders
- * or jars the given classes were loaded from; shared with nn's tests through tensor's test jar.
+ * {@code java.home}): with or without the Vector API module, on a class path made of the folders
+ * or jars the given classes were loaded from; or with JVM options (a vector width, the
+ * interpreter) on the test's whole class path. Shared with the other modules' tests through
+ * tensor's test jar.
  *
  * <pre>{@code
  * ChildJvm.Result r = ChildJvm.run(false, MyMain.class, Tensor.class);
@@ -45,32 +47,63 @@ public final class ChildJvm {
         for (Class<?> c : classPathOf) {
             path.add(location(c));
         }
+        List<String> options = new ArrayList<>();
+        if (vectorModule) {
+            options.add("--add-modules=jdk.incubator.vector");
+        }
+        options.addAll(List.of("-cp", String.join(File.pathSeparator, path)));
+        return start(options, main.getName()).await(120);
+    }
+
+    /**
+     * Starts {@code main} with {@code args} in a child JVM on this test's whole class path, with
+     * {@code vmOptions} (unknown options are ignored, so x86 flags such as {@code -XX:UseAVX=2} do
+     * nothing elsewhere) and with or without the Vector API module; wait for it with
+     * {@link Running#await}.
+     */
+    public static Running start(boolean vectorModule, List<String> vmOptions, Class<?> main, String... args)
+            throws IOException {
+        List<String> options = new ArrayList<>(List.of("-XX:+IgnoreUnrecognizedVMOptions"));
+        options.addAll(vmOptions);
+        if (vectorModule) {
+            options.add("--add-modules=jdk.incubator.vector");
+        }
+        options.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return start(options, main.getName(), args);
+    }
+
+    private static Running start(List<String> options, String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        if (vectorModule) {
-            cmd.add("--add-modules=jdk.incubator.vector");
-        }
-        cmd.addAll(List.of("-cp", String.join(File.pathSeparator, path), main.getName()));
+        cmd.addAll(options);
+        cmd.add(main);
+        cmd.addAll(List.of(args));
         Path out = Files.createTempFile("child-jvm", ".out");
         Path err = Files.createTempFile("child-jvm", ".err");
-        try {
-            ProcessBuilder pb =
-                    new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-            // Options from the environment could add the module behind the test's back.
-            pb.environment().remove("JDK_JAVA_OPTIONS");
-            pb.environment().remove("JAVA_TOOL_OPTIONS");
-            Process p = pb.start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("child JVM did not finish in 120 s: " + cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        // Options from the environment could add the module behind the test's back.
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        return new Running(cmd, pb.start(), out, err);
+    }
+
+    /** A started child; several may run side by side. */
+    public record Running(List<String> command, Process process, Path out, Path err) {
+        /** Waits up to {@code seconds} for the child to end and returns what it printed. */
+        public Result await(int seconds) throws IOException, InterruptedException {
+            try {
+                if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    throw new AssertionError("child JVM did not finish in " + seconds + " s: " + command);
+                }
+                return new Result(
+                        process.exitValue(),
+                        Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
             }
-            return new Result(
-                    p.exitValue(),
-                    Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
         }
     }
 

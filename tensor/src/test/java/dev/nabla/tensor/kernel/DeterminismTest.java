@@ -2,13 +2,9 @@ package dev.nabla.tensor.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,28 +92,10 @@ class DeterminismTest {
         } finally {
             Parallel.setThreads(saved);
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(
-                        java,
-                        "-Xint",
-                        "--add-modules=jdk.incubator.vector",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        DeterminismTest.class.getName())
-                .redirectErrorStream(true)
-                .start();
-        String text;
-        try (InputStream in = p.getInputStream()) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            in.transferTo(buf);
-            text = buf.toString(StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("interpreted child JVM did not finish");
-        }
-        List<String> interpreted =
-                text.lines().filter(l -> !l.startsWith("WARNING")).toList();
+        ChildJvm.Result r =
+                ChildJvm.start(true, List.of("-Xint"), DeterminismTest.class).await(120);
+        assertEquals(0, r.exit(), r.stderr());
+        List<String> interpreted = r.stdout().lines().toList();
         assertEquals(
                 String.join("\n", compiled),
                 String.join("\n", interpreted),

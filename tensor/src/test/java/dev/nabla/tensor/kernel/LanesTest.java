@@ -3,69 +3,101 @@ package dev.nabla.tensor.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Lanes#sum} must give the bits of one fixed pairwise order whether the JVM runs it
- * interpreted or compiled: enough calls are made here for C2 to compile it part-way through, and
- * every result is compared with the same order computed in scalar code.
+ * {@link Lanes} must give the bits of its documented order, computed here in plain scalar code
+ * (16 lanes dealt element by element, the tail into the first lanes, the pairwise fold), for every
+ * length around the block boundaries, and keep giving them once C2 has compiled it: enough calls
+ * are made for that to happen part-way through.
  */
 class LanesTest {
 
-    private static float pairwise(float[] x, int from, int n) {
-        if (n == 1) {
-            return x[from];
+    /** The fixed fold: lane i += lane i + w for w = 8, 4, 2, 1. */
+    private static float fold(float[] lane) {
+        float[] l = lane.clone();
+        for (int w = 8; w >= 1; w /= 2) {
+            for (int i = 0; i < w; i++) {
+                l[i] += l[i + w];
+            }
         }
-        // fold: lane i gets x[i] + x[i + n/2], then recurse on the lower half
-        float[] folded = new float[n / 2];
-        for (int i = 0; i < n / 2; i++) {
-            folded[i] = x[from + i] + x[from + i + n / 2];
+        return l[0];
+    }
+
+    static float referenceSum(float[] x, int off, int n) {
+        float[] lane = new float[16];
+        int full = n - n % 16;
+        for (int i = 0; i < full; i++) {
+            lane[i % 16] += x[off + i];
         }
-        return pairwise(folded, 0, n / 2);
+        for (int i = full; i < n; i++) {
+            lane[i - full] += x[off + i];
+        }
+        return fold(lane);
+    }
+
+    static float referenceDot(float[] a, int ao, float[] b, int bo, int n) {
+        float[] lane = new float[16];
+        int full = n - n % 16;
+        for (int i = 0; i < n; i++) {
+            int l = i < full ? i % 16 : i - full;
+            lane[l] = Math.fma(a[ao + i], b[bo + i], lane[l]);
+        }
+        return fold(lane);
+    }
+
+    private static float[] mixed(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            // Mixed magnitudes make the order of the additions show in the last bits.
+            x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
+        }
+        return x;
     }
 
     @Test
-    void sumHasTheSameBitsColdAndWarm() {
-        int lanes = FloatVector.SPECIES_PREFERRED.length();
+    void sumAndDotFollowTheDocumentedOrderColdAndWarm() {
         Random r = new Random(42);
-        float[] x = new float[lanes];
-        for (int t = 0; t < 300_000; t++) {
-            for (int i = 0; i < lanes; i++) {
-                x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8)));
-            }
-            float got = Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0));
-            float want = pairwise(x, 0, lanes);
+        float[] lanes = new float[Lanes.WIDTH];
+        for (int t = 0; t < 40_000; t++) {
+            int n = t % 80;
+            int off = t % 3;
+            float[] a = mixed(r, n + off);
+            float[] b = mixed(r, n + off);
+            float got = Lanes.sum(a, off, n, lanes);
+            float want = referenceSum(a, off, n);
             if (Float.floatToIntBits(got) != Float.floatToIntBits(want)) {
-                throw new AssertionError("call " + t + ": " + got + " but the fixed order gives " + want);
+                throw new AssertionError("sum, call " + t + ", n=" + n + ": " + got + " but the order gives " + want);
+            }
+            got = Lanes.dot(a, off, b, off, n, lanes);
+            want = referenceDot(a, off, b, off, n);
+            if (Float.floatToIntBits(got) != Float.floatToIntBits(want)) {
+                throw new AssertionError("dot, call " + t + ", n=" + n + ": " + got + " but the order gives " + want);
             }
         }
     }
 
     @Test
-    void sumOfSimpleValues() {
-        float[] x = new float[FloatVector.SPECIES_PREFERRED.length()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = i + 1;
+    void foldOfSixteenLanes() {
+        float[] x = new float[20];
+        for (int i = 0; i < 16; i++) {
+            x[i + 4] = i + 1;
         }
-        assertEquals(
-                x.length * (x.length + 1) / 2f, Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)));
-    }
-
-    /** The array form is what kernels use after their loops; it must add in the vector form's order. */
-    @Test
-    void arrayFormHasTheVectorFormsBits() {
-        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        assertEquals(136f, Lanes.sum(x, 4));
         Random r = new Random(7);
-        float[] x = new float[lanes + 3];
-        for (int trial = 0; trial < 10_000; trial++) {
-            for (int i = 0; i < x.length; i++) {
-                // Mixed magnitudes make the order of the additions show in the last bits.
-                x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(8) - 4));
-            }
-            float expected = Lanes.sum(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 3));
-            assertEquals(
-                    Float.floatToIntBits(expected), Float.floatToIntBits(Lanes.sum(x.clone(), 3)), "trial " + trial);
+        for (int trial = 0; trial < 1000; trial++) {
+            float[] l = mixed(r, 16);
+            assertEquals(Float.floatToIntBits(fold(l)), Float.floatToIntBits(Lanes.sum(l, 0)), "trial " + trial);
         }
+    }
+
+    @Test
+    void emptyAndShortRuns() {
+        float[] lanes = new float[Lanes.WIDTH];
+        assertEquals(0f, Lanes.sum(new float[0], 0, 0, lanes));
+        assertEquals(6f, Lanes.sum(new float[] {1, 2, 3}, 0, 3, lanes));
+        assertEquals(32f, Lanes.dot(new float[] {1, 2, 3}, 0, new float[] {4, 5, 6}, 0, 3, lanes));
+        // -0 never survives: lanes start at +0, as the documented order says
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(Lanes.sum(new float[] {-0f}, 0, 1, lanes)));
     }
 }

@@ -440,8 +440,9 @@ class Pool2dTest {
     @Test
     void twoByTwoStrideTwoFastPathAndItsEdges() {
         SplittableRandom r = new SplittableRandom(8);
-        for (int h : new int[] {2, 3, 8, 9, 32}) {
-            for (int w : new int[] {2, 5, 16, 17, 33}) {
+        // widths 10 and 28 are LeNet's: rows narrower than a vector, pooled by masked vectors
+        for (int h : new int[] {2, 3, 8, 9, 28, 32}) {
+            for (int w : new int[] {2, 5, 10, 16, 17, 28, 33}) {
                 for (boolean ceil : new boolean[] {false, true}) {
                     Pool2dSpec s = Pool2dSpec.of(2, 3, h, w, 2, 2, 0, ceil);
                     checkMax(s, r);
@@ -455,7 +456,7 @@ class Pool2dTest {
 
     @Test
     void maxPoolPropagatesNaNAndKeepsTheFirstOfEqualMaxima() {
-        // 4x4 takes the 2x2 fast path (scalar tail), 16x16 its vector loop; 5x5 in ceil mode has
+        // 4x4 takes the 2x2 fast path (a masked vector per row), 16x16 its vector loop; 5x5 in ceil mode has
         // partial windows and takes the general loop.
         for (int n : new int[] {4, 5, 16}) {
             Pool2dSpec s = Pool2dSpec.of(1, 1, n, n, 2, 2, 0, n == 5);
