@@ -3,6 +3,7 @@ package dev.nabla.export;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.optim.OptimizerState;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -55,6 +56,8 @@ public final class Checkpoint {
     private static final String SCHED = "scheduler.";
     private static final String GEN = "generator.";
     private static final String EXTRA = "extra.";
+    /** The metadata key a quantized model's file carries (see {@code dev.nabla.quantize.Quantization}). */
+    static final String QUANTIZATION_KEY = "quantization";
 
     private Checkpoint() {}
 
@@ -155,8 +158,25 @@ public final class Checkpoint {
      * (may be null) in its metadata: what inference needs, without the optimizer's state.
      */
     public static void saveModel(Path dir, Module model, Preprocessing preprocessing) throws IOException {
+        saveModel(dir, model, preprocessing, Map.of());
+    }
+
+    /**
+     * {@link #saveModel(Path, Module, Preprocessing)} with more string metadata in the file's header,
+     * e.g. how a quantized model was made ({@code dev.nabla.quantize.Quantization.metadata}) and the
+     * recipe it was trained with; {@link #metadata} reads it back.
+     */
+    public static void saveModel(Path dir, Module model, Preprocessing preprocessing, Map<String, String> metadata)
+            throws IOException {
         Files.createDirectories(dir);
-        SafeTensors.write(dir.resolve(MODEL_FILE), model.stateDict(), modelMetadata(preprocessing));
+        Map<String, String> meta = modelMetadata(preprocessing);
+        metadata.forEach(meta::putIfAbsent);
+        SafeTensors.write(dir.resolve(MODEL_FILE), model.stateDict(), meta);
+    }
+
+    /** The string metadata of the checkpoint's {@value #MODEL_FILE} (or of the file {@code dir} names). */
+    public static Map<String, String> metadata(Path dir) throws IOException {
+        return SafeTensors.readHeader(modelFile(dir)).metadata();
     }
 
     private static Map<String, String> modelMetadata(Preprocessing preprocessing) {
@@ -179,8 +199,22 @@ public final class Checkpoint {
      */
     public static <M extends Module> M loadModel(Path dir, M model) throws IOException {
         Path file = modelFile(dir);
+        SafeTensors.Contents contents = SafeTensors.read(file);
+        String method = contents.metadata().get(QUANTIZATION_KEY);
+        boolean int8Model = model.stateDict().values().stream().anyMatch(t -> t.dtype() == DType.INT8);
+        if (method != null && !int8Model) {
+            throw new IllegalArgumentException(
+                    file + " holds an int8 model (quantization: " + method + "), which a float "
+                            + model.getClass().getSimpleName() + " cannot load; make the quantized structure first with"
+                            + " dev.nabla.quantize.Quantization.rebuild(model, Checkpoint.metadata(dir)) and load into that");
+        }
+        if (method == null && int8Model) {
+            throw new IllegalArgumentException(
+                    file + " holds a float model, and " + model.getClass().getSimpleName()
+                            + " is quantized; load it into the float model (and quantize that, e.g. ./nabla quantize)");
+        }
         try {
-            model.loadStateDict(SafeTensors.read(file).tensors());
+            model.loadStateDict(contents.tensors());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }

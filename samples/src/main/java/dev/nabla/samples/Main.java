@@ -8,6 +8,7 @@ import dev.nabla.samples.notebook.NotebookCommand;
 import dev.nabla.samples.train.DistillCommand;
 import dev.nabla.samples.train.PredictCommand;
 import dev.nabla.samples.train.PruneCommand;
+import dev.nabla.samples.train.QuantizeCommand;
 import dev.nabla.samples.train.TrainCommand;
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +28,11 @@ public final class Main {
 
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
-              evaluate   report test metrics of a saved checkpoint
+              evaluate   report test metrics of a saved checkpoint (float or int8)
               prune      prune a checkpoint (unstructured, global, structured, gradual), fine-tune, report
               distill    train a student model against a frozen teacher checkpoint (knowledge distillation)
               predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
+              quantize   make an int8 model from a checkpoint and compare it with the float one
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
@@ -59,6 +61,7 @@ public final class Main {
                 case "prune" -> exit(PruneCommand.run(rest, System.out));
                 case "distill" -> exit(DistillCommand.run(rest, System.out));
                 case "predict" -> exit(PredictCommand.run(rest, System.out));
+                case "quantize" -> exit(QuantizeCommand.run(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);

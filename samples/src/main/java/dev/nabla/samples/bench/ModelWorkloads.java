@@ -10,17 +10,23 @@ import dev.nabla.nn.Sequential;
 import dev.nabla.nn.models.LeNet5;
 import dev.nabla.nn.models.VggCnn;
 import dev.nabla.optim.SGD;
+import dev.nabla.quantize.QConfig;
+import dev.nabla.quantize.QuantWrapper;
+import dev.nabla.quantize.Quantization;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * The model workloads of {@code torch_bench.py}, same models, shapes, optimizers and units:
  * LeNet-5 and the VGG-style CNN on a random batch of 64 3x32x32 images, trained (forward,
  * cross-entropy, backward, SGD momentum 0.9 step) or run for inference; the CNN's batch-1
- * latency; and the MLP 784-512-512-10 for inference.
+ * latency; and the MLP 784-512-512-10 for inference, in float32 and dynamically quantized to int8
+ * ({@code quantize_dynamic}). Beyond the peer's list: LeNet-5 and the CNN statically quantized to
+ * int8 (batch 64 and batch 1) beside LeNet-5's float batch-1 latency, to compare with our float32.
  */
 final class ModelWorkloads {
     private ModelWorkloads() {}
@@ -33,7 +39,17 @@ final class ModelWorkloads {
         w.add(new Bench.Workload("cnn_infer", "images/s", () -> infer(cnn(), 64)));
         w.add(new Bench.Workload("cnn_latency_b1", "ms", () -> infer(cnn(), 1)));
         w.addAll(SequenceWorkloads.all());
-        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", ModelWorkloads::mlpInfer));
+        w.add(new Bench.Workload("mlp_infer_fp32", "images/s", () -> mlpInfer(mlp())));
+        w.add(new Bench.Workload(
+                "mlp_infer_int8",
+                "images/s",
+                () -> mlpInfer(Quantization.quantizeDynamic(mlp(), Set.of(Linear.class)))));
+        // Ours only (the peer script has no static int8 models): LeNet-5 and the CNN quantized statically.
+        w.add(new Bench.Workload("lenet_infer_int8", "images/s", () -> infer(int8(lenet()), 64)));
+        w.add(new Bench.Workload("lenet_latency_b1", "ms", () -> infer(lenet(), 1)));
+        w.add(new Bench.Workload("lenet_latency_b1_int8", "ms", () -> infer(int8(lenet()), 1)));
+        w.add(new Bench.Workload("cnn_infer_int8", "images/s", () -> infer(int8(cnn()), 64)));
+        w.add(new Bench.Workload("cnn_latency_b1_int8", "ms", () -> infer(int8(cnn()), 1)));
         return w;
     }
 
@@ -75,10 +91,27 @@ final class ModelWorkloads {
                 batch);
     }
 
-    private static Bench.Call mlpInfer() {
+    /**
+     * {@code model} statically quantized (fused, histogram observers calibrated on four random
+     * batches, converted): the int8 path's speed does not depend on what the weights are.
+     */
+    private static Module int8(Module model) {
+        List<Tensor> calibration = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            calibration.add(Tensor.randn(new Generator(10 + i), 64, 3, 32, 32));
+        }
+        QuantWrapper q = Quantization.prepare(model, QConfig.defaults(), calibration.get(0));
+        Quantization.calibrate(q, calibration, calibration.size());
+        return Quantization.convert(q);
+    }
+
+    private static Module mlp() {
         Generator g = new Generator(0);
-        Module mlp = new Sequential(
+        return new Sequential(
                 new Linear(784, 512, g), new ReLU(), new Linear(512, 512, g), new ReLU(), new Linear(512, 10, g));
+    }
+
+    private static Bench.Call mlpInfer(Module mlp) {
         return infer(mlp, Tensor.randn(new Generator(1), 64, 784));
     }
 

@@ -7,12 +7,16 @@ import java.util.Arrays;
  * same thing: warm up, double the repetition count until one batch takes over 0.2 s, then take
  * the median of five batches. The JIT needs more warm-up than PyTorch, so warm-up runs for at
  * least {@code warmupSeconds} before the peer's rule starts.
+ *
+ * <pre>{@code
+ * double s = Timing.secondsPerCall(() -> model.call(x), 2.0);   // median seconds per call
+ * }</pre>
  */
-final class Timing {
+public final class Timing {
     private Timing() {}
 
     /** Median seconds per call of {@code fn}. */
-    static double secondsPerCall(Runnable fn, double warmupSeconds) {
+    public static double secondsPerCall(Runnable fn, double warmupSeconds) {
         long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         int warm = 0;
         while (warm < 3 || System.nanoTime() < warmEnd) {

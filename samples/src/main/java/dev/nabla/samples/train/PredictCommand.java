@@ -79,7 +79,7 @@ public final class PredictCommand {
         a.finish();
         Parallel.setThreads(threads);
         TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(dir), classPath);
-        Preprocessing pre = loaded.state().preprocessing();
+        Preprocessing pre = loaded.preprocessing();
         int classes = pre.classNames().size();
         if (k < 1 || (topKGiven && k > classes)) {
             throw new Args.UsageException(

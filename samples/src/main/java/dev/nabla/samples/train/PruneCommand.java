@@ -126,6 +126,10 @@ public final class PruneCommand {
             throw new Args.UsageException("--gradual needs --fine-tune-epochs N and unstructured pruning");
         }
         TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(dir), null);
+        if (loaded.quantization() != null) {
+            throw new Args.UsageException(
+                    loaded.dir() + " holds an int8 model: prune the float checkpoint, then quantize");
+        }
         Recipe trained = loaded.recipe();
         double lr = a.doubleValue("lr", trained.lr() / 4);
         int every = a.intValue("prune-every", 0);
@@ -136,7 +140,7 @@ public final class PruneCommand {
         Recipe tune = trained.withFineTune(Math.max(1, epochs), lr);
         DataSource raw = DataSource.load(tune);
         DataSource data = new DataSource(
-                raw.train(), null, raw.test(), loaded.state().preprocessing().normalization());
+                raw.train(), null, raw.test(), loaded.preprocessing().normalization());
         DataLoader test = data.loader(data.test());
         Module model = loaded.model();
         Variable sample =

@@ -6,6 +6,8 @@ import dev.nabla.export.TrainingState;
 import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.DataLoader;
+import dev.nabla.nn.data.Preprocessing;
+import dev.nabla.quantize.Quantization;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.kernel.Parallel;
@@ -55,6 +57,7 @@ import java.util.Set;
  * ./nabla train --dataset cifar10 --data ../shared/data/cifar-10-subset --epochs 30
  * ./nabla train --resume runs/mnist-10k-lenet5 --epochs 20
  * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5
+ * ./nabla evaluate --checkpoint runs/mnist-10k-lenet5-int8     # written by ./nabla quantize
  * }</pre>
  */
 public final class TrainCommand {
@@ -106,8 +109,8 @@ public final class TrainCommand {
             usage: ./nabla evaluate --checkpoint RUN_OR_CHECKPOINT [--dataset NAME] [--data DIR] [--test-limit N]
                                     [--class-path CP] [--threads T]
             Reports test accuracy, per-class precision/recall/F1 and the confusion matrix of a model
-            saved by ./nabla train (a run's folder means its best/ checkpoint), by default on the test
-            split of the data set it was trained on.
+            saved by ./nabla train (a run's folder means its best/ checkpoint) or ./nabla quantize, by
+            default on the test split of the data set it was trained on.
             """;
 
     private TrainCommand() {}
@@ -496,12 +499,19 @@ public final class TrainCommand {
         return p;
     }
 
-    /** A checkpoint and the model it holds, rebuilt from its recipe and checked for non-finite weights. */
-    record Loaded(Path dir, TrainingState state, Recipe recipe, Module model) {
+    /**
+     * A checkpoint and the model it holds, rebuilt from its recipe and checked for non-finite
+     * weights: a float model written by {@code ./nabla train}, or an int8 model written by
+     * {@code ./nabla quantize} (one {@code model.safetensors} whose metadata holds the recipe, the
+     * preprocessing and how it was quantized; {@code quantization} is then static, qat or dynamic).
+     */
+    record Loaded(Path dir, Recipe recipe, Preprocessing preprocessing, long epoch, String quantization, Module model) {
         static Loaded of(Path dirArg, String classPath) throws IOException {
             Path dir = checkpointFolder(dirArg);
-            TrainingState state = Checkpoint.load(dir);
-            Recipe recipe = recipeOf(state);
+            Map<String, String> meta = Checkpoint.metadata(dir);
+            String quantization = meta.get(Quantization.METHOD_KEY);
+            TrainingState state = quantization == null ? Checkpoint.load(dir) : null;
+            Recipe recipe = state != null ? TrainCommand.recipeOf(state) : int8Recipe(dir, meta);
             if (classPath != null) {
                 if (!recipe.userModel()) {
                     throw new Args.UsageException("--class-path is for a model of your own; this checkpoint holds "
@@ -511,19 +521,28 @@ public final class TrainCommand {
                 m.put("class_path", classPath);
                 recipe = Recipe.fromMap(m);
             }
-            if (state.preprocessing() == null) {
+            Preprocessing pre = state != null
+                    ? state.preprocessing()
+                    : Checkpoint.preprocessing(dir).orElse(null);
+            if (pre == null) {
                 throw new IllegalArgumentException(
                         dir + ": the checkpoint records no preprocessing (was it written by ./nabla train?)");
             }
-            var pre = state.preprocessing();
             Module model = Setup.model(
                     recipe,
                     pre.channels(),
                     pre.height(),
                     pre.width(),
                     pre.classNames().size());
-            PruneCommand.resizeIfPruned(model, state);
-            state.restoreModel(model);
+            long epoch;
+            if (state != null) {
+                PruneCommand.resizeIfPruned(model, state);
+                state.restoreModel(model);
+                epoch = state.epoch();
+            } else {
+                model = Checkpoint.loadModel(dir, Quantization.rebuild(model, meta));
+                epoch = Long.parseLong(meta.getOrDefault(QuantizeCommand.EPOCH_KEY, "0"));
+            }
             for (var e : model.stateDict().entrySet()) {
                 Tensor t = e.getValue();
                 if (t.dtype().isFloatingPoint()) {
@@ -535,7 +554,30 @@ public final class TrainCommand {
                     }
                 }
             }
-            return new Loaded(dir, state, recipe, model);
+            return new Loaded(dir, recipe, pre, epoch, quantization, model);
+        }
+
+        /** The recipe an int8 checkpoint's metadata records ({@code recipe.*} keys, as ./nabla quantize writes). */
+        private static Recipe int8Recipe(Path dir, Map<String, String> meta) {
+            Map<String, String> m = new LinkedHashMap<>();
+            meta.forEach((k, v) -> {
+                if (k.startsWith("recipe.")) {
+                    m.put(k.substring("recipe.".length()), v);
+                }
+            });
+            if (m.isEmpty()) {
+                throw new IllegalArgumentException(dir.resolve(Checkpoint.MODEL_FILE)
+                        + " holds an int8 model but no training recipe (was it written by ./nabla quantize?)");
+            }
+            return Recipe.fromMap(m);
+        }
+
+        /** The metadata an int8 model's file carries so that {@link #of} opens it again. */
+        Map<String, String> int8Metadata(Module quantized) {
+            Map<String, String> meta = new LinkedHashMap<>(Quantization.metadata(quantized));
+            meta.putAll(recipeMetadata(recipe));
+            meta.put(QuantizeCommand.EPOCH_KEY, Long.toString(epoch));
+            return meta;
         }
     }
 
@@ -588,13 +630,14 @@ public final class TrainCommand {
                 loadedData.train(),
                 null,
                 loadedData.test(),
-                loaded.state().preprocessing().normalization());
+                loaded.preprocessing().normalization());
         log.printf(
                 Locale.ROOT,
-                "%s (%s, after epoch %d) on the %s test split (%,d images)%n",
+                "%s (%s%s, after epoch %d) on the %s test split (%,d images)%n",
                 loaded.dir(),
                 trained.model(),
-                loaded.state().epoch(),
+                loaded.quantization() == null ? "" : ", int8 " + loaded.quantization(),
+                loaded.epoch(),
                 dataset,
                 source.test().size());
         report(

@@ -58,7 +58,7 @@ class PruneDistillCommandTest {
         String log = run(
                 PruneCommand::run,
                 "--checkpoint",
-                tmp.resolve("lenet5/checkpoint").toString(),
+                tmp.resolve("lenet5").toString(),
                 "--out",
                 out.toString(),
                 "--sparsity",
@@ -85,7 +85,7 @@ class PruneDistillCommandTest {
         String log = run(
                 PruneCommand::run,
                 "--checkpoint",
-                tmp.resolve("cnn/checkpoint").toString(),
+                tmp.resolve("cnn").toString(),
                 "--out",
                 out.toString(),
                 "--sparsity",
@@ -105,7 +105,7 @@ class PruneDistillCommandTest {
         String log = run(
                 DistillCommand::run,
                 "--teacher",
-                tmp.resolve("cnn/checkpoint").toString(),
+                tmp.resolve("cnn").toString(),
                 "--model",
                 "lenet5",
                 "--out",
@@ -126,7 +126,7 @@ class PruneDistillCommandTest {
 
     @Test
     void badFlagsAreRejectedClearly() {
-        String ckpt = tmp.resolve("lenet5/checkpoint").toString();
+        String ckpt = tmp.resolve("lenet5").toString();
         assertTrue(assertThrows(
                         Args.UsageException.class,
                         () -> PruneCommand.run(
