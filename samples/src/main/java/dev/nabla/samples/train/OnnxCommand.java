@@ -62,7 +62,7 @@ final class OnnxCommand {
         TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(dir), classPath);
         Module model = loaded.model();
         Recipe recipe = loaded.recipe();
-        Preprocessing pre = loaded.state().preprocessing();
+        Preprocessing pre = loaded.preprocessing();
         ExportOptions options = ExportOptions.defaults().opset(opset).dynamicBatch(!fixed);
         Path file = Path.of(out);
         Onnx.export(model, Variable.zeros(batch, pre.channels(), pre.height(), pre.width()), file, options);
