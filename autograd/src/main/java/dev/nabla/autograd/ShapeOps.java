@@ -93,6 +93,30 @@ final class ShapeOps {
                 a);
     }
 
+    /** Zero padding ({@link Tensor#pad}); the gradient is the output gradient's inner block. */
+    static Variable pad(Variable a, int... padding) {
+        Tensor out = a.data().pad(padding);
+        if (!Autograd.needsGrad(a)) {
+            return constant(out);
+        }
+        int[] dims = a.dims();
+        int[] start = new int[dims.length];
+        for (int i = 0; i < padding.length / 2; i++) {
+            start[dims.length - 1 - i] = padding[2 * i];
+        }
+        return record(
+                "pad",
+                out,
+                g -> {
+                    Tensor inner = g;
+                    for (int d = 0; d < dims.length; d++) {
+                        inner = inner.narrow(d, start[d], dims[d]);
+                    }
+                    return new Tensor[] {inner};
+                },
+                a);
+    }
+
     static Variable cat(int dim, Variable... parts) {
         Tensor[] ts = new Tensor[parts.length];
         for (int i = 0; i < parts.length; i++) {

@@ -546,6 +546,14 @@ public final class Variable {
         return out;
     }
 
+    /**
+     * Zero padding, PyTorch's {@code F.pad(x, pad)}: {@code (before, after)} pairs from the last
+     * dimension backwards (see {@link Tensor#pad}); a quantized tensor pads with its zero point.
+     */
+    public Variable pad(int... padding) {
+        return ShapeOps.pad(this, padding);
+    }
+
     public static Variable cat(int dim, Variable... parts) {
         return ShapeOps.cat(dim, parts);
     }

@@ -40,6 +40,11 @@ public final class AdaptiveAvgPool2d extends Module {
         return Functional.adaptiveAvgPool2d(x, outH, outW);
     }
 
+    /** {@code {height, width}} of the output. */
+    public int[] outputSize() {
+        return new int[] {outH, outW};
+    }
+
     @Override
     protected String describe() {
         return "AdaptiveAvgPool2d(" + outH + "x" + outW + ")";

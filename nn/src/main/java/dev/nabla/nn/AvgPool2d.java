@@ -121,6 +121,29 @@ public final class AvgPool2d extends Module {
         }
     }
 
+    /** {@code {height, width}} (a copy). */
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    public boolean ceilMode() {
+        return ceilMode;
+    }
+
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
     @Override
     protected String describe() {
         return "AvgPool2d(kernel " + kernel[0] + "x" + kernel[1] + ", stride " + Layers.show(stride, "x")

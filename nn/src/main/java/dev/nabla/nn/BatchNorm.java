@@ -128,6 +128,20 @@ public abstract sealed class BatchNorm extends Module permits BatchNorm1d, Batch
         return runningVar;
     }
 
+    /** PyTorch's {@code num_features}. */
+    public final int numFeatures() {
+        return features;
+    }
+
+    /** Added to the variance before the square root. */
+    public final double eps() {
+        return eps;
+    }
+
+    public final double momentum() {
+        return momentum;
+    }
+
     ShapeMismatchException mismatch(String expected, Variable x) {
         return new ShapeMismatchException(describe() + ": expected input " + expected + ", got " + x.shape());
     }

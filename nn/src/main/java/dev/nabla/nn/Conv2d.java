@@ -171,6 +171,40 @@ public final class Conv2d extends Module {
         }
     }
 
+    /** PyTorch's {@code in_channels}. */
+    public int inChannels() {
+        return in;
+    }
+
+    /** PyTorch's {@code out_channels}. */
+    public int outChannels() {
+        return out;
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
+    public int groups() {
+        return groups;
+    }
+
     @Override
     protected String describe() {
         StringBuilder sb = new StringBuilder("Conv2d(" + in + " -> " + out + ", kernel " + kernel[0] + "x" + kernel[1]);

@@ -38,6 +38,16 @@ public final class Flatten extends Module {
         return x.flatten(s, e);
     }
 
+    /** The first dimension merged (negative counts from the end). */
+    public int startDim() {
+        return start;
+    }
+
+    /** The last dimension merged, inclusive. */
+    public int endDim() {
+        return end;
+    }
+
     @Override
     protected String describe() {
         return "Flatten(" + start + ", " + end + ")";

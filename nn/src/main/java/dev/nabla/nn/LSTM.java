@@ -194,7 +194,19 @@ public final class LSTM extends Module {
      * sequence; the states pass through.
      */
     public Output call(Variable x, Variable h0, Variable c0) {
+        if (replacement() instanceof Replacement r) {
+            return r.call(x, h0, c0);
+        }
         return callHooked(x, in -> run(in, h0, c0), Output::output, (r, out) -> new Output(out, r.h(), r.c()));
+    }
+
+    /**
+     * A module that can take an LSTM's place ({@link Module#setSubmodule}) with the typed call too,
+     * such as dynamic quantization's int8 LSTM: {@link LSTM#call(Variable, Variable, Variable)} on
+     * the replaced LSTM forwards to it.
+     */
+    public interface Replacement {
+        Output call(Variable x, Variable h0, Variable c0);
     }
 
     private Output run(Variable x, Variable h0, Variable c0) {

@@ -52,6 +52,16 @@ public final class Linear extends Module {
         return dev.nabla.autograd.Functional.linear(x, weight, bias, packed);
     }
 
+    /** PyTorch's {@code in_features}. */
+    public int inFeatures() {
+        return in;
+    }
+
+    /** PyTorch's {@code out_features}. */
+    public int outFeatures() {
+        return out;
+    }
+
     @Override
     protected String describe() {
         return "Linear(" + in + " -> " + out + (bias == null ? ", no bias" : "") + ")";

@@ -126,6 +126,30 @@ public final class MaxPool2d extends Module {
         }
     }
 
+    /** {@code {height, width}} (a copy). */
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    /** {@code {height, width}} (a copy). */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
+    public boolean ceilMode() {
+        return ceilMode;
+    }
+
     @Override
     protected String describe() {
         return "MaxPool2d(kernel " + kernel[0] + "x" + kernel[1] + ", stride " + Layers.show(stride, "x")

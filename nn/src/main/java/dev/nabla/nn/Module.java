@@ -83,6 +83,8 @@ public abstract class Module {
     private final Map<HookHandle, ForwardHook> forwardHooks = new LinkedHashMap<>();
     private boolean training = true;
     private Shape lastOutputShape;
+    /** The module {@link #setSubmodule} put in this one's place, once it is registered nowhere else. */
+    private Module replacedBy;
 
     /**
      * Computes the module's output. Implementations call their children through {@link #call};
@@ -103,6 +105,10 @@ public abstract class Module {
      *     {@link #registerModule})
      */
     public final Variable call(Variable input) {
+        Module stand = replacement();
+        if (stand != null) {
+            return stand.call(input);
+        }
         Module caller = enter(input);
         try {
             Variable x = runPreHooks(input);
@@ -134,6 +140,12 @@ public abstract class Module {
             Function<Variable, R> body,
             Function<R, Variable> output,
             BiFunction<R, Variable, R> withOutput) {
+        Module stand = replacement();
+        if (stand != null) {
+            throw new IllegalStateException(
+                    describe() + " was replaced by " + stand.describe()
+                            + " (setSubmodule), which this call with several inputs cannot reach; call the new module directly");
+        }
         Module caller = enter(input);
         try {
             Variable x = runPreHooks(input);
@@ -439,6 +451,73 @@ public abstract class Module {
             m = next;
         }
         return m;
+    }
+
+    /**
+     * Puts {@code module} in place of the descendant at the dotted {@code path}, PyTorch's
+     * {@code set_submodule}: the same name, the same place in the registration order, so state-dict
+     * keys keep their order. This is how quantization swaps a layer for its int8 version, or fusion a
+     * batch norm for an identity.
+     *
+     * <p>Java fields cannot be reassigned from outside the way Python attributes can, so the old
+     * module forwards: once it is registered nowhere else, calling it ({@link #call}) runs the new
+     * one, and a model's {@code forward} that calls its fields (or a {@link Sequential}'s list) needs
+     * no change. Its hooks stay with it and no longer run; register hooks on the new module.
+     *
+     * <pre>{@code
+     * Sequential net = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+     * net.setSubmodule("1", new GELU());
+     * net.get(1).call(x);   // runs the GELU
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when the path names no descendant, or the new module would
+     *     become its own ancestor
+     */
+    public final void setSubmodule(String path, Module module) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(module, () -> "setSubmodule('" + path + "'): the module is null");
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException("setSubmodule: the path is empty; a module cannot replace itself");
+        }
+        int dot = path.lastIndexOf('.');
+        Module parent = getSubmodule(dot < 0 ? "" : path.substring(0, dot));
+        String name = path.substring(dot + 1);
+        Module old = parent.children.get(name);
+        if (old == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no submodule '" + path + "' ("
+                    + (dot < 0 ? "children" : "children of '" + path.substring(0, dot) + "'") + ": "
+                    + parent.children.keySet() + ")");
+        }
+        if (old == module) {
+            return;
+        }
+        if (module == parent || parent.isDescendantOf(module)) {
+            throw new IllegalArgumentException(
+                    "setSubmodule('" + path + "'): " + module.describe() + " would become its own descendant");
+        }
+        parent.children.put(name, module);
+        old.parents.remove(parent);
+        module.parents.add(parent);
+        module.replacedBy = null;
+        if (old.parents.isEmpty()) {
+            old.replacedBy = module;
+        }
+    }
+
+    /**
+     * The module that {@link #setSubmodule} put in this one's place (the last of a chain of
+     * replacements), or null when this module has not been replaced. Subclasses with typed
+     * {@code call} overloads forward those to it.
+     */
+    protected final Module replacement() {
+        Module r = replacedBy;
+        if (r == null) {
+            return null;
+        }
+        while (r.replacedBy != null) {
+            r = r.replacedBy;
+        }
+        return r;
     }
 
     /** All trainable parameters of this module and its descendants, each once. */

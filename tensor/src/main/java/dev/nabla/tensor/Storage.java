@@ -20,13 +20,40 @@ final class Storage {
     final float[] data;
     /** The array of the other dtypes, or null for float32; read through {@link #longs()} etc. */
     private final Object values;
+    /**
+     * For a quantized tensor (uint8 or int8 values standing for {@code (q - qZero) * qScale}), its
+     * scale; NaN for every other storage. The parameters belong to the storage, so every view of a
+     * quantized tensor is quantized alike.
+     */
+    final double qScale;
+
+    final int qZero;
 
     private int version;
 
     private Storage(DType dtype, float[] data, Object values) {
+        this(dtype, data, values, Double.NaN, 0);
+    }
+
+    private Storage(DType dtype, float[] data, Object values, double qScale, int qZero) {
         this.dtype = dtype;
         this.data = data;
         this.values = values;
+        this.qScale = qScale;
+        this.qZero = qZero;
+    }
+
+    /** A quantized storage: {@code dtype} is UINT8 or INT8, the values {@code (q - zero) * scale}. */
+    static Storage quantized(DType dtype, byte[] bytes, double scale, int zero) {
+        if (dtype != DType.UINT8 && dtype != DType.INT8) {
+            throw new IllegalArgumentException("a quantized tensor holds uint8 or int8 values, not " + dtype);
+        }
+        return new Storage(dtype, null, bytes, scale, zero);
+    }
+
+    /** True for the storage of a quantized tensor. */
+    boolean isQuantized() {
+        return !Double.isNaN(qScale);
     }
 
     Storage(float[] data) {

@@ -3,6 +3,7 @@ package dev.nabla.tensor;
 import dev.nabla.tensor.kernel.BinaryOp;
 import dev.nabla.tensor.kernel.Elementwise;
 import dev.nabla.tensor.kernel.Gemm;
+import dev.nabla.tensor.kernel.Int8Elementwise;
 import dev.nabla.tensor.kernel.Parallel;
 import dev.nabla.tensor.kernel.Reduce;
 import dev.nabla.tensor.kernel.Softmax;
@@ -526,17 +527,20 @@ public final class Tensor {
      * round to the nearest float (exact below 2^24), bools are 1 or 0. {@link #getLong} is exact.
      */
     public float get(int... index) {
+        requireNotQuantized("get");
         int at = flatIndex(index);
         return storage.dtype == DType.FLOAT32 ? storage.data[at] : (float) storage.getLong(at);
     }
 
     /** The element at {@code index} as a long: exact for integer dtypes, floats truncate as {@link #to}. */
     public long getLong(int... index) {
+        requireNotQuantized("getLong");
         return storage.getLong(flatIndex(index));
     }
 
     /** Writes one element in place, converted to this tensor's dtype as {@link #to} converts. */
     public Tensor set(float value, int... index) {
+        requireNotQuantized("set");
         int at = flatIndex(index);
         if (storage.dtype == DType.FLOAT32) {
             storage.data[at] = value;
@@ -549,6 +553,7 @@ public final class Tensor {
 
     /** Writes one integer element in place: exact for int64, wrapped for narrower integer types. */
     public Tensor setLong(long value, int... index) {
+        requireNotQuantized("setLong");
         storage.setLong(flatIndex(index), value);
         storage.bump();
         return this;
@@ -564,12 +569,14 @@ public final class Tensor {
 
     /** The value of a one-element tensor, as a float (see {@link #get}). */
     public float item() {
+        requireNotQuantized("item");
         int at = itemIndex("item");
         return storage.dtype == DType.FLOAT32 ? storage.data[at] : (float) storage.getLong(at);
     }
 
     /** The value of a one-element tensor as a long: exact for integer dtypes, e.g. a count from {@link #sum}. */
     public long itemLong() {
+        requireNotQuantized("itemLong");
         return storage.getLong(itemIndex("itemLong"));
     }
 
@@ -617,6 +624,18 @@ public final class Tensor {
 
     /** A new contiguous tensor of {@code dtype} that shares nothing with this one. */
     private Tensor converted(DType dtype) {
+        if (storage.isQuantized()) {
+            if (dtype != storage.dtype) {
+                throw quantizedError("to(" + dtype + ")");
+            }
+            Tensor out = new Tensor(
+                    Storage.quantized(dtype, new byte[numel()], storage.qScale, storage.qZero),
+                    0,
+                    shape,
+                    shape.contiguousStrides());
+            Strided.copy(this, out);
+            return out;
+        }
         Tensor out = alloc(dtype, shape);
         Strided.copy(this, out);
         return out;
@@ -645,6 +664,105 @@ public final class Tensor {
     /** {@code to(DType.INT64)}: PyTorch's {@code .long()}, e.g. float class labels to indices. */
     public Tensor toLong() {
         return to(DType.INT64);
+    }
+
+    // =================================================================== quantized tensors
+
+    /**
+     * A quantized tensor, PyTorch's {@code torch.quantize_per_tensor}: the values of this float32
+     * tensor as {@code q = clamp(zeroPoint + round(x / scale))} in {@code dtype}'s range, uint8
+     * (PyTorch's {@code quint8}, 0..255) or int8 ({@code qint8}, -128..127); each element stands for
+     * {@code (q - zeroPoint) * scale}. Views of it ({@link #reshape}, {@link #flatten},
+     * {@link #slice}, ...) are quantized alike; arithmetic is not defined on it (dequantize first,
+     * or use the quantized operations of {@link QuantizedOps}).
+     *
+     * <pre>{@code
+     * Tensor q = Tensor.of(-1f, 0f, 0.26f).quantizePerTensor(0.1, 10, DType.UINT8);
+     * q.intRepr();      // tensor([0, 10, 13], dtype=uint8)
+     * q.dequantize();   // tensor([-1.0000, 0.0000, 0.3000])
+     * }</pre>
+     */
+    public Tensor quantizePerTensor(double scale, long zeroPoint, DType dtype) {
+        requireFloat("quantizePerTensor");
+        QuantizedOps.checkQParams("quantizePerTensor", scale, zeroPoint, dtype);
+        Tensor x = contiguous();
+        byte[] q = new byte[numel()];
+        int lo = dtype == DType.UINT8 ? 0 : -128;
+        Int8Elementwise.quantize(
+                x.storage.data, x.offset, q.length, (float) scale, (int) zeroPoint, lo, lo + 255, q, 0);
+        return quantized(q, scale, (int) zeroPoint, dtype, shape);
+    }
+
+    /** A new quantized tensor over {@code q} (no copy), contiguous in {@code shape}. */
+    static Tensor quantized(byte[] q, double scale, int zeroPoint, DType dtype, Shape shape) {
+        return new Tensor(Storage.quantized(dtype, q, scale, zeroPoint), 0, shape, shape.contiguousStrides());
+    }
+
+    /** True for a quantized tensor (see {@link #quantizePerTensor}). */
+    public boolean isQuantized() {
+        return storage.isQuantized();
+    }
+
+    /** The scale of a quantized tensor, PyTorch's {@code q_scale()}. */
+    public double qScale() {
+        requireQuantized("qScale");
+        return storage.qScale;
+    }
+
+    /** The zero point of a quantized tensor, PyTorch's {@code q_zero_point()}. */
+    public long qZeroPoint() {
+        requireQuantized("qZeroPoint");
+        return storage.qZero;
+    }
+
+    /** The stored integers of a quantized tensor, as a plain uint8 or int8 tensor (a copy), PyTorch's {@code int_repr()}. */
+    public Tensor intRepr() {
+        requireQuantized("intRepr");
+        Tensor out = alloc(storage.dtype, shape);
+        Strided.copy(this, out);
+        return out;
+    }
+
+    /** The real values {@code (q - zeroPoint) * scale} of a quantized tensor, as float32. */
+    public Tensor dequantize() {
+        requireQuantized("dequantize");
+        Tensor c = contiguous();
+        Tensor out = alloc(shape);
+        Int8Elementwise.dequantize(
+                c.storage.bytes(),
+                c.offset,
+                numel(),
+                storage.dtype == DType.UINT8,
+                (float) storage.qScale,
+                storage.qZero,
+                out.storage.data,
+                0);
+        return out;
+    }
+
+    private void requireQuantized(String op) {
+        if (!storage.isQuantized()) {
+            throw new IllegalArgumentException(op + ": needs a quantized tensor, got " + storage.dtype + " (shape "
+                    + shape + "); make one with quantizePerTensor(scale, zeroPoint, dtype)");
+        }
+    }
+
+    /** Fails for a quantized tensor: for the operations that would read its integers as numbers. */
+    private void requireNotQuantized(String op) {
+        if (storage.isQuantized()) {
+            throw quantizedError(op);
+        }
+    }
+
+    private IllegalArgumentException quantizedError(String op) {
+        return new IllegalArgumentException(op + ": not defined on a quantized tensor (" + quantizedDescription()
+                + ", shape " + shape + "); dequantize() it first, or use QuantizedOps");
+    }
+
+    /** {@code quint8, scale=0.1, zero_point=10}. */
+    String quantizedDescription() {
+        return (storage.dtype == DType.UINT8 ? "quint8" : "qint8") + ", scale=" + storage.qScale + ", zero_point="
+                + storage.qZero;
     }
 
     // =================================================================== views
@@ -981,6 +1099,7 @@ public final class Tensor {
 
     /** Sets every element to {@code value} in place, converted to this dtype as {@link #to} converts. */
     public Tensor fill(float value) {
+        requireNotQuantized("fill");
         if (storage.dtype != DType.FLOAT32) {
             Storage one = Storage.allocate(storage.dtype, 1);
             one.setDouble(0, value);
@@ -1013,6 +1132,8 @@ public final class Tensor {
      * a different dtype converts as {@link #to} converts (PyTorch's {@code copy_}).
      */
     public Tensor copyFrom(Tensor src) {
+        requireNotQuantized("copyFrom");
+        src.requireNotQuantized("copyFrom");
         checkNoInternalOverlap("copyFrom");
         Tensor s = src.shape.equals(shape) ? src : src.expandTo("copyFrom", shape);
         if (s.storage == storage) {
@@ -1102,7 +1223,7 @@ public final class Tensor {
      * Fails unless this tensor is float32: for the operations that exist only in floating point.
      * PyTorch refuses the same ones for integers.
      */
-    private void requireFloat(String op) {
+    void requireFloat(String op) {
         if (storage.dtype != DType.FLOAT32) {
             throw new IllegalArgumentException(op + ": needs a float32 tensor, got " + storage.dtype + " (shape "
                     + shape + "); convert with toFloat() first");
@@ -1328,6 +1449,8 @@ public final class Tensor {
                     + condition.storage.dtype + " (shape " + condition.shape + "); make one with a comparison"
                     + " such as ne(0f)");
         }
+        a.requireNotQuantized("where");
+        b.requireNotQuantized("where");
         Shape s = Shape.broadcast("where", Shape.broadcast("where", condition.shape, a.shape), b.shape);
         DType result = DType.promote(a.storage.dtype, b.storage.dtype);
         if (result != DType.FLOAT32) {
@@ -2010,6 +2133,7 @@ public final class Tensor {
         int total = 0;
         DType dtype = first.storage.dtype;
         for (Tensor p : parts) {
+            p.requireNotQuantized("cat");
             dtype = DType.promote(dtype, p.storage.dtype);
             if (p.dims.length != first.dims.length) {
                 throw new ShapeMismatchException(
@@ -2066,6 +2190,49 @@ public final class Tensor {
     }
 
     /**
+     * Zero padding, PyTorch's {@code F.pad(x, pad)} in constant mode with value 0: {@code padding}
+     * holds {@code (before, after)} pairs from the last dimension backwards, so
+     * {@code pad(1, 1)} widens the last dimension by two and {@code pad(0, 0, 0, 0, 2, 2)} adds two
+     * channels on each side of dimension {@code -3}. A quantized tensor is padded with its zero
+     * point (the value 0). Negative amounts are not supported.
+     *
+     * <pre>{@code
+     * Tensor.of(1f, 2f).pad(1, 2);   // tensor([0., 1., 2., 0., 0.])
+     * }</pre>
+     */
+    public Tensor pad(int... padding) {
+        if (padding.length % 2 != 0 || padding.length / 2 > dims.length) {
+            throw new IllegalArgumentException("pad: needs (before, after) pairs for at most " + dims.length
+                    + " dimensions, got " + Arrays.toString(padding) + " for shape " + shape);
+        }
+        int[] nd = dims.clone();
+        int[] start = new int[dims.length];
+        for (int i = 0; i < padding.length / 2; i++) {
+            int d = dims.length - 1 - i;
+            if (padding[2 * i] < 0 || padding[2 * i + 1] < 0) {
+                throw new IllegalArgumentException("pad: amounts must be >= 0, got " + Arrays.toString(padding));
+            }
+            nd[d] += padding[2 * i] + padding[2 * i + 1];
+            start[d] = padding[2 * i];
+        }
+        Shape s = new Shape(nd);
+        Tensor out;
+        if (storage.isQuantized()) {
+            byte[] q = new byte[s.numel()];
+            Arrays.fill(q, (byte) storage.qZero);
+            out = quantized(q, storage.qScale, storage.qZero, storage.dtype, s);
+        } else {
+            out = alloc(storage.dtype, s);
+        }
+        Tensor inner = out;
+        for (int d = 0; d < dims.length; d++) {
+            inner = inner.narrow(d, start[d], dims[d]);
+        }
+        Strided.copy(this, inner);
+        return out;
+    }
+
+    /**
      * The values of an int64 or int32 index tensor, row-major, checked against {@code bound}
      * (negative ones count from the end). Float indices are refused, as PyTorch refuses them.
      */
@@ -2101,6 +2268,7 @@ public final class Tensor {
      * {@code t[..., idx, ...]}, in this tensor's dtype.
      */
     public Tensor indexSelect(int dim, Tensor index) {
+        requireNotQuantized("indexSelect");
         int d = shape.dimension("indexSelect", dim);
         if (index.dims.length != 1) {
             throw new ShapeMismatchException("indexSelect: index must be 1-D, got shape " + index.shape);
@@ -2120,6 +2288,7 @@ public final class Tensor {
      * repeated indices accumulate. The adjoint of {@link #indexSelect}.
      */
     public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        requireNotQuantized("indexAdd");
         int d = shape.dimension("indexAdd", dim);
         checkNoInternalOverlap("indexAdd");
         if (index.dims.length != 1) {
@@ -2147,6 +2316,7 @@ public final class Tensor {
      * rank), in this tensor's dtype.
      */
     public Tensor gather(int dim, Tensor index) {
+        requireNotQuantized("gather");
         int d = shape.dimension("gather", dim);
         checkGatherShapes("gather", d, index, null);
         int[] at = scatterPositions(d, indexValues("gather", index, dims[d], d), index.dims);
@@ -2188,6 +2358,7 @@ public final class Tensor {
      * {@code dim} (the adjoint of {@link #gather}); repeated positions accumulate.
      */
     public Tensor scatterAdd(int dim, Tensor index, Tensor source) {
+        requireNotQuantized("scatterAdd");
         int d = shape.dimension("scatterAdd", dim);
         checkNoInternalOverlap("scatterAdd");
         checkGatherShapes("scatterAdd", d, index, source);
@@ -2236,6 +2407,42 @@ public final class Tensor {
     }
 
     // =================================================================== comparison and printing
+
+    /**
+     * A histogram of the elements of a float32 tensor, PyTorch's {@code torch.histc}: {@code bins}
+     * equal bins over {@code [min, max]} (the tensor's own minimum and maximum when both are 0),
+     * element {@code v} in bin {@code (int) ((v - min) / (max - min) * bins)}, {@code max} in the last
+     * bin, values outside the range ignored. Returns the counts as float32, as PyTorch does.
+     *
+     * <pre>{@code
+     * Tensor.of(1f, 2f, 1f, 4f).histc(4, 0f, 4f);   // tensor([0., 2., 1., 1.])
+     * }</pre>
+     */
+    public Tensor histc(int bins, float min, float max) {
+        requireFloat("histc");
+        if (bins < 1) {
+            throw new IllegalArgumentException("histc: bins must be >= 1, got " + bins);
+        }
+        if (min == 0f && max == 0f && numel() > 0) {
+            min = min().item();
+            max = max().item();
+        }
+        if (min == max) {
+            min -= 1f;
+            max += 1f;
+        }
+        if (!(min < max)) {
+            throw new IllegalArgumentException("histc: need min < max, got [" + min + ", " + max + "]");
+        }
+        Tensor c = contiguous();
+        long[] counts = new long[bins];
+        Int8Elementwise.histogram(c.storage.data, c.offset, numel(), min, max, counts);
+        Tensor out = alloc(Shape.of(bins));
+        for (int i = 0; i < bins; i++) {
+            out.storage.data[i] = counts[i];
+        }
+        return out;
+    }
 
     /**
      * True when shapes match and every element is within {@code atol + rtol * |other|} (NaN never

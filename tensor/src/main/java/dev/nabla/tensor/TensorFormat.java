@@ -35,6 +35,11 @@ final class TensorFormat {
     }
 
     static String format(Tensor t) {
+        if (t.storage.isQuantized()) {
+            // PyTorch prints the real values, then the quantization.
+            String f = format(t.dequantize());
+            return f.substring(0, f.length() - 1) + ", dtype=" + t.quantizedDescription() + ")";
+        }
         int[] dims = t.dims;
         DType dtype = t.storage.dtype;
         if (t.numel() == 0) {

@@ -1,11 +1,14 @@
 package dev.nabla.nn.models;
 
-import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
+import dev.nabla.nn.AdaptiveAvgPool2d;
 import dev.nabla.nn.BatchNorm2d;
 import dev.nabla.nn.Conv2d;
+import dev.nabla.nn.Flatten;
+import dev.nabla.nn.FloatFunctional;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
+import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
@@ -26,6 +29,11 @@ import dev.nabla.tensor.Tensor;
  * ({@code layer2.0.conv1.weight}, {@code layer3.2.bn2.running_mean}, {@code linear.bias}, ...)
  * therefore loads strictly into this model, and ours into it, giving the same outputs.
  *
+ * <p>Every step is a module, as in torchvision's quantizable ResNets: the ReLUs, the residual
+ * {@code add_relu} (a {@link FloatFunctional}), the global pooling and the flattening. They own no
+ * state (until quantization gives {@code add_relu} its output scale), and they let quantization
+ * fuse conv-BN-ReLU, observe the sum of each block and run the whole network on int8.
+ *
  * <pre>{@code
  * ResNet20 net = new ResNet20(3, 10, new Generator(0));
  * Variable logits = net.call(Variable.zeros(8, 3, 32, 32));   // [8, 10]
@@ -45,8 +53,12 @@ public final class ResNet20 extends Module {
     public static final class BasicBlock extends Module {
         public final Conv2d conv1;
         public final BatchNorm2d bn1;
+        public final ReLU relu1;
         public final Conv2d conv2;
         public final BatchNorm2d bn2;
+        /** {@code relu(out + shortcut)}, the block's residual sum. */
+        public final FloatFunctional addRelu;
+
         private final int stride;
         private final int in;
         private final int out;
@@ -67,31 +79,30 @@ public final class ResNet20 extends Module {
             Conv2d.Options conv = Conv2d.options().padding(1).bias(false).generator(g);
             conv1 = registerModule("conv1", new Conv2d(in, out, 3, conv.stride(stride)));
             bn1 = registerModule("bn1", new BatchNorm2d(out));
+            relu1 = registerModule("relu1", new ReLU());
             conv2 = registerModule("conv2", new Conv2d(out, out, 3, conv));
             bn2 = registerModule("bn2", new BatchNorm2d(out));
+            addRelu = registerModule("add_relu", new FloatFunctional());
         }
 
         @Override
         protected Variable forward(Variable x) {
-            Variable h = bn1.call(conv1.call(x)).relu();
+            Variable h = relu1.call(bn1.call(conv1.call(x)));
             h = bn2.call(conv2.call(h));
-            return h.add(shortcut(x)).relu();
+            return addRelu.addRelu(h, shortcut(x));
         }
 
-        /** Option A: {@code F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, pad // 2, pad - pad // 2))}. */
+        /**
+         * Option A: {@code F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, pad // 2, pad - pad // 2))}, views and
+         * a zero padding, which work on quantized tensors as they are.
+         */
         private Variable shortcut(Variable x) {
             if (stride == 1 && in == out) {
                 return x;
             }
             Variable s = x.slice(2, 0, x.size(2), stride).slice(3, 0, x.size(3), stride);
             int pad = out - in;
-            int before = pad / 2;
-            int[] d = s.dims();
-            d[1] = before;
-            Variable lo = Variable.zeros(d);
-            d[1] = pad - before;
-            Variable hi = Variable.zeros(d);
-            return Variable.cat(1, lo, s, hi);
+            return s.pad(0, 0, 0, 0, pad / 2, pad - pad / 2);
         }
 
         @Override
@@ -103,9 +114,12 @@ public final class ResNet20 extends Module {
     private final int channels;
     public final Conv2d conv1;
     public final BatchNorm2d bn1;
+    public final ReLU relu;
     public final Sequential layer1;
     public final Sequential layer2;
     public final Sequential layer3;
+    public final AdaptiveAvgPool2d avgpool;
+    public final Flatten flatten;
     public final Linear linear;
 
     /**
@@ -119,9 +133,12 @@ public final class ResNet20 extends Module {
                 new Conv2d(
                         channels, 16, 3, Conv2d.options().padding(1).bias(false).generator(g)));
         bn1 = registerModule("bn1", new BatchNorm2d(16));
+        relu = registerModule("relu", new ReLU());
         layer1 = registerModule("layer1", stage(16, 16, 1, g));
         layer2 = registerModule("layer2", stage(16, 32, 2, g));
         layer3 = registerModule("layer3", stage(32, 64, 2, g));
+        avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(1));
+        flatten = registerModule("flatten", new Flatten());
         linear = registerModule("linear", new Linear(64, classes, g));
         // The paper initialises convolutions with He's normal initialisation.
         for (var e : namedParameters().entrySet()) {
@@ -144,10 +161,9 @@ public final class ResNet20 extends Module {
         if (x.dim() != 4 || x.size(1) != channels) {
             throw new ShapeMismatchException("ResNet20: expected input [N, " + channels + ", H, W], got " + x.shape());
         }
-        Variable h = bn1.call(conv1.call(x)).relu();
+        Variable h = relu.call(bn1.call(conv1.call(x)));
         h = layer3.call(layer2.call(layer1.call(h)));
-        h = Functional.adaptiveAvgPool2d(h, 1, 1).flatten(1, -1);
-        return linear.call(h);
+        return linear.call(flatten.call(avgpool.call(h)));
     }
 
     @Override

@@ -1,0 +1,346 @@
+package dev.nabla.tensor.kernel;
+
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Int8 matrix multiply with int32 accumulation: the micro-kernel shared by the quantized linear
+ * layers (here) and convolutions ({@link Int8Conv2d}).
+ *
+ * <p>Computes {@code C[i][j] = sum_k (x[i][k] - zx) * w[j][k]} for uint8 activations {@code x} with
+ * zero point {@code zx} and int8 weights {@code w} (symmetric: zero point 0), then either
+ * requantizes C to uint8 with a {@link Requantizer} (static quantization) or scales it to float
+ * (dynamic quantization). All integer arithmetic is exact, so the result does not depend on the
+ * vector width, the thread count or the order of the sums.
+ *
+ * <pre>{@code
+ * byte[] x = {10, 20, 30};                                     // [1, 3] uint8, zero point 10
+ * Int8Weights w = Int8Weights.forLinear(new byte[] {1, 2, 3, -1, 0, 1}, 0, 2, 3);
+ * float[] y = new float[2];
+ * Int8Gemm.linearFloat(1, 3, x, 0, 10, w, new float[] {0.5f, 0.5f}, null, y, 0);   // y = {40, 10}
+ * }</pre>
+ *
+ * <h2>The formulation, and why</h2>
+ * The Vector API has no dot-product operation (x86's {@code vpmaddwd}, {@code vpdpwssd} or
+ * {@code vpdpbusd}, Arm's {@code sdot}), so every formulation spends one vector multiply per L
+ * products. JMH ({@code Int8GemmBenchmark}, numbers in BENCHMARKS.md) compared on this machine:
+ * int32 lanes ({@code vpmulld} + {@code vpaddd}, operands widened when packed), 16-bit products of
+ * short pairs summed through an {@code int} reinterpretation ({@code vpmullw} + shift + two adds),
+ * Lucene's widening conversions per load ({@code B2S}, {@code S2I}), float emulation (exact FMA on
+ * converted values, K cut into blocks of at most 512), and C2's auto-vectorizer, which does emit
+ * {@code vpdpwssd} for a scalar {@code out[i] += a[2i]*b[2i] + a[2i+1]*b[2i+1]} loop but keeps the
+ * accumulator in memory (a load and a store per 32 products). The int32 lanes won: an integer
+ * multiply and an add issue on separate ports, so on Zen 5 they run about as fast as an FMA per
+ * lane, and the packed operands need no conversion in the inner loop.
+ *
+ * <h2>Micro-kernel</h2>
+ * An {@code MR x NR} tile of C lives in {@code 2 * MR} int vectors ({@code NR = 2 * L}); each step
+ * over k loads two vectors of the vector operand, broadcasts MR values of the broadcast operand and
+ * issues {@code 2 * MR} multiplies and adds. {@code MR} is 8 with 32 vector registers (AVX-512,
+ * AArch64) and 6 with 16 (AVX2), as in {@link Gemm}. The vector operand's row {@code kk} sits at
+ * {@code b0 + off[kk]} and {@code b1 + off[kk]}: consecutive rows of a packed panel for a linear
+ * layer, the taps of a zero-padded image for a stride-1 convolution (implicit GEMM), rows of an
+ * unfolded image otherwise.
+ */
+public final class Int8Gemm {
+    static final VectorSpecies<Integer> S = IntVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Columns of a tile: two vectors. */
+    static final int NR = 2 * L;
+    /** Rows of a tile: 8 with a 32-register file, 6 with 16. */
+    static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 8 : 6;
+    /** Below this many multiply-adds a call stays on the calling thread (see {@link Gemm#PARALLEL_MIN_MACS}). */
+    static final long PARALLEL_MIN_MACS = 1L << 21;
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** Per-thread scratch that only grows, so steady-state calls allocate nothing. */
+    static final class Buffers {
+        int[] packed = new int[0];
+        int[] acc = new int[0];
+        int[] pad = new int[0];
+        final int[] tile = new int[8 * 2 * 64];
+
+        int[] packed(int n) {
+            if (packed.length < n) {
+                packed = new int[n];
+            }
+            return packed;
+        }
+
+        int[] acc(int n) {
+            if (acc.length < n) {
+                acc = new int[n];
+            }
+            return acc;
+        }
+
+        int[] pad(int n) {
+            if (pad.length < n) {
+                pad = new int[n];
+            }
+            return pad;
+        }
+    }
+
+    private Int8Gemm() {}
+
+    static Buffers buffers() {
+        return BUFFERS.get();
+    }
+
+    // ------------------------------------------------------------------ micro-kernel
+
+    /**
+     * {@code tile[r * NR + c] = sum_{kk < kc} a[ao + kk*MR + r] * b[(c < L ? b0 + c : b1 + c - L) + off[kk]]}
+     * for {@code r < MR}, {@code c < NR}.
+     */
+    static void kernel(int kc, int[] a, int ao, int[] b, int b0, int b1, int[] off, int[] tile) {
+        if (MR == 8) {
+            kernel8(kc, a, ao, b, b0, b1, off, tile);
+        } else {
+            kernel6(kc, a, ao, b, b0, b1, off, tile);
+        }
+    }
+
+    private static void kernel8(int kc, int[] a, int ao, int[] b, int b0, int b1, int[] off, int[] tile) {
+        IntVector c00 = IntVector.zero(S), c01 = IntVector.zero(S);
+        IntVector c10 = IntVector.zero(S), c11 = IntVector.zero(S);
+        IntVector c20 = IntVector.zero(S), c21 = IntVector.zero(S);
+        IntVector c30 = IntVector.zero(S), c31 = IntVector.zero(S);
+        IntVector c40 = IntVector.zero(S), c41 = IntVector.zero(S);
+        IntVector c50 = IntVector.zero(S), c51 = IntVector.zero(S);
+        IntVector c60 = IntVector.zero(S), c61 = IntVector.zero(S);
+        IntVector c70 = IntVector.zero(S), c71 = IntVector.zero(S);
+        for (int kk = 0, ak = ao; kk < kc; kk++, ak += 8) {
+            int o = off[kk];
+            IntVector v0 = IntVector.fromArray(S, b, b0 + o);
+            IntVector v1 = IntVector.fromArray(S, b, b1 + o);
+            IntVector x = IntVector.broadcast(S, a[ak]);
+            c00 = v0.mul(x).add(c00);
+            c01 = v1.mul(x).add(c01);
+            x = IntVector.broadcast(S, a[ak + 1]);
+            c10 = v0.mul(x).add(c10);
+            c11 = v1.mul(x).add(c11);
+            x = IntVector.broadcast(S, a[ak + 2]);
+            c20 = v0.mul(x).add(c20);
+            c21 = v1.mul(x).add(c21);
+            x = IntVector.broadcast(S, a[ak + 3]);
+            c30 = v0.mul(x).add(c30);
+            c31 = v1.mul(x).add(c31);
+            x = IntVector.broadcast(S, a[ak + 4]);
+            c40 = v0.mul(x).add(c40);
+            c41 = v1.mul(x).add(c41);
+            x = IntVector.broadcast(S, a[ak + 5]);
+            c50 = v0.mul(x).add(c50);
+            c51 = v1.mul(x).add(c51);
+            x = IntVector.broadcast(S, a[ak + 6]);
+            c60 = v0.mul(x).add(c60);
+            c61 = v1.mul(x).add(c61);
+            x = IntVector.broadcast(S, a[ak + 7]);
+            c70 = v0.mul(x).add(c70);
+            c71 = v1.mul(x).add(c71);
+        }
+        // Stores go through a fresh zero vector: a loop-carried accumulator's class is a merge C2
+        // may not resolve, and a call on it would then box (see Gemm).
+        IntVector z = IntVector.zero(S);
+        z.add(c00).intoArray(tile, 0);
+        z.add(c01).intoArray(tile, L);
+        z.add(c10).intoArray(tile, NR);
+        z.add(c11).intoArray(tile, NR + L);
+        z.add(c20).intoArray(tile, 2 * NR);
+        z.add(c21).intoArray(tile, 2 * NR + L);
+        z.add(c30).intoArray(tile, 3 * NR);
+        z.add(c31).intoArray(tile, 3 * NR + L);
+        z.add(c40).intoArray(tile, 4 * NR);
+        z.add(c41).intoArray(tile, 4 * NR + L);
+        z.add(c50).intoArray(tile, 5 * NR);
+        z.add(c51).intoArray(tile, 5 * NR + L);
+        z.add(c60).intoArray(tile, 6 * NR);
+        z.add(c61).intoArray(tile, 6 * NR + L);
+        z.add(c70).intoArray(tile, 7 * NR);
+        z.add(c71).intoArray(tile, 7 * NR + L);
+    }
+
+    private static void kernel6(int kc, int[] a, int ao, int[] b, int b0, int b1, int[] off, int[] tile) {
+        IntVector c00 = IntVector.zero(S), c01 = IntVector.zero(S);
+        IntVector c10 = IntVector.zero(S), c11 = IntVector.zero(S);
+        IntVector c20 = IntVector.zero(S), c21 = IntVector.zero(S);
+        IntVector c30 = IntVector.zero(S), c31 = IntVector.zero(S);
+        IntVector c40 = IntVector.zero(S), c41 = IntVector.zero(S);
+        IntVector c50 = IntVector.zero(S), c51 = IntVector.zero(S);
+        for (int kk = 0, ak = ao; kk < kc; kk++, ak += 6) {
+            int o = off[kk];
+            IntVector v0 = IntVector.fromArray(S, b, b0 + o);
+            IntVector v1 = IntVector.fromArray(S, b, b1 + o);
+            IntVector x = IntVector.broadcast(S, a[ak]);
+            c00 = v0.mul(x).add(c00);
+            c01 = v1.mul(x).add(c01);
+            x = IntVector.broadcast(S, a[ak + 1]);
+            c10 = v0.mul(x).add(c10);
+            c11 = v1.mul(x).add(c11);
+            x = IntVector.broadcast(S, a[ak + 2]);
+            c20 = v0.mul(x).add(c20);
+            c21 = v1.mul(x).add(c21);
+            x = IntVector.broadcast(S, a[ak + 3]);
+            c30 = v0.mul(x).add(c30);
+            c31 = v1.mul(x).add(c31);
+            x = IntVector.broadcast(S, a[ak + 4]);
+            c40 = v0.mul(x).add(c40);
+            c41 = v1.mul(x).add(c41);
+            x = IntVector.broadcast(S, a[ak + 5]);
+            c50 = v0.mul(x).add(c50);
+            c51 = v1.mul(x).add(c51);
+        }
+        IntVector z = IntVector.zero(S);
+        z.add(c00).intoArray(tile, 0);
+        z.add(c01).intoArray(tile, L);
+        z.add(c10).intoArray(tile, NR);
+        z.add(c11).intoArray(tile, NR + L);
+        z.add(c20).intoArray(tile, 2 * NR);
+        z.add(c21).intoArray(tile, 2 * NR + L);
+        z.add(c30).intoArray(tile, 3 * NR);
+        z.add(c31).intoArray(tile, 3 * NR + L);
+        z.add(c40).intoArray(tile, 4 * NR);
+        z.add(c41).intoArray(tile, 4 * NR + L);
+        z.add(c50).intoArray(tile, 5 * NR);
+        z.add(c51).intoArray(tile, 5 * NR + L);
+    }
+
+    // ------------------------------------------------------------------ linear layers
+
+    /**
+     * Static quantized linear layer: {@code y[i][j] = rq.apply(j, sum_k (x[i][k] - xZero) * w[j][k])}
+     * for {@code m} rows of uint8 {@code x[xo ...]} ({@code m x k}), written as uint8 (or int8,
+     * per the requantizer's range) to {@code y[yo ...]} ({@code m x n}).
+     */
+    public static void linear(
+            int m, int k, byte[] x, int xo, int xZero, Int8Weights w, Requantizer rq, byte[] y, int yo) {
+        int n = w.out;
+        checkLinear("quantized linear", m, k, w, x.length - xo, y.length - yo);
+        if (rq.channels() != n) {
+            throw new IllegalArgumentException(
+                    "quantized linear: " + rq.channels() + " requantizer channels for " + n + " output features");
+        }
+        Buffers buf = buffers();
+        int[] ap = packRows(buf, m, k, x, xo, xZero);
+        int[] c = buf.acc(m * n);
+        multiply(m, k, ap, w, c);
+        Parallel.forRange(m, Math.max(1, 4096 / n), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                rq.colsInPlace(0, c, i * n, n);
+                Int8Elementwise.narrow(c, i * n, y, yo + i * n, n);
+            }
+        });
+    }
+
+    /**
+     * Dynamic quantized linear layer: quantizes float {@code x[xo ...]} ({@code m x k}) to uint8 with
+     * {@code xScale} and {@code xZero} (rounding half to even, clamped to 0..255) while packing it,
+     * multiplies, and writes {@code y[i][j] = acc * colScale[j] + bias[j]} as float ({@code bias} may
+     * be null); {@code colScale[j]} is {@code xScale * weightScale[j]}.
+     */
+    public static void linearFloat(
+            int m,
+            int k,
+            float[] x,
+            int xo,
+            float xScale,
+            int xZero,
+            Int8Weights w,
+            float[] colScale,
+            float[] bias,
+            float[] y,
+            int yo) {
+        int n = w.out;
+        checkLinear("dynamic quantized linear", m, k, w, x.length - xo, y.length - yo);
+        Buffers buf = buffers();
+        int mp = (m + MR - 1) / MR;
+        int[] ap = buf.packed(mp * MR * k);
+        float inv = 1f / xScale;
+        for (int ib = 0; ib < mp; ib++) {
+            int base = ib * MR * k;
+            for (int r = 0; r < MR; r++) {
+                int i = ib * MR + r;
+                if (i >= m) {
+                    for (int kk = 0; kk < k; kk++) {
+                        ap[base + kk * MR + r] = 0;
+                    }
+                    continue;
+                }
+                int row = xo + i * k;
+                for (int kk = 0; kk < k; kk++) {
+                    ap[base + kk * MR + r] = Int8Elementwise.quantize(x[row + kk], inv, xZero, 0, 255) - xZero;
+                }
+            }
+        }
+        int[] c = buf.acc(m * n);
+        multiply(m, k, ap, w, c);
+        Parallel.forRange(m, Math.max(1, 4096 / n), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                Int8Elementwise.scaleRow(c, i * n, colScale, bias, y, yo + i * n, n);
+            }
+        });
+    }
+
+    private static void checkLinear(String op, int m, int k, Int8Weights w, long xAvail, long yAvail) {
+        if (!w.vectorSide) {
+            throw new IllegalArgumentException(op + ": the weights are packed for a convolution (Int8Weights.forConv)");
+        }
+        if (k != w.k || m < 0) {
+            throw new IllegalArgumentException(
+                    op + ": input rows of " + k + " values for weights " + w.out + " x " + w.k + " (m=" + m + ")");
+        }
+        if (xAvail < (long) m * k || yAvail < (long) m * w.out) {
+            throw new IllegalArgumentException(op + ": arrays too short for m=" + m + ", k=" + k + ", n=" + w.out);
+        }
+    }
+
+    /** Packs {@code x - zero} in panels of MR rows, {@code ap[panel][kk][r]}, zero past row m. */
+    private static int[] packRows(Buffers buf, int m, int k, byte[] x, int xo, int zero) {
+        int mp = (m + MR - 1) / MR;
+        int[] ap = buf.packed(mp * MR * k);
+        for (int ib = 0; ib < mp; ib++) {
+            int base = ib * MR * k;
+            for (int r = 0; r < MR; r++) {
+                int i = ib * MR + r;
+                if (i >= m) {
+                    for (int kk = 0; kk < k; kk++) {
+                        ap[base + kk * MR + r] = 0;
+                    }
+                    continue;
+                }
+                int row = xo + i * k;
+                for (int kk = 0; kk < k; kk++) {
+                    ap[base + kk * MR + r] = (x[row + kk] & 0xFF) - zero;
+                }
+            }
+        }
+        return ap;
+    }
+
+    /** {@code c[i][j] = sum_k ap(i, k) * w(j, k)}, {@code c} dense {@code m x n}; tiles in parallel. */
+    private static void multiply(int m, int k, int[] ap, Int8Weights w, int[] c) {
+        int n = w.out;
+        int mp = (m + MR - 1) / MR;
+        int np = (n + NR - 1) / NR;
+        int tiles = mp * np;
+        long macs = (long) m * n * k;
+        int chunks = macs < PARALLEL_MIN_MACS ? 1 : Parallel.chunks(tiles, 1);
+        Parallel.forChunks(tiles, chunks, (t0, t1) -> {
+            int[] tile = buffers().tile;
+            for (int t = t0; t < t1; t++) {
+                // Panel-major order: consecutive tiles share a weight panel, which stays in cache.
+                int jp = t / mp;
+                int ib = t % mp;
+                int bo = jp * k * NR;
+                kernel(k, ap, ib * MR * k, w.panels, bo, bo + L, w.offsets, tile);
+                int rows = Math.min(MR, m - ib * MR);
+                int cols = Math.min(NR, n - jp * NR);
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(tile, r * NR, c, (ib * MR + r) * n + jp * NR, cols);
+                }
+            }
+        });
+    }
+}
