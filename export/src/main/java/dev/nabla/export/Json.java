@@ -6,18 +6,36 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The small JSON reader and writer a safetensors header needs (RFC 8259). Objects become
+ * A small JSON reader and writer (RFC 8259), for safetensors headers and for the JSON that
+ * programs built on Nabla exchange (the inference server's requests, for one). Objects become
  * {@link LinkedHashMap}s (duplicate keys are an error), arrays {@link ArrayList}s, integers that fit
  * a long become {@link Long}s and other numbers {@link Double}s. Nesting is limited so a hostile
- * header cannot exhaust the stack.
+ * text cannot exhaust the stack. {@link #write} turns the same shapes (and {@code float[]},
+ * {@code int[]}, records of them in maps) back into compact text.
+ *
+ * <pre>{@code
+ * Map<?, ?> m = (Map<?, ?>) Json.parse("{\"instances\": [[0, 255]], \"top_k\": 3}");
+ * m.get("top_k");                                          // 3L
+ * Json.write(Map.of("class", 7, "probabilities", new float[] {0.25f, 0.75f}));
+ *                                                          // {"class":7,"probabilities":[0.25,0.75]}
+ * }</pre>
  */
-final class Json {
-    static final int MAX_DEPTH = 64;
+public final class Json {
+    /** The deepest nesting {@link #parse} accepts. */
+    public static final int MAX_DEPTH = 64;
 
     /** A syntax error at a character offset of the text. */
-    static final class SyntaxError extends Exception {
+    public static final class SyntaxError extends Exception {
+        private final int offset;
+
         SyntaxError(String message, int at) {
             super(message + " at character " + at);
+            this.offset = at;
+        }
+
+        /** Where in the text the error is, in characters from the start. */
+        public int offset() {
+            return offset;
         }
     }
 
@@ -28,7 +46,13 @@ final class Json {
         this.s = s;
     }
 
-    static Object parse(String text) throws SyntaxError {
+    /**
+     * The value {@code text} holds: a {@code Map<String, Object>}, {@code List<Object>},
+     * {@code String}, {@code Long}, {@code Double}, {@code Boolean} or null.
+     *
+     * @throws SyntaxError naming what was expected and where, when {@code text} is not one JSON value
+     */
+    public static Object parse(String text) throws SyntaxError {
         Json p = new Json(text);
         p.skipSpace();
         Object v = p.value(0);
@@ -243,6 +267,16 @@ final class Json {
                 pos++;
             }
         }
+        // Up to 18 digits fit a long whatever they are: read them in place, without a substring
+        // (requests carry thousands of pixel values).
+        int digits = pos - start - (s.charAt(start) == '-' ? 1 : 0);
+        if (integral && digits <= 18) {
+            long v = 0;
+            for (int i = pos - digits; i < pos; i++) {
+                v = v * 10 + (s.charAt(i) - '0');
+            }
+            return s.charAt(start) == '-' ? -v : v;
+        }
         String text = s.substring(start, pos);
         if (integral) {
             try {
@@ -260,8 +294,105 @@ final class Json {
 
     // =================================================================== writing
 
+    /**
+     * {@code value} as compact JSON text: maps (with string keys) become objects, lists and other
+     * iterables, {@code float[]}, {@code double[]}, {@code int[]} and {@code long[]} arrays, strings,
+     * numbers, booleans and null. Floats are written with the fewest digits that read back to the
+     * same float.
+     *
+     * @throws IllegalArgumentException for a NaN or infinite number (JSON has none) or a value of
+     *     another type
+     */
+    public static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value);
+        return sb.toString();
+    }
+
+    /** Appends {@code value} to {@code out} as {@link #write(Object)} writes it. */
+    public static void write(StringBuilder out, Object value) {
+        switch (value) {
+            case null -> out.append("null");
+            case String s -> quote(out, s);
+            case Boolean b -> out.append(b.booleanValue());
+            case Float f -> out.append(finite(f, f));
+            case Double d -> out.append(finite(d, d));
+            case Long l -> out.append(l.longValue());
+            case Integer i -> out.append(i.intValue());
+            case Short i -> out.append(i.shortValue());
+            case Byte i -> out.append(i.byteValue());
+            case Map<?, ?> m -> {
+                out.append('{');
+                boolean first = true;
+                for (var e : m.entrySet()) {
+                    if (!(e.getKey() instanceof String key)) {
+                        throw new IllegalArgumentException(
+                                "Json.write: object keys must be strings, got " + e.getKey());
+                    }
+                    out.append(first ? "" : ",");
+                    first = false;
+                    quote(out, key);
+                    out.append(':');
+                    write(out, e.getValue());
+                }
+                out.append('}');
+            }
+            case Iterable<?> items -> {
+                out.append('[');
+                boolean first = true;
+                for (Object item : items) {
+                    out.append(first ? "" : ",");
+                    first = false;
+                    write(out, item);
+                }
+                out.append(']');
+            }
+            case float[] a -> {
+                out.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    out.append(i == 0 ? "" : ",").append(finite(a[i], a[i]));
+                }
+                out.append(']');
+            }
+            case double[] a -> {
+                out.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    out.append(i == 0 ? "" : ",").append(finite(a[i], a[i]));
+                }
+                out.append(']');
+            }
+            case int[] a -> {
+                out.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    out.append(i == 0 ? "" : ",").append(a[i]);
+                }
+                out.append(']');
+            }
+            case long[] a -> {
+                out.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    out.append(i == 0 ? "" : ",").append(a[i]);
+                }
+                out.append(']');
+            }
+            default ->
+                throw new IllegalArgumentException(
+                        "Json.write: cannot write a " + value.getClass().getName() + " as JSON");
+        }
+    }
+
+    /** {@code text}, the number's shortest form, when {@code v} is finite. */
+    private static String finite(double v, Object number) {
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException("Json.write: " + v + " is not a JSON number");
+        }
+        String text = number.toString();
+        // 1.0 reads back as 1.0 but is written 1 by every JSON writer people compare against.
+        return text.endsWith(".0") ? text.substring(0, text.length() - 2) : text;
+    }
+
     /** Appends {@code text} as a JSON string literal. */
-    static void quote(StringBuilder out, String text) {
+    public static void quote(StringBuilder out, String text) {
         out.append('"');
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -7,6 +7,13 @@ import dev.nabla.samples.doctor.Doctor;
 import dev.nabla.samples.notebook.NotebookCommand;
 import dev.nabla.samples.train.PredictCommand;
 import dev.nabla.samples.train.TrainCommand;
+import dev.nabla.serve.ServeCommand;
+import dev.nabla.serve.ServeImage;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -31,6 +38,8 @@ public final class Main {
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
               notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
+              serve      serve checkpoints over HTTP (TensorFlow Serving's REST API, batching, metrics, a web page)
+              serve-image  build a runtime image (jlink) with the server and the models, to deploy
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
               test       run the whole test suite (mvn verify)
@@ -54,12 +63,14 @@ public final class Main {
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 case "predict" -> exit(PredictCommand.run(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
+                case "serve" -> exit(ServeCommand.run(rest, System.out));
+                case "serve-image" -> exit(ServeImage.run(rest, serveClassPath(), System.out));
                 default -> {
                     System.err.print("nabla: unknown command '" + cmd + "'\n\n" + USAGE);
                     System.exit(2);
                 }
             }
-        } catch (Args.UsageException e) {
+        } catch (Args.UsageException | ServeCommand.UsageException e) {
             System.err.println("nabla " + cmd + ": " + e.getMessage());
             System.err.println("run './nabla " + cmd + " --help' for the options");
             System.exit(2);
@@ -71,6 +82,24 @@ public final class Main {
             }
             System.exit(1);
         }
+    }
+
+    /** The server's classes and dependencies, as the build wrote them (serve/target/classpath.txt). */
+    private static List<Path> serveClassPath() throws IOException {
+        Path serve =
+                Path.of(System.getProperty("nabla.home", ".")).resolve("serve").resolve("target");
+        Path file = serve.resolve("classpath.txt");
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + " not found: build the project first (./nabla builds it)");
+        }
+        List<Path> cp = new ArrayList<>();
+        cp.add(serve.resolve("classes"));
+        for (String entry : Files.readString(file).trim().split(File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                cp.add(Path.of(entry));
+            }
+        }
+        return cp;
     }
 
     private static void exit(int code) {

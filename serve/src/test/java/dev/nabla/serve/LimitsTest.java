@@ -1,0 +1,169 @@
+package dev.nabla.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.nn.models.LeNet5;
+import dev.nabla.tensor.Generator;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue bound (503), the per-request timeout (504) and draining on shutdown, made
+ * deterministic by a model whose forward pass waits at a gate the test opens.
+ */
+class LimitsTest {
+    private final Gate gate = new Gate();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private InferenceServer server;
+
+    /** Holds every forward pass while closed; counts the passes waiting. */
+    static final class Gate {
+        private boolean open = true;
+        private int waiting;
+
+        synchronized void pass() {
+            waiting++;
+            try {
+                while (!open) {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                waiting--;
+            }
+        }
+
+        synchronized void close() {
+            open = false;
+        }
+
+        synchronized void open() {
+            open = true;
+            notifyAll();
+        }
+
+        synchronized void awaitWaiting(int n) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (waiting < n) {
+                assertTrue(System.currentTimeMillis() < deadline, "no forward pass reached the gate");
+                wait(10);
+            }
+        }
+    }
+
+    private TestClient start(InferenceServer.Options options) throws IOException {
+        ModelSource gated = ModelSource.checkpoint("slow", TestModels.lenet()).model("lenet5 behind a gate", pre -> {
+            LeNet5 m = new LeNet5(1, 28, 10, new Generator(0));
+            m.registerForwardPreHook((module, x) -> {
+                gate.pass();
+                return null;
+            });
+            return m;
+        });
+        server = InferenceServer.start(options.port(0).warmup(2), List.of(gated));
+        return new TestClient(server.url());
+    }
+
+    @AfterEach
+    void stop() {
+        gate.open();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private CompletableFuture<HttpResponse<String>> predictAsync() {
+        return http.sendAsync(
+                HttpRequest.newBuilder(URI.create(server.url() + "v1/models/slow:predict"))
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"instances\": [" + TestModels.pixelsJson(0) + "]}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aFullQueueIsRefusedWith503() throws Exception {
+        TestClient client =
+                start(InferenceServer.options().maxQueue(1).maxBatch(1).maxDelay(Duration.ZERO));
+        gate.close();
+        var running = predictAsync();
+        gate.awaitWaiting(1); // the worker holds the first request
+        var queued = predictAsync();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!client.get("metrics").body().contains("nabla_queue_depth{model=\"slow\",version=\"1\"} 1")) {
+            assertTrue(System.currentTimeMillis() < deadline, "the second request never queued");
+            Thread.sleep(10);
+        }
+        var refused = client.post("v1/models/slow:predict", "{\"instances\": [" + TestModels.pixelsJson(0) + "]}");
+        assertEquals(503, refused.status(), refused.body());
+        assertTrue(refused.error().contains("queue is full"), refused.error());
+        gate.open();
+        assertEquals(200, running.get().statusCode());
+        assertEquals(200, queued.get().statusCode());
+        String metrics = client.get("metrics").body();
+        assertTrue(metrics.contains("nabla_requests_total{api=\"predict\",model=\"slow\",status=\"503\"} 1"), metrics);
+    }
+
+    @Test
+    void aSlowAnswerTimesOutWith504AndTheServerGoesOn() throws Exception {
+        TestClient client = start(InferenceServer.options().timeout(Duration.ofMillis(300)));
+        gate.close();
+        var r = client.post("v1/models/slow:predict", "{\"instances\": [" + TestModels.pixelsJson(0) + "]}");
+        assertEquals(504, r.status(), r.body());
+        assertTrue(r.error().contains("did not answer within 300 ms"), r.error());
+        gate.open();
+        var next = client.post("v1/models/slow:predict", "{\"instances\": [" + TestModels.pixelsJson(1) + "]}");
+        assertEquals(200, next.status(), next.body());
+    }
+
+    @Test
+    void closingDrainsTheRequestsInFlight() throws Exception {
+        start(InferenceServer.options().maxBatch(1).maxDelay(Duration.ZERO));
+        gate.close();
+        List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            inFlight.add(predictAsync());
+        }
+        gate.awaitWaiting(1);
+        Thread.sleep(200); // the other two reach the queue
+        String url = server.url();
+        Thread closer = Thread.ofPlatform().start(server::close);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) { // the listener closes first: new connections are refused
+            try {
+                http.send(
+                        HttpRequest.newBuilder(URI.create(url + "health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) { // refused, or an idle connection closed under it
+                break;
+            }
+            assertTrue(System.currentTimeMillis() < deadline, "the server kept accepting connections");
+            Thread.sleep(10);
+        }
+        assertTrue(closer.isAlive(), "close() waits for the requests in flight");
+        gate.open();
+        closer.join(10_000);
+        for (var f : inFlight) {
+            HttpResponse<String> r = f.get();
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        assertThrows(
+                ConnectException.class,
+                () -> http.send(
+                        HttpRequest.newBuilder(URI.create(url + "health")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+    }
+}
