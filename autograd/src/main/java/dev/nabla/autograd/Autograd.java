@@ -76,11 +76,11 @@ public final class Autograd {
         for (Variable v : inputs) {
             any |= v != null && v.requiresGrad();
         }
-        return any && isGradEnabled();
+        return (any && isGradEnabled()) || Tracing.isTracing();
     }
 
     static boolean needsGrad(Variable a) {
-        return a.requiresGrad() && isGradEnabled();
+        return (a.requiresGrad() && isGradEnabled()) || Tracing.isTracing();
     }
 
     /**

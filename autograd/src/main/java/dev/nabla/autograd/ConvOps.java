@@ -107,6 +107,11 @@ final class ConvOps {
         int[] xDims = x.dims();
         return record(
                 "conv2d",
+                java.util.Map.of(
+                        "stride", stride.clone(),
+                        "padding", padding.clone(),
+                        "dilation", dilation.clone(),
+                        "groups", groups),
                 out,
                 g -> {
                     Tensor gc = g.contiguous();
@@ -187,6 +192,12 @@ final class ConvOps {
         int[] xDims = x.dims();
         return record(
                 "maxPool2d",
+                java.util.Map.of(
+                        "kernel", kernel.clone(),
+                        "stride", stride.clone(),
+                        "padding", padding.clone(),
+                        "dilation", dilation.clone(),
+                        "ceilMode", ceilMode),
                 y,
                 g -> {
                     Tensor gc = g.contiguous();
@@ -210,6 +221,12 @@ final class ConvOps {
         int[] xDims = x.dims();
         return record(
                 "avgPool2d",
+                java.util.Map.of(
+                        "kernel", kernel.clone(),
+                        "stride", stride.clone(),
+                        "padding", padding.clone(),
+                        "ceilMode", ceilMode,
+                        "countIncludePad", countIncludePad),
                 y,
                 g -> {
                     Tensor gc = g.contiguous();
@@ -244,6 +261,7 @@ final class ConvOps {
         int[] xDims = x.dims();
         return record(
                 "adaptiveAvgPool2d",
+                java.util.Map.of("outH", outH, "outW", outW),
                 y,
                 g -> {
                     Tensor gc = g.contiguous();

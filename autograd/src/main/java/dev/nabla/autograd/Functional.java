@@ -410,7 +410,12 @@ public final class Functional {
      */
     public static LstmOutput lstm(
             Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
-        return SequenceOps.lstm(x, h0, c0, wIh, wHh, bIh, bHh);
+        return Tracing.fused(
+                "lstm",
+                java.util.Map.of(),
+                new Variable[] {x, h0, c0, wIh, wHh, bIh, bHh},
+                () -> SequenceOps.lstm(x, h0, c0, wIh, wHh, bIh, bHh),
+                r -> java.util.List.of(r.output(), r.h(), r.c()));
     }
 
     /** Result of {@link #attention}: the attended values, and the head-averaged weights or null. */
@@ -490,7 +495,12 @@ public final class Functional {
      * }</pre>
      */
     public static AttentionOutput attention(Variable q, Variable k, Variable v, AttentionSpec spec) {
-        return SequenceOps.attention(q, k, v, null, spec);
+        return Tracing.fused(
+                "attention",
+                attentionAttributes(spec),
+                new Variable[] {q, k, v},
+                () -> SequenceOps.attention(q, k, v, null, spec),
+                Functional::attentionOutputs);
     }
 
     /**
@@ -499,6 +509,25 @@ public final class Functional {
      * gradient comes back as one tensor.
      */
     public static AttentionOutput attentionPacked(Variable qkv, AttentionSpec spec) {
-        return SequenceOps.attention(null, null, null, qkv, spec);
+        return Tracing.fused(
+                "attentionPacked",
+                attentionAttributes(spec),
+                new Variable[] {qkv},
+                () -> SequenceOps.attention(null, null, null, qkv, spec),
+                Functional::attentionOutputs);
+    }
+
+    private static java.util.Map<String, Object> attentionAttributes(AttentionSpec spec) {
+        return Tracing.attrs(
+                "heads", spec.heads(),
+                "batchFirst", spec.batchFirst(),
+                "mask", spec.mask(),
+                "causal", spec.causal(),
+                "dropout", spec.dropout(),
+                "needWeights", spec.needWeights());
+    }
+
+    private static java.util.List<Variable> attentionOutputs(AttentionOutput r) {
+        return r.weights() == null ? java.util.List.of(r.output()) : java.util.List.of(r.output(), r.weights());
     }
 }

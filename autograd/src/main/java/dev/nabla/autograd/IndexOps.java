@@ -20,7 +20,12 @@ final class IndexOps {
         }
         Shape s = a.shape();
         Saved ix = new Saved("gather", index);
-        return record("gather", out, g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, ix.get(), g)}, a);
+        return record(
+                "gather",
+                java.util.Map.of("dim", dim, "index", index),
+                out,
+                g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, ix.get(), g)},
+                a);
     }
 
     static Variable indexSelect(Variable a, int dim, Tensor index) {
@@ -30,6 +35,11 @@ final class IndexOps {
         }
         Shape s = a.shape();
         Saved ix = new Saved("indexSelect", index);
-        return record("indexSelect", out, g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, ix.get(), g)}, a);
+        return record(
+                "indexSelect",
+                java.util.Map.of("dim", dim, "index", index),
+                out,
+                g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, ix.get(), g)},
+                a);
     }
 }

@@ -8,6 +8,7 @@ import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.kernel.Dropout;
+import java.util.Map;
 
 /** Primitives of neural networks whose fused backward beats composing them from pointwise ops. */
 final class NeuralOps {
@@ -21,7 +22,7 @@ final class NeuralOps {
             return constant(out);
         }
         Saved y = new Saved(name, out);
-        return record(name, out, g -> new Tensor[] {y.get().softmaxBackward(log, dim, g)}, a);
+        return record(name, Map.of("dim", dim), out, g -> new Tensor[] {y.get().softmaxBackward(log, dim, g)}, a);
     }
 
     /**
@@ -44,7 +45,7 @@ final class NeuralOps {
         if (!Autograd.needsGrad(x)) {
             return constant(out);
         }
-        return record("dropout", out, gr -> new Tensor[] {gr.mul(mask)}, x);
+        return record("dropout", Map.of("p", p), out, gr -> new Tensor[] {gr.mul(mask)}, x);
     }
 
     /**
@@ -82,6 +83,7 @@ final class NeuralOps {
         Saved sIdx = new Saved("embedding", flat);
         return record(
                 "embedding",
+                Map.of("paddingIdx", paddingIdx),
                 out,
                 g -> {
                     Tensor gw = Tensor.zeros(rows, dim).indexAdd(0, sIdx.get(), g.reshape(-1, dim));

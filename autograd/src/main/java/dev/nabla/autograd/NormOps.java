@@ -114,6 +114,12 @@ final class NormOps {
         int[] dims = x.dims();
         return record(
                 "batchNorm",
+                Tracing.attrs(
+                        "runningMean", runningMean,
+                        "runningVar", runningVar,
+                        "training", training,
+                        "momentum", momentum,
+                        "eps", eps),
                 y,
                 g -> {
                     Tensor gc = g.contiguous();
@@ -227,6 +233,7 @@ final class NormOps {
         Saved sx = new Saved("layerNorm", xc);
         return record(
                 "layerNorm",
+                java.util.Map.of("normalizedShape", normalizedShape.clone(), "eps", eps),
                 y,
                 g -> {
                     Tensor gc = g.contiguous();

@@ -6,6 +6,7 @@ import static dev.nabla.autograd.Variable.record;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
 import dev.nabla.tensor.kernel.UnaryOp;
+import java.util.Map;
 
 /**
  * Elementwise primitives, each forward beside its backward. Binary ops broadcast, so their
@@ -142,6 +143,7 @@ final class PointwiseOps {
         Saved xa = new Saved("pow", a.data());
         return record(
                 "pow",
+                Map.of("exponent", p),
                 out,
                 g -> new Tensor[] {
                     p == 0f ? Tensor.zerosLike(g) : g.mul(xa.get().pow(p - 1f)).mul(p)
@@ -185,6 +187,7 @@ final class PointwiseOps {
         Saved c = new Saved("where", condition);
         return record(
                 "where",
+                Map.of("condition", condition),
                 out,
                 g -> {
                     Tensor cv = c.get();
@@ -221,6 +224,7 @@ final class PointwiseOps {
         // Gradient passes where the input lies inside [lo, hi] (boundaries included, as in PyTorch).
         return record(
                 "clamp",
+                Map.of("min", lo, "max", hi),
                 out,
                 g -> {
                     Tensor xv = x.get();
@@ -237,6 +241,11 @@ final class PointwiseOps {
             return constant(out);
         }
         Saved xs = new Saved("leakyRelu", x);
-        return record("leakyRelu", out, g -> new Tensor[] {Tensor.where(xs.get().gt(0f), g, g.mul(slope))}, a);
+        return record(
+                "leakyRelu",
+                Map.of("slope", slope),
+                out,
+                g -> new Tensor[] {Tensor.where(xs.get().gt(0f), g, g.mul(slope))},
+                a);
     }
 }

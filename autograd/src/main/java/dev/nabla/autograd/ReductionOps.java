@@ -5,6 +5,7 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
+import java.util.Map;
 
 /** Reductions; each gradient is the output gradient broadcast back over the reduced axes. */
 final class ReductionOps {
@@ -42,7 +43,8 @@ final class ReductionOps {
         }
         Shape s = a.shape();
         int[] axes = normalize(s, dims);
-        return record("sum", out, g -> new Tensor[] {unreduce(g, s, axes)}, a);
+        return record(
+                "sum", Map.of("dims", axes, "keepdim", keepdim), out, g -> new Tensor[] {unreduce(g, s, axes)}, a);
     }
 
     static Variable mean(Variable a, int[] dims, boolean keepdim) {
@@ -57,7 +59,12 @@ final class ReductionOps {
             count *= s.size(ax);
         }
         float scale = 1f / count;
-        return record("mean", out, g -> new Tensor[] {unreduce(g.mul(scale), s, axes)}, a);
+        return record(
+                "mean",
+                Map.of("dims", axes, "keepdim", keepdim),
+                out,
+                g -> new Tensor[] {unreduce(g.mul(scale), s, axes)},
+                a);
     }
 
     /** max/min over axes; the gradient is shared evenly by the positions that attain the extremum. */
@@ -73,6 +80,7 @@ final class ReductionOps {
         Saved y = new Saved(name, out);
         return record(
                 name,
+                Map.of("dims", axes, "keepdim", keepdim),
                 out,
                 g -> {
                     Tensor hit = x.get().eq(unreduce(y.get(), s, axes));
@@ -98,6 +106,7 @@ final class ReductionOps {
         Saved x = new Saved("var", a.data());
         return record(
                 "var",
+                Map.of("dims", axes, "keepdim", keepdim, "correction", correction),
                 out,
                 g -> {
                     Tensor xv = x.get();

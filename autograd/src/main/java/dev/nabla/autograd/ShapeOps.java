@@ -5,6 +5,7 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
+import java.util.Map;
 
 /**
  * View and layout primitives. Forward passes are views where the tensor core can make them; the
@@ -19,7 +20,7 @@ final class ShapeOps {
             return constant(out);
         }
         int[] back = a.data().dims();
-        return record("reshape", out, g -> new Tensor[] {g.reshape(back)}, a);
+        return record("reshape", Map.of("dims", out.dims()), out, g -> new Tensor[] {g.reshape(back)}, a);
     }
 
     static Variable view(Variable a, int... dims) {
@@ -28,7 +29,7 @@ final class ShapeOps {
             return constant(out);
         }
         int[] back = a.data().dims();
-        return record("view", out, g -> new Tensor[] {g.reshape(back)}, a);
+        return record("view", Map.of("dims", out.dims()), out, g -> new Tensor[] {g.reshape(back)}, a);
     }
 
     static Variable permute(Variable a, int... perm) {
@@ -40,7 +41,7 @@ final class ShapeOps {
         for (int i = 0; i < perm.length; i++) {
             inverse[Math.floorMod(perm[i], perm.length)] = i;
         }
-        return record("permute", out, g -> new Tensor[] {g.permute(inverse)}, a);
+        return record("permute", Map.of("perm", perm.clone()), out, g -> new Tensor[] {g.permute(inverse)}, a);
     }
 
     static Variable transpose(Variable a, int d0, int d1) {
@@ -48,7 +49,7 @@ final class ShapeOps {
         if (!Autograd.needsGrad(a)) {
             return constant(out);
         }
-        return record("transpose", out, g -> new Tensor[] {g.transpose(d0, d1)}, a);
+        return record("transpose", Map.of("dim0", d0, "dim1", d1), out, g -> new Tensor[] {g.transpose(d0, d1)}, a);
     }
 
     static Variable expand(Variable a, int... dims) {
@@ -57,7 +58,7 @@ final class ShapeOps {
             return constant(out);
         }
         Shape s = a.shape();
-        return record("expand", out, g -> new Tensor[] {PointwiseOps.sumTo(g, s)}, a);
+        return record("expand", Map.of("dims", out.dims()), out, g -> new Tensor[] {PointwiseOps.sumTo(g, s)}, a);
     }
 
     static Variable contiguous(Variable a) {
@@ -76,7 +77,7 @@ final class ShapeOps {
         Tensor of(Tensor whole);
     }
 
-    static Variable region(String name, Variable a, Region region) {
+    static Variable region(String name, Map<String, Object> attributes, Variable a, Region region) {
         Tensor out = region.of(a.data());
         if (!Autograd.needsGrad(a)) {
             return constant(out);
@@ -84,6 +85,7 @@ final class ShapeOps {
         Shape s = a.shape();
         return record(
                 name,
+                attributes,
                 out,
                 g -> {
                     Tensor whole = Tensor.zeros(s);
@@ -133,6 +135,7 @@ final class ShapeOps {
         }
         return record(
                 "cat",
+                Map.of("dim", d),
                 out,
                 g -> {
                     Tensor[] gs = new Tensor[sizes.length];

@@ -50,7 +50,19 @@ public final class Variable {
 
     /** A result recorded in the graph, with its backward function. */
     static Variable record(String name, Tensor data, Node.Backward backward, Variable... inputs) {
-        return new Variable(data, new Node(name, backward, inputs), true);
+        return record(name, java.util.Map.of(), data, backward, inputs);
+    }
+
+    /** As above, with the attributes a trace ({@link Tracing}) reports beside the operation. */
+    static Variable record(
+            String name,
+            java.util.Map<String, Object> attributes,
+            Tensor data,
+            Node.Backward backward,
+            Variable... inputs) {
+        Variable v = new Variable(data, new Node(name, backward, inputs), true);
+        Tracing.recorded(v, name, attributes, inputs);
+        return v;
     }
 
     Node gradFn() {
@@ -521,15 +533,24 @@ public final class Variable {
     }
 
     public Variable narrow(int dim, int start, int length) {
-        return ShapeOps.region("narrow", this, t -> t.narrow(dim, start, length));
+        return ShapeOps.region(
+                "narrow",
+                java.util.Map.of("dim", shape().axis(dim), "start", start, "length", length),
+                this,
+                t -> t.narrow(dim, start, length));
     }
 
     public Variable slice(int dim, int start, int end, int step) {
-        return ShapeOps.region("slice", this, t -> t.slice(dim, start, end, step));
+        return ShapeOps.region(
+                "slice",
+                java.util.Map.of("dim", shape().axis(dim), "start", start, "end", end, "step", step),
+                this,
+                t -> t.slice(dim, start, end, step));
     }
 
     public Variable select(int dim, int index) {
-        return ShapeOps.region("select", this, t -> t.select(dim, index));
+        return ShapeOps.region(
+                "select", java.util.Map.of("dim", shape().axis(dim), "index", index), this, t -> t.select(dim, index));
     }
 
     /** Pieces of {@code size} along {@code dim} (the last may be smaller). */

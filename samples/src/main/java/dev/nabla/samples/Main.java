@@ -32,8 +32,9 @@ public final class Main {
 
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
-              evaluate   report test metrics of a saved checkpoint
+              evaluate   report test metrics of a saved checkpoint (--checkpoint DIR) or an ONNX file (--onnx FILE)
               predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
+              export     write a checkpoint's model as an ONNX file (--checkpoint DIR --out FILE.onnx)
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
@@ -62,6 +63,7 @@ public final class Main {
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
                 case "predict" -> exit(PredictCommand.run(rest, System.out));
+                case "export" -> exit(TrainCommand.export(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 case "serve" -> exit(ServeCommand.run(rest, System.out));
                 case "serve-image" -> exit(ServeImage.run(rest, serveClassPath(), System.out));

@@ -1,0 +1,71 @@
+package dev.nabla.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.tensor.Generator;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Tracing reports every operation in order with its attributes, even without grad, and fused ones once. */
+class TracingTest {
+    @Test
+    void reportsOperationsInOrderWithTheirAttributesEvenWithoutGrad() {
+        List<Tracing.Op> ops = new ArrayList<>();
+        Variable x = Variable.randn(new Generator(0), 2, 3, 4); // requires no grad
+        Variable y;
+        try (var off = Autograd.noGrad()) {
+            y = Tracing.trace(
+                    ops::add,
+                    () -> x.transpose(0, 2).softmax(-1).sum(new int[] {1}, true).narrow(0, 1, 2));
+        }
+        assertEquals(
+                List.of("transpose", "softmax", "sum", "narrow"),
+                ops.stream().map(Tracing.Op::name).toList());
+        assertSame(x, ops.get(0).input(0));
+        assertSame(ops.get(0).output(), ops.get(1).input(0));
+        assertSame(y, ops.get(3).output());
+        assertEquals(0, ops.get(0).intAttr("dim0"));
+        assertEquals(2, ops.get(0).intAttr("dim1"));
+        assertEquals(-1, ops.get(1).intAttr("dim"));
+        assertArrayEquals(new int[] {1}, ops.get(2).intsAttr("dims"));
+        assertTrue(ops.get(2).boolAttr("keepdim"));
+        assertEquals(1, ops.get(3).intAttr("start"));
+        assertEquals(2, ops.get(3).intAttr("length"));
+        assertFalse(Tracing.isTracing(), "the listener is gone afterwards");
+        var e = assertThrows(IllegalArgumentException.class, () -> ops.get(0).intAttr("nope"));
+        assertTrue(e.getMessage().contains("dim0"), e.getMessage());
+    }
+
+    @Test
+    void aFusedLstmIsOneOperationWithAllItsOutputs() {
+        Generator g = new Generator(1);
+        Variable x = Variable.randn(g, 5, 2, 3);
+        Variable wIh = Variable.randn(g, 16, 3);
+        Variable wHh = Variable.randn(g, 16, 4);
+        List<Tracing.Op> ops = new ArrayList<>();
+        Functional.LstmOutput r = Tracing.trace(ops::add, () -> Functional.lstm(x, null, null, wIh, wHh, null, null));
+        assertEquals(1, ops.size(), ops.toString());
+        Tracing.Op op = ops.get(0);
+        assertEquals("lstm", op.name());
+        assertEquals(List.of(r.output(), r.h(), r.c()), op.outputs());
+        assertSame(wHh, op.input(4));
+        assertEquals(null, op.input(1), "no initial state");
+        // the same values as outside a trace
+        Functional.LstmOutput plain = Functional.lstm(x, null, null, wIh, wHh, null, null);
+        assertTrue(plain.output().data().allClose(r.output().data(), 0, 0));
+    }
+
+    @Test
+    void tracesDoNotNest() {
+        var e = assertThrows(
+                IllegalStateException.class,
+                () -> Tracing.trace(op -> {}, () -> Tracing.trace(op -> {}, () -> Variable.zeros(1))));
+        assertTrue(e.getMessage().contains("already tracing"));
+    }
+}

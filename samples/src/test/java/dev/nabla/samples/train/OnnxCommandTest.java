@@ -1,0 +1,79 @@
+package dev.nabla.samples.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nabla.samples.cli.Args;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./nabla export} and {@code ./nabla evaluate --onnx}: the exported file scores what the checkpoint scored. */
+class OnnxCommandTest {
+    @TempDir
+    Path tmp;
+
+    private interface Command {
+        int run(String[] args, PrintStream out) throws IOException;
+    }
+
+    private static String run(Command c, String... args) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = c.run(args, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String log = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, log);
+        return log;
+    }
+
+    private static String accuracy(String log) {
+        Matcher m = Pattern.compile("test accuracy [0-9.]+% \\([0-9,]+ / [0-9,]+\\), test loss [0-9.]+")
+                .matcher(log);
+        assertTrue(m.find(), log);
+        return m.group();
+    }
+
+    @Test
+    void anExportedCheckpointEvaluatesLikeTheCheckpoint() throws IOException {
+        Path out = tmp.resolve("run");
+        run(
+                TrainCommand::train,
+                "--train-limit",
+                "640",
+                "--test-limit",
+                "200",
+                "--batch-size",
+                "32",
+                "--threads",
+                "2",
+                "--epochs",
+                "1",
+                "--out",
+                out.toString());
+        Path onnx = tmp.resolve("lenet5.onnx");
+        String exported = run(TrainCommand::export, "--checkpoint", out.toString(), "--out", onnx.toString());
+        assertTrue(Files.size(onnx) > 100_000 && exported.contains("opset 17"), exported);
+        String fromCheckpoint = run(TrainCommand::evaluate, "--checkpoint", out.toString(), "--threads", "2");
+        String fromOnnx =
+                run(TrainCommand::evaluate, "--onnx", onnx.toString(), "--test-limit", "200", "--threads", "2");
+        assertEquals(accuracy(fromCheckpoint), accuracy(fromOnnx), fromOnnx);
+    }
+
+    @Test
+    void missingArgumentsAreNamed() {
+        var e = assertThrows(
+                Args.UsageException.class, () -> TrainCommand.export(new String[] {"--out", "x.onnx"}, System.out));
+        assertTrue(e.getMessage().contains("--checkpoint"), e.getMessage());
+        var both = assertThrows(
+                Args.UsageException.class,
+                () -> TrainCommand.evaluate(new String[] {"--onnx", "a.onnx", "--checkpoint", "d"}, System.out));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+    }
+}
