@@ -390,6 +390,12 @@ final class OnnxExporter {
     }
 
     /** A tensor attribute (a mask, an index) as a constant, checked like {@link #constant}. */
+    /** An operation's {@code index} attribute as an int64 constant, the index type Gather and GatherElements take. */
+    private String int64Index(Tracing.Op op) {
+        Tensor index = op.tensorAttr("index");
+        return g.cast(tensorConstant(index), index.dtype(), DType.INT64);
+    }
+
     private String tensorConstant(Tensor t) {
         String buffer = g.buffer(t);
         return buffer != null ? buffer : constant(t, twinTensor.get(t));
@@ -433,7 +439,6 @@ final class OnnxExporter {
             case "tanh" -> unary("Tanh", op);
             case "sigmoid" -> unary("Sigmoid", op);
             case "relu" -> unary("Relu", op);
-            case "sign" -> unary("Sign", op);
             case "reciprocal" -> unary("Reciprocal", op);
             case "square" -> g.node("Mul", List.of(value(op.input(0)), value(op.input(0))));
             case "gelu" -> gelu(value(op.input(0)));
@@ -467,27 +472,9 @@ final class OnnxExporter {
                         op.intAttr("dim"));
             case "cat" -> cat(op);
             case "gather" ->
-                g.node(
-                        "GatherElements",
-                        List.of(
-                                value(op.input(0)),
-                                g.cast(
-                                        tensorConstant(op.tensorAttr("index")),
-                                        op.tensorAttr("index").dtype(),
-                                        DType.INT64)),
-                        "axis",
-                        op.intAttr("dim"));
+                g.node("GatherElements", List.of(value(op.input(0)), int64Index(op)), "axis", op.intAttr("dim"));
             case "indexSelect" ->
-                g.node(
-                        "Gather",
-                        List.of(
-                                value(op.input(0)),
-                                g.cast(
-                                        tensorConstant(op.tensorAttr("index")),
-                                        op.tensorAttr("index").dtype(),
-                                        DType.INT64)),
-                        "axis",
-                        op.intAttr("dim"));
+                g.node("Gather", List.of(value(op.input(0)), int64Index(op)), "axis", op.intAttr("dim"));
             case "embedding" -> g.node("Gather", List.of(value(op.input(1)), value(op.input(0))), "axis", 0);
             case "conv2d" -> conv(op);
             case "maxPool2d" -> pool("MaxPool", op);

@@ -15,7 +15,7 @@
  * <p>Operators written by export: Gemm, MatMul, Conv, MaxPool, AveragePool, GlobalAveragePool,
  * BatchNormalization, LayerNormalization, Relu, LeakyRelu, Erf (GELU), Sigmoid, Tanh, Softmax,
  * LogSoftmax, Reshape, Transpose, Concat, Slice, Gather, GatherElements, Add, Sub, Mul, Div, Pow,
- * Max, Min, Where, Clip, Reduce{Sum,Mean,Max,Min}, Neg, Abs, Exp, Log, Sqrt, Reciprocal, Sign,
+ * Max, Min, Where, Clip, Reduce{Sum,Mean,Max,Min}, Neg, Abs, Exp, Log, Sqrt, Reciprocal,
  * Expand, ConstantOfShape, LSTM, Split, Squeeze, Unsqueeze, Cast. Operators read by import are
  * listed by {@code ImportOps.SUPPORTED}; an unsupported one is reported with its node's name.
  */

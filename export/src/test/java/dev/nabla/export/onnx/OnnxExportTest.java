@@ -169,7 +169,13 @@ class OnnxExportTest {
     void layerZoo() throws Exception {
         Generator g = new Generator(0);
         roundTrip("zoo", TestModels.layerZoo(g), 1, 3, 16, 16);
-        roundTrip("mixer", new TestModels.Mixer(g), 1, 6);
+        Path mixer = roundTrip("mixer", new TestModels.Mixer(g), 1, 6);
+        List<String> ops = Proto.Model.decode(Files.readAllBytes(mixer)).graph().nodes().stream()
+                .map(Proto.Node::opType)
+                .toList();
+        assertTrue(
+                ops.containsAll(List.of("GatherElements", "Gather", "Concat", "LogSoftmax", "Clip", "Pow")),
+                ops.toString());
     }
 
     @Test

@@ -143,8 +143,17 @@ final class TestModels {
         }
     }
 
-    /** Free operations between layers: transpose, concat, mul, softmax, log-softmax, clamp, pow. */
+    /**
+     * Free operations between layers: transpose, concat, mul, softmax, log-softmax, clamp, pow,
+     * gather (on a weight) and index-select (on the input).
+     */
     static final class Mixer extends Module {
+        /** Each row of b's weight read in its own order (gather along dim 1). */
+        private static final Tensor SHUFFLED_COLUMNS = Tensor.fromArray(
+                new long[] {5, 4, 3, 2, 1, 0, 0, 2, 4, 1, 3, 5, 1, 1, 2, 2, 3, 3, 0, 5, 1, 4, 2, 3}, 4, 6);
+        /** Eight of x's six features, some twice (index-select along dim 1). */
+        private static final Tensor PICKED_FEATURES = Tensor.fromArray(new long[] {5, 0, 2, 2, 4, 1, 3, 0}, 8);
+
         final Linear a;
         final Linear b;
 
@@ -156,8 +165,9 @@ final class TestModels {
         @Override
         protected Variable forward(Variable x) {
             Variable p = a.call(x).tanh();
-            Variable q = b.call(x).sigmoid().mul(2f).sub(0.5f);
-            Variable c = Variable.cat(1, p, q.clamp(-0.3f, 0.8f)); // [B, 8]
+            Variable shuffled = x.matmul(b.weight.gather(1, SHUFFLED_COLUMNS).transpose(0, 1)); // [B, 4]
+            Variable q = b.call(x).add(shuffled).sigmoid().mul(2f).sub(0.5f);
+            Variable c = Variable.cat(1, p, q.clamp(-0.3f, 0.8f)).add(x.indexSelect(1, PICKED_FEATURES)); // [B, 8]
             Variable t = c.reshape(c.size(0), 2, 4).transpose(1, 2); // [B, 4, 2]
             Variable s =
                     t.softmax(-1).add(t.logSoftmax(1).exp().pow(2f)).div(t.abs().add(1f));
