@@ -1,4 +1,4 @@
-// # 10. Quantization: a network in 8-bit integers
+// # 10. Quantization, pruning, distillation: smaller networks
 //
 // A float32 weight takes 4 bytes; an int8 one takes 1, and integer arithmetic is cheaper. Affine
 // quantization maps a real range $[x_{min}, x_{max}]$ (widened to contain 0, so that 0 stays exact)
@@ -13,10 +13,13 @@
 // $q$ by hand and check them against the library; compare one scale per tensor with one per
 // output channel on the weights of a trained LeNet-5; then quantize that whole network to int8
 // after training (post-training static quantization) and compare its accuracy and size with the
-// float model's.
+// float model's. Two more ways to shrink a network close the lesson: pruning (zeroing the smallest
+// weights) and distillation (training a small student on a big teacher's answers).
 
 import dev.nabla.quantize.*;
 import dev.nabla.quantize.observer.*;
+import dev.nabla.quantize.prune.*;
+import dev.nabla.quantize.distill.*;
 
 // ## Scale and zero point by hand
 //
@@ -204,4 +207,118 @@ var l8 = q8.logits().narrow(0, 0, 200).flatten();
 new Chart().title(String.format("logits of 200 test digits (%.1f%% / %.1f%% correct)", 100 * fp32.accuracy(), 100 * q8.accuracy()))
     .xlabel("float32 logit").ylabel("int8 logit").scatter(l32, l8, "one logit")
     .line(new double[] {l32.min().item(), l32.max().item()}, new double[] {l32.min().item(), l32.max().item()}, "y = x").dashed()
+    .show();
+
+// ## Pruning: zeros instead of small weights
+//
+// Magnitude pruning removes the weights that matter least by the simplest measure, their size: to
+// prune a fraction $a$ of a weight's $n$ entries, zero the $\mathrm{round}(a n)$ smallest $|w|$ and
+// keep a 0/1 **mask** $m$ so they stay zero: $w \leftarrow m \odot w$. (PyTorch's
+// `torch.nn.utils.prune`; `Pruning` keeps the mask and makes optimizers honour it.)
+//
+// Half of `f1.weight` by hand, against `l1Unstructured`, on a fresh copy of the float model:
+
+Module floatCopy() {
+    var net = new LeNet5(1, 28, 10, new Generator(0));
+    net.loadStateDict(floatModel.stateDict());
+    return net.eval();
+}
+var net = floatCopy();
+var w1 = net.namedParameters().get("f1.weight").data().copy();
+var sortedMagnitudes = w1.abs().flatten().toArray();
+Arrays.sort(sortedMagnitudes);
+float threshold = sortedMagnitudes[24_000 - 1];                  // the 24,000th smallest |w| goes, and all below it
+var maskByHand = w1.abs().gt(threshold).toFloat();
+var pruning = Pruning.of(net).l1Unstructured("f1.weight", 0.5);
+checkClose(pruning.mask("f1.weight"), maskByHand, 0);
+checkClose(net.namedParameters().get("f1.weight").data(), w1.mul(maskByHand), 0);
+checkClose(pruning.sparsity(), 0.5, 0);
+
+// ## Sparsity against accuracy
+//
+// Prune every convolution and linear weight to a sparsity $s$ and measure the test accuracy, with
+// no retraining: each layer on its own, or **globally**, ranking all the weights together so that
+// layers with many small weights (the large `f1`) give up more than the small first convolution.
+
+var sparsities = new double[] {0, 0.5, 0.7, 0.8, 0.9, 0.95};
+var eachLayer = new double[sparsities.length];
+var global = new double[sparsities.length];
+for (int i = 0; i < sparsities.length; i++) {
+    for (boolean g : new boolean[] {false, true}) {
+        var pruned = floatCopy();
+        var p = Pruning.of(pruned).pruneTo(Pruning.weights(pruned), sparsities[i], g);
+        checkClose(p.sparsity(), sparsities[i], 1e-4);
+        (g ? global : eachLayer)[i] = 100 * scores(pruned).accuracy();
+    }
+    System.out.printf("sparsity %.2f: accuracy %.1f%% each layer alone, %.1f%% global%n", sparsities[i], eachLayer[i], global[i]);
+}
+checkClose(global[0], 100 * fp32.accuracy(), 1e-9);
+check(global[1] >= 100 * fp32.accuracy() - 1, "half the weights go at almost no cost");
+
+// At 90% sparsity, a short fine-tuning (60 steps) lets the remaining weights make up for the
+// missing ones. `attach` makes the optimizer keep the pruned weights at exactly zero: their
+// gradients are masked before each step, the weights and Adam's moments after it.
+
+var sparse = floatCopy();
+var sparsePruning = Pruning.of(sparse).pruneTo(Pruning.weights(sparse), 0.9, true);
+double before = scores(sparse).accuracy();
+var fineTune = new Adam(sparse.parameters(), 1e-3);
+sparsePruning.attach(fineTune);
+sparse.train();
+try (var it = trainLoader.epoch(5).iterator()) {
+    for (int step = 0; step < 60; step++) {
+        var b = it.next();
+        fineTune.zeroGrad();
+        Functional.crossEntropy(sparse.call(b.inputs()), b.targets()).backward();
+        fineTune.step();
+    }
+}
+sparse.eval();
+double after = scores(sparse).accuracy();
+System.out.printf("90%% sparse: %.1f%% before fine-tuning, %.1f%% after (dense float32: %.1f%%)%n", 100 * before, 100 * after, 100 * fp32.accuracy());
+check(after > before && after > 0.9, "fine-tuning recovers most of the accuracy");
+for (var name : sparsePruning.pruned()) {         // w = m * w: every pruned weight is still exactly zero
+    var trained = sparse.namedParameters().get(name).data();
+    checkClose(trained.mul(sparsePruning.mask(name)), trained, 0);
+}
+new Chart().title("magnitude pruning of LeNet-5, no retraining").xlabel("sparsity (fraction of weights zeroed)").ylabel("test accuracy %")
+    .line(sparsities, eachLayer, "each layer alone").markers().line(sparsities, global, "global").markers()
+    .scatter(new double[] {0.9}, new double[] {100 * after}, "global, 60 steps of fine-tuning")
+    .show();
+
+// ## Distillation: a student learns from a teacher's soft answers
+//
+// A small student can learn from a trained teacher's whole probability distribution, not just the
+// label: which wrong classes look plausible is information too. Hinton et al. soften both
+// distributions with a temperature $T$, $p^T = \mathrm{softmax}(z / T)$, and mix the KL divergence
+// with the usual cross-entropy on the labels $y$:
+//
+// $$L = \alpha \, T^2 \, \mathrm{KL}\!\left(p^T_{teacher} \,\|\, p^T_{student}\right) + (1 - \alpha)\, \mathrm{CE}(z_{student}, y), \qquad \mathrm{KL}(p \| q) = \sum_k p_k \log \frac{p_k}{q_k}$$
+//
+// ($T^2$ keeps the soft term's gradients on the scale of the hard one.) The teacher is our float
+// LeNet-5; the student a small two-layer network, untrained. The loss of one batch by hand,
+// against the library's:
+
+var teacher = Teacher.of(floatCopy());
+var student = new Sequential(new Flatten(), new Linear(784, 32, new Generator(1)), new ReLU(), new Linear(32, 10, new Generator(2)));
+double T = 4, alpha = 0.7;
+var zs = student.call(first.inputs());
+var zt = teacher.logits(first.inputs());
+var pt = zt.data().div((float) T).softmax(1);
+var logPs = zs.data().div((float) T).logSoftmax(1);
+var kl = pt.mul(pt.log().sub(logPs)).sum().item() / zs.size(0);       // summed over classes, averaged over the batch
+var ce = Functional.crossEntropy(zs, first.targets()).item();
+double kdByHand = alpha * T * T * kl + (1 - alpha) * ce;
+var kd = new DistillationLoss(T, alpha).call(zs, zt, first.targets());
+System.out.printf("KL %.4f, cross-entropy %.4f: distillation loss %.5f by hand, %.5f by the library%n", kl, ce, kdByHand, kd.item());
+checkClose(kd.item(), kdByHand, 1e-5);
+checkClose(Functional.distillationLoss(zs, zt, first.targets(), T, alpha).item(), kdByHand, 1e-5);
+
+// What the student is shown for the first digit: at $T = 1$ the teacher is nearly certain; at
+// $T = 4$ the other classes get visible probability.
+
+var digitClasses = Tensor.arange(10).toFloat();
+new Chart().title("the teacher's answer for the first digit (label " + first.targets().data().toIntArray()[0] + "), softened").xlabel("class").ylabel("probability").ylog()
+    .line(digitClasses, zt.data().select(0, 0).softmax(0), "T = 1").markers()
+    .line(digitClasses, pt.select(0, 0), "T = 4").markers()
     .show();
