@@ -152,6 +152,16 @@ for (int i = 0; i < N; i++) {
 var servedProbabilities = Tensor.of(probabilities);
 checkClose(servedProbabilities, expected, 1e-5);
 checkClose(servedProbabilities.sum(1), Tensor.ones(N), 1e-5);
+
+// An application that embeds the model instead of calling a server uses `Classifier`, which loads
+// the same checkpoint; its answers are the server's too.
+
+var classifier = Classifier.load(checkpoint, new LeNet5(1, 28, 10, new Generator(1)));
+for (int i = 0; i < N; i++) {
+    var local = classifier.predict(test.pixels(i), 10).get(0);
+    check(local.top() == ((Number) predictions.get(i).get("class")).intValue(), "digit " + i + ": Classifier agrees with the server");
+    checkClose(local.probability(), probabilities[i][local.top()], 1e-5);
+}
 Plot.images(images.narrow(0, 0, N).reshape(N, 28, 28)).labels(captions).cols(4).title("answers of the server (probability), and the truth").show();
 
 // The served probabilities of the first digit, beside the library's, on a log scale where the
