@@ -31,7 +31,7 @@ import javax.imageio.ImageIO;
  * <pre>{@code
  * try (var server = InferenceServer.start(
  *         InferenceServer.options().port(8080).maxBatch(32).maxDelay(Duration.ofMillis(5)),
- *         List.of(ModelSource.checkpoint("digits", Path.of("runs/mnist-10k-lenet5/checkpoint"))))) {
+ *         List.of(ModelSource.checkpoint("digits", Path.of("runs/mnist-10k-lenet5"))))) {
  *     System.out.println("serving at " + server.url());
  *     // POST {"instances": [[[0, 0, ..., 255, ...]]]} to server.url() + "v1/models/digits:predict"
  *     server.awaitShutdown();       // until close() from another thread, e.g. a shutdown hook

@@ -1,7 +1,9 @@
 package dev.nabla.serve;
 
+import dev.nabla.export.Checkpoint;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.Preprocessing;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.Function;
@@ -19,7 +21,7 @@ import java.util.regex.Pattern;
  * {@link Preprocessing} (input shape, class names) and returns the module the weights load into.
  *
  * <pre>{@code
- * ModelSource digits = ModelSource.checkpoint("digits", Path.of("runs/mnist-10k-lenet5/checkpoint"));
+ * ModelSource digits = ModelSource.checkpoint("digits", Path.of("runs/mnist-10k-lenet5"));
  * ModelSource zoo = ModelSource.checkpoint("cifar", Path.of("models/cifar")).architecture("resnet20");
  * ModelSource mine = ModelSource.checkpoint("mine", Path.of("models/mine"))
  *         .model("MyNet", pre -> new MyNet(pre.channels(), pre.classNames().size()));
@@ -44,9 +46,24 @@ public record ModelSource(
         }
     }
 
-    /** The checkpoint (or folder of numbered checkpoints) at {@code path}, served as {@code name}. */
+    /**
+     * The checkpoint (or folder of numbered checkpoints) at {@code path}, served as {@code name}. A
+     * run's folder written by {@code ./nabla train} (one holding {@code best/} and {@code last/})
+     * means its {@code best/} checkpoint, as for {@code ./nabla evaluate}.
+     */
     public static ModelSource checkpoint(String name, Path path) {
-        return new ModelSource(name, path, null, null);
+        return new ModelSource(name, runsBest(path), null, null);
+    }
+
+    /** {@code path/best} when {@code path} is a run's folder (no checkpoint of its own, a best one inside). */
+    private static Path runsBest(Path path) {
+        Path best = path.resolve("best"); // dev.nabla.train.ModelCheckpoint.BEST, without depending on train
+        if (Files.isDirectory(path)
+                && !Files.exists(path.resolve(Checkpoint.MODEL_FILE))
+                && Files.isRegularFile(best.resolve(Checkpoint.MODEL_FILE))) {
+            return best;
+        }
+        return path;
     }
 
     /** The same source, building the zoo model {@code name} instead of the one the checkpoint records. */

@@ -60,13 +60,20 @@ final class Quality {
             return support == 0 ? Double.NaN : (double) confusion[k][k] / support;
         }
 
+        /**
+         * The harmonic mean of precision and recall, 2TP / (2TP + FP + FN): 0 for a class that occurs
+         * (as a label or a prediction) and is never matched, though one of its rates has no
+         * denominator (as scikit-learn's {@code zero_division=0}); NaN only for a class that neither
+         * occurs nor is predicted.
+         */
         double f1(int k) {
-            double p = precision(k);
-            double r = recall(k);
-            if (Double.isNaN(p) || Double.isNaN(r)) {
-                return Double.NaN;
+            long tp = confusion[k][k];
+            long wrong = support(k) - tp;
+            for (long[] row : confusion) {
+                wrong += row[k];
             }
-            return p + r == 0 ? 0 : 2 * p * r / (p + r);
+            wrong -= tp;
+            return 2 * tp + wrong == 0 ? Double.NaN : 2.0 * tp / (2 * tp + wrong);
         }
 
         long support(int k) {
@@ -77,7 +84,11 @@ final class Quality {
             return s;
         }
 
-        /** The mean F1 over the classes that have one. */
+        /**
+         * The mean F1 over the classes that occur in the feedback or the predictions (scikit-learn's
+         * macro average over the labels present): a class the model never predicts counts as 0, and
+         * once every class has feedback this is {@code ./nabla evaluate}'s macro F1.
+         */
         double macroF1() {
             double sum = 0;
             int n = 0;

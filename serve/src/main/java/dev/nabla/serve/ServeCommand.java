@@ -18,8 +18,8 @@ import java.util.Set;
  * before it exits. The deployable image runs the same command ({@link #main}).
  *
  * <pre>{@code
- * ./nabla serve --checkpoint runs/mnist-10k-lenet5/checkpoint --port 8080
- * ./nabla serve --checkpoint digits=runs/mnist-10k-lenet5/checkpoint --checkpoint fashion=models/fashion --max-batch 64
+ * ./nabla serve --checkpoint runs/mnist-10k-lenet5 --port 8080
+ * ./nabla serve --checkpoint digits=runs/mnist-10k-lenet5 --checkpoint fashion=models/fashion --max-batch 64
  * }</pre>
  */
 public final class ServeCommand {

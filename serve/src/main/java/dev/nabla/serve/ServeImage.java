@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  * </pre>
  *
  * <pre>{@code
- * ./nabla serve-image --checkpoint digits=runs/mnist-10k-lenet5/checkpoint --out target/nabla-serve
+ * ./nabla serve-image --checkpoint digits=runs/mnist-10k-lenet5 --out target/nabla-serve
  * target/nabla-serve/bin/nabla-serve --host 0.0.0.0 --port 8080
  * }</pre>
  */

@@ -128,7 +128,8 @@ final class ServerMetrics {
                     .name("nabla_confusion")
                     .help("Feedback by true and predicted class (the confusion matrix)");
             var accuracy = gauge("nabla_model_accuracy", "Accuracy on the predictions with feedback");
-            var macroF1 = gauge("nabla_model_macro_f1", "Mean F1 over the classes, from feedback");
+            var macroF1 = gauge(
+                    "nabla_model_macro_f1", "Mean F1 over the classes present in the feedback or the predictions");
             var precision = gauge("nabla_model_precision", "Per-class precision, from feedback");
             var recall = gauge("nabla_model_recall", "Per-class recall, from feedback");
             var f1 = gauge("nabla_model_f1", "Per-class F1, from feedback");

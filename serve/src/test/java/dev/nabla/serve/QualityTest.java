@@ -125,6 +125,31 @@ class QualityTest {
     }
 
     @Test
+    void aClassNeverPredictedCountsAsZeroInTheMacroF1() {
+        // Three classes: 0 always right (4), 1 right twice and once taken for 0, 2 never predicted (3x as 1).
+        Quality q = new Quality(List.of("a", "b", "c"));
+        for (int i = 0; i < 4; i++) {
+            q.add(0, 0);
+        }
+        q.add(1, 1);
+        q.add(1, 1);
+        q.add(1, 0);
+        for (int i = 0; i < 3; i++) {
+            q.add(2, 1);
+        }
+        Quality.Snapshot s = q.snapshot();
+        assertEquals(2 * 4.0 / (2 * 4 + 1), s.f1(0), 1e-12); // TP 4, FP 1, FN 0
+        assertEquals(2 * 2.0 / (2 * 2 + 3 + 1), s.f1(1), 1e-12); // TP 2, FP 3, FN 1
+        assertEquals(0.0, s.f1(2), "never predicted, 3 missed: F1 0, not left out");
+        assertTrue(Double.isNaN(s.precision(2)), "no prediction of class 2: precision has no denominator");
+        assertEquals((8.0 / 9 + 0.5 + 0) / 3, s.macroF1(), 1e-12);
+        Quality none = new Quality(List.of("a", "b", "c"));
+        none.add(0, 0);
+        assertTrue(Double.isNaN(none.snapshot().f1(1)), "a class absent from feedback and predictions has no F1");
+        assertEquals(1.0, none.snapshot().macroF1(), 1e-12);
+    }
+
+    @Test
     void metricsCarryQualityTrafficAndTheJvm() throws Exception {
         var r = client.get("metrics");
         assertEquals(200, r.status());

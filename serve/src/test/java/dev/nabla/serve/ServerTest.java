@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.inference.Classifier;
 import dev.nabla.inference.Prediction;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,27 @@ class ServerTest {
     @AfterAll
     static void stop() {
         server.close();
+    }
+
+    @Test
+    void aRunsFolderServesItsBestCheckpoint() throws Exception {
+        // ./nabla train's layout: runs/NAME/best/ and last/, each a checkpoint; best/ is served.
+        Path run = Files.createTempDirectory("nabla-serve-run").resolve("mnist-lenet5");
+        for (String sub : List.of("best", "last")) {
+            Files.createDirectories(run.resolve(sub));
+            try (var files = Files.list(TestModels.lenet())) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, run.resolve(sub).resolve(f.getFileName()));
+                }
+            }
+        }
+        ModelSource source = ModelSource.checkpoint(ModelSource.defaultName(run), run);
+        assertEquals(run.resolve("best"), source.path());
+        assertEquals("mnist-lenet5", source.name());
+        assertEquals("mnist-lenet5", ModelSource.defaultName(source.path()));
+        assertEquals(List.of(0L), List.copyOf(ModelLoader.scan(source).keySet()), "one unnumbered checkpoint");
+        Path plain = TestModels.lenet();
+        assertEquals(plain, ModelSource.checkpoint("x", plain).path(), "a checkpoint folder is itself");
     }
 
     @Test

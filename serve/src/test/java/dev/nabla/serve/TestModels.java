@@ -36,7 +36,7 @@ final class TestModels {
 
     private TestModels() {}
 
-    /** The checkpoint folder (a fresh copy under {@code dir} is made by {@link #copyTo}). */
+    /** A LeNet-5 checkpoint folder trained once per test JVM (one epoch on the embedded digits). */
     static synchronized Path lenet() {
         if (lenet == null) {
             try {

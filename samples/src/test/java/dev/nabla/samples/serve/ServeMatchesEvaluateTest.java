@@ -55,7 +55,7 @@ class ServeMatchesEvaluateTest {
         };
         assertEquals(0, TrainCommand.train(quick, new PrintStream(new ByteArrayOutputStream())));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Path checkpoint = out.resolve("checkpoint");
+        Path checkpoint = out; // the run's folder: evaluate and serve both take its best/ checkpoint
         assertEquals(
                 0,
                 TrainCommand.evaluate(
