@@ -110,8 +110,8 @@ check(fp32.accuracy() > 0.92, "the float model learned");
 //
 // Weights are centred on 0, so they are quantized **symmetrically**: $z = 0$ and
 // $s = \max|w| / 127.5$. With one scale for the whole weight of the first fully connected layer
-// (120 output channels of 400 inputs), a channel of small weights gets only a few of the 256
-// levels; with one scale per output channel $c$, $s_c = \max_j |w_{cj}| / 127.5$, each channel
+// (120 output channels of 400 inputs), a channel whose weights are all small uses only a
+// fraction of the 256 levels; with one scale per output channel $c$, $s_c = \max_j |w_{cj}| / 127.5$, each channel
 // uses the whole int8 range.
 
 var w = model.namedParameters().get("f1.weight").data();         // [120, 400]
@@ -162,9 +162,11 @@ Figure.of(
 // The library quantizes the whole network, PyTorch's eager-mode recipe: `prepare` fuses each
 // convolution or linear layer with the ReLU after it and puts an observer on every activation;
 // `calibrate` runs real batches through it so each observer sees its activation's range;
-// `convert` swaps every layer for its int8 version (weights per channel, activations with the
-// observed scale and zero point). The result takes float images, quantizes them once, computes in
-// int8 from the first layer to the last, and returns float logits.
+// `convert` swaps every layer for its int8 version: weights int8 with one scale per channel,
+// activations uint8 (the same formula with the range $0 \ldots 255$) with the scale and zero point
+// their observer chose. The result takes float images, quantizes them once, computes in 8-bit
+// integers from the first layer to the last (32-bit sums, rescaled between layers), and returns
+// float logits.
 //
 // `prepare` changes the model in place, so the float model is copied first.
 
@@ -192,7 +194,7 @@ checkClose(scores(floatModel).logits(), fp32.logits(), 0);       // the copy is 
 // The int8 model holds its weights as int8 tensors with their scales. Saved, it is about four
 // times smaller:
 
-var dir = Files.createTempDirectory("lesson10");
+var dir = Files.createDirectories(Display.directory());         // the notebook's folder, beside its pictures
 SafeTensors.save(floatModel, dir.resolve("float32.safetensors"));
 SafeTensors.save(int8, dir.resolve("int8.safetensors"));
 long bytes32 = Files.size(dir.resolve("float32.safetensors")), bytes8 = Files.size(dir.resolve("int8.safetensors"));

@@ -41,8 +41,8 @@ model.eval();
 // Export traces one forward pass on an example input, recording every operation. The batch
 // dimension stays free: the file takes any number of images.
 
-var dir = Files.createTempDirectory("lesson11");
-var file = dir.resolve("lenet5.onnx");
+var dir = Files.createDirectories(Display.directory());         // the notebook's folder, beside its pictures
+var file = dir.resolve("lenet5.onnx");                          // Netron (netron.app) draws its graph
 Onnx.export(model, Variable.zeros(1, 1, 28, 28), file);
 System.out.printf("%s: %,d bytes%n", file.getFileName(), Files.size(file));
 var back = Onnx.load(file);
