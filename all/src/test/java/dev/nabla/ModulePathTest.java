@@ -81,7 +81,8 @@ class ModulePathTest {
                 "dev.nabla.nn", "dev.nabla.nn, dev.nabla.nn.data, dev.nabla.nn.models",
                 "dev.nabla.optim", "dev.nabla.optim",
                 "dev.nabla.quantize",
-                        "dev.nabla.quantize, dev.nabla.quantize.fused, dev.nabla.quantize.observer, dev.nabla.quantize.qat,"
+                        "dev.nabla.quantize, dev.nabla.quantize.distill, dev.nabla.quantize.fused,"
+                                + " dev.nabla.quantize.observer, dev.nabla.quantize.prune, dev.nabla.quantize.qat,"
                                 + " dev.nabla.quantize.quantized",
                 "dev.nabla.export", "dev.nabla.export, dev.nabla.export.onnx, dev.nabla.inference",
                 "dev.nabla.train", "dev.nabla.train"));
