@@ -381,6 +381,53 @@ public final class Functional {
         return LossOps.klDiv(input, target, reduction, logTarget);
     }
 
+    /**
+     * Knowledge-distillation loss of Hinton et al. 2015:
+     * {@code alpha * T^2 * KL(softmax(teacher / T) || softmax(student / T)) + (1 - alpha) *
+     * crossEntropy(student, target)}, the KL divergence averaged over the batch (PyTorch's
+     * {@code kl_div(..., reduction='batchmean')}) and the {@code T^2} keeping its gradient on the
+     * scale of the hard-label term. The teacher's logits get no gradient (they are detached).
+     *
+     * <pre>{@code
+     * Variable loss = Functional.distillationLoss(student.call(x), teacherLogits, y, 4.0, 0.7);
+     * loss.backward();
+     * }</pre>
+     *
+     * @param student     the student's logits {@code [N, C]}
+     * @param teacher     the teacher's logits {@code [N, C]}
+     * @param target      class indices {@code [N]} (int64)
+     * @param temperature {@code T > 0}; higher softens both distributions
+     * @param alpha       weight of the soft (teacher) term, in [0, 1]
+     */
+    public static Variable distillationLoss(
+            Variable student, Variable teacher, Variable target, double temperature, double alpha) {
+        if (!(temperature > 0) || !Double.isFinite(temperature)) {
+            throw new IllegalArgumentException(
+                    "distillationLoss: the temperature must be a positive number, got " + temperature);
+        }
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("distillationLoss: alpha must be in [0, 1], got " + alpha);
+        }
+        if (student.dim() == 2 && teacher.dim() == 2 && student.size(1) != teacher.size(1)) {
+            throw new IllegalArgumentException("distillationLoss: the teacher predicts " + teacher.size(1)
+                    + " classes but the student " + student.size(1) + " (teacher " + teacher.shape() + ", student "
+                    + student.shape() + "); both must be trained on the same classes");
+        }
+        if (student.dim() != 2 || !student.shape().equals(teacher.shape())) {
+            throw new IllegalArgumentException("distillationLoss: student and teacher logits must both be [N, C]"
+                    + " with the same class count, got student " + student.shape() + " and teacher "
+                    + teacher.shape());
+        }
+        float invT = (float) (1 / temperature);
+        Variable soft = klDiv(
+                        student.mul(invT).logSoftmax(1),
+                        teacher.detach().mul(invT).logSoftmax(1),
+                        Reduction.BATCHMEAN,
+                        true)
+                .mul((float) (alpha * temperature * temperature));
+        return soft.add(crossEntropy(student, target).mul((float) (1 - alpha)));
+    }
+
     // =================================================================== sequences
 
     /**

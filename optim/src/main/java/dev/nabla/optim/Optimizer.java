@@ -122,6 +122,8 @@ public abstract class Optimizer {
     private final Map<Flag, Boolean> flags;
     private final List<ParamGroup> groups = new ArrayList<>();
     private final IdentityHashMap<Variable, State> state = new IdentityHashMap<>();
+    private final Map<StepHookHandle, StepHook> preStepHooks = new LinkedHashMap<>();
+    private final Map<StepHookHandle, StepHook> postStepHooks = new LinkedHashMap<>();
     private long stepCount;
 
     /**
@@ -197,6 +199,11 @@ public abstract class Optimizer {
 
         public void put(String name, Tensor buffer) {
             buffers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(buffer, "buffer"));
+        }
+
+        /** The names of the buffers that exist, in creation order. */
+        public java.util.Set<String> names() {
+            return Collections.unmodifiableSet(buffers.keySet());
         }
 
         Map<String, Tensor> buffers() {
@@ -362,8 +369,68 @@ public abstract class Optimizer {
         }
     }
 
-    /** Updates every parameter that has a gradient, using each group's current options. */
+    // =================================================================== step hooks
+
+    /**
+     * Code that runs around every {@link #step()}, PyTorch 2's {@code register_step_pre_hook} and
+     * {@code register_step_post_hook}. Pruning uses them so that no optimizer revives a pruned
+     * weight: the pre-hook masks the gradients, the post-hook the parameters and their state.
+     *
+     * <pre>{@code
+     * try (var h = opt.registerStepPostHook(o -> System.out.println("step " + o.stepCount()))) {
+     *     opt.step();
+     * }
+     * }</pre>
+     */
+    @FunctionalInterface
+    public interface StepHook {
+        /** Called with the optimizer that steps. */
+        void run(Optimizer optimizer);
+    }
+
+    /** Detaches a step hook; closing it twice does nothing. */
+    public static final class StepHookHandle implements AutoCloseable {
+        private final Map<StepHookHandle, StepHook> owner;
+
+        private StepHookHandle(Map<StepHookHandle, StepHook> owner) {
+            this.owner = owner;
+        }
+
+        /** Detaches the hook; later calls do nothing. */
+        public void remove() {
+            owner.remove(this);
+        }
+
+        @Override
+        public void close() {
+            remove();
+        }
+    }
+
+    /** Adds a hook that runs at the start of every {@link #step()}, after those added before it. */
+    public final StepHookHandle registerStepPreHook(StepHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        StepHookHandle h = new StepHookHandle(preStepHooks);
+        preStepHooks.put(h, hook);
+        return h;
+    }
+
+    /** Adds a hook that runs at the end of every {@link #step()}, after those added before it. */
+    public final StepHookHandle registerStepPostHook(StepHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        StepHookHandle h = new StepHookHandle(postStepHooks);
+        postStepHooks.put(h, hook);
+        return h;
+    }
+
+    /**
+     * Updates every parameter that has a gradient, using each group's current options; the step
+     * hooks run before and after.
+     */
     public final void step() {
+        for (StepHook h : List.copyOf(preStepHooks.values())) {
+            h.run(this);
+        }
         for (int gi = 0; gi < groups.size(); gi++) {
             ParamGroup g = groups.get(gi);
             checkGroup(g, gi);
@@ -383,6 +450,9 @@ public abstract class Optimizer {
             }
         }
         stepCount++;
+        for (StepHook h : List.copyOf(postStepHooks.values())) {
+            h.run(this);
+        }
     }
 
     /** The state of one parameter, or null before its first update. */

@@ -5,7 +5,9 @@ import dev.nabla.samples.cli.Args;
 import dev.nabla.samples.cli.Errors;
 import dev.nabla.samples.doctor.Doctor;
 import dev.nabla.samples.notebook.NotebookCommand;
+import dev.nabla.samples.train.DistillCommand;
 import dev.nabla.samples.train.PredictCommand;
+import dev.nabla.samples.train.PruneCommand;
 import dev.nabla.samples.train.QuantizeCommand;
 import dev.nabla.samples.train.TrainCommand;
 import dev.nabla.serve.ServeCommand;
@@ -34,10 +36,12 @@ public final class Main {
             commands:
               train      train an image classifier (default: LeNet-5 on the embedded MNIST digits)
               spark-train  train on Apache Spark, data-parallel (module spark; --master local[2] by default)
-              evaluate   report test metrics of a saved checkpoint, float or int8 (--checkpoint DIR) or an ONNX file (--onnx FILE)
+              evaluate   report test metrics of a saved checkpoint, float or int8 (--checkpoint DIR), or an ONNX file (--onnx FILE)
+              prune      prune a checkpoint (unstructured, global, structured, gradual), fine-tune, report
+              distill    train a student model against a frozen teacher checkpoint (knowledge distillation)
               predict    classify image files (PNG, JPEG) or IDX/CIFAR records with a saved checkpoint
-              export     write a checkpoint's model as an ONNX file (--checkpoint DIR --out FILE.onnx)
               quantize   make an int8 model from a checkpoint and compare it with the float one
+              export     write a checkpoint's model as an ONNX file (--checkpoint DIR --out FILE.onnx)
               bench      time the workloads of shared/peers/torch_bench.py
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
@@ -65,9 +69,11 @@ public final class Main {
                 case "doctor" -> exit(Doctor.run(System.out));
                 case "train" -> exit(TrainCommand.train(rest, System.out));
                 case "evaluate" -> exit(TrainCommand.evaluate(rest, System.out));
+                case "prune" -> exit(PruneCommand.run(rest, System.out));
+                case "distill" -> exit(DistillCommand.run(rest, System.out));
                 case "predict" -> exit(PredictCommand.run(rest, System.out));
-                case "export" -> exit(TrainCommand.export(rest, System.out));
                 case "quantize" -> exit(QuantizeCommand.run(rest, System.out));
+                case "export" -> exit(TrainCommand.export(rest, System.out));
                 case "notebook" -> exit(NotebookCommand.run(rest, System.out));
                 case "serve" -> exit(ServeCommand.run(rest, System.out));
                 case "serve-image" -> exit(ServeImage.run(rest, serveClassPath(), System.out));

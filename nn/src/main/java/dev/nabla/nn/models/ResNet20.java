@@ -102,7 +102,16 @@ public final class ResNet20 extends Module {
             }
             Variable s = x.slice(2, 0, x.size(2), stride).slice(3, 0, x.size(3), stride);
             int pad = out - in;
-            return s.pad(0, 0, 0, 0, pad / 2, pad - pad / 2);
+            if (s.data().isQuantized()) {
+                return s.pad(0, 0, 0, 0, pad / 2, pad - pad / 2);
+            }
+            // Float tensors concatenate zero channels: the same values, and an op ONNX export knows.
+            int[] d = s.dims();
+            d[1] = pad / 2;
+            Variable lo = Variable.zeros(d);
+            d[1] = pad - pad / 2;
+            Variable hi = Variable.zeros(d);
+            return Variable.cat(1, lo, s, hi);
         }
 
         @Override

@@ -238,6 +238,22 @@ record Recipe(
         return fromMap(m);
     }
 
+    /**
+     * The recipe for fine-tuning this one's model: other epochs and learning rate, no warm-up, no
+     * early stopping, the whole training split (no validation split), checked on the test split.
+     */
+    Recipe withFineTune(int n, double learningRate) {
+        Map<String, String> m = toMap();
+        m.put("epochs", Integer.toString(n));
+        m.put("lr", Double.toString(learningRate));
+        m.put("warmup_epochs", "0");
+        m.put("patience", "0");
+        m.put("val_split", "0");
+        m.put("val_data", "");
+        m.put("monitor", "train_loss");
+        return fromMap(m);
+    }
+
     /** Flat string form, for a checkpoint's metadata. */
     Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();

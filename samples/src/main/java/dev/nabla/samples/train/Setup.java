@@ -24,6 +24,13 @@ record Setup(Module model, Optimizer optimizer, LrScheduler scheduler) {
         return new Setup(model, opt, new LrScheduler(opt, schedule(r, stepsPerEpoch)));
     }
 
+    /** The recipe's optimizer and schedule for a model that exists (a pruned one to fine-tune). */
+    static Setup forModel(Recipe r, Module model, int batchesPerEpoch) {
+        Optimizer opt = optimizer(r, model);
+        int stepsPerEpoch = (batchesPerEpoch + r.accumulate() - 1) / r.accumulate();
+        return new Setup(model, opt, new LrScheduler(opt, schedule(r, stepsPerEpoch)));
+    }
+
     static Module model(Recipe r, int channels, int height, int width, int classes) throws IOException {
         if (r.userModel()) {
             return UserModel.create(r.model(), r.classPath(), channels, height, width, classes);

@@ -371,7 +371,7 @@ public final class TrainCommand {
         return 0;
     }
 
-    private static Map<String, String> recipeMetadata(Recipe recipe) {
+    static Map<String, String> recipeMetadata(Recipe recipe) {
         Map<String, String> m = new LinkedHashMap<>();
         recipe.toMap().forEach((k, v) -> m.put("recipe." + k, v));
         return m;
@@ -539,6 +539,7 @@ public final class TrainCommand {
                     pre.classNames().size());
             long epoch;
             if (state != null) {
+                PruneCommand.resizeIfPruned(model, state);
                 state.restoreModel(model);
                 epoch = state.epoch();
             } else {
