@@ -74,6 +74,10 @@ public final class ServeImage {
         }
         Map<String, List<String>> flags = ServeCommand.parse(forServe.toArray(new String[0]));
         for (String key : flags.keySet()) {
+            if (key.startsWith("onnx")) {
+                throw new ServeCommand.UsageException(
+                        "--" + key + ": serve-image packs checkpoints; ONNX files are served by ./nabla serve --onnx");
+            }
             if (!List.of("checkpoint", "name", "model").contains(key)) {
                 throw new ServeCommand.UsageException("--" + key + " is an option of the server: pass it to "
                         + "OUT/bin/nabla-serve when it runs, not to serve-image");
@@ -108,7 +112,7 @@ public final class ServeImage {
      * folder is refused).
      *
      * @param classPath the server's classes and dependencies: jars, or class folders (jarred here)
-     * @param sources   the models, copied in under their names
+     * @param sources   the models (checkpoints; not ONNX files), copied in under their names
      */
     public static Image build(Path out, List<Path> classPath, List<ModelSource> sources) throws IOException {
         if (Files.exists(out)) {
@@ -123,6 +127,10 @@ public final class ServeImage {
             }
         }
         for (ModelSource s : sources) {
+            if (s.isOnnx()) {
+                throw new IllegalArgumentException(
+                        s.name() + ": the image packs checkpoints, not ONNX files (" + s.path() + ")");
+            }
             ModelLoader.scan(s); // a missing or empty checkpoint fails now, not in the container
         }
         List<String> modules = modules(classPath);
