@@ -46,7 +46,7 @@ public final class Main {
                          [--threads N] [--only name,prefix,...] [--warmup SECONDS]
               doctor     check the JDK, the Vector API and the CPU; measure the FMA peak and GEMM
               notebook   run a .jsh notebook headless (run FILE), or install the Jupyter kernel and course (install)
-              serve      serve checkpoints over HTTP (TensorFlow Serving's REST API, batching, metrics, a web page)
+              serve      serve checkpoints or ONNX files over HTTP (TensorFlow Serving's REST API, batching, metrics, a web page)
               serve-image  build a runtime image (jlink) with the server and the models, to deploy
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)

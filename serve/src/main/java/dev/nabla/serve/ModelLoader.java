@@ -1,9 +1,15 @@
 package dev.nabla.serve;
 
+import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.Variable;
 import dev.nabla.export.Checkpoint;
+import dev.nabla.export.FileFormatException;
 import dev.nabla.export.SafeTensors;
+import dev.nabla.export.onnx.Onnx;
+import dev.nabla.export.onnx.OnnxModel;
 import dev.nabla.inference.Classifier;
 import dev.nabla.nn.Module;
+import dev.nabla.nn.data.ChannelStats;
 import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.nn.models.Models;
 import dev.nabla.tensor.Generator;
@@ -15,7 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 
 /**
  * Finds a source's checkpoints and turns one into a {@link Classifier}: the preprocessing and the
@@ -41,6 +49,13 @@ final class ModelLoader {
     static TreeMap<Long, Found> scan(ModelSource source) throws IOException {
         Path path = source.path();
         TreeMap<Long, Found> found = new TreeMap<>();
+        if (source.isOnnx()) {
+            if (!Files.isRegularFile(path)) {
+                throw new NoSuchFileException(path.toString(), null, "no such ONNX file");
+            }
+            found.put(0L, new Found(path, crc(Files.readAllBytes(path))));
+            return found;
+        }
         if (Files.isRegularFile(path) || Files.isRegularFile(path.resolve(Checkpoint.MODEL_FILE))) {
             found.put(0L, new Found(path, checksum(path)));
             return found;
@@ -70,6 +85,9 @@ final class ModelLoader {
      * model it or the checkpoint names) and fills it with its weights.
      */
     static Loaded load(Path checkpoint, ModelSource source) throws IOException {
+        if (source.isOnnx()) {
+            return loadOnnx(checkpoint, source.onnxNormalization());
+        }
         Preprocessing pre = Checkpoint.preprocessing(checkpoint)
                 .orElseThrow(() -> new IOException(modelFile(checkpoint)
                         + ": records no preprocessing (input shape, normalisation, class names); "
@@ -92,6 +110,60 @@ final class ModelLoader {
         }
         Checkpoint.loadModel(checkpoint, model);
         return new Loaded(new Classifier(model, pre), arch, checksum(checkpoint));
+    }
+
+    /**
+     * Imports the ONNX file: its input must be an image batch {@code [batch, C, H, W]} with a
+     * dynamic batch and fixed C, H, W, its output {@code [batch, classes]}; classes are named 0..n-1.
+     */
+    private static Loaded loadOnnx(Path file, ChannelStats normalization) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        OnnxModel model = Onnx.load(bytes, file);
+        List<Object> shape = model.inputShape();
+        boolean image = shape.size() == 4 && !(shape.get(0) instanceof Long);
+        for (int i = 1; image && i < 4; i++) {
+            image = shape.get(i) instanceof Long n && n > 0 && n <= 1 << 16;
+        }
+        if (!image) {
+            throw new FileFormatException(
+                    file,
+                    "serving needs an image input [batch, channels, height, width] with a dynamic batch "
+                            + "(export without --static-batch); the file's input is " + shape);
+        }
+        int channels = (int) (long) (Long) shape.get(1);
+        int height = (int) (long) (Long) shape.get(2);
+        int width = (int) (long) (Long) shape.get(3);
+        if (normalization.channels() != channels) {
+            throw new IOException(file + ": the input has " + channels + " channels, the normalisation "
+                    + normalization.channels() + "; give --onnx-mean and --onnx-std with " + channels
+                    + " values each");
+        }
+        Variable logits;
+        model.eval();
+        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+            logits = model.call(Variable.zeros(2, channels, height, width));
+        } catch (RuntimeException e) {
+            throw new FileFormatException(
+                    file,
+                    "does not run on a [2, " + channels + ", " + height + ", " + width + "] input: " + e.getMessage());
+        }
+        if (logits.dim() != 2 || logits.size(0) != 2) {
+            throw new FileFormatException(
+                    file,
+                    "serving needs logits [batch, classes] out; the file gives " + logits.shape()
+                            + " for a batch of 2");
+        }
+        List<String> classes =
+                IntStream.range(0, logits.size(1)).mapToObj(Integer::toString).toList();
+        Preprocessing pre = new Preprocessing(channels, height, width, normalization, classes);
+        return new Loaded(
+                new Classifier(model, pre), "onnx (" + model.operators().size() + " nodes)", crc(bytes));
+    }
+
+    private static String crc(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return String.format("%08x", crc.getValue());
     }
 
     private static String recordedArchitecture(Path checkpoint) throws IOException {

@@ -2,6 +2,8 @@ package dev.nabla.serve;
 
 import dev.nabla.export.Checkpoint;
 import dev.nabla.nn.Module;
+import dev.nabla.nn.data.ChannelStats;
+import dev.nabla.nn.data.Mnist;
 import dev.nabla.nn.data.Preprocessing;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,21 +22,37 @@ import java.util.regex.Pattern;
  * saved without one, or give a factory for a model class of your own: it gets the checkpoint's
  * {@link Preprocessing} (input shape, class names) and returns the module the weights load into.
  *
+ * <p>An ONNX file ({@link #onnx}) is served too: the model is the file imported by
+ * {@code Onnx.load}, its input shape {@code [batch, C, H, W]} comes from the file, its classes are
+ * named {@code 0..n-1}, and, as the file records no normalisation, the source carries it (the
+ * embedded MNIST digits' by default, as for {@code ./nabla evaluate --onnx}). A changed file is
+ * served as the next version on reload.
+ *
  * <pre>{@code
  * ModelSource digits = ModelSource.checkpoint("digits", Path.of("runs/mnist-10k-lenet5"));
  * ModelSource zoo = ModelSource.checkpoint("cifar", Path.of("models/cifar")).architecture("resnet20");
  * ModelSource mine = ModelSource.checkpoint("mine", Path.of("models/mine"))
  *         .model("MyNet", pre -> new MyNet(pre.channels(), pre.classNames().size()));
+ * ModelSource onnx = ModelSource.onnx("lenet", Path.of("lenet5.onnx"));   // MNIST's normalisation
+ * ModelSource rgb = ModelSource.onnx("cifar", Path.of("resnet20.onnx"),
+ *         new ChannelStats(new float[] {0.49f, 0.48f, 0.45f}, new float[] {0.25f, 0.24f, 0.26f}));
  * }</pre>
  *
  * @param name         the model's name in URLs: letters, digits, '.', '_' and '-'
- * @param path         a checkpoint folder (or {@code .safetensors} file), or a folder of numbered versions
+ * @param path         a checkpoint folder (or {@code .safetensors} file), a folder of numbered versions,
+ *                     or an ONNX file
  * @param architecture the zoo model to build (or the description of {@code factory}'s), or null to
  *                     read it from the checkpoint
  * @param factory      builds the module for a checkpoint's preprocessing, or null for a zoo model
+ * @param onnxNormalization for an ONNX file, the per-channel normalisation its input expects (values
+ *                     in [0, 1]); null for a checkpoint, which records its own
  */
 public record ModelSource(
-        String name, Path path, String architecture, Function<Preprocessing, ? extends Module> factory) {
+        String name,
+        Path path,
+        String architecture,
+        Function<Preprocessing, ? extends Module> factory,
+        ChannelStats onnxNormalization) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     public ModelSource {
@@ -44,6 +62,36 @@ public record ModelSource(
             throw new IllegalArgumentException("model name '" + name
                     + "' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
+        if (onnxNormalization != null && (architecture != null || factory != null)) {
+            throw new IllegalArgumentException("an ONNX file is its own architecture: no zoo model or factory");
+        }
+    }
+
+    /** A checkpoint source (see the class comment); {@code architecture} and {@code factory} may be null. */
+    public ModelSource(String name, Path path, String architecture, Function<Preprocessing, ? extends Module> factory) {
+        this(name, path, architecture, factory, null);
+    }
+
+    /**
+     * The ONNX file {@code file} (as {@code ./nabla export} or {@code torch.onnx.export} write it:
+     * one image input {@code [batch, C, H, W]}, logits {@code [batch, classes]} out), served as
+     * {@code name}, its inputs normalised with {@code normalization} (one mean and std per channel).
+     */
+    public static ModelSource onnx(String name, Path file, ChannelStats normalization) {
+        return new ModelSource(name, file, null, null, Objects.requireNonNull(normalization, "normalization"));
+    }
+
+    /**
+     * The ONNX file {@code file} with the embedded MNIST digits' normalisation ({@link Mnist#STATS}),
+     * the default of {@code ./nabla evaluate --onnx}: for one-channel 28x28 digit models.
+     */
+    public static ModelSource onnx(String name, Path file) {
+        return onnx(name, file, Mnist.STATS);
+    }
+
+    /** Whether this source is an ONNX file ({@link #onnx}) rather than a checkpoint. */
+    public boolean isOnnx() {
+        return onnxNormalization != null;
     }
 
     /**
@@ -68,7 +116,7 @@ public record ModelSource(
 
     /** The same source, building the zoo model {@code name} instead of the one the checkpoint records. */
     public ModelSource architecture(String zooName) {
-        return new ModelSource(name, path, Objects.requireNonNull(zooName, "zooName"), null);
+        return new ModelSource(name, path, Objects.requireNonNull(zooName, "zooName"), null, onnxNormalization);
     }
 
     /**
@@ -77,7 +125,11 @@ public record ModelSource(
      */
     public ModelSource model(String description, Function<Preprocessing, ? extends Module> factory) {
         return new ModelSource(
-                name, path, Objects.requireNonNull(description, "description"), Objects.requireNonNull(factory));
+                name,
+                path,
+                Objects.requireNonNull(description, "description"),
+                Objects.requireNonNull(factory),
+                onnxNormalization);
     }
 
     /**

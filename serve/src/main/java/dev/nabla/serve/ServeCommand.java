@@ -1,6 +1,8 @@
 package dev.nabla.serve;
 
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.nn.data.ChannelStats;
+import dev.nabla.nn.data.Mnist;
+import dev.nabla.tensor.Threads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,15 +22,22 @@ import java.util.Set;
  * <pre>{@code
  * ./nabla serve --checkpoint runs/mnist-10k-lenet5 --port 8080
  * ./nabla serve --checkpoint digits=runs/mnist-10k-lenet5 --checkpoint fashion=models/fashion --max-batch 64
+ * ./nabla serve --onnx lenet=lenet5.onnx          # an ONNX file, the MNIST digits' normalisation
  * }</pre>
  */
 public final class ServeCommand {
     static final String USAGE = """
-            usage: ./nabla serve --checkpoint [NAME=]DIR [--checkpoint [NAME=]DIR ...] [options]
+            usage: ./nabla serve --checkpoint [NAME=]DIR | --onnx [NAME=]FILE [more of either ...] [options]
               --checkpoint DIR      a checkpoint written by ./nabla train, or a folder of numbered versions
                                     (DIR/1/, DIR/2/, ...: each served, the highest by default); NAME= names
                                     the model in URLs (default: --name, else the run's folder name)
-              --name NAME           the model's name when one --checkpoint is given
+              --onnx FILE           an ONNX file (./nabla export, torch.onnx.export): input [batch, C, H, W]
+                                    from the file, logits out, classes named 0..n-1; reloaded as the next
+                                    version when the file changes
+              --onnx-mean M[,M,M]   per-channel mean of values in [0, 1] the --onnx files were trained with
+              --onnx-std S[,S,S]    and their std (default for both: the MNIST digits' 0.1307 and 0.3081,
+                                    as ./nabla evaluate --onnx; required for other channel counts)
+              --name NAME           the model's name when one model is given
               --model ARCH          the zoo architecture, for checkpoints that do not record it
                                     (lenet5, small-cnn, cnn, cnn-bn, resnet20)
               --host ADDR           address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
@@ -49,6 +58,9 @@ public final class ServeCommand {
 
     private static final Set<String> OPTIONS = Set.of(
             "checkpoint",
+            "onnx",
+            "onnx-mean",
+            "onnx-std",
             "name",
             "model",
             "host",
@@ -113,7 +125,7 @@ public final class ServeCommand {
                 .warmup(number(flags, "warmup", 20, 0))
                 .drainTimeout(Duration.ofSeconds(number(flags, "drain-seconds", 30, 0)));
         if (flags.containsKey("threads")) {
-            Parallel.setThreads(number(flags, "threads", 1, 1));
+            Threads.set(number(flags, "threads", 1, 1));
         }
         List<ModelSource> sources = sources(flags);
         if (!System.getProperties().containsKey("java.util.logging.SimpleFormatter.format")) {
@@ -139,7 +151,7 @@ public final class ServeCommand {
                 "serving at %s (ready in %.1f s; %d kernel threads, batches of up to %d within %d ms)%n",
                 server.url(),
                 (System.nanoTime() - t0) / 1e9,
-                Parallel.threads(),
+                Threads.get(),
                 o.maxBatch(),
                 o.maxDelay().toMillis());
         out.flush();
@@ -149,12 +161,17 @@ public final class ServeCommand {
 
     static List<ModelSource> sources(Map<String, List<String>> flags) {
         List<String> checkpoints = flags.getOrDefault("checkpoint", List.of());
-        if (checkpoints.isEmpty()) {
-            throw new UsageException("--checkpoint DIR is required");
+        List<String> onnx = flags.getOrDefault("onnx", List.of());
+        if (checkpoints.isEmpty() && onnx.isEmpty()) {
+            throw new UsageException("--checkpoint DIR or --onnx FILE is required");
         }
         String name = one(flags, "name", null);
-        if (name != null && checkpoints.size() > 1) {
-            throw new UsageException("--name names one model; with several, write --checkpoint NAME=DIR for each");
+        if (name != null && checkpoints.size() + onnx.size() > 1) {
+            throw new UsageException(
+                    "--name names one model; with several, write --checkpoint NAME=DIR or --onnx NAME=FILE for each");
+        }
+        if (onnx.isEmpty() && (flags.containsKey("onnx-mean") || flags.containsKey("onnx-std"))) {
+            throw new UsageException("--onnx-mean and --onnx-std apply to --onnx files; checkpoints record theirs");
         }
         String arch = one(flags, "model", null);
         List<ModelSource> sources = new ArrayList<>();
@@ -169,10 +186,51 @@ public final class ServeCommand {
                 throw new UsageException("--checkpoint " + c + ": " + e.getMessage());
             }
         }
+        ChannelStats stats = onnx.isEmpty() ? null : onnxNormalization(flags);
+        for (String f : onnx) {
+            int eq = f.indexOf('=');
+            String given = eq > 0 ? f.substring(0, eq) : name;
+            Path file = Path.of(eq > 0 ? f.substring(eq + 1) : f);
+            try {
+                sources.add(ModelSource.onnx(given != null ? given : ModelSource.defaultName(file), file, stats));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--onnx " + f + ": " + e.getMessage());
+            }
+        }
         return sources;
     }
 
-    /** {@code --flag value}, {@code --flag=value} and {@code --help}; only --checkpoint may repeat. */
+    /** {@code --onnx-mean} and {@code --onnx-std}, both or neither (then the MNIST digits'). */
+    private static ChannelStats onnxNormalization(Map<String, List<String>> flags) {
+        String mean = one(flags, "onnx-mean", null);
+        String std = one(flags, "onnx-std", null);
+        if (mean == null && std == null) {
+            return Mnist.STATS;
+        }
+        if (mean == null || std == null) {
+            throw new UsageException("--onnx-mean and --onnx-std go together");
+        }
+        try {
+            return new ChannelStats(floats("onnx-mean", mean), floats("onnx-std", std));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--onnx-mean " + mean + " --onnx-std " + std + ": " + e.getMessage());
+        }
+    }
+
+    private static float[] floats(String key, String values) {
+        String[] parts = values.split(",", -1);
+        float[] out = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Float.parseFloat(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--" + key + " takes numbers separated by commas, got '" + values + "'");
+            }
+        }
+        return out;
+    }
+
+    /** {@code --flag value}, {@code --flag=value} and {@code --help}; only --checkpoint and --onnx may repeat. */
     static Map<String, List<String>> parse(String[] args) {
         Map<String, List<String>> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -199,7 +257,7 @@ public final class ServeCommand {
                 throw new UsageException("unknown option --" + key);
             }
             List<String> values = flags.computeIfAbsent(key, k -> new ArrayList<>());
-            if (!values.isEmpty() && !key.equals("checkpoint")) {
+            if (!values.isEmpty() && !key.equals("checkpoint") && !key.equals("onnx")) {
                 throw new UsageException("--" + key + " is given twice");
             }
             values.add(value);

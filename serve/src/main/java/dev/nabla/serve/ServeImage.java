@@ -1,5 +1,6 @@
 package dev.nabla.serve;
 
+import dev.nabla.export.Checkpoint;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -76,6 +77,10 @@ public final class ServeImage {
         }
         Map<String, List<String>> flags = ServeCommand.parse(forServe.toArray(new String[0]));
         for (String key : flags.keySet()) {
+            if (key.startsWith("onnx")) {
+                throw new ServeCommand.UsageException(
+                        "--" + key + ": serve-image packs checkpoints; ONNX files are served by ./nabla serve --onnx");
+            }
             if (!List.of("checkpoint", "name", "model").contains(key)) {
                 throw new ServeCommand.UsageException("--" + key + " is an option of the server: pass it to "
                         + "OUT/bin/nabla-serve when it runs, not to serve-image");
@@ -110,7 +115,7 @@ public final class ServeImage {
      * folder is refused).
      *
      * @param classPath the server's classes and dependencies: jars, or class folders (jarred here)
-     * @param sources   the models, copied in under their names
+     * @param sources   the models (checkpoints; not ONNX files), copied in under their names
      */
     public static Image build(Path out, List<Path> classPath, List<ModelSource> sources) throws IOException {
         if (Files.exists(out)) {
@@ -125,6 +130,10 @@ public final class ServeImage {
             }
         }
         for (ModelSource s : sources) {
+            if (s.isOnnx()) {
+                throw new IllegalArgumentException(
+                        s.name() + ": the image packs checkpoints, not ONNX files (" + s.path() + ")");
+            }
             ModelLoader.scan(s); // a missing or empty checkpoint fails now, not in the container
         }
         List<String> modules = modules(classPath);
@@ -240,7 +249,7 @@ public final class ServeImage {
     private static void copyModel(Path from, Path to) throws IOException {
         if (Files.isRegularFile(from)) {
             Files.createDirectories(to);
-            Files.copy(from, to.resolve(dev.nabla.export.Checkpoint.MODEL_FILE));
+            Files.copy(from, to.resolve(Checkpoint.MODEL_FILE));
             return;
         }
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
