@@ -119,7 +119,7 @@ public final class Autograd {
             root.accumulateGrad(g);
         }
         try (NoGrad ignored = noGrad()) {
-            run(top, g, retainGraph);
+            run(top, root.outputNr(), g, retainGraph);
         }
     }
 
@@ -129,7 +129,7 @@ public final class Autograd {
                 + "to the first backward call if you need to go through it again");
     }
 
-    private static void run(Node top, Tensor gradOutput, boolean retainGraph) {
+    private static void run(Node top, int rootOutput, Tensor gradOutput, boolean retainGraph) {
         // Pass 1: count, for every reachable node, how many edges lead into it. A node belongs to
         // this pass when its mark is this pass's token: cheaper than a set of visited nodes.
         Object pass = new Object();
@@ -157,17 +157,13 @@ public final class Autograd {
             }
         }
         // Pass 2: a node runs once every node that feeds it a gradient has run.
-        top.gradAccum = gradOutput;
+        top.accumulate(rootOutput, gradOutput);
         stack.push(top);
         try {
             while (!stack.isEmpty()) {
                 Node n = stack.pop();
-                Tensor g = n.gradAccum;
-                n.gradAccum = null;
                 Variable[] inputs = n.inputs();
-                // A node none of whose consumers produced a gradient still passes through, so that
-                // the nodes below it are counted down and released.
-                Tensor[] grads = g == null ? null : n.apply(g);
+                Tensor[] grads = n.runBackward();
                 if (grads != null && grads.length != inputs.length) {
                     throw new IllegalStateException(
                             n + " returned " + grads.length + " gradients for " + inputs.length + " inputs");
@@ -187,7 +183,7 @@ public final class Autograd {
                     }
                     if (child != null) {
                         if (gi != null) {
-                            child.accumulate(gi);
+                            child.accumulate(in.outputNr(), gi);
                         }
                         if (--child.pending == 0) {
                             stack.push(child);
@@ -200,7 +196,7 @@ public final class Autograd {
             }
         } finally {
             for (Node n : reachable) {
-                n.gradAccum = null;
+                n.clearGrads();
             }
         }
     }

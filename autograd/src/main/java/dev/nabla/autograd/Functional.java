@@ -3,14 +3,21 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
+import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.PackedWeight;
+import dev.nabla.tensor.Reduction;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Gemm;
+import dev.nabla.tensor.TensorFunctional;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Neural-network functions over variables, the counterpart of {@code torch.nn.functional}: the
- * layers of {@code dev.nabla.nn} are thin modules around these. Each is a primitive with a fused
- * backward where that is measurably cheaper than composing smaller ops.
+ * layers of {@code dev.nabla.nn} are thin modules around these. Each is a forward and a backward
+ * over the tensor-level op of the same name in {@link TensorFunctional} (which inference can use
+ * without any {@code Variable}), recorded in the graph when an input requires grad.
  *
  * <pre>{@code
  * Variable x = Variable.randn(new Generator(0), 64, 784);
@@ -46,22 +53,16 @@ public final class Functional {
      * of packing it again; the bias is the GEMM's starting value, so y is written once.
      */
     public static Variable linear(Variable x, Variable weight, Variable bias, PackedWeight packed) {
-        int in = weight.size(1);
-        int out = weight.size(0);
-        if (x.dim() == 0 || x.size(-1) != in) {
-            throw new dev.nabla.tensor.ShapeMismatchException("linear: input " + x.shape() + " and weight "
-                    + weight.shape() + " do not fit (input's last dimension must be " + in + ")");
-        }
-        int[] outDims = x.dims();
-        outDims[outDims.length - 1] = out;
-        Tensor x2 = x.data().reshape(-1, in);
         Variable[] inputs = bias == null ? new Variable[] {x, weight} : new Variable[] {x, weight, bias};
         boolean record = Autograd.needsGrad(inputs);
-        Tensor y = product(x2, weight.data(), bias, record ? null : packed).reshape(outDims);
+        Tensor y = TensorFunctional.linear(
+                x.data(), weight.data(), bias == null ? null : bias.data(), record ? null : packed);
         if (!record) {
             return constant(y);
         }
-        Saved sx = new Saved("linear", x2);
+        int in = weight.size(1);
+        int out = weight.size(0);
+        Saved sx = new Saved("linear", x.data().reshape(-1, in));
         Saved sw = new Saved("linear", weight.data());
         int[] xDims = x.dims();
         return record(
@@ -79,66 +80,13 @@ public final class Functional {
                 inputs);
     }
 
-    /**
-     * {@code y = x2 W^T + b}, the bias being the GEMM's starting value (y is written once, and the
-     * packed and unpacked forms add in the same order). W^T comes from {@code packed} when it is
-     * given and there is more than one row; one row is a matrix-vector product on W as stored.
-     */
-    private static Tensor product(Tensor x2, Tensor w, Variable bias, PackedWeight packed) {
-        int rows = x2.size(0);
-        int in = w.size(1);
-        int out = w.size(0);
-        int[] ws = w.strides();
-        if (!x2.isContiguous() || ws[1] != 1 || ws[0] < in) {
-            Tensor y = x2.matmul(w.t());
-            if (bias != null) {
-                y.add(bias.data(), y);
-            }
-            return y;
-        }
-        Tensor y = Tensor.zeros(rows, out);
-        float[] yd = y.storageArray();
-        float beta = 0f;
-        if (bias != null) {
-            Tensor b = bias.data().contiguous();
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(b.storageArray(), b.storageOffset(), yd, r * out, out);
-            }
-            beta = 1f;
-        }
-        if (packed != null && rows > 1) {
-            Gemm.sgemm(
-                    false, rows, 1f, x2.storageArray(), x2.storageOffset(), in, packed.transposed(w), beta, yd, 0, out);
-        } else {
-            Gemm.sgemm(
-                    false,
-                    true,
-                    rows,
-                    out,
-                    in,
-                    1f,
-                    x2.storageArray(),
-                    x2.storageOffset(),
-                    in,
-                    w.storageArray(),
-                    w.storageOffset(),
-                    ws[0],
-                    beta,
-                    yd,
-                    0,
-                    out);
-        }
-        y.markModified();
-        return y;
-    }
-
     /** PyTorch's default {@code ignore_index}: no class index equals it. */
-    public static final int DEFAULT_IGNORE_INDEX = -100;
+    public static final int DEFAULT_IGNORE_INDEX = TensorFunctional.DEFAULT_IGNORE_INDEX;
 
     private static int[] pair(String op, String what, int[] v) {
         if (v == null || v.length != 2) {
             throw new IllegalArgumentException(
-                    op + ": " + what + " must be a {height, width} pair, got " + java.util.Arrays.toString(v));
+                    op + ": " + what + " must be a {height, width} pair, got " + Arrays.toString(v));
         }
         return v.clone();
     }
@@ -289,7 +237,7 @@ public final class Functional {
 
     /** Rows of {@code weight [num, dim]} at integer {@code indices} (any shape): {@code [...indices, dim]}. */
     public static Variable embedding(Variable indices, Variable weight) {
-        return NeuralOps.embedding(indices, weight, -1);
+        return NeuralOps.embedding(indices, weight, null);
     }
 
     /**
@@ -297,13 +245,7 @@ public final class Functional {
      * end) receives no gradient.
      */
     public static Variable embedding(Variable indices, Variable weight, int paddingIdx) {
-        int rows = weight.size(0);
-        int p = paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
-        if (p < 0 || p >= rows) {
-            throw new IndexOutOfBoundsException(
-                    "embedding: paddingIdx " + paddingIdx + " is out of range for " + rows + " embeddings");
-        }
-        return NeuralOps.embedding(indices, weight, p);
+        return NeuralOps.embedding(indices, weight, paddingIdx);
     }
 
     // =================================================================== losses
@@ -444,7 +386,7 @@ public final class Functional {
      *
      * <p>One graph node for the whole sequence: the input projection of all steps is one GEMM,
      * each step one recurrent GEMM plus a fused pass over the gate nonlinearities, and the
-     * backward (through time) is as fused: see {@code dev.nabla.tensor.kernel.Lstm}.
+     * backward (through time) is as fused: see {@link TensorFunctional#lstm}.
      *
      * <pre>{@code
      * Generator g = new Generator(0);
@@ -459,74 +401,14 @@ public final class Functional {
             Variable x, Variable h0, Variable c0, Variable wIh, Variable wHh, Variable bIh, Variable bHh) {
         return Tracing.fused(
                 "lstm",
-                java.util.Map.of(),
+                Map.of(),
                 new Variable[] {x, h0, c0, wIh, wHh, bIh, bHh},
                 () -> SequenceOps.lstm(x, h0, c0, wIh, wHh, bIh, bHh),
-                r -> java.util.List.of(r.output(), r.h(), r.c()));
+                r -> List.of(r.output(), r.h(), r.c()));
     }
 
     /** Result of {@link #attention}: the attended values, and the head-averaged weights or null. */
     public record AttentionOutput(Variable output, Variable weights) {}
-
-    /**
-     * How {@link #attention} runs.
-     *
-     * @param heads       number of heads; the embedding size must be divisible by it
-     * @param batchFirst  operands are {@code [B, T, E]} instead of {@code [T, B, E]}
-     * @param mask        positions that may not be attended to: a tensor broadcastable to
-     *                    {@code [B, heads, L, S]} whose non-zero entries block (1 in a boolean-style
-     *                    mask, -inf in an additive one), or null
-     * @param causal      also block every key after the query's own position
-     * @param dropout     probability of zeroing an attention weight (the rest are scaled by
-     *                    {@code 1/(1-p)}); 0 for none
-     * @param generator   source of the dropout masks (unused when {@code dropout == 0})
-     * @param needWeights also return the attention weights averaged over heads
-     */
-    public record AttentionSpec(
-            int heads,
-            boolean batchFirst,
-            Tensor mask,
-            boolean causal,
-            double dropout,
-            Generator generator,
-            boolean needWeights) {
-        public AttentionSpec {
-            if (heads <= 0) {
-                throw new IllegalArgumentException("attention: heads must be positive, got " + heads);
-            }
-            if (!(dropout >= 0 && dropout < 1)) {
-                throw new IllegalArgumentException("attention: dropout must be in [0, 1), got " + dropout);
-            }
-            if (dropout > 0 && generator == null) {
-                throw new IllegalArgumentException("attention: dropout needs a generator");
-            }
-        }
-
-        /** Time-major, no mask, no dropout, no weights. */
-        public static AttentionSpec of(int heads) {
-            return new AttentionSpec(heads, false, null, false, 0, null, false);
-        }
-
-        public AttentionSpec withBatchFirst(boolean flag) {
-            return new AttentionSpec(heads, flag, mask, causal, dropout, generator, needWeights);
-        }
-
-        public AttentionSpec withMask(Tensor m) {
-            return new AttentionSpec(heads, batchFirst, m, causal, dropout, generator, needWeights);
-        }
-
-        public AttentionSpec withCausal(boolean flag) {
-            return new AttentionSpec(heads, batchFirst, mask, flag, dropout, generator, needWeights);
-        }
-
-        public AttentionSpec withDropout(double p, Generator g) {
-            return new AttentionSpec(heads, batchFirst, mask, causal, p, g, needWeights);
-        }
-
-        public AttentionSpec withNeedWeights(boolean flag) {
-            return new AttentionSpec(heads, batchFirst, mask, causal, dropout, generator, flag);
-        }
-    }
 
     /**
      * Multi-head scaled dot-product attention {@code softmax(Q K^T / sqrt(d)) V} per head, where
@@ -537,7 +419,7 @@ public final class Functional {
      *
      * <pre>{@code
      * Variable x = Variable.randn(new Generator(0), 10, 2, 16).requiresGrad(true);   // L=10, B=2, E=16
-     * var r = Functional.attention(x, x, x, Functional.AttentionSpec.of(4).withCausal(true));
+     * var r = Functional.attention(x, x, x, AttentionSpec.of(4).withCausal(true));
      * r.output().sum().backward();
      * }</pre>
      */
@@ -564,7 +446,7 @@ public final class Functional {
                 Functional::attentionOutputs);
     }
 
-    private static java.util.Map<String, Object> attentionAttributes(AttentionSpec spec) {
+    private static Map<String, Object> attentionAttributes(AttentionSpec spec) {
         return Tracing.attrs(
                 "heads", spec.heads(),
                 "batchFirst", spec.batchFirst(),
@@ -574,7 +456,7 @@ public final class Functional {
                 "needWeights", spec.needWeights());
     }
 
-    private static java.util.List<Variable> attentionOutputs(AttentionOutput r) {
-        return r.weights() == null ? java.util.List.of(r.output()) : java.util.List.of(r.output(), r.weights());
+    private static List<Variable> attentionOutputs(AttentionOutput r) {
+        return r.weights() == null ? List.of(r.output()) : List.of(r.output(), r.weights());
     }
 }

@@ -87,18 +87,17 @@ public final class GradCheck {
             if (!x.isContiguous()) {
                 throw new IllegalArgumentException("gradcheck: input " + i + " must be contiguous");
             }
-            float[] xs = x.storageArray();
-            int off = x.storageOffset();
+            // Each element is perturbed in place through a flat view (each write advances the version).
+            Tensor flat = x.reshape(-1);
             float[] ga = analytic.toArray();
             for (int j = 0; j < x.numel(); j++) {
-                float orig = xs[off + j];
+                float orig = flat.get(j);
                 double h = o.step() * Math.max(1.0, Math.abs(orig));
                 float plus = (float) (orig + h);
                 float minus = (float) (orig - h);
-                double lp = project(f, inputs, x, off + j, plus, r);
-                double lm = project(f, inputs, x, off + j, minus, r);
-                xs[off + j] = orig;
-                x.markModified();
+                double lp = project(f, inputs, flat, j, plus, r);
+                double lm = project(f, inputs, flat, j, minus, r);
+                flat.set(orig, j);
                 double numeric = (lp - lm) / ((double) plus - (double) minus);
                 double diff = Math.abs(ga[j] - numeric);
                 if (!(diff <= o.atol() + o.rtol() * Math.abs(numeric))) {
@@ -124,9 +123,8 @@ public final class GradCheck {
     }
 
     private static double project(
-            Function<Variable[], Variable> f, Variable[] inputs, Tensor x, int at, float value, Tensor r) {
-        x.storageArray()[at] = value;
-        x.markModified(); // caches keyed on the version (packed weights) must see the change
+            Function<Variable[], Variable> f, Variable[] inputs, Tensor flat, int at, float value, Tensor r) {
+        flat.set(value, at); // advances the version: caches keyed on it (packed weights) see the change
         try (Autograd.NoGrad ignored = Autograd.noGrad()) {
             float[] y = f.apply(inputs).data().toArray();
             float[] w = r.toArray();

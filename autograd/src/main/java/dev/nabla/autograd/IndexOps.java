@@ -5,6 +5,7 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
+import java.util.Map;
 
 /**
  * Integer indexing; the index tensors carry no gradient, and repeated indices accumulate. The
@@ -22,7 +23,7 @@ final class IndexOps {
         Saved ix = new Saved("gather", index);
         return record(
                 "gather",
-                java.util.Map.of("dim", dim, "index", index),
+                Map.of("dim", dim, "index", index),
                 out,
                 g -> new Tensor[] {Tensor.zeros(s).scatterAdd(dim, ix.get(), g)},
                 a);
@@ -37,7 +38,7 @@ final class IndexOps {
         Saved ix = new Saved("indexSelect", index);
         return record(
                 "indexSelect",
-                java.util.Map.of("dim", dim, "index", index),
+                Map.of("dim", dim, "index", index),
                 out,
                 g -> new Tensor[] {Tensor.zeros(s).indexAdd(dim, ix.get(), g)},
                 a);

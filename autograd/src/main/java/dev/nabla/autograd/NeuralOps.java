@@ -3,11 +3,9 @@ package dev.nabla.autograd;
 import static dev.nabla.autograd.Variable.constant;
 import static dev.nabla.autograd.Variable.record;
 
-import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
-import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Dropout;
+import dev.nabla.tensor.TensorFunctional;
 import java.util.Map;
 
 /** Primitives of neural networks whose fused backward beats composing them from pointwise ops. */
@@ -22,7 +20,16 @@ final class NeuralOps {
             return constant(out);
         }
         Saved y = new Saved(name, out);
-        return record(name, Map.of("dim", dim), out, g -> new Tensor[] {y.get().softmaxBackward(log, dim, g)}, a);
+        return record(
+                name,
+                Map.of("dim", dim),
+                out,
+                g -> new Tensor[] {
+                    log
+                            ? TensorFunctional.logSoftmaxBackward(g, y.get(), dim)
+                            : TensorFunctional.softmaxBackward(g, y.get(), dim)
+                },
+                a);
     }
 
     /**
@@ -38,9 +45,7 @@ final class NeuralOps {
         if (!training || p == 0) {
             return x;
         }
-        java.util.Objects.requireNonNull(g, "dropout: generator");
-        Tensor mask = Tensor.zeros(x.dims());
-        Dropout.mask(p, g::nextLong, mask.storageArray(), 0, mask.numel());
+        Tensor mask = TensorFunctional.dropoutMask(p, g, x.dims());
         Tensor out = x.data().mul(mask);
         if (!Autograd.needsGrad(x)) {
             return constant(out);
@@ -51,46 +56,27 @@ final class NeuralOps {
     /**
      * Rows of {@code weight} picked by int64 (or int32) {@code indices} of any shape: output
      * {@code [...indices, dim]}. The gradient adds each output row back into its weight row; the
-     * row {@code paddingIdx} (when {@code >= 0}) gets none, as in PyTorch.
+     * row {@code paddingIdx} (when {@code >= 0}, or negative from the end) gets none, as in PyTorch.
      */
-    static Variable embedding(Variable indices, Variable weight, int paddingIdx) {
-        if (weight.dim() != 2) {
-            throw new ShapeMismatchException("embedding: weight must be [numEmbeddings, dim], got " + weight.shape());
-        }
-        DType type = indices.data().dtype();
-        if (type != DType.INT64 && type != DType.INT32) {
-            throw new IllegalArgumentException("embedding: indices must be an int64 or int32 tensor (as in PyTorch),"
-                    + " got " + type + " of shape " + indices.shape() + "; convert with toLong()");
-        }
+    static Variable embedding(Variable indices, Variable weight, Integer paddingIdx) {
+        Tensor out = paddingIdx == null
+                ? TensorFunctional.embedding(indices.data(), weight.data())
+                : TensorFunctional.embedding(indices.data(), weight.data(), paddingIdx);
         int rows = weight.size(0);
-        int dim = weight.size(1);
-        Tensor flat = indices.data().reshape(-1);
-        long[] ix = flat.toLongArray();
-        for (int i = 0; i < ix.length; i++) {
-            if (ix[i] < 0 || ix[i] >= rows) {
-                throw new IndexOutOfBoundsException("embedding: index " + ix[i] + " at position " + i + " of indices "
-                        + indices.shape() + " is not in [0, " + rows + ")");
-            }
-        }
-        Tensor picked = weight.data().indexSelect(0, flat);
-        int[] outDims = java.util.Arrays.copyOf(indices.dims(), indices.dim() + 1);
-        outDims[indices.dim()] = dim;
-        Tensor out = picked.reshape(outDims);
         if (!Autograd.needsGrad(weight)) {
             return constant(out);
         }
-        // The backward reads the indices again (flat is a view of them when they are contiguous).
-        Saved sIdx = new Saved("embedding", flat);
+        // The backward reads the indices again.
+        Saved sIdx = new Saved("embedding", indices.data());
         return record(
                 "embedding",
-                Map.of("paddingIdx", paddingIdx),
+                Tracing.attrs("paddingIdx", paddingIdx),
                 out,
-                g -> {
-                    Tensor gw = Tensor.zeros(rows, dim).indexAdd(0, sIdx.get(), g.reshape(-1, dim));
-                    if (paddingIdx >= 0) {
-                        gw.select(0, paddingIdx).zero();
-                    }
-                    return new Tensor[] {null, gw};
+                g -> new Tensor[] {
+                    null,
+                    paddingIdx == null
+                            ? TensorFunctional.embeddingBackward(g, sIdx.get(), rows)
+                            : TensorFunctional.embeddingBackward(g, sIdx.get(), rows, paddingIdx)
                 },
                 indices,
                 weight);

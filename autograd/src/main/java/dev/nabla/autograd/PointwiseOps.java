@@ -5,8 +5,10 @@ import static dev.nabla.autograd.Variable.record;
 
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.UnaryOp;
+import dev.nabla.tensor.TensorFunctional;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Elementwise primitives, each forward beside its backward. Binary ops broadcast, so their
@@ -28,7 +30,7 @@ final class PointwiseOps {
                 axes[n++] = i;
             }
         }
-        Tensor s = n == 0 ? g : g.sum(java.util.Arrays.copyOf(axes, n), true);
+        Tensor s = n == 0 ? g : g.sum(Arrays.copyOf(axes, n), true);
         return s.reshape(shape.dims());
     }
 
@@ -201,18 +203,100 @@ final class PointwiseOps {
                 b);
     }
 
-    /**
-     * Any {@link UnaryOp}: the forward kernel, and a backward that is one fused kernel pass
-     * ({@code Tensor.unaryBackward}) whose derivative sits next to the op's definition in the kernel.
-     */
-    static Variable unary(UnaryOp op, Variable a) {
-        Tensor out = a.data().apply(op, null);
+    /** What a unary op's backward reads: nothing, its input, or its output. */
+    private enum Keep {
+        NOTHING,
+        INPUT,
+        OUTPUT
+    }
+
+    /** A unary op's gradient: {@code g * f'(x)}, from the input {@code x} or the output {@code y} (whichever it keeps). */
+    @FunctionalInterface
+    private interface UnaryBackward {
+        Tensor apply(Tensor g, Tensor x, Tensor y);
+    }
+
+    /** A unary op: its forward, and a backward that saves only the tensor it reads. */
+    private static Variable unary(
+            String name, Variable a, UnaryOperator<Tensor> forward, Keep keep, UnaryBackward backward) {
+        Tensor out = forward.apply(a.data());
         if (!Autograd.needsGrad(a)) {
             return constant(out);
         }
-        Saved x = new Saved(op.label(), a.data());
-        Saved y = new Saved(op.label(), out);
-        return record(op.label(), out, g -> new Tensor[] {x.get().unaryBackward(op, y.get(), g)}, a);
+        Saved s = keep == Keep.NOTHING ? null : new Saved(name, keep == Keep.INPUT ? a.data() : out);
+        return record(
+                name,
+                out,
+                g -> {
+                    Tensor kept = s == null ? null : s.get();
+                    return new Tensor[] {
+                        backward.apply(g, keep == Keep.INPUT ? kept : null, keep == Keep.OUTPUT ? kept : null)
+                    };
+                },
+                a);
+    }
+
+    static Variable neg(Variable a) {
+        return unary("neg", a, Tensor::neg, Keep.NOTHING, (g, x, y) -> g.neg());
+    }
+
+    static Variable exp(Variable a) {
+        return unary("exp", a, Tensor::exp, Keep.OUTPUT, (g, x, y) -> g.mul(y));
+    }
+
+    static Variable log(Variable a) {
+        return unary("log", a, Tensor::log, Keep.INPUT, (g, x, y) -> g.div(x));
+    }
+
+    static Variable sqrt(Variable a) {
+        return unary("sqrt", a, Tensor::sqrt, Keep.OUTPUT, (g, x, y) -> g.div(y).mul(0.5f));
+    }
+
+    /** {@code d x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2}. */
+    static Variable rsqrt(Variable a) {
+        return unary(
+                "rsqrt",
+                a,
+                Tensor::rsqrt,
+                Keep.OUTPUT,
+                (g, x, y) -> g.mul(y.square().mul(y)).mul(-0.5f));
+    }
+
+    static Variable abs(Variable a) {
+        return unary("abs", a, Tensor::abs, Keep.INPUT, (g, x, y) -> g.mul(x.sign()));
+    }
+
+    static Variable square(Variable a) {
+        return unary(
+                "square", a, Tensor::square, Keep.INPUT, (g, x, y) -> g.mul(x).mul(2f));
+    }
+
+    /** {@code d (1/x) = -1/x^2 = -y^2}. */
+    static Variable reciprocal(Variable a) {
+        return unary(
+                "reciprocal",
+                a,
+                Tensor::reciprocal,
+                Keep.OUTPUT,
+                (g, x, y) -> g.mul(y.square()).neg());
+    }
+
+    // The activations' gradients are single fused kernel passes.
+
+    static Variable tanh(Variable a) {
+        return unary("tanh", a, Tensor::tanh, Keep.OUTPUT, (g, x, y) -> TensorFunctional.tanhBackward(g, y));
+    }
+
+    static Variable sigmoid(Variable a) {
+        return unary("sigmoid", a, Tensor::sigmoid, Keep.OUTPUT, (g, x, y) -> TensorFunctional.sigmoidBackward(g, y));
+    }
+
+    static Variable relu(Variable a) {
+        return unary("relu", a, Tensor::relu, Keep.INPUT, (g, x, y) -> TensorFunctional.reluBackward(g, x));
+    }
+
+    static Variable gelu(Variable a) {
+        return unary("gelu", a, Tensor::gelu, Keep.INPUT, (g, x, y) -> TensorFunctional.geluBackward(g, x));
     }
 
     static Variable clamp(Variable a, float lo, float hi) {

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * or not its inputs require grad and even inside {@link Autograd#noGrad()}: a frozen layer or an
  * operation on constants shows up like any other. A fused primitive with several results (an LSTM
  * layer, multi-head attention) is reported once, with all its inputs and outputs, and the
- * bookkeeping operations inside it are not. Operations that bypass autograd (arithmetic on
+ * bookkeeping operations inside it are not; so is a call of a user's {@link AutogradFunction} or
+ * {@link MultiOutputFunction}, marked by {@link Op#userFunction()}. Operations that bypass autograd (arithmetic on
  * {@code variable.data()}) are invisible: their results look like constants.
  *
  * <pre>{@code
@@ -33,6 +34,9 @@ import java.util.function.Supplier;
  */
 public final class Tracing {
     private Tracing() {}
+
+    /** The attribute that marks a call of a user's function: its class name ({@link Op#userFunction()}). */
+    static final String USER_FUNCTION = "userFunction";
 
     /**
      * One recorded operation: its name (the {@code gradFn} name without "Backward": {@code "conv2d"},
@@ -55,6 +59,15 @@ public final class Tracing {
         /** The first (for most operations, the only) output. */
         public Variable output() {
             return outputs.get(0);
+        }
+
+        /**
+         * The class name of the user's {@link AutogradFunction} or {@link MultiOutputFunction} this
+         * operation applied (its {@link #name()} is the function's name), or null for a built-in
+         * operation.
+         */
+        public String userFunction() {
+            return (String) attributes.get(USER_FUNCTION);
         }
 
         public boolean has(String attribute) {

@@ -3,8 +3,9 @@ package dev.nabla.autograd;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Shape;
+import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.UnaryOp;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -31,14 +32,22 @@ import java.util.Objects;
 public final class Variable {
     private final Tensor data;
     private final Node gradFn;
+    /** Which output of {@link #gradFn} this is (0 unless the node has several). */
+    private final int outputNr;
+
     private boolean requiresGrad;
     private boolean retainGrad;
     private Tensor grad;
 
-    private Variable(Tensor data, Node gradFn, boolean requiresGrad) {
+    private Variable(Tensor data, Node gradFn, int outputNr, boolean requiresGrad) {
         this.data = Objects.requireNonNull(data, "data");
         this.gradFn = gradFn;
+        this.outputNr = outputNr;
         this.requiresGrad = requiresGrad;
+    }
+
+    private Variable(Tensor data, Node gradFn, boolean requiresGrad) {
+        this(data, gradFn, 0, requiresGrad);
     }
 
     // =================================================================== graph plumbing
@@ -50,23 +59,37 @@ public final class Variable {
 
     /** A result recorded in the graph, with its backward function. */
     static Variable record(String name, Tensor data, Node.Backward backward, Variable... inputs) {
-        return record(name, java.util.Map.of(), data, backward, inputs);
+        return record(name, Map.of(), data, backward, inputs);
     }
 
     /** As above, with the attributes a trace ({@link Tracing}) reports beside the operation. */
     static Variable record(
-            String name,
-            java.util.Map<String, Object> attributes,
-            Tensor data,
-            Node.Backward backward,
-            Variable... inputs) {
+            String name, Map<String, Object> attributes, Tensor data, Node.Backward backward, Variable... inputs) {
         Variable v = new Variable(data, new Node(name, backward, inputs), true);
         Tracing.recorded(v, name, attributes, inputs);
         return v;
     }
 
+    /**
+     * Results of one recorded operation with several outputs: the outputs marked
+     * {@code differentiable} join the graph as outputs of one node, the others are constants.
+     */
+    static Variable[] recordMulti(
+            String name, Tensor[] outputs, boolean[] differentiable, Node.MultiBackward backward, Variable... inputs) {
+        Node node = new Node(name, backward, inputs, outputs.length);
+        Variable[] out = new Variable[outputs.length];
+        for (int i = 0; i < outputs.length; i++) {
+            out[i] = differentiable[i] ? new Variable(outputs[i], node, i, true) : constant(outputs[i]);
+        }
+        return out;
+    }
+
     Node gradFn() {
         return gradFn;
+    }
+
+    int outputNr() {
+        return outputNr;
     }
 
     boolean retainsGrad() {
@@ -216,7 +239,7 @@ public final class Variable {
     /** Replaces the gradient (null clears it); its shape must match. */
     public void setGrad(Tensor g) {
         if (g != null && !g.shape().equals(data.shape())) {
-            throw new dev.nabla.tensor.ShapeMismatchException(
+            throw new ShapeMismatchException(
                     "setGrad: gradient shape " + g.shape() + " does not match the variable's shape " + data.shape());
         }
         grad = g;
@@ -337,7 +360,7 @@ public final class Variable {
     }
 
     public Variable neg() {
-        return PointwiseOps.unary(UnaryOp.NEG, this);
+        return PointwiseOps.neg(this);
     }
 
     public Variable maximum(Variable o) {
@@ -354,48 +377,48 @@ public final class Variable {
     }
 
     public Variable exp() {
-        return PointwiseOps.unary(UnaryOp.EXP, this);
+        return PointwiseOps.exp(this);
     }
 
     public Variable log() {
-        return PointwiseOps.unary(UnaryOp.LOG, this);
+        return PointwiseOps.log(this);
     }
 
     public Variable sqrt() {
-        return PointwiseOps.unary(UnaryOp.SQRT, this);
+        return PointwiseOps.sqrt(this);
     }
 
     public Variable rsqrt() {
-        return PointwiseOps.unary(UnaryOp.RSQRT, this);
+        return PointwiseOps.rsqrt(this);
     }
 
     public Variable abs() {
-        return PointwiseOps.unary(UnaryOp.ABS, this);
+        return PointwiseOps.abs(this);
     }
 
     public Variable square() {
-        return PointwiseOps.unary(UnaryOp.SQUARE, this);
+        return PointwiseOps.square(this);
     }
 
     public Variable reciprocal() {
-        return PointwiseOps.unary(UnaryOp.RECIPROCAL, this);
+        return PointwiseOps.reciprocal(this);
     }
 
     public Variable tanh() {
-        return PointwiseOps.unary(UnaryOp.TANH, this);
+        return PointwiseOps.tanh(this);
     }
 
     public Variable sigmoid() {
-        return PointwiseOps.unary(UnaryOp.SIGMOID, this);
+        return PointwiseOps.sigmoid(this);
     }
 
     public Variable relu() {
-        return PointwiseOps.unary(UnaryOp.RELU, this);
+        return PointwiseOps.relu(this);
     }
 
     /** Exact (erf) GELU. */
     public Variable gelu() {
-        return PointwiseOps.unary(UnaryOp.GELU, this);
+        return PointwiseOps.gelu(this);
     }
 
     public Variable leakyRelu(float negativeSlope) {
@@ -503,7 +526,7 @@ public final class Variable {
 
     public Variable t() {
         if (dim() > 2) {
-            throw new dev.nabla.tensor.ShapeMismatchException("t: expects a tensor of rank <= 2, got shape " + shape());
+            throw new ShapeMismatchException("t: expects a tensor of rank <= 2, got shape " + shape());
         }
         return dim() < 2 ? this : transpose(0, 1);
     }
@@ -535,7 +558,7 @@ public final class Variable {
     public Variable narrow(int dim, int start, int length) {
         return ShapeOps.region(
                 "narrow",
-                java.util.Map.of("dim", shape().axis(dim), "start", start, "length", length),
+                Map.of("dim", shape().axis(dim), "start", start, "length", length),
                 this,
                 t -> t.narrow(dim, start, length));
     }
@@ -543,14 +566,14 @@ public final class Variable {
     public Variable slice(int dim, int start, int end, int step) {
         return ShapeOps.region(
                 "slice",
-                java.util.Map.of("dim", shape().axis(dim), "start", start, "end", end, "step", step),
+                Map.of("dim", shape().axis(dim), "start", start, "end", end, "step", step),
                 this,
                 t -> t.slice(dim, start, end, step));
     }
 
     public Variable select(int dim, int index) {
         return ShapeOps.region(
-                "select", java.util.Map.of("dim", shape().axis(dim), "index", index), this, t -> t.select(dim, index));
+                "select", Map.of("dim", shape().axis(dim), "index", index), this, t -> t.select(dim, index));
     }
 
     /** Pieces of {@code size} along {@code dim} (the last may be smaller). */

@@ -1,10 +1,12 @@
 /**
  * Reverse-mode automatic differentiation, define-by-run as in PyTorch.
  *
- * <p>{@link dev.nabla.autograd.Variable} is the one type to hold: it wraps a
- * {@link dev.nabla.tensor.Tensor} and records the operations applied to it when it requires grad.
- * {@link dev.nabla.autograd.Autograd} holds the engine and the no-grad scope;
- * {@link dev.nabla.autograd.GradCheck} compares gradients with finite differences.
+ * <p>{@link Variable} is the one type to hold: it wraps a
+ * {@link Tensor} and records the operations applied to it when it requires grad.
+ * {@link Functional} holds the neural-network functions (each a forward and a backward over
+ * {@link TensorFunctional}); {@link AutogradFunction} defines a new operation with its own
+ * forward and backward. {@link Autograd} holds the engine and the no-grad scope;
+ * {@link GradCheck} compares gradients with finite differences.
  *
  * <pre>{@code
  * import dev.nabla.autograd.*;
@@ -16,3 +18,6 @@
  * }</pre>
  */
 package dev.nabla.autograd;
+
+import dev.nabla.tensor.Tensor;
+import dev.nabla.tensor.TensorFunctional;

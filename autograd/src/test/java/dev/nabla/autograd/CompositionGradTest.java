@@ -4,6 +4,7 @@ import static dev.nabla.autograd.TestVars.index;
 import static dev.nabla.autograd.TestVars.leaf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -142,7 +143,7 @@ class CompositionGradTest {
         Variable x = leaf(1, 2, 3, 6, 8);
         Variable w = leaf(2, 4, 3, 3, 3);
         Variable b = leaf(3, 4);
-        Tensor g = Tensor.uniform(new dev.nabla.tensor.Generator(4), -1, 1, 2, 4, 2, 3);
+        Tensor g = Tensor.uniform(new Generator(4), -1, 1, 2, 4, 2, 3);
         Variable fused = Functional.maxPool2d(Functional.conv2d(x, w, b), 2);
         Variable composed = maxPool2x2(conv2dByPatches(x, w, b));
         TestVars.assertClose(composed.toArray(), fused.toArray(), 1e-5);

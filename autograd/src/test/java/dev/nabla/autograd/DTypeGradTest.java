@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Reduction;
 import dev.nabla.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,7 +110,7 @@ class DTypeGradTest {
         Variable seq = Variable.randn(new Generator(5), 3, 1, 4);
         cases.put(
                 "attention: key",
-                () -> Functional.attention(seq, Variable.of(seq.data().toLong()), seq, Functional.AttentionSpec.of(2)));
+                () -> Functional.attention(seq, Variable.of(seq.data().toLong()), seq, AttentionSpec.of(2)));
         cases.put(
                 "crossEntropy: input",
                 () -> Functional.crossEntropy(

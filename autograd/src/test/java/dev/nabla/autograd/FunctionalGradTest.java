@@ -1,12 +1,17 @@
 package dev.nabla.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.PackedWeight;
+import dev.nabla.tensor.Reduction;
+import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -30,6 +35,28 @@ class FunctionalGradTest {
 
     private static final GradCheck.Options SMALL_STEP =
             GradCheck.Options.defaults().withStep(1e-3);
+
+    /**
+     * Training records through the ordinary product and leaves the pack alone; inference packs and
+     * gives the same bits. GradCheck's finite differences run without recording, so they go through
+     * the pack, which must notice each perturbed weight element (the version counter) to agree.
+     */
+    @Test
+    void linearUsesThePackedWeightOnlyWithoutRecording() {
+        Variable x = Variable.randn(new Generator(1), 8, 33);
+        Variable w = Variable.randn(new Generator(2), 40, 33).requiresGrad(true);
+        Variable b = Variable.randn(new Generator(3), 40).requiresGrad(true);
+        PackedWeight cache = new PackedWeight();
+        Variable y = Functional.linear(x, w, b, cache);
+        y.sum().backward();
+        assertFalse(cache.isPacked());
+        try (Autograd.NoGrad ignored = Autograd.noGrad()) {
+            assertArrayEquals(
+                    y.data().toArray(), Functional.linear(x, w, b, cache).data().toArray());
+        }
+        assertTrue(cache.isPacked());
+        GradCheck.check(in -> Functional.linear(in[0], in[1], in[2], cache), x.requiresGrad(true), w, b);
+    }
 
     @Test
     void conv2dWithStridePaddingDilationGroups() {
@@ -140,7 +167,7 @@ class FunctionalGradTest {
         GradCheck.check(in -> Functional.embedding(idx, in[0]), w);
         // The padding row takes part in the forward pass but, by definition, gets no gradient.
         Variable out = Functional.embedding(idx, w, 1);
-        assertEquals(dev.nabla.tensor.Shape.of(2, 3, 3), out.shape());
+        assertEquals(Shape.of(2, 3, 3), out.shape());
         w.setGrad(null);
         out.sum().backward();
         assertEquals(0f, w.grad().data().select(0, 1).abs().sum().item());

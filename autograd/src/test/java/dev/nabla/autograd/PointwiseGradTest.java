@@ -6,7 +6,9 @@ import static dev.nabla.autograd.TestVars.leaf;
 import static dev.nabla.autograd.TestVars.uniform;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -127,7 +129,7 @@ class PointwiseGradTest {
 
     @Test
     void broadcastingWhenOnlyOneSideRequiresGrad() {
-        Variable c = Variable.of(Tensor.uniform(new dev.nabla.tensor.Generator(3), 1, 2, 3, 1));
+        Variable c = Variable.of(Tensor.uniform(new Generator(3), 1, 2, 3, 1));
         check(v -> v[0].mul(c).div(c).sub(c).add(c.pow(2f)), leaf(1, 4));
         check(v -> c.div(v[0]), awayFromZero(2, 0.5, 2, 1, 4));
         assertNull(c.grad());
@@ -200,8 +202,7 @@ class PointwiseGradTest {
 
     /** Uniform in [-2, 2) but at least 0.05 from each of the given points. */
     private static Variable valuesAwayFrom(long seed, int n, float... points) {
-        float[] v =
-                Tensor.uniform(new dev.nabla.tensor.Generator(seed), -2, 2, n).toArray();
+        float[] v = Tensor.uniform(new Generator(seed), -2, 2, n).toArray();
         for (int i = 0; i < n; i++) {
             for (float p : points) {
                 if (Math.abs(v[i] - p) < 0.05f) {
@@ -230,7 +231,7 @@ class PointwiseGradTest {
         x.setGrad(null);
         x.leakyRelu(0.25f).sum().backward();
         float[] leaky = new float[17];
-        java.util.Arrays.fill(leaky, 0.25f);
+        Arrays.fill(leaky, 0.25f);
         leaky[3] = 1f;
         assertClose(leaky, x.grad().toArray(), 0);
 

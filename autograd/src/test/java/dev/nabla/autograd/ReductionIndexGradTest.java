@@ -4,6 +4,8 @@ import static dev.nabla.autograd.TestVars.assertClose;
 import static dev.nabla.autograd.TestVars.index;
 import static dev.nabla.autograd.TestVars.leaf;
 
+import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.Tensor;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -64,8 +66,8 @@ class ReductionIndexGradTest {
 
     /** A random permutation of evenly spaced values in [-1, 1]: no two closer than 2 / numel. */
     private static Variable distinct(long seed, int... shape) {
-        int n = dev.nabla.tensor.Shape.of(shape).numel();
-        Tensor perm = Tensor.randperm(new dev.nabla.tensor.Generator(seed), n);
+        int n = Shape.of(shape).numel();
+        Tensor perm = Tensor.randperm(new Generator(seed), n);
         return Variable.of(perm.mul(2f / n).sub(1f).reshape(shape)).requiresGrad(true);
     }
 

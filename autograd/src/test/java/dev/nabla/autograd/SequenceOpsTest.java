@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -139,7 +141,7 @@ class SequenceOpsTest {
         try (var off = Autograd.noGrad()) {
             Functional.LstmOutput r = Functional.lstm(x, null, null, wIh, wHh, null, null);
             assertTrue(!r.output().requiresGrad());
-            assertEquals(dev.nabla.tensor.Shape.of(3, 2, 3), r.output().shape());
+            assertEquals(Shape.of(3, 2, 3), r.output().shape());
         }
     }
 
@@ -203,10 +205,7 @@ class SequenceOpsTest {
             for (Variable x : in) {
                 x.setGrad(null);
             }
-            var spec = Functional.AttentionSpec.of(heads)
-                    .withMask(pad)
-                    .withCausal(causal)
-                    .withNeedWeights(true);
+            var spec = AttentionSpec.of(heads).withMask(pad).withCausal(causal).withNeedWeights(true);
             Functional.AttentionOutput fused = Functional.attention(q, k, v, spec);
             fused.output().mul(Variable.of(r)).sum().backward();
             Tensor[] fg = {
@@ -221,7 +220,7 @@ class SequenceOpsTest {
             for (int i = 0; i < 3; i++) {
                 assertClose(in[i].gradTensor(), fg[i], 1e-4, "attention grad " + "qkv".charAt(i));
             }
-            assertEquals(dev.nabla.tensor.Shape.of(B, L, S), fused.weights().shape());
+            assertEquals(Shape.of(B, L, S), fused.weights().shape());
             // Averaged weights: rows sum to 1 and blocked keys get 0.
             Tensor w = fused.weights().data();
             for (int b = 0; b < B; b++) {
@@ -243,7 +242,7 @@ class SequenceOpsTest {
         Variable v = Variable.randn(g, S, B, E).requiresGrad(true);
         Tensor pad = Tensor.zeros(B, 1, 1, S);
         pad.set(1, 0, 0, 0, 1);
-        var spec = Functional.AttentionSpec.of(heads).withMask(pad).withNeedWeights(true);
+        var spec = AttentionSpec.of(heads).withMask(pad).withNeedWeights(true);
         // The output and the averaged weights both carry gradient.
         GradCheck.check(
                 in -> {
@@ -255,7 +254,7 @@ class SequenceOpsTest {
                 v);
 
         Variable qkv = Variable.randn(g, 18, B, 3 * E).requiresGrad(true);
-        var causal = Functional.AttentionSpec.of(heads).withCausal(true).withNeedWeights(true);
+        var causal = AttentionSpec.of(heads).withCausal(true).withNeedWeights(true);
         GradCheck.check(
                 in -> {
                     var r = Functional.attentionPacked(in[0], causal);
@@ -264,8 +263,7 @@ class SequenceOpsTest {
                 qkv);
         Variable qkvBf = Variable.randn(g, B, L, 3 * E).requiresGrad(true);
         GradCheck.check(
-                in -> Functional.attentionPacked(
-                                in[0], Functional.AttentionSpec.of(4).withBatchFirst(true))
+                in -> Functional.attentionPacked(in[0], AttentionSpec.of(4).withBatchFirst(true))
                         .output(),
                 qkvBf);
     }
@@ -275,15 +273,14 @@ class SequenceOpsTest {
         Generator g = new Generator(14);
         int T = 5, B = 3, E = 8;
         Variable qkv = Variable.randn(g, T, B, 3 * E);
-        var spec = Functional.AttentionSpec.of(2).withCausal(true).withNeedWeights(true);
+        var spec = AttentionSpec.of(2).withCausal(true).withNeedWeights(true);
         var packed = Functional.attentionPacked(qkv, spec);
         var sep = Functional.attention(qkv.narrow(2, 0, E), qkv.narrow(2, E, E), qkv.narrow(2, 2 * E, E), spec);
         assertClose(sep.output().data(), packed.output().data(), 1e-6, "packed vs separate");
         assertClose(sep.weights().data(), packed.weights().data(), 1e-6, "packed vs separate weights");
         var bf = Functional.attentionPacked(qkv.transpose(0, 1).contiguous(), spec.withBatchFirst(true));
         assertClose(packed.output().data().transpose(0, 1), bf.output().data(), 1e-6, "batch first");
-        assertNull(
-                Functional.attentionPacked(qkv, Functional.AttentionSpec.of(2)).weights());
+        assertNull(Functional.attentionPacked(qkv, AttentionSpec.of(2)).weights());
     }
 
     @Test
@@ -291,9 +288,7 @@ class SequenceOpsTest {
         Generator g = new Generator(15);
         int T = 16, B = 2, E = 8;
         Variable qkv = Variable.randn(g, T, B, 3 * E).requiresGrad(true);
-        var spec = Functional.AttentionSpec.of(2)
-                .withDropout(0.5, new Generator(1))
-                .withNeedWeights(true);
+        var spec = AttentionSpec.of(2).withDropout(0.5, new Generator(1)).withNeedWeights(true);
         var r = Functional.attentionPacked(qkv, spec);
         Tensor w = r.weights().data();
         // Averaged over 2 heads, each kept weight is scaled by 2: row sums scatter around 1.
@@ -312,7 +307,7 @@ class SequenceOpsTest {
     void attentionRejectsBadShapes() {
         var e = assertThrows(
                 IllegalArgumentException.class,
-                () -> Functional.attentionPacked(Variable.zeros(3, 2, 30), Functional.AttentionSpec.of(4)));
+                () -> Functional.attentionPacked(Variable.zeros(3, 2, 30), AttentionSpec.of(4)));
         assertTrue(e.getMessage().contains("10") && e.getMessage().contains("4 heads"), e.getMessage());
         var e2 = assertThrows(
                 ShapeMismatchException.class,
@@ -320,12 +315,12 @@ class SequenceOpsTest {
                         Variable.zeros(3, 2, 8),
                         Variable.zeros(4, 3, 8),
                         Variable.zeros(4, 3, 8),
-                        Functional.AttentionSpec.of(2)));
+                        AttentionSpec.of(2)));
         assertTrue(e2.getMessage().contains("[3, 2, 8]") && e2.getMessage().contains("[4, 3, 8]"), e2.getMessage());
         var e3 = assertThrows(
                 ShapeMismatchException.class,
                 () -> Functional.attentionPacked(
-                        Variable.zeros(3, 2, 12), Functional.AttentionSpec.of(2).withMask(Tensor.zeros(5))));
+                        Variable.zeros(3, 2, 12), AttentionSpec.of(2).withMask(Tensor.zeros(5))));
         assertTrue(e3.getMessage().contains("[5]") && e3.getMessage().contains("[2, 2, 3, 3]"), e3.getMessage());
     }
 }

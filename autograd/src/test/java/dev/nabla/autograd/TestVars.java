@@ -1,7 +1,11 @@
 package dev.nabla.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 
 /** Test inputs: seeded leaves that require grad, in value ranges chosen to keep away from kinks. */
 final class TestVars {
@@ -38,12 +42,12 @@ final class TestVars {
     }
 
     static void assertClose(float[] expected, float[] actual, double tol) {
-        org.junit.jupiter.api.Assertions.assertEquals(expected.length, actual.length, "length");
+        assertEquals(expected.length, actual.length, "length");
         for (int i = 0; i < expected.length; i++) {
             if (!(Math.abs(expected[i] - actual[i]) <= tol * Math.max(1, Math.abs(expected[i])))) {
-                org.junit.jupiter.api.Assertions.fail("element " + i + ": expected " + expected[i] + " but was "
-                        + actual[i] + "\nexpected " + java.util.Arrays.toString(expected) + "\nactual   "
-                        + java.util.Arrays.toString(actual));
+                fail("element " + i + ": expected " + expected[i] + " but was "
+                        + actual[i] + "\nexpected " + Arrays.toString(expected) + "\nactual   "
+                        + Arrays.toString(actual));
             }
         }
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,36 @@ class TracingTest {
         // the same values as outside a trace
         Functional.LstmOutput plain = Functional.lstm(x, null, null, wIh, wHh, null, null);
         assertTrue(plain.output().data().allClose(r.output().data(), 0, 0));
+    }
+
+    /** Two outputs, so the call goes through {@code recordMulti} like the LSTM's. */
+    static final class SplitHalves extends MultiOutputFunction {
+        @Override
+        protected Tensor[] forward(FunctionContext ctx, Tensor... in) {
+            return new Tensor[] {
+                in[0].narrow(0, 0, 1).mul(2f), in[0].narrow(0, 1, 1).exp()
+            };
+        }
+
+        @Override
+        protected Tensor[] backward(FunctionContext ctx, Tensor... grads) {
+            throw new UnsupportedOperationException("not needed by a trace");
+        }
+    }
+
+    @Test
+    void aUserFunctionIsOneOperationMarkedAsTheUsers() {
+        Variable x = Variable.randn(new Generator(2), 2, 3);
+        List<Tracing.Op> ops = new ArrayList<>();
+        Variable[] r = Tracing.trace(ops::add, () -> new SplitHalves().apply(x.relu()));
+        assertEquals(
+                List.of("relu", "SplitHalves"),
+                ops.stream().map(Tracing.Op::name).toList());
+        Tracing.Op op = ops.get(1);
+        assertEquals(SplitHalves.class.getName(), op.userFunction());
+        assertEquals(List.of(r[0], r[1]), op.outputs());
+        assertSame(ops.get(0).output(), op.input(0));
+        assertEquals(null, ops.get(0).userFunction(), "a built-in operation");
     }
 
     @Test

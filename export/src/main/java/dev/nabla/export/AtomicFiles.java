@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.Comparator;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
@@ -171,7 +174,7 @@ public final class AtomicFiles {
     /** A write error that names the target when the JDK's does not (a full disk says only "No space left on device"). */
     private static IOException named(Path target, IOException e, String kept) {
         IOException root = e instanceof WriteFailure w ? (IOException) w.getCause() : e;
-        if (root instanceof java.nio.file.FileSystemException) {
+        if (root instanceof FileSystemException) {
             return root; // names its file already
         }
         return new WriteFailure(target + ": could not be written (" + root.getMessage() + "); " + kept, root);
@@ -215,11 +218,11 @@ public final class AtomicFiles {
 
     /** Deletes a folder and everything in it, if it exists. */
     static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

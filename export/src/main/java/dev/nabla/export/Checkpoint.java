@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +120,7 @@ public final class Checkpoint {
             }
         }
         if (!foreign.isEmpty()) {
-            java.util.Collections.sort(foreign);
+            Collections.sort(foreign);
             throw new FileSystemException(
                     dir.toString(),
                     null,

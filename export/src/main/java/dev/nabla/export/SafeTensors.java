@@ -238,29 +238,16 @@ public final class SafeTensors {
             ch.position(dataStart);
             CRC32C crc = new CRC32C();
             ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            for (Tensor t : values) {
-                dev.nabla.tensor.DType dtype = t.dtype();
-                // Float weights stream from their storage; the (small) integer tensors from a copy.
-                Object data = switch (dtype) {
-                    case FLOAT32 -> t.storageArray();
-                    case INT64 -> t.toLongArray();
-                    case INT32 -> t.toIntArray();
-                    case INT8, UINT8, BOOL -> t.toByteArray();
-                };
-                int off = dtype == dev.nabla.tensor.DType.FLOAT32 ? t.storageOffset() : 0;
-                int size = dtype.byteSize();
+            for (Tensor value : values) {
+                // Streamed from the tensor's own storage, one buffer's worth at a time.
+                Tensor t = value.contiguous();
+                int size = t.dtype().byteSize();
                 int n = t.numel();
                 for (int done = 0; done < n; ) {
                     int count = Math.min(CHUNK / size, n - done);
                     buf.clear();
-                    switch (dtype) {
-                        case FLOAT32 -> buf.asFloatBuffer().put((float[]) data, off + done, count);
-                        case INT64 -> buf.asLongBuffer().put((long[]) data, done, count);
-                        case INT32 -> buf.asIntBuffer().put((int[]) data, done, count);
-                        case INT8, UINT8, BOOL ->
-                            buf.put((byte[]) data, done, count).position(0);
-                    }
-                    buf.limit(count * size);
+                    t.copyTo(buf, done, count);
+                    buf.flip();
                     crc.update(buf.duplicate());
                     writeFully(ch, buf);
                     done += count;

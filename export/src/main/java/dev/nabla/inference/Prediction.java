@@ -4,6 +4,7 @@ import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -117,7 +118,7 @@ public record Prediction(int[] classes, float[] probabilities, List<String> labe
         for (int j = 0; j < classes.length; j++) {
             sb.append(j == 0 ? "" : ", ")
                     .append(labels.get(j))
-                    .append(String.format(java.util.Locale.ROOT, " %.4f", probabilities[j]));
+                    .append(String.format(Locale.ROOT, " %.4f", probabilities[j]));
         }
         return sb.append(']').toString();
     }

@@ -1,8 +1,8 @@
 /**
- * Using a trained model: {@link dev.nabla.inference.Classifier} loads a checkpoint's weights and
- * recorded {@link dev.nabla.nn.data.Preprocessing} in one call and predicts the top classes of raw
- * images (pixel arrays or {@code BufferedImage}s) as {@link dev.nabla.inference.Prediction}s.
- * Checkpoints are written by {@link dev.nabla.export.Checkpoint}.
+ * Using a trained model: {@link Classifier} loads a checkpoint's weights and
+ * recorded {@link Preprocessing} in one call and predicts the top classes of raw
+ * images (pixel arrays or {@code BufferedImage}s) as {@link Prediction}s.
+ * Checkpoints are written by {@link Checkpoint}.
  *
  * <pre>{@code
  * Classifier c = Classifier.load(Path.of("runs/mnist-10k-lenet5/best"), new LeNet5(1, 28, 10, new Generator(0)));
@@ -11,3 +11,6 @@
  * }</pre>
  */
 package dev.nabla.inference;
+
+import dev.nabla.export.Checkpoint;
+import dev.nabla.nn.data.Preprocessing;

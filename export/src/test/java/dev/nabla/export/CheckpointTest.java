@@ -220,7 +220,7 @@ class CheckpointTest {
         Checkpoint.save(dir, r.capture(2));
         Path training = dir.resolve(Checkpoint.TRAINING_FILE);
         byte[] b = Files.readAllBytes(training);
-        Files.write(training, java.util.Arrays.copyOf(b, b.length - 10));
+        Files.write(training, Arrays.copyOf(b, b.length - 10));
         FileFormatException e = assertThrows(FileFormatException.class, () -> Checkpoint.load(dir));
         assertTrue(e.getMessage().contains(Checkpoint.TRAINING_FILE), e.getMessage());
     }

@@ -3,6 +3,7 @@ package dev.nabla.nn;
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
+import java.util.Objects;
 
 /**
  * Inverted dropout, PyTorch's {@code nn.Dropout}: in training mode each element is zeroed with
@@ -35,7 +36,7 @@ public final class Dropout extends Module {
             throw new IllegalArgumentException("Dropout: probability must be in [0, 1], got " + p);
         }
         this.p = p;
-        this.generator = java.util.Objects.requireNonNull(g, "Dropout: generator");
+        this.generator = Objects.requireNonNull(g, "Dropout: generator");
     }
 
     @Override

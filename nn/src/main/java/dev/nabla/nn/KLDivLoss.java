@@ -1,8 +1,8 @@
 package dev.nabla.nn;
 
 import dev.nabla.autograd.Functional;
-import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.Reduction;
 import java.util.Objects;
 
 /**

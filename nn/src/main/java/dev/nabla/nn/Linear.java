@@ -1,8 +1,9 @@
 package dev.nabla.nn;
 
-import dev.nabla.autograd.PackedWeight;
+import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.PackedWeight;
 import dev.nabla.tensor.ShapeMismatchException;
 
 /**
@@ -49,7 +50,7 @@ public final class Linear extends Module {
             throw new ShapeMismatchException(
                     "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());
         }
-        return dev.nabla.autograd.Functional.linear(x, weight, bias, packed);
+        return Functional.linear(x, weight, bias, packed);
     }
 
     /** PyTorch's {@code in_features}. */

@@ -1,6 +1,6 @@
 package dev.nabla.nn;
 
-import dev.nabla.autograd.Reduction;
+import dev.nabla.tensor.Reduction;
 
 /** Argument checks shared by the loss classes. */
 final class Losses {

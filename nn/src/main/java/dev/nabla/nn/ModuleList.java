@@ -11,7 +11,7 @@ import java.util.List;
  * A list of child modules, PyTorch's {@code nn.ModuleList}: each is registered under its index
  * ({@code "0"}, {@code "1"}, ...), so its parameters and buffers get PyTorch's dotted keys
  * ({@code "blocks.2.weight"}) and {@code train()}/{@code eval()} reach them. Use it instead of a
- * {@code java.util.List} field, whose layers the model would not see. It has no forward of its own:
+ * {@link List} field, whose layers the model would not see. It has no forward of its own:
  * the owner decides how to call its modules.
  *
  * <pre>{@code

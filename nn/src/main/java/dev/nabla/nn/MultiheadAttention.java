@@ -2,11 +2,12 @@ package dev.nabla.nn;
 
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Functional.AttentionOutput;
-import dev.nabla.autograd.Functional.AttentionSpec;
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.AttentionSpec;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Multi-head attention, PyTorch's {@code nn.MultiheadAttention}: the query, key and value are
@@ -252,9 +253,9 @@ public final class MultiheadAttention extends Module {
         Tensor m = null;
         if (keyPadding != null) {
             int[] want = unbatched ? new int[] {S} : new int[] {B, S};
-            if (!java.util.Arrays.equals(keyPadding.dims(), want)) {
-                throw new ShapeMismatchException(describe() + ": expected keyPaddingMask "
-                        + java.util.Arrays.toString(want) + ", got " + keyPadding.shape());
+            if (!Arrays.equals(keyPadding.dims(), want)) {
+                throw new ShapeMismatchException(describe() + ": expected keyPaddingMask " + Arrays.toString(want)
+                        + ", got " + keyPadding.shape());
             }
             m = keyPadding.ne(Tensor.scalar(0)).reshape(B, 1, 1, S);
         }

@@ -4,6 +4,8 @@ import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One transformer encoder block, PyTorch's {@code nn.TransformerEncoderLayer}: self-attention and
@@ -132,7 +134,7 @@ public final class TransformerEncoderLayer extends Module {
         @Override
         public String toString() {
             return "TransformerEncoderLayer.Options(dim_feedforward=" + dimFeedforward + ", dropout=" + dropout
-                    + ", activation=" + activation.name().toLowerCase(java.util.Locale.ROOT) + ", layer_norm_eps="
+                    + ", activation=" + activation.name().toLowerCase(Locale.ROOT) + ", layer_norm_eps="
                     + layerNormEps + ", batch_first=" + batchFirst + ", norm_first=" + normFirst + ")";
         }
     }
@@ -164,7 +166,7 @@ public final class TransformerEncoderLayer extends Module {
         this.nhead = nhead;
         this.dimFeedforward = dimFeedforward;
         this.dropoutP = dropout;
-        this.activation = java.util.Objects.requireNonNull(activation, "activation");
+        this.activation = Objects.requireNonNull(activation, "activation");
         this.batchFirst = batchFirst;
         this.normFirst = normFirst;
         selfAttn = registerModule(

@@ -1,7 +1,7 @@
 /**
- * Layers, models and losses, shaped like PyTorch's {@code torch.nn}: {@link dev.nabla.nn.Module}
+ * Layers, models and losses, shaped like PyTorch's {@code torch.nn}: {@link Module}
  * with parameters, buffers, children, hooks, train/eval modes and state dicts; the containers
- * {@link dev.nabla.nn.Sequential}, {@link dev.nabla.nn.ModuleList} and {@link dev.nabla.nn.ModuleDict};
+ * {@link Sequential}, {@link ModuleList} and {@link ModuleDict};
  * the layer classes, whose optional arguments are {@code Options} values with PyTorch's keyword
  * names; and the losses. Data loading lives in {@code dev.nabla.nn.data}, the model zoo in
  * {@code dev.nabla.nn.models}.

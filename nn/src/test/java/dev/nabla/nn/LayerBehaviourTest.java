@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.Reduction;
 import dev.nabla.tensor.Shape;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,10 +141,7 @@ class LayerBehaviourTest {
             kept += f == 2f ? 1 : 0;
         }
         assertEquals(2048, kept, 5 * Math.sqrt(4096 * 0.25));
-        assertNotEquals(
-                java.util.Arrays.toString(v),
-                java.util.Arrays.toString(d.call(x).toArray()),
-                "a new mask per call");
+        assertNotEquals(Arrays.toString(v), Arrays.toString(d.call(x).toArray()), "a new mask per call");
         d.eval();
         assertSame(x, d.call(x));
         assertArrayEquals(

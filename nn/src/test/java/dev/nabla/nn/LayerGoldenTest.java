@@ -3,6 +3,7 @@ package dev.nabla.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.nabla.autograd.Variable;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;

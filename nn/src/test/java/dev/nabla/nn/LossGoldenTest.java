@@ -2,8 +2,9 @@ package dev.nabla.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.nabla.autograd.Reduction;
 import dev.nabla.autograd.Variable;
+import dev.nabla.nn.testing.Goldens;
+import dev.nabla.tensor.Reduction;
 import dev.nabla.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;

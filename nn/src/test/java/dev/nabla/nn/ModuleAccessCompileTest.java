@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Tensor;
+import java.io.File;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
 import javax.tools.JavaFileObject;
@@ -56,7 +59,7 @@ class ModuleAccessCompileTest {
                                 .getLocation()
                                 .toString()))
                         .toString())
-                .collect(Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
         JavaFileObject file =
                 new SimpleJavaFileObject(URI.create("string:///user/Net.java"), JavaFileObject.Kind.SOURCE) {
                     @Override
@@ -70,8 +73,8 @@ class ModuleAccessCompileTest {
         boolean ok = javac.getTask(new StringWriter(), null, diagnostics, options, null, List.of(file))
                 .call();
         List<String> errors = diagnostics.getDiagnostics().stream()
-                .filter(d -> d.getKind() == javax.tools.Diagnostic.Kind.ERROR)
-                .map(d -> d.getMessage(java.util.Locale.ROOT))
+                .filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
+                .map(d -> d.getMessage(Locale.ROOT))
                 .toList();
         assertEquals(ok, errors.isEmpty(), errors.toString());
         return errors;

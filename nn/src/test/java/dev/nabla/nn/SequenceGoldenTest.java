@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.nabla.autograd.Functional.AttentionOutput;
 import dev.nabla.autograd.Variable;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.nabla.notebook;
 
+import dev.nabla.notebook.jupyter.Ipynb;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +13,7 @@ import java.util.List;
  * a block of {@code //} lines (Markdown after the slashes) standing alone between blank lines;
  * everything between two prose cells is one code cell (a {@code //} comment touching code stays
  * code). The same file runs in plain JShell, headless ({@code ./nabla notebook run}) and, through
- * {@link dev.nabla.notebook.jupyter.Ipynb}, as a Jupyter notebook.
+ * {@link Ipynb}, as a Jupyter notebook.
  *
  * <pre>{@code
  * // # 1. Tensors

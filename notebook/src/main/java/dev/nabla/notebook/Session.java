@@ -1,5 +1,7 @@
 package dev.nabla.notebook;
 
+import dev.nabla.plot.Display;
+import dev.nabla.plot.Figure;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +30,7 @@ import jdk.jshell.VarSnippet;
 /**
  * A JShell session with Nabla on the class path and its packages imported, evaluating snippets
  * in this JVM (JShell's local execution engine: the snippets share the JVM's classes, so a figure
- * shown by a snippet reaches the {@link dev.nabla.plot.Display} handler the host installed). The
+ * shown by a snippet reaches the {@link Display} handler the host installed). The
  * engine behind {@link NotebookRunner} and the Jupyter kernel.
  *
  * <pre>{@code
@@ -288,7 +290,7 @@ public final class Session implements AutoCloseable {
         return sb.toString();
     }
 
-    /** True when an outcome's value is a picture ({@link dev.nabla.plot.Figure}, a chart, an image grid). */
+    /** True when an outcome's value is a picture ({@link Figure}, a chart, an image grid). */
     public static boolean isPicture(Outcome o) {
         if (o.valueType() == null) {
             return false;

@@ -2,8 +2,8 @@ package dev.nabla.optim;
 
 import dev.nabla.optim.Optimizer.Flag;
 import dev.nabla.optim.Optimizer.Option;
+import dev.nabla.tensor.OptimizerUpdates;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.OptimKernels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,18 +34,12 @@ final class AdamCore {
         Tensor v = state.zeros("exp_avg_sq", param);
         Tensor vmax = opt.flag(AMSGRAD) ? state.zeros("max_exp_avg_sq", param) : null;
         long step = state.advance();
-        OptimKernels.adam(
-                param.storageArray(),
-                param.storageOffset(),
-                grad.storageArray(),
-                grad.storageOffset(),
-                m.storageArray(),
-                m.storageOffset(),
-                v.storageArray(),
-                v.storageOffset(),
-                vmax == null ? null : vmax.storageArray(),
-                vmax == null ? 0 : vmax.storageOffset(),
-                param.numel(),
+        OptimizerUpdates.adam(
+                param,
+                grad,
+                m,
+                v,
+                vmax,
                 group.get(Optimizer.LR),
                 group.get(BETA1),
                 group.get(BETA2),
@@ -54,10 +48,5 @@ final class AdamCore {
                 decoupled,
                 step,
                 opt.flag(Optimizer.MAXIMIZE));
-        m.markModified();
-        v.markModified();
-        if (vmax != null) {
-            vmax.markModified();
-        }
     }
 }

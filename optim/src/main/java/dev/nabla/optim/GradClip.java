@@ -1,10 +1,8 @@
 package dev.nabla.optim;
 
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.OptimizerUpdates;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.BinaryOp;
-import dev.nabla.tensor.kernel.Elementwise;
-import dev.nabla.tensor.kernel.OptimKernels;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,13 +51,13 @@ public final class GradClip {
         if (inf) {
             float m = 0f;
             for (Tensor g : grads) {
-                m = Math.max(m, OptimKernels.maxAbs(g.storageArray(), g.storageOffset(), g.numel()));
+                m = Math.max(m, OptimizerUpdates.maxAbs(g));
             }
             total = m;
         } else {
             double sum = 0;
             for (Tensor g : grads) {
-                sum += OptimKernels.sumOfSquares(g.storageArray(), g.storageOffset(), g.numel());
+                sum += OptimizerUpdates.sumOfSquares(g);
             }
             total = Math.sqrt(sum);
         }
@@ -72,20 +70,9 @@ public final class GradClip {
         float norm = (float) total;
         float coef = Math.min(1f, (float) maxNorm / (norm + 1e-6f));
         if (coef < 1f || Float.isNaN(coef)) {
-            float[] c = {coef};
+            Tensor c = Tensor.scalar(coef);
             for (Tensor g : grads) {
-                Elementwise.binary(
-                        BinaryOp.MUL,
-                        g.storageArray(),
-                        g.storageOffset(),
-                        1,
-                        c,
-                        0,
-                        0,
-                        g.storageArray(),
-                        g.storageOffset(),
-                        g.numel());
-                g.markModified();
+                g.mul(c, g);
             }
         }
         return total;
@@ -98,9 +85,7 @@ public final class GradClip {
         }
         float c = (float) clipValue;
         for (Tensor g : grads(params)) {
-            Elementwise.clamp(
-                    g.storageArray(), g.storageOffset(), -c, c, g.storageArray(), g.storageOffset(), g.numel());
-            g.markModified();
+            g.clamp(-c, c, g);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.nabla.optim;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -170,6 +171,6 @@ public final class LrScheduler {
 
     @Override
     public String toString() {
-        return "LrScheduler(" + schedule + ", step " + step + ", lr " + java.util.Arrays.toString(lastLr) + ")";
+        return "LrScheduler(" + schedule + ", step " + step + ", lr " + Arrays.toString(lastLr) + ")";
     }
 }

@@ -1,6 +1,7 @@
 package dev.nabla.optim;
 
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.OptimizerUpdates;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Base class of the optimizers, shaped like {@code torch.optim.Optimizer}: parameter groups with
@@ -202,7 +204,7 @@ public abstract class Optimizer {
         }
 
         /** The names of the buffers that exist, in creation order. */
-        public java.util.Set<String> names() {
+        public Set<String> names() {
             return Collections.unmodifiableSet(buffers.keySet());
         }
 
@@ -213,8 +215,9 @@ public abstract class Optimizer {
 
     /**
      * Updates one parameter in place from its gradient. {@code param} and {@code grad} are
-     * contiguous and of the same shape; implementations advance {@code state} and call one
-     * kernel over {@code param.storageArray()} from {@code param.storageOffset()}.
+     * contiguous and of the same shape; implementations advance {@code state} and call one fused
+     * update of {@link OptimizerUpdates} (or write {@code param} with in-place
+     * tensor operations).
      */
     protected abstract void update(ParamGroup group, Tensor param, Tensor grad, State state);
 
@@ -446,7 +449,6 @@ public abstract class Optimizer {
                             + " does not match its parameter of shape " + data.shape() + " (group " + gi + ")");
                 }
                 update(g, data, grad.contiguous(), state.computeIfAbsent(p, k -> new State()));
-                data.markModified();
             }
         }
         stepCount++;

@@ -1,8 +1,8 @@
 package dev.nabla.optim;
 
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.OptimizerUpdates;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.OptimKernels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,30 +104,17 @@ public final class RMSprop extends Optimizer {
         Tensor ga = flag(CENTERED) ? state.zeros("grad_avg", param) : null;
         Tensor buf = momentum > 0 ? state.zeros("momentum_buffer", param) : null;
         state.advance();
-        OptimKernels.rmsprop(
-                param.storageArray(),
-                param.storageOffset(),
-                grad.storageArray(),
-                grad.storageOffset(),
-                sq.storageArray(),
-                sq.storageOffset(),
-                ga == null ? null : ga.storageArray(),
-                ga == null ? 0 : ga.storageOffset(),
-                buf == null ? null : buf.storageArray(),
-                buf == null ? 0 : buf.storageOffset(),
-                param.numel(),
+        OptimizerUpdates.rmsprop(
+                param,
+                grad,
+                sq,
+                ga,
+                buf,
                 group.get(LR),
                 group.get(ALPHA),
                 group.get(EPS),
                 group.get(WEIGHT_DECAY),
                 momentum,
                 flag(MAXIMIZE));
-        sq.markModified();
-        if (ga != null) {
-            ga.markModified();
-        }
-        if (buf != null) {
-            buf.markModified();
-        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.nabla.optim;
 
 import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.OptimizerUpdates;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.OptimKernels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,14 +109,10 @@ public final class SGD extends Optimizer {
                 first = true;
             }
         }
-        OptimKernels.sgd(
-                param.storageArray(),
-                param.storageOffset(),
-                grad.storageArray(),
-                grad.storageOffset(),
-                buf == null ? null : buf.storageArray(),
-                buf == null ? 0 : buf.storageOffset(),
-                param.numel(),
+        OptimizerUpdates.sgd(
+                param,
+                grad,
+                buf,
                 group.get(LR),
                 group.get(WEIGHT_DECAY),
                 momentum,
@@ -124,8 +120,5 @@ public final class SGD extends Optimizer {
                 flag(NESTEROV),
                 flag(MAXIMIZE),
                 first);
-        if (buf != null) {
-            buf.markModified();
-        }
     }
 }

@@ -1,12 +1,12 @@
 /**
  * Optimizers, learning-rate schedules and gradient clipping, shaped like {@code torch.optim}.
  *
- * <p>{@link dev.nabla.optim.SGD}, {@link dev.nabla.optim.Adam}, {@link dev.nabla.optim.AdamW} and
- * {@link dev.nabla.optim.RMSprop} update the parameters ({@link dev.nabla.autograd.Variable}s) in
- * place with one fused SIMD kernel per parameter ({@code dev.nabla.tensor.kernel.OptimKernels}),
+ * <p>{@link SGD}, {@link Adam}, {@link AdamW} and
+ * {@link RMSprop} update the parameters ({@link Variable}s) in
+ * place with one fused step per parameter ({@link OptimizerUpdates}),
  * computing what PyTorch computes (checked against PyTorch trajectories). Options can differ per
- * {@link dev.nabla.optim.ParamGroup}. A {@link dev.nabla.optim.Schedule} is a closed-form rate per
- * step; an {@link dev.nabla.optim.LrScheduler} applies one to an optimizer. Optimizer and scheduler
+ * {@link ParamGroup}. A {@link Schedule} is a closed-form rate per
+ * step; an {@link LrScheduler} applies one to an optimizer. Optimizer and scheduler
  * states ({@code stateDict()}) restore training exactly; module {@code export} saves them to disk.
  *
  * <pre>{@code
@@ -23,3 +23,6 @@
  * }</pre>
  */
 package dev.nabla.optim;
+
+import dev.nabla.autograd.Variable;
+import dev.nabla.tensor.OptimizerUpdates;

@@ -11,6 +11,7 @@ import dev.nabla.nn.Sequential;
 import dev.nabla.nn.Tanh;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -84,7 +85,7 @@ class ConvergenceTest {
         int n = b.length;
         double[][] m = new double[n][];
         for (int i = 0; i < n; i++) {
-            m[i] = java.util.Arrays.copyOf(a[i], n + 1);
+            m[i] = Arrays.copyOf(a[i], n + 1);
             m[i][n] = b[i];
         }
         for (int c = 0; c < n; c++) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.autograd.Variable;
-import dev.nabla.nn.Goldens;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;

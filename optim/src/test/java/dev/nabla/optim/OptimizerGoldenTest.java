@@ -1,7 +1,9 @@
 package dev.nabla.optim;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.nabla.autograd.Variable;
-import dev.nabla.nn.Goldens;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,9 +135,8 @@ class OptimizerGoldenTest {
         }
         if (!skip.isEmpty()) {
             // A parameter without a gradient is skipped: its state did not advance on those steps.
-            org.junit.jupiter.api.Assertions.assertEquals(
-                    STEPS - skip.size(), opt.state(b).step());
-            org.junit.jupiter.api.Assertions.assertEquals(STEPS, opt.state(w).step());
+            assertEquals(STEPS - skip.size(), opt.state(b).step());
+            assertEquals(STEPS, opt.state(w).step());
         }
     }
 }

@@ -15,6 +15,7 @@ import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sequential;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -220,10 +221,10 @@ class OptimizerTest {
                 assertArrayEquals(frozenB, body.bias.toArray(), name + ": frozen bias moved");
                 assertEquals(frozenSteps, opt.state(body.weight).step(), name + ": frozen state advanced");
                 assertNull(body.weight.gradTensor());
-                assertFalse(java.util.Arrays.equals(headBefore, head.weight.toArray()), name + ": head trains");
+                assertFalse(Arrays.equals(headBefore, head.weight.toArray()), name + ": head trains");
             } else {
                 assertFalse(
-                        java.util.Arrays.equals(frozenW, body.weight.toArray()),
+                        Arrays.equals(frozenW, body.weight.toArray()),
                         name + ": zeroed (not dropped) gradients still move the layer");
             }
         }

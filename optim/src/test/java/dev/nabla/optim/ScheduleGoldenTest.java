@@ -1,7 +1,9 @@
 package dev.nabla.optim;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.nabla.autograd.Variable;
-import dev.nabla.nn.Goldens;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.Tensor;
 import java.util.List;
 import java.util.function.Function;
@@ -82,16 +84,15 @@ class ScheduleGoldenTest {
             lr0[t] = (float) opt.paramGroups().get(0).lr();
             lr1[t] = (float) opt.paramGroups().get(1).lr();
             mom[t] = (float) opt.paramGroups().get(0).get(momentumKey);
-            org.junit.jupiter.api.Assertions.assertEquals(
-                    last[0], opt.paramGroups().get(0).lr());
-            org.junit.jupiter.api.Assertions.assertEquals(last[1], sched.lastLr()[1]);
-            org.junit.jupiter.api.Assertions.assertEquals(last[0], sched.currentLr());
+            assertEquals(last[0], opt.paramGroups().get(0).lr());
+            assertEquals(last[1], sched.lastLr()[1]);
+            assertEquals(last[0], sched.currentLr());
         }
         int compared = n + 1;
         if (schedule instanceof Schedule.OneCycle oc) {
             compared = n;
-            org.junit.jupiter.api.Assertions.assertEquals(0.1 / oc.divFactor() / oc.finalDivFactor(), lr0[n], 1e-9);
-            org.junit.jupiter.api.Assertions.assertEquals(oc.cycleMomentum() ? (float) oc.maxMomentum() : 0.9f, mom[n]);
+            assertEquals(0.1 / oc.divFactor() / oc.finalDivFactor(), lr0[n], 1e-9);
+            assertEquals(oc.cycleMomentum() ? (float) oc.maxMomentum() : 0.9f, mom[n]);
         }
         assertPrefixClose(g, name + ".lr0", lr0, compared);
         assertPrefixClose(g, name + ".lr1", lr1, compared);
@@ -100,7 +101,7 @@ class ScheduleGoldenTest {
 
     private static void assertPrefixClose(Goldens g, String key, float[] actual, int count) {
         float[] expected = g.tensor(key).toArray();
-        org.junit.jupiter.api.Assertions.assertEquals(expected.length, actual.length, key + ": length");
+        assertEquals(expected.length, actual.length, key + ": length");
         for (int i = 0; i < count; i++) {
             double tol = ATOL + RTOL * Math.abs(expected[i]);
             if (!(Math.abs(actual[i] - expected[i]) <= tol)) {

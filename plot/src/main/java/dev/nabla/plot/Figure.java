@@ -1,5 +1,6 @@
 package dev.nabla.plot;
 
+import java.awt.Font;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -116,7 +117,7 @@ public final class Figure {
 
     private void draw(Canvas c) {
         if (title != null) {
-            java.awt.Font f = Canvas.font(18, true);
+            Font f = Canvas.font(18, true);
             c.text(title, width() / 2.0, 12 + Canvas.capHeight(f) + 6, f, ChartRenderer.TEXT, Canvas.Align.CENTER, 0);
         }
         double y = titleHeight();

@@ -1,9 +1,9 @@
 /**
  * Pictures for notebooks and training runs, drawn with the JDK's Java2D alone (no window, no
- * dependency): {@link dev.nabla.plot.Chart} (lines with legends and log axes, scatter, contours,
- * heat maps with a colour bar), {@link dev.nabla.plot.ImageGrid} (batches of images, feature maps,
- * convolution kernels), {@link dev.nabla.plot.Figure} (panels side by side) and
- * {@link dev.nabla.plot.Plot} (one call from a tensor to a picture). Pictures save as PNG or SVG.
+ * dependency): {@link Chart} (lines with legends and log axes, scatter, contours,
+ * heat maps with a colour bar), {@link ImageGrid} (batches of images, feature maps,
+ * convolution kernels), {@link Figure} (panels side by side) and
+ * {@link Plot} (one call from a tensor to a picture). Pictures save as PNG or SVG.
  *
  * <pre>{@code
  * import dev.nabla.plot.*;

@@ -16,10 +16,13 @@ import dev.nabla.quantize.qat.QatConv2d;
 import dev.nabla.quantize.qat.QatLinear;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Fusion of the layer sequences that int8 inference computes as one: Conv2d + BatchNorm2d
@@ -89,7 +92,7 @@ public final class Fusion {
             consumer.put(c.input, c);
         }
         List<List<String>> groups = new ArrayList<>();
-        java.util.Set<Module> used = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Module> used = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Call c : calls) {
             if (!(c.module instanceof Conv2d || c.module instanceof Linear) || count.get(c.module) != 1) {
                 continue;
@@ -210,9 +213,8 @@ public final class Fusion {
         } else if (m.length == 2 && m[0] instanceof Linear linear && m[1] instanceof ReLU) {
             fused = qat ? new QatLinear(linear, true) : new LinearReLU(Copies.linear(linear));
         } else {
-            List<String> types = java.util.Arrays.stream(m)
-                    .map(x -> x.getClass().getSimpleName())
-                    .toList();
+            List<String> types =
+                    Arrays.stream(m).map(x -> x.getClass().getSimpleName()).toList();
             throw new IllegalArgumentException("fusion: cannot fuse " + group + " (" + types
                     + "); supported: Conv2d+BatchNorm2d, Conv2d+BatchNorm2d+ReLU, Conv2d+ReLU, Linear+ReLU");
         }

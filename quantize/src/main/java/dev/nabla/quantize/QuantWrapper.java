@@ -8,6 +8,7 @@ import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -67,7 +68,7 @@ public final class QuantWrapper extends Module {
 
     /** {@code float}, {@code prepared} (observing), {@code qat} (training with fake quantization) or {@code converted}. */
     public String stage() {
-        return stage.name().toLowerCase(java.util.Locale.ROOT);
+        return stage.name().toLowerCase(Locale.ROOT);
     }
 
     @Override

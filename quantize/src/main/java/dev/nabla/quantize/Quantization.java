@@ -4,6 +4,7 @@ import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Variable;
 import dev.nabla.nn.AdaptiveAvgPool2d;
 import dev.nabla.nn.AvgPool2d;
+import dev.nabla.nn.BatchNorm;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.nn.Dropout;
 import dev.nabla.nn.Flatten;
@@ -40,6 +41,8 @@ import dev.nabla.quantize.quantized.QuantizedReLU;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -424,7 +427,7 @@ public final class Quantization {
                 return w.eval();
             }
             case "dynamic" -> {
-                Set<Class<? extends Module>> types = new java.util.HashSet<>();
+                Set<Class<? extends Module>> types = new HashSet<>();
                 for (String t : metadata.getOrDefault(TYPES_KEY, "").split(",", -1)) {
                     switch (t) {
                         case "Linear" -> types.add(Linear.class);
@@ -447,7 +450,7 @@ public final class Quantization {
 
     private static float[] ones(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, 1f);
+        Arrays.fill(a, 1f);
         return a;
     }
 
@@ -566,7 +569,7 @@ public final class Quantization {
             }
             boolean ok = STATIC_TYPES.stream().anyMatch(t -> t.isInstance(m));
             if (!ok) {
-                String hint = m instanceof dev.nabla.nn.BatchNorm
+                String hint = m instanceof BatchNorm
                         ? " (a BatchNorm2d is quantized only right after the Conv2d it is fused into)"
                         : m instanceof LSTM ? " (quantize an LSTM with quantizeDynamic)" : "";
                 throw new IllegalArgumentException((qat ? "prepareQat" : "quantization") + ": module '"

@@ -3,7 +3,7 @@ package dev.nabla.quantize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.nabla.nn.Goldens;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.quantize.observer.HistogramObserver;
 import dev.nabla.quantize.observer.MinMaxObserver;
 import dev.nabla.quantize.observer.MovingAverageMinMaxObserver;

@@ -22,10 +22,12 @@ import dev.nabla.nn.models.ResNet20;
 import dev.nabla.optim.SGD;
 import dev.nabla.quantize.quantized.DynamicQuantizedLSTM;
 import dev.nabla.quantize.quantized.DynamicQuantizedLinear;
+import dev.nabla.quantize.quantized.QFunctional;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -194,7 +196,7 @@ class QuantizationTest {
         QuantWrapper q = Quantization.prepare(net, QConfig.observer("minmax"), x);
         Quantization.calibrate(q, List.of(x, Tensor.randn(g, 8, 3, 32, 32)), 32);
         Quantization.convert(q);
-        assertTrue(q.getSubmodule("module.layer2.0.add_relu") instanceof dev.nabla.quantize.quantized.QFunctional);
+        assertTrue(q.getSubmodule("module.layer2.0.add_relu") instanceof QFunctional);
         Tensor got = TinyNets.logits(q, x);
         assertTrue(got.sub(want).abs().max().item() < 0.1 * want.abs().max().item());
     }
@@ -266,7 +268,7 @@ class QuantizationTest {
                 e.getMessage());
         assertArrayEquals(before.toArray(), fp32.stateDict().get("0.weight").toArray(), "nothing was loaded");
 
-        Map<String, Tensor> partial = new java.util.LinkedHashMap<>(state);
+        Map<String, Tensor> partial = new LinkedHashMap<>(state);
         partial.remove("module.4.weight_scale");
         partial.remove("module.9.scale");
         Module rebuilt = Quantization.rebuild(TinyNets.cnn(), Quantization.metadata(q));

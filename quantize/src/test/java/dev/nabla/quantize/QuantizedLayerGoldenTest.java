@@ -3,7 +3,7 @@ package dev.nabla.quantize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nabla.nn.Goldens;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.QuantizedOps;
 import dev.nabla.tensor.QuantizedWeight;

@@ -86,7 +86,7 @@ public final class Main {
             System.err.println("nabla " + cmd + ": " + e.getMessage());
             System.err.println("run './nabla " + cmd + " --help' for the options");
             System.exit(2);
-        } catch (java.io.IOException | IllegalArgumentException | IllegalStateException e) {
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             // Bad data, a corrupt file, a wrong shape: the message says which; no stack trace needed.
             System.err.println("nabla " + cmd + ": " + Errors.describe(e));
             if (Boolean.getBoolean("nabla.debug")) {

@@ -17,14 +17,15 @@ import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.ChildJvm;
 import dev.nabla.tensor.kernel.Lanes;
 import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -130,7 +131,7 @@ class ReproducibleTrainingTest {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

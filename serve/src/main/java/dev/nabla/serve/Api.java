@@ -9,10 +9,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -535,7 +537,7 @@ final class Api {
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(r.body()))
+                    .decode(ByteBuffer.wrap(r.body()))
                     .toString();
         } catch (CharacterCodingException e) {
             throw new ApiException(400, "the body is not UTF-8 text");
@@ -599,7 +601,7 @@ final class Api {
         }
         List<byte[]> bodies = List.of(
                 pixels.append("]],\"top_k\":1}").toString().getBytes(StandardCharsets.UTF_8),
-                ("{\"instances\":[{\"b64\":\"" + java.util.Base64.getEncoder().encodeToString(png) + "\"}]}")
+                ("{\"instances\":[{\"b64\":\"" + Base64.getEncoder().encodeToString(png) + "\"}]}")
                         .getBytes(StandardCharsets.UTF_8));
         int[] turn = {0};
         return () ->

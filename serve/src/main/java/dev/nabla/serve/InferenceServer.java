@@ -7,11 +7,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -433,7 +435,7 @@ public final class InferenceServer implements AutoCloseable {
         LOG.log(
                 Level.INFO,
                 () -> String.format(
-                        java.util.Locale.ROOT,
+                        Locale.ROOT,
                         "loaded %s version %d (%s) from %s in %.2f s, warmed up in %.2f s",
                         model.name(),
                         version,
@@ -467,7 +469,7 @@ public final class InferenceServer implements AutoCloseable {
                 Response r = api.handle(request.get());
                 if (r.status() != 200) {
                     throw new IllegalStateException("warm-up request to " + m.name() + " failed: "
-                            + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+                            + new String(r.body(), StandardCharsets.UTF_8));
                 }
             }
         }

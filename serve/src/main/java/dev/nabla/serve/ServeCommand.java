@@ -2,7 +2,7 @@ package dev.nabla.serve;
 
 import dev.nabla.nn.data.ChannelStats;
 import dev.nabla.nn.data.Mnist;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -125,7 +125,7 @@ public final class ServeCommand {
                 .warmup(number(flags, "warmup", 20, 0))
                 .drainTimeout(Duration.ofSeconds(number(flags, "drain-seconds", 30, 0)));
         if (flags.containsKey("threads")) {
-            Parallel.setThreads(number(flags, "threads", 1, 1));
+            Threads.set(number(flags, "threads", 1, 1));
         }
         List<ModelSource> sources = sources(flags);
         if (!System.getProperties().containsKey("java.util.logging.SimpleFormatter.format")) {
@@ -151,7 +151,7 @@ public final class ServeCommand {
                 "serving at %s (ready in %.1f s; %d kernel threads, batches of up to %d within %d ms)%n",
                 server.url(),
                 (System.nanoTime() - t0) / 1e9,
-                Parallel.threads(),
+                Threads.get(),
                 o.maxBatch(),
                 o.maxDelay().toMillis());
         out.flush();

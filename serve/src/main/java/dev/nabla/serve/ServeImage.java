@@ -1,6 +1,8 @@
 package dev.nabla.serve;
 
+import dev.nabla.export.Checkpoint;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -14,6 +16,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -204,8 +207,7 @@ public final class ServeImage {
                 Integer.toString(Runtime.version().feature())));
         args.add("--class-path");
         args.add(String.join(
-                java.io.File.pathSeparator,
-                classPath.stream().map(Path::toString).toList()));
+                File.pathSeparator, classPath.stream().map(Path::toString).toList()));
         classPath.forEach(p -> args.add(p.toString()));
         String printed = tool("jdeps", args.toArray(new String[0])).trim();
         TreeSet<String> modules = new TreeSet<>(Arrays.asList(printed.split(",")));
@@ -247,7 +249,7 @@ public final class ServeImage {
     private static void copyModel(Path from, Path to) throws IOException {
         if (Files.isRegularFile(from)) {
             Files.createDirectories(to);
-            Files.copy(from, to.resolve(dev.nabla.export.Checkpoint.MODEL_FILE));
+            Files.copy(from, to.resolve(Checkpoint.MODEL_FILE));
             return;
         }
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
@@ -288,7 +290,7 @@ public final class ServeImage {
 
     private static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,7 +87,7 @@ class LoadTest {
         List<Result> results = new ArrayList<>();
         for (List<Result> r : rounds) {
             List<Result> sorted = new ArrayList<>(r);
-            sorted.sort(java.util.Comparator.comparingDouble(Result::throughput));
+            sorted.sort(Comparator.comparingDouble(Result::throughput));
             results.add(sorted.get(sorted.size() / 2));
         }
         System.out.printf(

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,7 +159,7 @@ class ReloadTest {
             TestClient client = new TestClient(server.url());
             Files.createDirectories(base.resolve("2"));
             byte[] model = Files.readAllBytes(TestModels.lenet().resolve(Checkpoint.MODEL_FILE));
-            Files.write(base.resolve("2").resolve(Checkpoint.MODEL_FILE), java.util.Arrays.copyOf(model, 1000));
+            Files.write(base.resolve("2").resolve(Checkpoint.MODEL_FILE), Arrays.copyOf(model, 1000));
             var reload = client.post("v1/models/digits:reload", "");
             assertEquals(500, reload.status(), reload.body());
             assertTrue(reload.error().contains("still serving versions [1]"), reload.error());
@@ -169,7 +171,7 @@ class ReloadTest {
 
     private static void deleteTree(Path dir) throws Exception {
         try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import javax.imageio.ImageIO;
 
@@ -84,8 +85,8 @@ final class TestModels {
         Module model = Models.create(arch, channels, size, 10, new Generator(0));
         float[] mean = new float[channels];
         float[] std = new float[channels];
-        java.util.Arrays.fill(mean, 0.5f);
-        java.util.Arrays.fill(std, 0.25f);
+        Arrays.fill(mean, 0.5f);
+        Arrays.fill(std, 0.25f);
         Preprocessing pre = new Preprocessing(channels, size, size, new ChannelStats(mean, std), Mnist.CLASSES);
         Adam opt = new Adam(model.parameters(), 1e-3);
         Checkpoint.save(

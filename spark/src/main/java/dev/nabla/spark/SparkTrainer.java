@@ -12,7 +12,7 @@ import dev.nabla.optim.OptimizerState;
 import dev.nabla.optim.ParamGroup;
 import dev.nabla.optim.Schedule;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import dev.nabla.train.History;
 import dev.nabla.train.Metrics;
 import dev.nabla.train.Trainer;
@@ -341,8 +341,8 @@ public final class SparkTrainer {
         int[] inputShape = train.inputShape();
         long examples = train.count();
         int steps = stepsPerEpoch(examples, options.batchSize);
-        int previousThreads = Parallel.threads();
-        Parallel.setThreads(options.workerThreads);
+        int previousThreads = Threads.get();
+        Threads.set(options.workerThreads);
         try {
             while (epoch < Math.min(until, options.epochs)) {
                 int e = epoch + 1;
@@ -401,7 +401,7 @@ public final class SparkTrainer {
                 }
             }
         } finally {
-            Parallel.setThreads(previousThreads);
+            Threads.set(previousThreads);
         }
         return history();
     }
@@ -565,8 +565,8 @@ public final class SparkTrainer {
 
         private Result train(int partition, Shard shard) {
             long t0 = System.nanoTime();
-            if (Parallel.threads() != threads) {
-                Parallel.setThreads(threads);
+            if (Threads.get() != threads) {
+                Threads.set(threads);
             }
             Module model = Replicas.borrow(runKey, k -> Replicas.model(modelFactory));
             try {

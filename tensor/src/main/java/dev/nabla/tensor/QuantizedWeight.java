@@ -1,5 +1,6 @@
 package dev.nabla.tensor;
 
+import dev.nabla.tensor.kernel.Int8Elementwise;
 import dev.nabla.tensor.kernel.Int8Weights;
 import dev.nabla.tensor.kernel.Requantizer;
 import java.util.Arrays;
@@ -73,8 +74,7 @@ public final class QuantizedWeight {
         int inner = w.numel() / out;
         byte[] q = new byte[w.numel()];
         for (int c = 0; c < out; c++) {
-            dev.nabla.tensor.kernel.Int8Elementwise.quantize(
-                    w.storageArray(), w.storageOffset() + c * inner, inner, s[c], 0, -128, 127, q, c * inner);
+            Int8Elementwise.quantize(w.storage.data, w.offset + c * inner, inner, s[c], 0, -128, 127, q, c * inner);
         }
         return new QuantizedWeight(Tensor.fromArray(q, weight.dims()), s);
     }

@@ -98,7 +98,7 @@ final class Storage {
         };
     }
 
-    /** The backing array, for {@link System#arraycopy} and {@link java.util.Arrays} fills. */
+    /** The backing array, for {@link System#arraycopy} and {@link Arrays} fills. */
     Object array() {
         return dtype == DType.FLOAT32 ? data : values;
     }

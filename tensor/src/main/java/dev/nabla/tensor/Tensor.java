@@ -8,7 +8,8 @@ import dev.nabla.tensor.kernel.Parallel;
 import dev.nabla.tensor.kernel.Reduce;
 import dev.nabla.tensor.kernel.Softmax;
 import dev.nabla.tensor.kernel.UnaryOp;
-import dev.nabla.tensor.kernel.VectorApi;
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -450,32 +451,16 @@ public final class Tensor {
         return strides.clone();
     }
 
-    /** Index of this tensor's first element in {@link #storageArray()}. */
+    /** Index of this tensor's first element in its storage, PyTorch's {@code storage_offset()}. */
     public int storageOffset() {
         return offset;
     }
 
     /**
-     * The backing array of a float32 tensor, shared with every view of it (no copy). Kernel code
-     * reads and writes it through {@link #storageOffset()} and {@link #strides()}; writers must call
-     * {@link #markModified()} so autograd can tell a saved tensor was changed.
-     *
-     * @throws IllegalStateException for other dtypes, whose elements are not floats
+     * Counter of in-place writes to this tensor's storage (shared with its views), PyTorch's
+     * {@code _version}: autograd saves it with a tensor its backward pass reads, and refuses to use
+     * the tensor if it has changed since.
      */
-    public float[] storageArray() {
-        if (storage.dtype != DType.FLOAT32) {
-            throw new IllegalStateException("storageArray: this tensor holds " + storage.dtype
-                    + " elements, not float32; read them with toLongArray() or convert with toFloat()");
-        }
-        return storage.data;
-    }
-
-    /** Records an in-place write made through {@link #storageArray()}. */
-    public void markModified() {
-        storage.bump();
-    }
-
-    /** Counter of in-place writes to this tensor's storage (shared with its views). */
     public int version() {
         return storage.version();
     }
@@ -1145,6 +1130,72 @@ public final class Tensor {
     }
 
     /**
+     * Copies this tensor's elements, in row-major order and converted to float as {@link #toArray}
+     * converts, into {@code dst} from index {@code dstOffset}: {@link #toArray} without the
+     * allocation, for loaders that fill one buffer from many tensors.
+     *
+     * <pre>{@code
+     * float[] batch = new float[2 * 3];
+     * Tensor.of(1, 2, 3).copyTo(batch, 3);       // batch = {0, 0, 0, 1, 2, 3}
+     * }</pre>
+     */
+    public void copyTo(float[] dst, int dstOffset) {
+        checkRange("copyTo", dst.length, dstOffset);
+        Strided.copy(this, new Tensor(new Storage(dst), dstOffset, shape, shape.contiguousStrides()));
+    }
+
+    /**
+     * Overwrites this tensor's elements, in row-major order, with {@code numel()} values of
+     * {@code src} from index {@code srcOffset} (converted to this dtype as {@link #to} converts);
+     * this tensor may be a strided view. The counterpart of {@link #copyTo(float[], int)}.
+     */
+    public Tensor copyFrom(float[] src, int srcOffset) {
+        checkRange("copyFrom", src.length, srcOffset);
+        return copyFrom(new Tensor(new Storage(src), srcOffset, shape, shape.contiguousStrides()));
+    }
+
+    private void checkRange(String op, int length, int at) {
+        if (at < 0 || (long) at + numel() > length) {
+            throw new IndexOutOfBoundsException(op + ": " + numel() + " elements of a tensor of shape " + shape
+                    + " do not fit an array of " + length + " from index " + at);
+        }
+    }
+
+    /**
+     * Writes elements {@code [from, from + count)} of this tensor (row-major order) into
+     * {@code dst} at its position, each as {@link DType#byteSize()} bytes of this dtype in the
+     * buffer's byte order (bool as 0 or 1, uint8 as its bits), and advances the position: a file
+     * writer streams a tensor through one buffer in chunks. A non-contiguous tensor is copied first;
+     * pass {@link #contiguous()} once to stream a strided view without copying it per chunk.
+     *
+     * <pre>{@code
+     * ByteBuffer buf = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+     * Tensor.of(1, 2, 3).copyTo(buf, 0, 3);      // 12 bytes of little-endian floats
+     * }</pre>
+     *
+     * @throws BufferOverflowException when {@code dst} has less room than the elements
+     */
+    public void copyTo(ByteBuffer dst, int from, int count) {
+        if (from < 0 || count < 0 || (long) from + count > numel()) {
+            throw new IndexOutOfBoundsException("copyTo: elements [" + from + ", " + ((long) from + count)
+                    + ") are not within a tensor of " + numel() + " elements (shape " + shape + ")");
+        }
+        Tensor c = contiguous();
+        int at = c.offset + from;
+        int bytes = count * storage.dtype.byteSize();
+        if (dst.remaining() < bytes) {
+            throw new BufferOverflowException();
+        }
+        switch (storage.dtype) {
+            case FLOAT32 -> dst.asFloatBuffer().put(c.storage.data, at, count);
+            case INT64 -> dst.asLongBuffer().put(c.storage.longs(), at, count);
+            case INT32 -> dst.asIntBuffer().put(c.storage.ints(), at, count);
+            case INT8, UINT8, BOOL -> dst.duplicate().put(c.storage.bytes(), at, count);
+        }
+        dst.position(dst.position() + bytes);
+    }
+
+    /**
      * In-place writes that accumulate or copy element by element are wrong when several elements
      * of this tensor are one storage location (an expanded, stride-0 view): refuse, as PyTorch does.
      */
@@ -1435,7 +1486,7 @@ public final class Tensor {
     }
 
     /** Applies any {@link BinaryOp} with broadcasting; {@code out} may be null. */
-    public Tensor apply(BinaryOp op, Tensor other, Tensor out) {
+    Tensor apply(BinaryOp op, Tensor other, Tensor out) {
         return binary(op, other, out);
     }
 
@@ -1551,7 +1602,7 @@ public final class Tensor {
     }
 
     /** Applies any {@link UnaryOp}; {@code out} may be null or {@code this} (in place). */
-    public Tensor apply(UnaryOp op, Tensor out) {
+    Tensor apply(UnaryOp op, Tensor out) {
         return unary(op, out);
     }
 
@@ -1613,23 +1664,30 @@ public final class Tensor {
      * tensor gives float32, as PyTorch does for float bounds.
      */
     public Tensor clamp(float min, float max) {
+        return clamp(min, max, null);
+    }
+
+    /** {@link #clamp(float, float)} into {@code out} (float32; null for a new tensor, this for in place). */
+    public Tensor clamp(float min, float max, Tensor out) {
         if (min > max) {
             throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
         }
         if (storage.dtype != DType.FLOAT32) {
-            return toFloat().clamp(min, max);
+            return toFloat().clamp(min, max, out);
         }
-        Tensor o = alloc(shape);
-        Tensor x = contiguous();
-        Elementwise.clamp(x.storage.data, x.offset, min, max, o.storage.data, 0, numel());
+        Tensor o = checkOut("clamp", shape, out);
+        Tensor x = overlapsOtherwise(this, o) ? copy() : contiguous();
+        Elementwise.clamp(x.storage.data, x.offset, min, max, o.storage.data, o.offset, numel());
+        o.storage.bump();
         return o;
     }
 
     /**
-     * Fused gradient of a unary op: {@code grad * op'(this)} given {@code output = op(this)}.
-     * Autograd uses it to take one pass where a composed backward would take several.
+     * Fused gradient of a unary op: {@code grad * op'(this)} given {@code output = op(this)}, one
+     * pass where a composed backward would take several ({@link TensorFunctional#reluBackward} and
+     * the other activations' gradients).
      */
-    public Tensor unaryBackward(UnaryOp op, Tensor output, Tensor grad) {
+    Tensor unaryBackward(UnaryOp op, Tensor output, Tensor grad) {
         if (!output.shape.equals(shape) || !grad.shape.equals(shape)) {
             throw new ShapeMismatchException(op.label() + " backward: input " + shape + ", output " + output.shape
                     + " and gradient " + grad.shape + " must have the same shape");
@@ -1950,9 +2008,10 @@ public final class Tensor {
     }
 
     /**
-     * Gradient of (log-)softmax along {@code dim} from this forward output and the output gradient.
+     * Gradient of (log-)softmax along {@code dim} from this forward output and the output gradient
+     * ({@link TensorFunctional#softmaxBackward}, {@link TensorFunctional#logSoftmaxBackward}).
      */
-    public Tensor softmaxBackward(boolean log, int dim, Tensor grad) {
+    Tensor softmaxBackward(boolean log, int dim, Tensor grad) {
         if (!grad.shape.equals(shape)) {
             throw new ShapeMismatchException((log ? "logSoftmax" : "softmax") + " backward: output " + shape
                     + " and gradient " + grad.shape + " differ");

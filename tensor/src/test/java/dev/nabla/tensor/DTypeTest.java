@@ -11,6 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.kernel.BinaryOp;
 import dev.nabla.tensor.kernel.UnaryOp;
+import java.nio.BufferOverflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -303,13 +306,29 @@ class DTypeTest {
     }
 
     @Test
-    void onlyFloat32ExposesAFloatBuffer() {
-        assertMentions(
-                message(IllegalStateException.class, () -> Tensor.ofLongs(1).storageArray()),
-                "storageArray",
-                "int64",
-                "toFloat()");
-        assertEquals(2, Tensor.of(1, 2).storageArray().length);
+    void bulkCopiesConvertAndStreamEveryDtype() {
+        float[] dst = new float[5];
+        Tensor.ofLongs(7, -2).copyTo(dst, 2);
+        assertArrayEquals(new float[] {0, 0, 7, -2, 0}, dst, "int64 copied out as floats, from an offset");
+        Tensor i32 = Tensor.zeros(DType.INT32, 2, 2).t();
+        i32.copyFrom(new float[] {9, 1.9f, 2, 3, -4}, 1);
+        assertArrayEquals(new long[] {1, 3, 2, -4}, i32.t().toLongArray(), "a strided view filled row-major");
+        assertThrows(IndexOutOfBoundsException.class, () -> Tensor.zeros(3).copyTo(new float[4], 2));
+        for (DType d : DType.values()) {
+            Tensor t = Tensor.arange(4).to(d);
+            ByteBuffer buf = ByteBuffer.allocate(8 * d.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+            buf.position(d.byteSize());
+            t.copyTo(buf, 1, 2);
+            assertEquals(3 * d.byteSize(), buf.position(), d + ": the position advances past the elements");
+            long second = switch (d) {
+                case FLOAT32 -> (long) buf.getFloat(2 * d.byteSize());
+                case INT64 -> buf.getLong(2 * d.byteSize());
+                case INT32 -> buf.getInt(2 * d.byteSize());
+                case INT8, UINT8, BOOL -> buf.get(2 * d.byteSize());
+            };
+            assertEquals(d == DType.BOOL ? 1 : 2, second, d + ": element 2, little-endian");
+        }
+        assertThrows(BufferOverflowException.class, () -> Tensor.zeros(4).copyTo(ByteBuffer.allocate(8), 0, 4));
     }
 
     // ================================================================== comparisons and bool logic

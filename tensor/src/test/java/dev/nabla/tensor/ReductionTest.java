@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.Ref.Layout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -114,7 +116,7 @@ class ReductionTest {
     }
 
     private static int[] randomAxes(SplittableRandom r, int rank, boolean allowEmpty) {
-        java.util.List<Integer> axes = new java.util.ArrayList<>();
+        List<Integer> axes = new ArrayList<>();
         for (int k = 0; k < rank; k++) {
             if (r.nextInt(3) == 0) {
                 axes.add(k);

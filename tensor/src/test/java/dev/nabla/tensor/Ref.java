@@ -46,7 +46,7 @@ final class Ref {
     static void write(Tensor t, float[] values) {
         int[] d = t.dims();
         int[] s = t.strides();
-        float[] data = t.storageArray();
+        float[] data = t.storage.data;
         int[] idx = new int[d.length];
         for (float value : values) {
             int at = t.storageOffset();

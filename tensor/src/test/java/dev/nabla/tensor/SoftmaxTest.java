@@ -69,7 +69,7 @@ class SoftmaxTest {
         }
         int outer = n * inner == 0 ? 0 : v.length / (n * inner);
         double[] rowMax = new double[outer * inner];
-        java.util.Arrays.fill(rowMax, Double.NEGATIVE_INFINITY);
+        Arrays.fill(rowMax, Double.NEGATIVE_INFINITY);
         for (int at = 0; at < v.length; at++) {
             int row = at / (n * inner) * inner + at % inner;
             rowMax[row] = Math.max(rowMax[row], v[at]);

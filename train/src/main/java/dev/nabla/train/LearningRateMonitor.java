@@ -1,6 +1,7 @@
 package dev.nabla.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ public final class LearningRateMonitor implements Callback {
 
         @Override
         public String toString() {
-            return "Entry[step=" + step + ", epoch=" + epoch + ", lrs=" + java.util.Arrays.toString(lrs) + "]";
+            return "Entry[step=" + step + ", epoch=" + epoch + ", lrs=" + Arrays.toString(lrs) + "]";
         }
     }
 

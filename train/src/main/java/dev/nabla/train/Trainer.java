@@ -12,6 +12,7 @@ import dev.nabla.nn.data.ProgressBar;
 import dev.nabla.optim.GradClip;
 import dev.nabla.optim.LrScheduler;
 import dev.nabla.optim.Optimizer;
+import dev.nabla.optim.Schedule;
 import dev.nabla.tensor.Generator;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,7 +38,7 @@ import java.util.Optional;
  * each loss is divided by its group's size so the gradient is the group's mean) the gradients are
  * clipped to {@link Options#clipGradNorm} when set, the optimizer steps, the scheduler steps, and
  * the gradients are dropped. The scheduler therefore counts optimizer steps: build its
- * {@link dev.nabla.optim.Schedule} over {@code epochs * ceil(batches / accumulation)} steps.
+ * {@link Schedule} over {@code epochs * ceil(batches / accumulation)} steps.
  *
  * <p><b>Divergence stops the run</b> ({@link DivergenceException}) before the optimizer applies
  * the offending step: a NaN or infinite loss or gradient norm, a loss more than

@@ -1,11 +1,11 @@
 /**
- * Training as a library: {@link dev.nabla.train.Trainer} runs the loop (Keras' {@code fit},
- * Lightning's {@code Trainer}) with validation, {@link dev.nabla.train.Metrics} (accuracy,
+ * Training as a library: {@link Trainer} runs the loop (Keras' {@code fit},
+ * Lightning's {@code Trainer}) with validation, {@link Metrics} (accuracy,
  * per-class precision, recall and F1, the confusion matrix), a progress bar, gradient clipping and
- * accumulation, divergence detection and exact resume; {@link dev.nabla.train.Callback}s extend
- * it: {@link dev.nabla.train.EarlyStopping}, {@link dev.nabla.train.ModelCheckpoint} (best and
- * last), {@link dev.nabla.train.CsvLogger}, {@link dev.nabla.train.LearningRateMonitor}.
- * {@link dev.nabla.train.RunDirectory} gives each run a folder of its own, locked while it runs.
+ * accumulation, divergence detection and exact resume; {@link Callback}s extend
+ * it: {@link EarlyStopping}, {@link ModelCheckpoint} (best and
+ * last), {@link CsvLogger}, {@link LearningRateMonitor}.
+ * {@link RunDirectory} gives each run a folder of its own, locked while it runs.
  *
  * <pre>{@code
  * var trainer = new Trainer(model, new Adam(model.parameters(), 1e-3), Trainer.options()

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds an ONNX model from a Nabla module by tracing (see {@link Onnx} for the design): runs the
@@ -408,6 +409,12 @@ final class OnnxExporter {
     // =================================================================== operations
 
     private void emit(Tracing.Op op) {
+        if (op.userFunction() != null) {
+            throw unsupported(
+                    "unsupported op '" + op.name() + "': " + op.userFunction()
+                            + " is a user-defined AutogradFunction, which has no ONNX export; write the module that applies"
+                            + " it with built-in operations, or register a ModuleExporter for it (ExportOptions.moduleExporter)");
+        }
         Variable out = op.output();
         String y = switch (op.name()) {
             case "add" -> binary("Add", op);
@@ -639,7 +646,7 @@ final class OnnxExporter {
     // =================================================================== convolution and pooling
 
     /** Runs {@code body} on a batched [N, C, H, W] view of {@code x}, unbatching again for a [C, H, W] input. */
-    private String batched(Variable x, java.util.function.UnaryOperator<String> body) {
+    private String batched(Variable x, UnaryOperator<String> body) {
         if (x.dim() == 4) {
             return body.apply(value(x));
         }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A model read from an ONNX file by {@link Onnx#load}: a {@link Module} whose forward pass runs
@@ -256,7 +257,7 @@ public final class OnnxModel extends Module {
             }
             if (!ImportOps.SUPPORTED.contains(n.opType())) {
                 throw new ImportException(n.describe() + ": the operator " + n.opType()
-                        + " is not supported (Nabla runs " + new java.util.TreeSet<>(ImportOps.SUPPORTED) + ")");
+                        + " is not supported (Nabla runs " + new TreeSet<>(ImportOps.SUPPORTED) + ")");
             }
             for (String in : n.inputs()) {
                 if (!in.isEmpty() && !defined.contains(in)) {

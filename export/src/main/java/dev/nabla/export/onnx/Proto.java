@@ -7,7 +7,9 @@ import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -274,8 +276,7 @@ final class Proto {
         }
 
         static Attribute ofString(String name, String v) {
-            return new Attribute(
-                    name, A_STRING, 0, 0, v.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null, null);
+            return new Attribute(name, A_STRING, 0, 0, v.getBytes(StandardCharsets.UTF_8), null, null, null);
         }
 
         static Attribute ofTensor(String name, TensorData v) {
@@ -333,7 +334,7 @@ final class Proto {
         }
 
         String string() {
-            return s == null ? "" : new String(s, java.nio.charset.StandardCharsets.UTF_8);
+            return s == null ? "" : new String(s, StandardCharsets.UTF_8);
         }
     }
 
@@ -449,8 +450,8 @@ final class Proto {
                 }
                 count *= x;
                 if (count > Integer.MAX_VALUE) {
-                    throw new ProtoException("tensor '" + name + "' has shape " + java.util.Arrays.toString(d)
-                            + ", more than 2^31 elements");
+                    throw new ProtoException(
+                            "tensor '" + name + "' has shape " + Arrays.toString(d) + ", more than 2^31 elements");
                 }
             }
             int n = (int) count;

@@ -1,6 +1,7 @@
 package dev.nabla.export.onnx;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The protobuf wire format, reading side, for untrusted input: every length is checked against
@@ -206,13 +207,13 @@ final class ProtoReader {
 
         void add(long v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, n * 2);
+                a = Arrays.copyOf(a, n * 2);
             }
             a[n++] = v;
         }
 
         long[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 
@@ -223,7 +224,7 @@ final class ProtoReader {
 
         void ensure(int extra) {
             if (n + extra > a.length) {
-                a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + extra));
+                a = Arrays.copyOf(a, Math.max(a.length * 2, n + extra));
             }
         }
 
@@ -233,7 +234,7 @@ final class ProtoReader {
         }
 
         float[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 }

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.AutogradFunction;
+import dev.nabla.autograd.FunctionContext;
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
+import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.Sequential;
@@ -150,7 +153,7 @@ class OnnxExportTest {
     void timeMajorLstmWithBatchAxisOne() throws Exception {
         Generator g = new Generator(4);
         Module m = new Module() {
-            final dev.nabla.nn.LSTM lstm = registerModule("lstm", new dev.nabla.nn.LSTM(4, 6, new Generator(0)));
+            final LSTM lstm = registerModule("lstm", new LSTM(4, 6, new Generator(0)));
 
             @Override
             protected Variable forward(Variable x) {
@@ -223,6 +226,43 @@ class OnnxExportTest {
                 IllegalArgumentException.class,
                 () -> Onnx.toBytes(lossy, Variable.zeros(2, 4), ExportOptions.defaults()));
         assertTrue(e.getMessage().contains("mseLoss") && e.getMessage().contains("module '1'"), e.getMessage());
+    }
+
+    /** A user's function that calls itself "relu": the export must not take it for the built-in one. */
+    static final class ClampedRelu extends AutogradFunction {
+        @Override
+        protected String name() {
+            return "relu";
+        }
+
+        @Override
+        protected Tensor forward(FunctionContext ctx, Tensor... in) {
+            return in[0].clamp(0f, 6f);
+        }
+
+        @Override
+        protected Tensor[] backward(FunctionContext ctx, Tensor grad) {
+            throw new UnsupportedOperationException("not needed by an export");
+        }
+    }
+
+    @Test
+    void aUserAutogradFunctionFailsTheExportByName() {
+        Module custom = new Sequential(new Linear(4, 3), new Module() {
+            @Override
+            protected Variable forward(Variable x) {
+                return new ClampedRelu().apply(x);
+            }
+        });
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Onnx.toBytes(custom, Variable.zeros(2, 4), ExportOptions.defaults()));
+        assertTrue(
+                e.getMessage().contains("unsupported op 'relu'")
+                        && e.getMessage().contains(ClampedRelu.class.getName())
+                        && e.getMessage().contains("AutogradFunction")
+                        && e.getMessage().contains("module '1'"),
+                e.getMessage());
     }
 
     @Test

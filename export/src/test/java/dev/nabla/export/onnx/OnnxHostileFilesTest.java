@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -104,7 +105,7 @@ class OnnxHostileFilesTest {
                 List.of(new Proto.ValueInfo("x", Proto.FLOAT, dims)),
                 List.of(new Proto.ValueInfo(out, Proto.FLOAT, null)),
                 List.of());
-        return new Proto.Model(8, List.of(new Proto.OpsetId("", 17)), "test", "0", g, java.util.Map.of());
+        return new Proto.Model(8, List.of(new Proto.OpsetId("", 17)), "test", "0", g, Map.of());
     }
 
     private static Proto.Node node(String name, String op, List<String> in, String out, Proto.Attribute... attrs) {
@@ -129,7 +130,7 @@ class OnnxHostileFilesTest {
                                 List.of(new Proto.ValueInfo("x", Proto.FLOAT, List.of(1L))),
                                 List.of(new Proto.ValueInfo("y", Proto.FLOAT, null)),
                                 List.of()),
-                        java.util.Map.of())
+                        Map.of())
                 .encode());
         assertTrue(m.contains("com.vendor"), m);
     }
@@ -174,8 +175,7 @@ class OnnxHostileFilesTest {
                     List.of(new Proto.ValueInfo("x", Proto.FLOAT, List.of(65536L, 65536L, 65536L))),
                     List.of(new Proto.ValueInfo("y", Proto.FLOAT, null)),
                     List.of());
-            m = rejected(
-                    new Proto.Model(8, List.of(new Proto.OpsetId("", 17)), "t", "0", g, java.util.Map.of()).encode());
+            m = rejected(new Proto.Model(8, List.of(new Proto.OpsetId("", 17)), "t", "0", g, Map.of()).encode());
             assertTrue(m.contains("too large"), m);
         });
     }

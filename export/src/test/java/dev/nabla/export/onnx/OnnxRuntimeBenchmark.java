@@ -9,7 +9,7 @@ import dev.nabla.nn.Module;
 import dev.nabla.nn.models.VggCnn;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -61,7 +61,7 @@ final class OnnxRuntimeBenchmark {
         Module vgg = VggCnn.create(3, 32, 10, true, new Generator(0));
         TestModels.warmBatchNorm(vgg, 8, 3, 32, 32);
         byte[] model = Onnx.toBytes(vgg, Variable.zeros(1, 3, 32, 32), ExportOptions.defaults());
-        Parallel.setThreads(threads);
+        Threads.set(threads);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setIntraOpNumThreads(threads);

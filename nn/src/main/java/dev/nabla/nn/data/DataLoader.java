@@ -4,7 +4,7 @@ import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.VectorApi;
+import dev.nabla.tensor.VectorApi;
 import java.lang.ref.Cleaner;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -277,10 +277,12 @@ public final class DataLoader {
                 y[k] = images.label(i);
             }
         } else {
+            // A transformed sample is rendered from a copy of its values (the pipeline reads an array).
+            float[] source = pipeline == null ? null : new float[inputDims[0] * inputDims[1] * inputDims[2]];
             for (int k = 0; k < n; k++) {
                 int i = indices[k];
                 Sample s = dataset.get(i);
-                Tensor in = s.input().contiguous();
+                Tensor in = s.input();
                 if (!Arrays.equals(in.dims(), inputDims)) {
                     throw new IllegalStateException("sample " + i + " of " + dataset + " has shape " + in.shape()
                             + " but sample 0 had " + Arrays.toString(inputDims));
@@ -291,9 +293,10 @@ public final class DataLoader {
                             + " toFloat()");
                 }
                 if (pipeline == null) {
-                    System.arraycopy(in.storageArray(), in.storageOffset(), x, k * sampleSize, sampleSize);
+                    in.copyTo(x, k * sampleSize);
                 } else {
-                    pipeline.render(in.storageArray(), in.storageOffset(), x, k * sampleSize, g);
+                    in.copyTo(source, 0);
+                    pipeline.render(source, 0, x, k * sampleSize, g);
                 }
                 y[k] = s.label();
             }

@@ -4,6 +4,7 @@ import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -227,7 +228,7 @@ public final class ImageDataset implements Dataset {
         }
         if (heldCount == 0 || heldCount == labels.length) {
             throw new IllegalArgumentException(String.format(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "%s: holding out %.3g of %d images leaves %s empty",
                     name,
                     heldOut,

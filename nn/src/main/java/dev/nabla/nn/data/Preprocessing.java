@@ -1,7 +1,7 @@
 package dev.nabla.nn.data;
 
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.VectorApi;
+import dev.nabla.tensor.VectorApi;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;

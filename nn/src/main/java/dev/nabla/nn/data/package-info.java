@@ -1,14 +1,14 @@
 /**
  * Data sets and the batch loader that feeds training.
  *
- * <p>{@link dev.nabla.nn.data.ImageDataset} keeps images compactly as bytes in memory; readers
- * build it from real formats: {@link dev.nabla.nn.data.Idx} (MNIST, Fashion-MNIST, see
- * {@link dev.nabla.nn.data.Mnist} and {@link dev.nabla.nn.data.FashionMnist}) and the CIFAR binary
- * format ({@link dev.nabla.nn.data.Cifar10}, {@link dev.nabla.nn.data.Cifar100}).
- * {@link dev.nabla.nn.data.DataLoader} shuffles with a seed, applies
- * {@link dev.nabla.nn.data.Transforms} while it converts bytes to floats, and prepares the next
- * batches on a background thread. {@link dev.nabla.nn.data.Download} fetches archives with resume
- * and an MD5 check; {@link dev.nabla.nn.data.ProgressBar} reports progress on the console.
+ * <p>{@link ImageDataset} keeps images compactly as bytes in memory; readers
+ * build it from real formats: {@link Idx} (MNIST, Fashion-MNIST, see
+ * {@link Mnist} and {@link FashionMnist}) and the CIFAR binary
+ * format ({@link Cifar10}, {@link Cifar100}).
+ * {@link DataLoader} shuffles with a seed, applies
+ * {@link Transforms} while it converts bytes to floats, and prepares the next
+ * batches on a background thread. {@link Download} fetches archives with resume
+ * and an MD5 check; {@link ProgressBar} reports progress on the console.
  *
  * <pre>{@code
  * import dev.nabla.nn.data.*;

@@ -1,7 +1,7 @@
 /**
- * A small model zoo: {@link dev.nabla.nn.models.LeNet5}, the Fashion-MNIST peer's
- * {@link dev.nabla.nn.models.SmallCnn}, the VGG-style CNN of the benchmarks
- * ({@link dev.nabla.nn.models.VggCnn}) and {@link dev.nabla.nn.models.ResNet20}, each adapting
+ * A small model zoo: {@link LeNet5}, the Fashion-MNIST peer's
+ * {@link SmallCnn}, the VGG-style CNN of the benchmarks
+ * ({@link VggCnn}) and {@link ResNet20}, each adapting
  * to the data set's channels, image size and classes.
  *
  * <pre>{@code

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.ChildJvm;
-import dev.nabla.tensor.kernel.VectorApi;
+import dev.nabla.tensor.VectorApi;
+import dev.nabla.tensor.testing.ChildJvm;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

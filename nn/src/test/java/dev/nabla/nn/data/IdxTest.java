@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -179,8 +180,8 @@ class IdxTest {
     void aForgedCountInAStreamOfUnknownLengthReadsOnlyWhatIsThere() {
         // no length to check against: the buffer grows with the data, and the end is reported
         byte[] f = DataFixtures.idx(new int[] {2_700_000, 28, 28}, new byte[40]);
-        CorruptDataException e = assertThrows(
-                CorruptDataException.class, () -> Idx.read(new java.io.ByteArrayInputStream(f), "forged", 3));
+        CorruptDataException e =
+                assertThrows(CorruptDataException.class, () -> Idx.read(new ByteArrayInputStream(f), "forged", 3));
         assertTrue(e.getMessage().startsWith("forged, record 0: short file: the data ends 40 bytes"), e.getMessage());
     }
 

@@ -10,6 +10,8 @@ import dev.nabla.nn.Module;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +47,7 @@ class ModelsTest {
     void stateDictKeysFollowThePeerModels() {
         Map<String, Tensor> lenet = new LeNet5(3, 32, 10, new Generator(0)).stateDict();
         assertEquals(
-                java.util.List.of(
+                List.of(
                         "c1.weight",
                         "c1.bias",
                         "c2.weight",
@@ -56,7 +58,7 @@ class ModelsTest {
                         "f2.bias",
                         "f3.weight",
                         "f3.bias"),
-                java.util.List.copyOf(lenet.keySet()));
+                List.copyOf(lenet.keySet()));
         Map<String, Tensor> vggBn =
                 VggCnn.create(3, 32, 10, true, new Generator(0)).stateDict();
         // torch_cifar_subset.py's Sequential: conv(0) bn(1) relu(2) conv(3) bn(4) relu(5) pool(6) ...
@@ -73,9 +75,9 @@ class ModelsTest {
     /** The names of akamaster/pytorch_resnet_cifar10's resnet20(), whose state dicts then load as they are. */
     @Test
     void resNet20KeysFollowThePyTorchCifarDefinition() {
-        java.util.List<String> keys = java.util.List.copyOf(
-                new ResNet20(3, 10, new Generator(0)).stateDict().keySet());
-        java.util.List<String> want = new java.util.ArrayList<>();
+        List<String> keys =
+                List.copyOf(new ResNet20(3, 10, new Generator(0)).stateDict().keySet());
+        List<String> want = new ArrayList<>();
         String[] bn = {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
         want.add("conv1.weight");
         for (String b : bn) {

@@ -3,6 +3,7 @@ package dev.nabla.quantize.distill;
 import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Variable;
 import dev.nabla.nn.Module;
+import java.util.Objects;
 
 /**
  * A frozen teacher for distillation: in eval mode (batch norm uses its running statistics, dropout
@@ -26,7 +27,7 @@ public final class Teacher {
 
     /** Freezes {@code model} (eval mode, no gradients) and wraps it. */
     public static Teacher of(Module model) {
-        java.util.Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(model, "model");
         model.eval();
         for (Variable p : model.parameters()) {
             p.requiresGrad(false);

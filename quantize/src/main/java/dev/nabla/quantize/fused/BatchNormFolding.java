@@ -5,6 +5,7 @@ import dev.nabla.nn.BatchNorm;
 import dev.nabla.nn.Conv2d;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Folds an inference-mode batch norm into the convolution before it, PyTorch's
@@ -62,7 +63,7 @@ public final class BatchNormFolding {
         Tensor beta = bn.bias == null ? Tensor.zeros(out) : bn.bias.data();
         Tensor s = gamma.mul(bn.runningVar().add((float) bn.eps()).rsqrt());
         int[] shape = new int[weight.dim()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = out;
         Tensor w = weight.mul(s.reshape(shape));
         Tensor b = (bias == null ? Tensor.zeros(out) : bias)

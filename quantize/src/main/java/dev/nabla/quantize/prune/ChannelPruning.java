@@ -21,6 +21,7 @@ import dev.nabla.nn.ReLU;
 import dev.nabla.nn.Sigmoid;
 import dev.nabla.nn.Tanh;
 import dev.nabla.tensor.DType;
+import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -300,15 +301,11 @@ public final class ChannelPruning {
     }
 
     private static void zeroRows(Tensor t, boolean[] on) {
-        float[] a = t.storageArray();
-        int off = t.storageOffset();
-        int per = t.numel() / on.length;
         for (int r = 0; r < on.length; r++) {
             if (!on[r]) {
-                Arrays.fill(a, off + r * per, off + (r + 1) * per, 0f);
+                t.select(0, r).zero();
             }
         }
-        t.markModified();
     }
 
     /**
@@ -337,7 +334,7 @@ public final class ChannelPruning {
         } else if (old instanceof Linear l) {
             int in = dim == 1 ? index.length : l.inFeatures();
             int out = dim == 0 ? index.length : l.outFeatures();
-            fresh = new Linear(in, out, l.bias != null, new dev.nabla.tensor.Generator(0));
+            fresh = new Linear(in, out, l.bias != null, new Generator(0));
         } else if (old instanceof BatchNorm bn) {
             BatchNorm.Options o = BatchNorm.options()
                     .eps(bn.eps())

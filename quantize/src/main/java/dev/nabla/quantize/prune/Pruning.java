@@ -7,6 +7,7 @@ import dev.nabla.nn.Module;
 import dev.nabla.optim.Optimizer;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -345,7 +346,7 @@ public final class Pruning implements AutoCloseable {
             return e.mask;
         }
         float[] m = new float[parameter(name).numel()];
-        java.util.Arrays.fill(m, 1f);
+        Arrays.fill(m, 1f);
         return m;
     }
 
@@ -365,18 +366,17 @@ public final class Pruning implements AutoCloseable {
             throw new IllegalStateException(
                     "Pruning: cannot mask a non-contiguous tensor or one of another size: " + t.shape());
         }
-        float[] a = t.storageArray();
-        int off = t.storageOffset();
+        float[] a = t.toArray();
         boolean changed = false;
         for (int i = 0; i < mask.length; i++) {
-            if (mask[i] == 0 && a[off + i] != 0) {
-                a[off + i] = 0;
+            if (mask[i] == 0 && a[i] != 0) {
+                a[i] = 0;
                 changed = true;
             }
         }
-        // Only a real change bumps the version, so a graph that saved the weight stays valid.
+        // Only a real change writes (and bumps the version), so a graph that saved the weight stays valid.
         if (changed) {
-            t.markModified();
+            t.copyFrom(a, 0);
         }
     }
 }

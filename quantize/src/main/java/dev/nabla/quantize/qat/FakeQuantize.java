@@ -4,8 +4,10 @@ import dev.nabla.autograd.Variable;
 import dev.nabla.nn.Module;
 import dev.nabla.quantize.observer.Observer;
 import dev.nabla.quantize.observer.QParams;
+import dev.nabla.tensor.DType;
 import dev.nabla.tensor.QuantizedOps;
 import dev.nabla.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Simulates quantization in a float model during training, PyTorch's {@code FakeQuantize}: in
@@ -84,13 +86,13 @@ public final class FakeQuantize extends Module {
     static Variable straightThroughPerChannel(Variable w, QParams q) {
         int out = w.size(0);
         Tensor scales = Tensor.fromArray(q.scales(), out);
-        Tensor zeros = Tensor.zeros(dev.nabla.tensor.DType.INT64, out);
+        Tensor zeros = Tensor.zeros(DType.INT64, out);
         Tensor fq = QuantizedOps.fakeQuantizePerChannel(w.data(), scales, zeros, q.qmin(), q.qmax());
         if (!w.requiresGrad()) {
             return Variable.of(fq);
         }
         int[] shape = new int[w.dim()];
-        java.util.Arrays.fill(shape, 1);
+        Arrays.fill(shape, 1);
         shape[0] = out;
         Tensor lo = scales.mul((float) (q.qmin() - 0.5)).reshape(shape);
         Tensor hi = scales.mul((float) (q.qmax() + 0.5)).reshape(shape);

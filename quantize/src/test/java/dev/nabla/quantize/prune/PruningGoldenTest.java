@@ -3,9 +3,10 @@ package dev.nabla.quantize.prune;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.nabla.nn.Goldens;
+import dev.nabla.autograd.Variable;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.ModuleList;
+import dev.nabla.nn.testing.Goldens;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +29,7 @@ class PruningGoldenTest {
         }
 
         @Override
-        protected dev.nabla.autograd.Variable forward(dev.nabla.autograd.Variable x) {
+        protected Variable forward(Variable x) {
             return x;
         }
     }

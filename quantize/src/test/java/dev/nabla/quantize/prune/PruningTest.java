@@ -17,7 +17,9 @@ import dev.nabla.optim.Optimizer;
 import dev.nabla.optim.SGD;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,7 +71,7 @@ class PruningTest {
         Pruning p = Pruning.of(net).globalUnstructured(List.of("0.weight", "2.weight"), 0.8);
         p.attach(opt);
         float[] before = net.namedParameters().get("0.weight").data().toArray();
-        java.util.Map<String, float[]> masks = new java.util.HashMap<>();
+        Map<String, float[]> masks = new HashMap<>();
         p.pruned().forEach(n -> masks.put(n, p.mask(n).toArray()));
         for (int i = 0; i < 30; i++) {
             train(net, opt, 1);

@@ -2,7 +2,7 @@ package dev.nabla.samples.bench;
 
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +64,7 @@ public final class Bench {
      * script); empty selects all.
      */
     public static void run(int threads, List<String> only, double warmup) {
-        Parallel.setThreads(threads);
+        Threads.set(threads);
         Map<String, Workload> selected = new LinkedHashMap<>();
         for (Workload w : workloads()) {
             if (only.isEmpty()

@@ -4,7 +4,7 @@ import dev.nabla.tensor.DType;
 import dev.nabla.tensor.QuantizedOps;
 import dev.nabla.tensor.QuantizedWeight;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -259,7 +259,7 @@ public class Int8GemmBenchmark {
 
         @Setup
         public void setUp() {
-            Parallel.setThreads(1);
+            Threads.set(1);
             Random rnd = new Random(2);
             float[] xs = new float[64 * 512];
             float[] ws = new float[512 * 512];

@@ -8,7 +8,7 @@ import dev.nabla.optim.RMSprop;
 import dev.nabla.optim.SGD;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +56,7 @@ public class OptimizerBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        Parallel.setThreads(threads);
+        Threads.set(threads);
         Generator g = new Generator(1);
         int[][] shapes = {{1024, 784}, {1024}, {192, 1024}, {192}, {10, 192}, {10}};
         params = new ArrayList<>();

@@ -9,7 +9,7 @@ import dev.nabla.nn.data.DataLoader;
 import dev.nabla.quantize.distill.DistillationLoss;
 import dev.nabla.quantize.distill.Teacher;
 import dev.nabla.samples.cli.Args;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import dev.nabla.train.Metrics;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -81,7 +81,7 @@ public final class DistillCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("--temperature must be > 0 and --alpha in [0, 1]: " + e.getMessage());
         }
-        Parallel.setThreads(a.intValue("threads", Parallel.threads()));
+        Threads.set(a.intValue("threads", Threads.get()));
         Recipe recipe = Recipe.fromArgs(a, null);
         Path out = Path.of(a.string("out", null));
         a.finish();

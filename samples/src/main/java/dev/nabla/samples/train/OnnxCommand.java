@@ -8,7 +8,7 @@ import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.samples.cli.Args;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import dev.nabla.train.Metrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -99,7 +99,7 @@ final class OnnxCommand {
         // Only the test split is read: no validation split taken out of the training set.
         recipeArgs.addAll(List.of("--val-split", "0"));
         Recipe r = Recipe.fromArgs(Args.parse(recipeArgs.toArray(new String[0]), Recipe.SWITCHES), null);
-        Parallel.setThreads(threads);
+        Threads.set(threads);
         OnnxModel model = Onnx.load(file);
         DataSource source = DataSource.load(r);
         log.printf(

@@ -8,7 +8,7 @@ import dev.nabla.nn.data.Idx;
 import dev.nabla.nn.data.ImageDataset;
 import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.samples.cli.Args;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -66,7 +66,7 @@ public final class PredictCommand {
         }
         boolean json = a.flag("json");
         String classPath = a.string("class-path", null);
-        int threads = a.intValue("threads", Parallel.threads());
+        int threads = a.intValue("threads", Threads.get());
         if (threads < 1) {
             throw new Args.UsageException("--threads must be >= 1, got " + threads);
         }
@@ -77,7 +77,7 @@ public final class PredictCommand {
             throw new Args.UsageException("no FILE to classify: give image files or IDX/CIFAR record files");
         }
         a.finish();
-        Parallel.setThreads(threads);
+        Threads.set(threads);
         TrainCommand.Loaded loaded = TrainCommand.Loaded.of(Path.of(dir), classPath);
         Preprocessing pre = loaded.preprocessing();
         int classes = pre.classNames().size();

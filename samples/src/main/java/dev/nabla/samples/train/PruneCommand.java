@@ -13,7 +13,7 @@ import dev.nabla.quantize.prune.GradualSchedule;
 import dev.nabla.quantize.prune.Pruning;
 import dev.nabla.quantize.prune.SparseFile;
 import dev.nabla.samples.cli.Args;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import dev.nabla.train.Metrics;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -102,7 +103,7 @@ public final class PruneCommand {
             log.print(USAGE);
             return 0;
         }
-        Parallel.setThreads(a.intValue("threads", Parallel.threads()));
+        Threads.set(a.intValue("threads", Threads.get()));
         String dir = a.string("checkpoint", null);
         String outDir = a.string("out", null);
         if (dir == null || outDir == null) {
@@ -263,7 +264,7 @@ public final class PruneCommand {
                 .put("gradual", gradual)
                 .put("fine_tune_epochs", epochs)
                 .put("fine_tune_lr", lr)
-                .put("threads", Parallel.threads())
+                .put("threads", Threads.get())
                 .put("pruned_accuracy_before_fine_tuning", prunedAccuracy)
                 .put("before", before.toJson())
                 .put("after", after.toJson());
@@ -297,7 +298,7 @@ public final class PruneCommand {
      */
     static double throughput(Module model, DataSource data) {
         model.eval();
-        List<Variable> inputs = new java.util.ArrayList<>();
+        List<Variable> inputs = new ArrayList<>();
         try (DataLoader.BatchIterator it = data.loader(data.test()).epoch(0).iterator()) {
             // The first 2,000 test images (4 batches) are enough for a rate and keep the report quick.
             while (it.hasNext() && inputs.size() < 4) {

@@ -18,7 +18,7 @@ import dev.nabla.quantize.Quantization;
 import dev.nabla.samples.bench.Timing;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import dev.nabla.train.Metrics;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -72,7 +72,7 @@ public final class QuantizeCommand {
             log.print(USAGE);
             return 0;
         }
-        Parallel.setThreads(a.intValue("threads", Parallel.threads()));
+        Threads.set(a.intValue("threads", Threads.get()));
         String checkpoint = a.string("checkpoint", null);
         String outArg = a.string("out", null);
         String method = a.choice("method", "static", "static", "dynamic", "qat");
@@ -115,7 +115,7 @@ public final class QuantizeCommand {
                 source.test().size(),
                 method,
                 method.equals("static") ? ", observer " + observer + ", " + batches + " calibration batches" : "",
-                Parallel.threads());
+                Threads.get());
 
         Module int8 = quantize(
                 TrainCommand.Loaded.of(in, null).model(),
@@ -145,7 +145,7 @@ public final class QuantizeCommand {
                 .put("method", method)
                 .put("observer", method.equals("static") ? observer : "")
                 .put("calibration_batches", method.equals("static") ? batches : 0)
-                .put("threads", Parallel.threads())
+                .put("threads", Threads.get())
                 .put("recipe", recipe.toJson())
                 .put("float32", report.side(before, sizeBefore, true))
                 .put("int8", report.side(after, sizeAfter, false))

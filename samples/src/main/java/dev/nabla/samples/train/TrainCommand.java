@@ -10,7 +10,7 @@ import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.quantize.Quantization;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.Tensor;
-import dev.nabla.tensor.kernel.Parallel;
+import dev.nabla.tensor.Threads;
 import dev.nabla.train.Callback;
 import dev.nabla.train.CsvLogger;
 import dev.nabla.train.DivergenceException;
@@ -170,7 +170,7 @@ public final class TrainCommand {
                     + "), got " + pauseAfter);
         }
         a.finish();
-        Parallel.setThreads(threads);
+        Threads.set(threads);
 
         DataSource data = DataSource.load(recipe);
         DataLoader trainLoader = data.trainLoader(recipe);
@@ -181,7 +181,7 @@ public final class TrainCommand {
     }
 
     static int threads(Args a) {
-        int threads = a.intValue("threads", Parallel.threads());
+        int threads = a.intValue("threads", Threads.get());
         if (threads < 1) {
             throw new Args.UsageException("--threads must be >= 1, got " + threads);
         }
@@ -277,7 +277,7 @@ public final class TrainCommand {
                 "model: %s, %,d parameters; %d threads; run folder %s%n",
                 recipe.model(),
                 model.parameterCount(),
-                Parallel.threads(),
+                Threads.get(),
                 run.path());
         ModelCheckpoint checkpoints = new ModelCheckpoint(run.path(), recipe.monitorOf());
         List<Callback> callbacks = new ArrayList<>();
@@ -406,7 +406,7 @@ public final class TrainCommand {
                 .put("recipe", recipe.toJson())
                 .put("command", recipe.commandLine())
                 .put("parameters", model.parameterCount())
-                .put("threads", Parallel.threads())
+                .put("threads", Threads.get())
                 .put("train_seconds", history.trainSeconds())
                 .put("train_images", history.images())
                 .put(
@@ -615,7 +615,7 @@ public final class TrainCommand {
             throw new Args.UsageException("--test-limit must be >= 0 (0: all), got " + testLimit);
         }
         a.finish();
-        Parallel.setThreads(threads);
+        Threads.set(threads);
         Loaded loaded = Loaded.of(Path.of(dirArg), classPath);
         Recipe trained = loaded.recipe();
         String dataset = datasetArg != null

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,8 +247,7 @@ class TrainCommandTest {
         }
         Run again = train(quick("--epochs", "1", "--seed", "5", "--out", out.toString(), "--overwrite"));
         assertEquals(0, again.code(), again.log());
-        assertFalse(java.util.Arrays.equals(
-                model, Files.readAllBytes(out.resolve("last").resolve(Checkpoint.MODEL_FILE))));
+        assertFalse(Arrays.equals(model, Files.readAllBytes(out.resolve("last").resolve(Checkpoint.MODEL_FILE))));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.nabla.tensor.kernel;
 
+import java.util.Arrays;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,7 +29,7 @@ public final class Dropout {
             throw new IllegalArgumentException("dropout: probability must be in [0, 1], got " + p);
         }
         if (p == 1) {
-            java.util.Arrays.fill(mask, off, off + n, 0f);
+            Arrays.fill(mask, off, off + n, 0f);
             return;
         }
         long threshold = (long) Math.ceil(p * 0x1p32);

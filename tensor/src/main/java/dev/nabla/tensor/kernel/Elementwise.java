@@ -1,5 +1,6 @@
 package dev.nabla.tensor.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -58,7 +59,7 @@ public final class Elementwise {
         } else if (as == 0 && bs == 1) {
             sv(op, a[ao], b, bo, o, oo, n);
         } else if (as == 0 && bs == 0) {
-            java.util.Arrays.fill(o, oo, oo + n, op.apply(a[ao], b[bo]));
+            Arrays.fill(o, oo, oo + n, op.apply(a[ao], b[bo]));
         } else {
             for (int i = 0; i < n; i++) {
                 o[oo + i] = op.apply(a[ao + i * as], b[bo + i * bs]);

@@ -1,5 +1,7 @@
 package dev.nabla.tensor.kernel;
 
+import java.util.Arrays;
+
 /**
  * Int8 convolution over uint8 NCHW images with int8 weights, int32 accumulation and fixed-point
  * requantization to uint8, on {@link Int8Gemm}'s micro-kernel: the weights (packed by
@@ -178,7 +180,7 @@ public final class Int8Conv2d {
     /** {@code b[c][padT + h][padL + w] = x[c][h][w] - zero}, zero elsewhere (the slack included). */
     private static void pad(Plan p, byte[] x, int xo, int zero, int[] b) {
         Conv2dSpec s = p.s;
-        java.util.Arrays.fill(b, 0, p.buffer, 0);
+        Arrays.fill(b, 0, p.buffer, 0);
         int inH = s.inH(), inW = s.inW();
         for (int c = 0; c < s.inChannels(); c++) {
             for (int h = 0; h < inH; h++) {
@@ -200,12 +202,12 @@ public final class Int8Conv2d {
             for (int a = 0; a < s.kernelH(); a++) {
                 for (int bb = 0; bb < s.kernelW(); bb++, t++) {
                     int row = t * p.cols;
-                    java.util.Arrays.fill(b, row + p.outPlane, row + p.cols, 0);
+                    Arrays.fill(b, row + p.outPlane, row + p.cols, 0);
                     for (int oh = 0; oh < outH; oh++) {
                         int h = oh * s.strideH() - s.padH() + a * s.dilationH();
                         int dst = row + oh * outW;
                         if (h < 0 || h >= inH) {
-                            java.util.Arrays.fill(b, dst, dst + outW, 0);
+                            Arrays.fill(b, dst, dst + outW, 0);
                             continue;
                         }
                         int src = xo + (c * inH + h) * inW;

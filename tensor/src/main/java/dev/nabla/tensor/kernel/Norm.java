@@ -1,5 +1,6 @@
 package dev.nabla.tensor.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -183,8 +184,8 @@ public final class Norm {
             }
             int ub = S.loopBound(w);
             for (int i0 = 0; i0 < n; i0 += block) {
-                java.util.Arrays.fill(t1, 0f);
-                java.util.Arrays.fill(t2, 0f);
+                Arrays.fill(t1, 0f);
+                Arrays.fill(t2, 0f);
                 int i1 = Math.min(n, i0 + block);
                 for (int i = i0; i < i1; i++) {
                     int row = i * c + c0;

@@ -8,7 +8,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The one thread pool all Nabla kernels share.
  *
  * <p>Its size comes from the system property {@code nabla.threads} (default: the number of
- * available processors) and can be changed at run time with {@link #setThreads(int)}. Work is
+ * available processors) and can be changed at run time with {@link #setThreads(int)} (users do it
+ * through the tensor package's {@code Threads}, which also checks for the Vector API). Work is
  * split into at most {@code threads()} contiguous chunks; the calling thread runs the first chunk
  * itself, so a pool of one thread never hands work over. Calls made from inside a parallel region
  * (on a pool worker, or on the calling thread while it runs its own chunk) run serially, which
@@ -35,10 +36,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * }</pre>
  */
 public final class Parallel {
-
-    static {
-        VectorApi.require(); // a clear error without --add-modules, before a kernel class fails to link
-    }
 
     /** A chunk of work: the half-open index range {@code [from, to)}. */
     @FunctionalInterface

@@ -1,5 +1,6 @@
 package dev.nabla.tensor.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -45,7 +46,7 @@ public final class Reduce {
                 throw new IllegalArgumentException(op.name().toLowerCase()
                         + ": cannot reduce over a dimension of size 0 (the operation has no identity)");
             }
-            java.util.Arrays.fill(o, oo, oo + outer * inner, 0f);
+            Arrays.fill(o, oo, oo + outer * inner, 0f);
             return;
         }
         long work = (long) outer * r * inner;

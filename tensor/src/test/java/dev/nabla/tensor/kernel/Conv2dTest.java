@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -226,7 +227,7 @@ class Conv2dTest {
     @Test
     void wideGroupsMatchTheDirectConvolution() {
         SplittableRandom r = new SplittableRandom(6);
-        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
         for (int mg : new int[] {lanes, lanes + 1, 2 * lanes, 3 * lanes - 5, 40}) {
             for (int i = 0; i < 4; i++) {
                 Conv2dSpec s = randomSpec(r);

@@ -2,6 +2,7 @@ package dev.nabla.tensor.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.nabla.tensor.testing.ChildJvm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +53,7 @@ class KernelTest {
                         }
                     }
                     float[] o = new float[oo + n + 3];
-                    java.util.Arrays.fill(o, GUARD);
+                    Arrays.fill(o, GUARD);
                     Elementwise.binaryRange(op, a, ao, as, b, bo, bs, o, oo, n);
                     for (int i = 0; i < n; i++) {
                         double x = a[ao + i * as];
@@ -94,7 +95,7 @@ class KernelTest {
                 }
             }
             float[] o = new float[oo + n + 3];
-            java.util.Arrays.fill(o, GUARD);
+            Arrays.fill(o, GUARD);
             Elementwise.unaryRange(op, x, xo, o, oo, n);
             for (int i = 0; i < n; i++) {
                 // UnaryOp.apply is the scalar definition: lanes and tail must give its bits exactly.
@@ -129,7 +130,7 @@ class KernelTest {
                 }
             }
             float[] o = new float[n + 4];
-            java.util.Arrays.fill(o, GUARD);
+            Arrays.fill(o, GUARD);
             Elementwise.clamp(x, xo, -0.5f, 0.5f, o, 2, n);
             for (int i = 0; i < n; i++) {
                 assertEquals(Math.min(Math.max(x[xo + i], -0.5f), 0.5f), o[2 + i]);
@@ -141,7 +142,7 @@ class KernelTest {
             }
             float[] a = random(r, n + 2);
             float[] b = random(r, n + 3);
-            java.util.Arrays.fill(o, GUARD);
+            Arrays.fill(o, GUARD);
             Elementwise.where(c, 1, a, 2, b, 3, o, 1, n);
             for (int i = 0; i < n; i++) {
                 assertEquals(c[1 + i] != 0 ? a[2 + i] : b[3 + i], o[1 + i]);
@@ -158,7 +159,7 @@ class KernelTest {
                 for (int inner = 1; inner <= 2 * L + 3; inner += L / 2 + 1) {
                     float[] x = random(r, 2 + outer * red * inner);
                     float[] o = new float[outer * inner + 1];
-                    java.util.Arrays.fill(o, GUARD);
+                    Arrays.fill(o, GUARD);
                     Reduce.sum(x, 2, outer, red, inner, o, 1);
                     for (int i = 0; i < outer; i++) {
                         for (int j = 0; j < inner; j++) {

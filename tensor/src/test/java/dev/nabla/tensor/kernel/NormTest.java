@@ -3,6 +3,7 @@ package dev.nabla.tensor.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -82,8 +83,8 @@ class NormTest {
                     }
                 }
                 v /= n * hw;
-                close("mean " + java.util.Arrays.toString(s), m, mean[ch], 1e-6);
-                assertEquals(v, var[ch], 2e-3 * v + 1e-5, "variance " + java.util.Arrays.toString(s));
+                close("mean " + Arrays.toString(s), m, mean[ch], 1e-6);
+                assertEquals(v, var[ch], 2e-3 * v + 1e-5, "variance " + Arrays.toString(s));
             }
         }
     }

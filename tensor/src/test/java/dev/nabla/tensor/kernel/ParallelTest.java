@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -194,10 +196,10 @@ class ParallelTest {
             x[i] = 0.25f + (i % 977) * 0.01f; // positive, so log/sqrt/rsqrt are defined
             g[i] = 1f - (i % 13) * 0.1f;
         }
-        java.util.Map<String, float[]> first = new java.util.HashMap<>();
+        Map<String, float[]> first = new HashMap<>();
         for (int threads : new int[] {1, 2, 3, 4}) {
             Parallel.setThreads(threads);
-            java.util.Map<String, float[]> got = new java.util.HashMap<>();
+            Map<String, float[]> got = new HashMap<>();
             for (UnaryOp op : UnaryOp.values()) {
                 float[] o = new float[n];
                 Elementwise.unary(op, x, 0, o, 0, n);

@@ -2,6 +2,7 @@ package dev.nabla.tensor.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -100,10 +101,10 @@ class SequenceKernelTest {
         Lstm.forward(T, B, in, H, x, 0, wIh, 0, wHh, 0, bias, 0, h, 0, c, 0, gates);
         double[] ref = lstmRef(T, B, in, H, x, wIh, wHh, bias, h0, c0, null);
         for (int t = 0; t < T; t++) {
-            double[] step = java.util.Arrays.copyOfRange(ref, t * B * H, (t + 1) * B * H);
+            double[] step = Arrays.copyOfRange(ref, t * B * H, (t + 1) * B * H);
             assertClose(step, h, (t + 1) * B * H, 1e-5, "h_" + (t + 1));
         }
-        assertClose(java.util.Arrays.copyOfRange(ref, T * B * H, (T + 1) * B * H), c, T * B * H, 1e-5, "c_T");
+        assertClose(Arrays.copyOfRange(ref, T * B * H, (T + 1) * B * H), c, T * B * H, 1e-5, "c_T");
 
         // Backward of L = sum(r_h * h_1..T) + sum(r_c * c_T): dx against central differences in double.
         float[] gh = random(r, T * B * H, 1);

@@ -3,13 +3,14 @@ package dev.nabla.tensor.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * VMath against double-precision java.lang.Math (accuracy, in float ulps of the correctly rounded
+ * VMath against double-precision {@link Math} (accuracy, in float ulps of the correctly rounded
  * result) and against its own scalar twins (bit for bit: the property that makes results the same
  * interpreted or compiled, in a SIMD lane or a tail).
  */
@@ -48,7 +49,7 @@ class VMathTest {
     }
 
     private static double check(String name, V v, F s, DoubleUnaryOperator exact, float[] values, double maxUlps) {
-        float[] x = java.util.Arrays.copyOf(values, (values.length + L - 1) / L * L); // pad with zeros
+        float[] x = Arrays.copyOf(values, (values.length + L - 1) / L * L); // pad with zeros
         float[] got = vector(v, x);
         double worst = 0;
         for (int i = 0; i < x.length; i++) {

@@ -2,7 +2,9 @@ package dev.nabla.tensor.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.nabla.tensor.testing.ChildJvm;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -124,7 +126,7 @@ class WidthIndependenceTest {
         float[] loss = new float[13], lse = new float[13], wy = new float[13], cgx = new float[sx.length];
         Loss.crossEntropyForward(sx, 0, 13, 37, 1, target, 0, null, -100, 0.1f, loss, lse, wy);
         float[] cscale = new float[13];
-        java.util.Arrays.fill(cscale, 1f / 13);
+        Arrays.fill(cscale, 1f / 13);
         Loss.crossEntropyBackward(sx, 0, 13, 37, 1, target, 0, null, -100, 0.1f, lse, cscale, cgx, 0);
         out.add("cross_entropy " + hash(loss, lse, cgx));
 

@@ -1,4 +1,4 @@
-package dev.nabla.tensor.kernel;
+package dev.nabla.tensor;
 
 /**
  * Fails fast, with the fix in the message, when the JVM runs without the incubating Vector API.
@@ -6,10 +6,10 @@ package dev.nabla.tensor.kernel;
  * <p>While the Vector API incubates, the JVM resolves {@code jdk.incubator.vector} only when the
  * java command asks for it. Without it, the first kernel a program reaches dies with a bare
  * {@code NoClassDefFoundError: jdk/incubator/vector/Vector} that names neither Nabla nor the fix.
- * So the classes where a program first enters Nabla ({@code Tensor}, {@link Parallel},
+ * So the classes where a program first enters Nabla ({@link Tensor}, {@link Threads},
  * {@code DataLoader}) call {@link #require()} from their static initializer, which runs before any
  * class that refers to the Vector API is loaded: the first use fails with {@link #MISSING}
- * instead.
+ * instead. An application may call it first thing too.
  *
  * <pre>{@code
  * public final class Entry {

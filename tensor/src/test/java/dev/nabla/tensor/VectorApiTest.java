@@ -1,10 +1,9 @@
-package dev.nabla.tensor.kernel;
+package dev.nabla.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.nabla.tensor.Tensor;
-import java.util.concurrent.atomic.AtomicInteger;
+import dev.nabla.tensor.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,12 +22,11 @@ class VectorApiTest {
         }
     }
 
-    /** A first use through the thread pool, as a kernel called directly would make. */
-    public static final class ParallelUse {
+    /** A first use through the thread pool's size, as an application's set-up would make. */
+    public static final class ThreadsUse {
         public static void main(String[] args) {
-            AtomicInteger n = new AtomicInteger();
-            Parallel.forRange(1000, 10, (from, to) -> n.addAndGet(to - from));
-            System.out.println(n.get());
+            Threads.set(3);
+            System.out.println(Threads.get());
         }
     }
 
@@ -56,11 +54,11 @@ class VectorApiTest {
 
     @Test
     void threadPoolWithoutTheModuleFailsWithTheFix() throws Exception {
-        assertClearFailure(ChildJvm.run(false, ParallelUse.class, Parallel.class));
+        assertClearFailure(ChildJvm.run(false, ThreadsUse.class, Threads.class));
     }
 
     @Test
     void threadPoolWithTheModuleRuns() throws Exception {
-        assertRuns(ChildJvm.run(true, ParallelUse.class, Parallel.class), "1000");
+        assertRuns(ChildJvm.run(true, ThreadsUse.class, Threads.class), "3");
     }
 }

@@ -1,4 +1,4 @@
-package dev.nabla.nn;
+package dev.nabla.nn.testing;
 
 import dev.nabla.tensor.Tensor;
 import java.io.IOException;

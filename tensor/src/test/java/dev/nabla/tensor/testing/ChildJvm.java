@@ -1,4 +1,4 @@
-package dev.nabla.tensor.kernel;
+package dev.nabla.tensor.testing;
 
 import java.io.File;
 import java.io.IOException;

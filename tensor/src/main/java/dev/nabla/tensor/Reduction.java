@@ -1,4 +1,4 @@
-package dev.nabla.autograd;
+package dev.nabla.tensor;
 
 /**
  * How a loss combines its per-element values, PyTorch's {@code reduction} argument.
