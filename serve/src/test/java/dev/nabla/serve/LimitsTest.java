@@ -131,7 +131,9 @@ class LimitsTest {
 
     @Test
     void closingDrainsTheRequestsInFlight() throws Exception {
-        start(InferenceServer.options().maxBatch(1).maxDelay(Duration.ZERO));
+        // A generous per-request timeout: this test is about draining, and on a loaded machine the
+        // default 10 s could answer the held requests 504 before the gate opens.
+        start(InferenceServer.options().maxBatch(1).maxDelay(Duration.ZERO).timeout(Duration.ofSeconds(120)));
         gate.close();
         List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
