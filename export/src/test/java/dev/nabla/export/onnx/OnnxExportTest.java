@@ -214,6 +214,34 @@ class OnnxExportTest {
         }
     }
 
+    /** A module that zero-pads its input as {@code F.pad(x, padding)} does. */
+    private static Module padding(int... padding) {
+        return new Module() {
+            @Override
+            protected Variable forward(Variable x) {
+                return x.pad(padding).tanh();
+            }
+        };
+    }
+
+    @Test
+    void zeroPaddingBecomesOnePadNodeAndLeavesTheBatchFree() throws Exception {
+        // (before, after) pairs from the last dimension: width 1/2, height 0/1, channels 2/0
+        Path file = roundTrip("pad", padding(1, 2, 0, 1, 2, 0), 1, 3, 4, 5);
+        List<String> ops = Proto.Model.decode(Files.readAllBytes(file)).graph().nodes().stream()
+                .map(Proto.Node::opType)
+                .toList();
+        assertEquals(1, ops.stream().filter("Pad"::equals).count(), ops.toString());
+    }
+
+    @Test
+    void paddingTheBatchAxisIsRefusedWithADynamicBatch() {
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Onnx.toBytes(padding(0, 0, 0, 0, 1, 1), Variable.zeros(2, 3, 4), ExportOptions.defaults()));
+        assertTrue(e.getMessage().contains("pad along the batch axis"), e.getMessage());
+    }
+
     @Test
     void unsupportedOperationsNameTheModulePath() {
         Module lossy = new Sequential(new Linear(4, 3), new Module() {
