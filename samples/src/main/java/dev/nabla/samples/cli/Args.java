@@ -26,6 +26,12 @@ public final class Args {
     private final Set<String> switches = new LinkedHashSet<>();
     private final Set<String> read = new LinkedHashSet<>();
     private final List<String> positional = new ArrayList<>();
+    /**
+     * Flags given last or before another flag, with no value. Which names take values is known only
+     * when a command reads them, so the complaint waits: "needs a value" for an option the command
+     * has, "unknown option" (from {@link #finish}) for one it has not.
+     */
+    private final Set<String> missingValue = new LinkedHashSet<>();
     /** For each positional word, the switch just before it (or null): the likely cause of a stray word. */
     private final List<String> after = new ArrayList<>();
 
@@ -60,7 +66,8 @@ public final class Args {
             }
             if (value == null) {
                 if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                    throw new UsageException("--" + name + " needs a value");
+                    a.missingValue.add(name);
+                    continue;
                 }
                 value = args[++i];
             }
@@ -78,6 +85,9 @@ public final class Args {
 
     public String string(String name, String fallback) {
         read.add(name);
+        if (missingValue.contains(name)) {
+            throw new UsageException("--" + name + " needs a value");
+        }
         return values.getOrDefault(name, fallback);
     }
 
@@ -130,7 +140,7 @@ public final class Args {
 
     public boolean has(String name) {
         read.add(name);
-        return values.containsKey(name) || switches.contains(name);
+        return values.containsKey(name) || switches.contains(name) || missingValue.contains(name);
     }
 
     /** The words that are not flags (a command that takes none leaves them unread, and {@link #finish} refuses them). */
@@ -149,6 +159,7 @@ public final class Args {
         }
         Set<String> unknown = new LinkedHashSet<>(values.keySet());
         unknown.addAll(switches);
+        unknown.addAll(missingValue);
         unknown.removeAll(read);
         if (!unknown.isEmpty()) {
             throw new UsageException("unknown option(s): --" + String.join(", --", unknown));
