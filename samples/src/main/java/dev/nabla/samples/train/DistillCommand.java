@@ -46,7 +46,10 @@ public final class DistillCommand {
               --temperature T     softens teacher and student distributions (default 4)
               --alpha A           weight of the teacher term, 1 - A weights the labels (default 0.7)
             The training flags of ./nabla train (--epochs, --lr, --seed, ...) apply; the data set and its
-            folder default to the teacher's.
+            folder default to the teacher's, and the images are normalised as the teacher's checkpoint
+            records. Only the loss differs from ./nabla train: compare with the student trained alone on the
+            same flags. With SGD a temperature of 4 enlarges the soft term's gradient; the CIFAR subset's
+            student needs --lr 0.01 rather than the recipe's 0.05 (BENCHMARKS.md, "Pruning and distillation").
             """;
 
     private DistillCommand() {}
