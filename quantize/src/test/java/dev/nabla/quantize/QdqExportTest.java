@@ -165,6 +165,11 @@ class QdqExportTest {
         QuantWrapper int8 = staticInt8(new LeNet5(1, 28, 10, new Generator(5)));
         String optimised = exportAndCompare(int8, "lenet5", new int[] {1, 28, 28}, 1);
         assertTrue(optimised.contains("QLinearConv"), "ONNX Runtime fused the QDQ convolutions into QLinearConv");
+        // and it reads back into Nabla: QuantizeLinear / DequantizeLinear imported as float operations
+        Tensor x = images();
+        Tensor back = TinyNets.logits(Onnx.load(tmp.resolve("lenet5.onnx")).eval(), x);
+        int[] d = steps(TinyNets.logits(int8, x), back, outputScale(int8, x), "lenet5 imported");
+        assertTrue(d[0] <= 1, "imported: " + d[1] + " outputs differ, by up to " + d[0] + " steps");
     }
 
     @Test
