@@ -279,7 +279,7 @@ public final class InferenceServer implements AutoCloseable {
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final ServerMetrics metrics;
     private final Api api;
-    private final JdkHttpTransport transport;
+    private final HttpTransport transport;
     private volatile String readiness = "starting";
     private final Object lifecycle = new Object();
     private boolean closing; // guarded by lifecycle
@@ -324,7 +324,7 @@ public final class InferenceServer implements AutoCloseable {
         // Listening before the request path is warm lets /health answer during warm-up; /ready
         // says 503 until it is done.
         this.transport =
-                new JdkHttpTransport(options.host(), options.port(), options.maxBodyBytes(), api::handle, metrics);
+                new HttpTransport(options.host(), options.port(), options.maxBodyBytes(), api::handle, metrics);
         warmUpRequests();
         readiness = "ready";
     }
@@ -383,7 +383,7 @@ public final class InferenceServer implements AutoCloseable {
             closing = true;
         }
         readiness = "draining";
-        transport.stop((int) Math.min(Integer.MAX_VALUE, options.drainTimeout().toSeconds()));
+        transport.stop(options.drainTimeout().toMillis());
         models.values().forEach(ServedModel::close);
         for (ModelVersion v : servedVersions()) {
             try {
