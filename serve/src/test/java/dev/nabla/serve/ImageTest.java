@@ -69,7 +69,6 @@ class ImageTest {
                         "java.base",
                         "java.desktop",
                         "java.logging",
-                        "jdk.httpserver",
                         "jdk.incubator.vector",
                         "jdk.management"),
                 built.modules());
