@@ -242,7 +242,47 @@ final class Api {
         if (state.readiness().equals("draining")) {
             throw new ApiException(503, "the server is shutting down");
         }
-        Map<String, Object> body = object(r);
+        // Plain pixel arrays (nearly every request) are read straight into pixel bytes; anything
+        // else, including every malformed body, goes through the JSON tree, which names the problem.
+        ModelVersion v = versionNumber == null ? m.latest() : m.versions().get(versionNumber);
+        PixelBody.Parsed fast = v == null ? null : PixelBody.parse(r.body(), v.preprocessing(), options.maxInstances());
+        Map<String, Object> body = fast == null ? object(r) : null;
+        List<?> instances = fast == null ? instances(body) : null;
+        int count = fast == null ? instances.size() : fast.count();
+        v = version(m, versionNumber);
+        int topK = topK(fast == null ? body.get("top_k") : fast.topK(), v.classes());
+        Preprocessing prepared = v.preprocessing();
+        float[] inputs = fast != null ? fast.inputs() : Instances.prepare(instances, prepared);
+        Batcher.Job job = new Batcher.Job(inputs, count);
+        // A reload may retire v between the lookup and the submit: ask for the version serving now.
+        for (int attempt = 0; ; attempt++) {
+            try {
+                if (v.batcher().submit(job)) {
+                    break;
+                }
+            } catch (Batcher.QueueFullException e) {
+                throw new ApiException(503, e.getMessage());
+            }
+            if (attempt == 10) {
+                throw new ApiException(503, "the model is being replaced; try again");
+            }
+            v = version(m, versionNumber);
+            if (!v.preprocessing().equals(prepared)) {
+                prepared = v.preprocessing();
+                fast = PixelBody.parse(r.body(), prepared, options.maxInstances());
+                if (fast == null && instances == null) {
+                    instances = instances(object(r));
+                }
+                inputs = fast != null ? fast.inputs() : Instances.prepare(instances, prepared);
+                job = new Batcher.Job(inputs, count);
+            }
+        }
+        List<Prediction> predictions = await(job, r);
+        return Response.json(200, reply(predictions, v, m, topK));
+    }
+
+    /** The checked {@code instances} of a predict body read as a JSON tree. */
+    private List<?> instances(Map<String, Object> body) throws ApiException {
         for (String key : body.keySet()) {
             if (!Set.of("instances", "top_k", "signature_name").contains(key)) {
                 throw new ApiException(
@@ -272,39 +312,7 @@ final class Api {
                     instances.size() + " instances in one request; at most " + options.maxInstances()
                             + " (--max-instances)");
         }
-        ModelVersion v = version(m, versionNumber);
-        int topK = topK(body.get("top_k"), v.classes());
-        Preprocessing prepared = v.preprocessing();
-        float[] inputs = Instances.prepare(instances, prepared);
-        Batcher.Job job = new Batcher.Job(inputs, instances.size());
-        // A reload may retire v between the lookup and the submit: ask for the version serving now.
-        for (int attempt = 0; ; attempt++) {
-            try {
-                if (v.batcher().submit(job)) {
-                    break;
-                }
-            } catch (Batcher.QueueFullException e) {
-                throw new ApiException(503, e.getMessage());
-            }
-            if (attempt == 10) {
-                throw new ApiException(503, "the model is being replaced; try again");
-            }
-            v = version(m, versionNumber);
-            if (!v.preprocessing().equals(prepared)) {
-                prepared = v.preprocessing();
-                inputs = Instances.prepare(instances, prepared);
-                job = new Batcher.Job(inputs, instances.size());
-            }
-        }
-        List<Prediction> predictions = await(job, r);
-        List<Object> out = new ArrayList<>(predictions.size());
-        for (Prediction p : predictions) {
-            out.add(prediction(p, v, m, topK));
-        }
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("predictions", out);
-        reply.put("model_version", Long.toString(v.version()));
-        return Response.json(200, Json.write(reply));
+        return instances;
     }
 
     private List<Prediction> await(Batcher.Job job, Request r) throws ApiException {
@@ -326,27 +334,62 @@ final class Api {
         }
     }
 
-    private Map<String, Object> prediction(Prediction p, ModelVersion v, ServedModel m, int topK) {
-        int[] classes = p.classes();
-        float[] sorted = p.probabilities();
-        float[] probabilities = new float[classes.length];
-        for (int j = 0; j < classes.length; j++) {
-            probabilities[classes[j]] = sorted[j];
-        }
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("class", p.top());
-        o.put("label", p.label());
-        o.put("probability", p.probability());
-        o.put("probabilities", probabilities);
-        if (topK > 0) {
-            List<Object> top = new ArrayList<>(topK);
-            for (int j = 0; j < topK; j++) {
-                top.add(Map.of("class", classes[j], "label", p.labels().get(j), "probability", sorted[j]));
+    /**
+     * The predict reply, {@code {"predictions": [...], "model_version": "v"}}, written straight as
+     * text (as {@link Json#write} would write the same maps, without building them).
+     */
+    private String reply(List<Prediction> predictions, ModelVersion v, ServedModel m, int topK) {
+        int classes = v.classes();
+        StringBuilder out = new StringBuilder(64 + predictions.size() * (96 + classes * 14 + topK * 48));
+        out.append("{\"predictions\":[");
+        float[] probabilities = new float[classes];
+        for (int i = 0; i < predictions.size(); i++) {
+            Prediction p = predictions.get(i);
+            int[] order = p.classes();
+            float[] sorted = p.probabilities();
+            for (int j = 0; j < order.length; j++) {
+                probabilities[order[j]] = sorted[j];
             }
-            o.put("top_k", top);
+            out.append(i == 0 ? "{\"class\":" : ",{\"class\":").append(p.top());
+            out.append(",\"label\":");
+            Json.quote(out, p.label());
+            number(out.append(",\"probability\":"), p.probability());
+            out.append(",\"probabilities\":[");
+            for (int j = 0; j < order.length; j++) {
+                number(j == 0 ? out : out.append(','), probabilities[j]);
+            }
+            out.append(']');
+            if (topK > 0) {
+                out.append(",\"top_k\":[");
+                for (int j = 0; j < topK; j++) {
+                    out.append(j == 0 ? "{\"class\":" : ",{\"class\":").append(order[j]);
+                    Json.quote(out.append(",\"label\":"), p.labels().get(j));
+                    number(out.append(",\"probability\":"), sorted[j]);
+                    out.append('}');
+                }
+                out.append(']');
+            }
+            out.append(",\"id\":\"")
+                    .append(log.add(new PredictionLog.Entry(m.name(), v, p.top())))
+                    .append("\"}");
         }
-        o.put("id", log.add(new PredictionLog.Entry(m.name(), v, p.top())));
-        return o;
+        return out.append("],\"model_version\":\"")
+                .append(v.version())
+                .append("\"}")
+                .toString();
+    }
+
+    /** {@code f} as {@link Json#write} writes a float: its shortest form, without a trailing ".0". */
+    private static void number(StringBuilder out, float f) {
+        if (!Float.isFinite(f)) {
+            throw new IllegalStateException("the model gave a probability of " + f);
+        }
+        int from = out.length();
+        out.append(f);
+        int n = out.length();
+        if (n - from >= 2 && out.charAt(n - 2) == '.' && out.charAt(n - 1) == '0') {
+            out.setLength(n - 2);
+        }
     }
 
     private static int topK(Object value, int classes) throws ApiException {

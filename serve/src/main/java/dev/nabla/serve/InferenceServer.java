@@ -58,6 +58,7 @@ public final class InferenceServer implements AutoCloseable {
      * @param feedbackWindow how many recent predictions accept feedback
      * @param warmup         forward passes run on each model version before it takes requests
      * @param drainTimeout   how long {@link InferenceServer#close()} waits for requests in flight
+     * @param watch          how often to reload what changed on disk (a watched directory), or zero for never
      */
     public record Options(
             String host,
@@ -70,7 +71,8 @@ public final class InferenceServer implements AutoCloseable {
             Duration timeout,
             int feedbackWindow,
             int warmup,
-            Duration drainTimeout) {
+            Duration drainTimeout,
+            Duration watch) {
         private static final Options DEFAULTS = new Options(
                 "127.0.0.1",
                 8080,
@@ -82,7 +84,8 @@ public final class InferenceServer implements AutoCloseable {
                 Duration.ofSeconds(10),
                 100_000,
                 20,
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Duration.ZERO);
 
         public Options {
             Objects.requireNonNull(host, "host");
@@ -96,6 +99,7 @@ public final class InferenceServer implements AutoCloseable {
             require(feedbackWindow >= 1, "feedbackWindow must be >= 1, got " + feedbackWindow);
             require(warmup >= 0, "warmup must be >= 0, got " + warmup);
             require(!drainTimeout.isNegative(), "drainTimeout must not be negative, got " + drainTimeout);
+            require(!watch.isNegative(), "watch must not be negative, got " + watch);
         }
 
         private static void require(boolean ok, String message) {
@@ -116,7 +120,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options port(int v) {
@@ -131,7 +136,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options maxBatch(int v) {
@@ -146,7 +152,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options maxDelay(Duration v) {
@@ -161,7 +168,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options maxQueue(int v) {
@@ -176,7 +184,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options maxInstances(int v) {
@@ -191,7 +200,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options maxBodyBytes(long v) {
@@ -206,7 +216,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options timeout(Duration v) {
@@ -221,7 +232,8 @@ public final class InferenceServer implements AutoCloseable {
                     v,
                     feedbackWindow,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options feedbackWindow(int v) {
@@ -236,7 +248,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     v,
                     warmup,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options warmup(int v) {
@@ -251,7 +264,8 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     v,
-                    drainTimeout);
+                    drainTimeout,
+                    watch);
         }
 
         public Options drainTimeout(Duration v) {
@@ -266,6 +280,27 @@ public final class InferenceServer implements AutoCloseable {
                     timeout,
                     feedbackWindow,
                     warmup,
+                    v,
+                    watch);
+        }
+
+        /**
+         * How often to look for new, changed or removed versions on disk and swap them in as
+         * {@code :reload} does; {@link Duration#ZERO} (the default) never looks.
+         */
+        public Options watch(Duration v) {
+            return new Options(
+                    host,
+                    port,
+                    maxBatch,
+                    maxDelay,
+                    maxQueue,
+                    maxInstances,
+                    maxBodyBytes,
+                    timeout,
+                    feedbackWindow,
+                    warmup,
+                    drainTimeout,
                     v);
         }
     }
@@ -279,7 +314,8 @@ public final class InferenceServer implements AutoCloseable {
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final ServerMetrics metrics;
     private final Api api;
-    private final JdkHttpTransport transport;
+    private final HttpTransport transport;
+    private final Thread watcher;
     private volatile String readiness = "starting";
     private final Object lifecycle = new Object();
     private boolean closing; // guarded by lifecycle
@@ -324,9 +360,58 @@ public final class InferenceServer implements AutoCloseable {
         // Listening before the request path is warm lets /health answer during warm-up; /ready
         // says 503 until it is done.
         this.transport =
-                new JdkHttpTransport(options.host(), options.port(), options.maxBodyBytes(), api::handle, metrics);
+                new HttpTransport(options.host(), options.port(), options.maxBodyBytes(), api::handle, metrics);
         warmUpRequests();
         readiness = "ready";
+        this.watcher = options.watch().isPositive()
+                ? Thread.ofPlatform().name("nabla-watch").daemon().start(this::watch)
+                : null;
+    }
+
+    /**
+     * Every {@link Options#watch()}, reloads each model as {@code :reload} does: a new version
+     * folder is loaded, warmed up and swapped in atomically, a changed one replaced, a removed one
+     * retired. A version that fails to load changes nothing and is tried again next time (logged
+     * once per distinct problem), so a folder still being copied in is picked up once complete.
+     */
+    private void watch() {
+        Map<String, String> problems = new LinkedHashMap<>();
+        while (true) {
+            try {
+                Thread.sleep(options.watch());
+            } catch (InterruptedException e) {
+                return; // close()
+            }
+            for (ServedModel m : models.values()) {
+                synchronized (lifecycle) {
+                    if (closing) {
+                        return;
+                    }
+                }
+                try {
+                    ServedModel.Change change = m.reload();
+                    change.loaded().forEach(metrics::loaded);
+                    change.retired().forEach(metrics::retired);
+                    if (!change.loaded().isEmpty() || !change.retired().isEmpty()) {
+                        LOG.log(
+                                Level.INFO,
+                                "watch: " + m.name() + " now serves versions " + change.serving() + " (retired "
+                                        + change.retired().stream()
+                                                .map(ModelVersion::version)
+                                                .toList() + ")");
+                    }
+                    problems.remove(m.name());
+                } catch (IOException | RuntimeException e) {
+                    String problem = String.valueOf(e.getMessage());
+                    if (!problem.equals(problems.put(m.name(), problem))) {
+                        LOG.log(
+                                Level.WARNING,
+                                "watch: " + m.name() + " still serves versions "
+                                        + m.versions().keySet() + "; what changed on disk does not load: " + problem);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -383,7 +468,15 @@ public final class InferenceServer implements AutoCloseable {
             closing = true;
         }
         readiness = "draining";
-        transport.stop((int) Math.min(Integer.MAX_VALUE, options.drainTimeout().toSeconds()));
+        if (watcher != null) {
+            watcher.interrupt();
+            try {
+                watcher.join(options.drainTimeout().toMillis() + 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transport.stop(options.drainTimeout().toMillis());
         models.values().forEach(ServedModel::close);
         for (ModelVersion v : servedVersions()) {
             try {

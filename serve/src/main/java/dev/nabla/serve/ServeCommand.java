@@ -52,6 +52,8 @@ public final class ServeCommand {
               --feedback-window N   recent predictions that accept feedback (default 100000)
               --warmup N            warm-up passes per model before /ready (default 20)
               --drain-seconds S     on SIGTERM, how long to wait for requests in flight (default 30)
+              --watch-seconds S     look for new, changed or removed versions on disk every S seconds and
+                                    swap them in as :reload does (default 0: only on :reload)
             Endpoints: GET / (web page), /health, /ready, /metrics, /v1/models;
             POST /v1/models/NAME:predict, :feedback, :reload; GET /v1/models/NAME/quality (see README).
             """;
@@ -74,7 +76,8 @@ public final class ServeCommand {
             "timeout-ms",
             "feedback-window",
             "warmup",
-            "drain-seconds");
+            "drain-seconds",
+            "watch-seconds");
 
     private ServeCommand() {}
 
@@ -123,7 +126,8 @@ public final class ServeCommand {
                 .timeout(Duration.ofMillis(number(flags, "timeout-ms", 10_000, 1)))
                 .feedbackWindow(number(flags, "feedback-window", 100_000, 1))
                 .warmup(number(flags, "warmup", 20, 0))
-                .drainTimeout(Duration.ofSeconds(number(flags, "drain-seconds", 30, 0)));
+                .drainTimeout(Duration.ofSeconds(number(flags, "drain-seconds", 30, 0)))
+                .watch(Duration.ofSeconds(number(flags, "watch-seconds", 0, 0)));
         if (flags.containsKey("threads")) {
             Threads.set(number(flags, "threads", 1, 1));
         }

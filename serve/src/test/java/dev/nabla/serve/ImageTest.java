@@ -65,13 +65,7 @@ class ImageTest {
     @Test
     void theImageHoldsOnlyWhatTheServerNeeds() {
         assertEquals(
-                List.of(
-                        "java.base",
-                        "java.desktop",
-                        "java.logging",
-                        "jdk.httpserver",
-                        "jdk.incubator.vector",
-                        "jdk.management"),
+                List.of("java.base", "java.desktop", "java.logging", "jdk.incubator.vector", "jdk.management"),
                 built.modules());
         assertTrue(Files.isExecutable(image.resolve("bin").resolve("java")));
         assertTrue(Files.isRegularFile(image.resolve("models/digits/model.safetensors")));

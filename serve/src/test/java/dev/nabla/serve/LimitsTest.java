@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,6 +130,41 @@ class LimitsTest {
         gate.open();
         var next = client.post("v1/models/slow:predict", "{\"instances\": [" + TestModels.pixelsJson(1) + "]}");
         assertEquals(200, next.status(), next.body());
+    }
+
+    @Test
+    void aDrainClosesIdleKeepAliveConnectionsAndClosesBusyOnesAfterTheirAnswer() throws Exception {
+        start(InferenceServer.options().maxBatch(1).maxDelay(Duration.ZERO).timeout(Duration.ofSeconds(120)));
+        URI address = URI.create(server.url());
+        try (Socket idle = new Socket(address.getHost(), address.getPort());
+                Socket busy = new Socket(address.getHost(), address.getPort())) {
+            idle.setSoTimeout(30_000);
+            busy.setSoTimeout(30_000);
+            // A keep-alive connection that has had its answer and waits for the next request.
+            idle.getOutputStream().write("GET /health HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String first = HttpTransportTest.readResponse(idle.getInputStream());
+            assertTrue(first.startsWith("HTTP/1.1 200 ") && !first.contains("Connection: close"), first);
+            // A request held in the model when the drain starts.
+            gate.close();
+            byte[] body = ("{\"instances\": [" + TestModels.pixelsJson(0) + "]}").getBytes(StandardCharsets.UTF_8);
+            busy.getOutputStream()
+                    .write(("POST /v1/models/slow:predict HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            busy.getOutputStream().write(body);
+            gate.awaitWaiting(1);
+            Thread closer = Thread.ofPlatform().start(server::close);
+            // The idle connection is closed at the drain's start, while the held request still waits.
+            assertEquals(-1, idle.getInputStream().read(), "the idle connection was closed");
+            assertTrue(closer.isAlive(), "close() waits for the request in flight");
+            gate.open();
+            String answer = HttpTransportTest.readResponse(busy.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+            assertTrue(answer.contains("Connection: close"), answer);
+            assertEquals(-1, busy.getInputStream().read(), "the busy connection closes after its answer");
+            closer.join(10_000);
+            assertTrue(!closer.isAlive(), "the drain ended");
+        }
     }
 
     @Test

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.export.Json;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +33,11 @@ import org.junit.jupiter.api.Test;
  * {@code -Dnabla.load.requests=20000}; {@code -Dnabla.load.model=cnn} runs the same load on an
  * untrained VGG-style CNN for 3x32x32 images, where the model's work per image is larger).
  *
- * <p>The clients write HTTP/1.1 by hand on plain sockets, so the client side costs little of the
- * two cores the server shares with it.
+ * <p>The clients share the machine's two cores with the server, so they are kept lean, as a load
+ * generator such as wrk is: each writes pre-built request bytes (head and body) on its own
+ * keep-alive socket and reads the reply into a reused buffer, checking its status and the first
+ * prediction's class from the bytes, without a JSON tree. {@code -Dnabla.load.batches=1} (or
+ * {@code 32}) runs one setting only, for a profiler.
  */
 class LoadTest {
     private static final int CLIENTS = Integer.getInteger("nabla.load.clients", 64);
@@ -42,8 +46,20 @@ class LoadTest {
     private static final int DIGITS = 100;
     private static final String MODEL = System.getProperty("nabla.load.model", "lenet5");
     private static final int ROUNDS = Integer.getInteger("nabla.load.rounds", 1);
+    private static final List<Integer> BATCHES = Arrays.stream(
+                    System.getProperty("nabla.load.batches", "1,32").split(","))
+            .map(b -> Integer.parseInt(b.trim()))
+            .toList();
 
-    record Result(int maxBatch, int requests, int errors, double seconds, double p50, double p99, double meanBatch) {
+    record Result(
+            int maxBatch,
+            int requests,
+            int errors,
+            double seconds,
+            double p50,
+            double p99,
+            double meanBatch,
+            Map<String, Double> cpuPerRequest) {
         double throughput() {
             return requests / seconds;
         }
@@ -78,11 +94,21 @@ class LoadTest {
                 expected[i] = oracle.predict(pixels, 1).get(0).top();
             }
         }
-        // Rounds alternate the two settings (A B A B ...); the round with the median throughput is shown.
-        List<List<Result>> rounds = List.of(new ArrayList<>(), new ArrayList<>());
+        byte[][] requests = new byte[DIGITS][];
+        for (int i = 0; i < DIGITS; i++) {
+            byte[] head = ("POST /v1/models/digits:predict HTTP/1.1\r\nHost: localhost\r\n"
+                            + "Content-Type: application/json\r\nContent-Length: " + bodies[i].length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            requests[i] = Arrays.copyOf(head, head.length + bodies[i].length);
+            System.arraycopy(bodies[i], 0, requests[i], head.length, bodies[i].length);
+        }
+        // Rounds alternate the settings (A B A B ...); the round with the median throughput is shown.
+        List<List<Result>> rounds = new ArrayList<>();
+        BATCHES.forEach(b -> rounds.add(new ArrayList<>()));
         for (int round = 0; round < ROUNDS; round++) {
-            rounds.get(0).add(run(1, checkpoint, bodies, expected));
-            rounds.get(1).add(run(32, checkpoint, bodies, expected));
+            for (int b = 0; b < BATCHES.size(); b++) {
+                rounds.get(b).add(run(BATCHES.get(b), checkpoint, requests, expected));
+            }
         }
         List<Result> results = new ArrayList<>();
         for (List<Result> r : rounds) {
@@ -110,38 +136,52 @@ class LoadTest {
                     r.meanBatch(),
                     r.errors());
         }
-        System.out.printf(
-                Locale.ROOT,
-                "batching gives %.1fx the throughput of one image at a time%n",
-                results.get(1).throughput() / results.get(0).throughput());
+        System.out.println("CPU per request, microseconds (both cores; the round shown):");
+        for (Result r : results) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%9d ", r.maxBatch()));
+            double total = 0;
+            for (var e : r.cpuPerRequest().entrySet()) {
+                line.append(String.format(Locale.ROOT, " %s %.0f", e.getKey(), e.getValue()));
+                total += e.getValue();
+            }
+            System.out.println(line.append(String.format(Locale.ROOT, "  (total %.0f)", total)));
+        }
+        if (results.size() == 2) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "batching gives %.1fx the throughput of one image at a time%n",
+                    results.get(1).throughput() / results.get(0).throughput());
+        }
         for (List<Result> r : rounds) {
             for (Result one : r) {
                 assertEquals(0, one.errors(), "errors with --max-batch " + one.maxBatch());
                 assertEquals(REQUESTS, one.requests(), "every request answered within " + LIMIT);
+                if (one.maxBatch() == 1) {
+                    assertEquals(1.0, one.meanBatch(), "--max-batch 1 runs one image at a time");
+                } else {
+                    // 64 clients at once give the batcher company: a generous bound, far below what it reaches.
+                    assertTrue(one.meanBatch() > 2, "batches under load: " + one.meanBatch());
+                }
             }
-        }
-        for (Result one : rounds.get(0)) {
-            assertEquals(1.0, one.meanBatch(), "--max-batch 1 runs one image at a time");
-        }
-        for (Result one : rounds.get(1)) {
-            // 64 clients at once give the batcher company: a generous bound, far below what it reaches.
-            assertTrue(one.meanBatch() > 2, "batches under load: " + one.meanBatch());
         }
     }
 
-    private static Result run(int maxBatch, Path checkpoint, byte[][] bodies, long[] expected) throws Exception {
+    private static Result run(int maxBatch, Path checkpoint, byte[][] requests, long[] expected) throws Exception {
         try (var server = InferenceServer.start(
                 InferenceServer.options().port(0).maxBatch(maxBatch).maxQueue(1024),
                 List.of(ModelSource.checkpoint("digits", checkpoint)))) {
-            load(server.port(), bodies, expected, warmupRequests(), new long[warmupRequests()], new AtomicInteger());
+            load(server.port(), requests, expected, warmupRequests(), new long[warmupRequests()], new AtomicInteger());
             // The warm-up's batches are not counted: the mean batch is read as a difference.
             var before = QualityTest.parse(
                     new TestClient(server.url()).get("metrics").body());
             long[] latencies = new long[REQUESTS];
             AtomicInteger errors = new AtomicInteger();
+            Map<String, Long> cpu0 = ThreadCpu.snapshot();
             long t0 = System.nanoTime();
-            load(server.port(), bodies, expected, REQUESTS, latencies, errors);
+            long clientsCpu = load(server.port(), requests, expected, REQUESTS, latencies, errors);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Long> cpu1 = ThreadCpu.snapshot();
+            cpu1.merge("clients", clientsCpu, Long::sum); // their threads have ended, out of the snapshot
             long[] sorted = Arrays.stream(latencies).filter(t -> t > 0).sorted().toArray();
             int n = sorted.length;
             var m = QualityTest.parse(
@@ -155,7 +195,8 @@ class LoadTest {
                     seconds,
                     sorted[n / 2] / 1e9,
                     sorted[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)] / 1e9,
-                    meanBatch);
+                    meanBatch,
+                    ThreadCpu.perRequest(cpu0, cpu1, n));
         }
     }
 
@@ -163,74 +204,154 @@ class LoadTest {
         return Math.min(2000, Math.max(CLIENTS, REQUESTS / 4));
     }
 
-    /** {@code requests} predictions from {@link #CLIENTS} connections; latencies by request, failures counted. */
-    private static void load(
-            int port, byte[][] bodies, long[] expected, int requests, long[] latencies, AtomicInteger errors)
+    /**
+     * {@code count} predictions from {@link #CLIENTS} connections, each sending the pre-built
+     * {@code requests}; latencies by request, failures counted. Returns the CPU time the clients
+     * took, in nanoseconds.
+     */
+    private static long load(
+            int port, byte[][] requests, long[] expected, int count, long[] latencies, AtomicInteger errors)
             throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
+        LongAdder cpu = new LongAdder();
         long deadline = System.nanoTime() + LIMIT.toNanos();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
-            threads.add(Thread.ofVirtual().start(() -> {
+            // Platform threads, so their CPU time is theirs alone (virtual ones share carriers with the server's).
+            threads.add(Thread.ofPlatform().name("load-client-" + c).start(() -> {
                 try (Socket s = new Socket("127.0.0.1", port)) {
                     s.setTcpNoDelay(true);
                     OutputStream out = s.getOutputStream();
-                    InputStream in = new BufferedInputStream(s.getInputStream());
-                    for (int i; (i = next.getAndIncrement()) < requests && System.nanoTime() < deadline; ) {
+                    ReplyReader in = new ReplyReader(s.getInputStream());
+                    for (int i; (i = next.getAndIncrement()) < count && System.nanoTime() < deadline; ) {
                         int digit = i % DIGITS;
                         long start = System.nanoTime();
-                        out.write(("POST /v1/models/digits:predict HTTP/1.1\r\nHost: localhost\r\n"
-                                        + "Content-Type: application/json\r\nContent-Length: "
-                                        + bodies[digit].length + "\r\n\r\n")
-                                .getBytes(StandardCharsets.US_ASCII));
-                        out.write(bodies[digit]);
-                        out.flush();
-                        Reply r = read(in);
+                        out.write(requests[digit]);
+                        int status = in.read();
                         latencies[i] = System.nanoTime() - start;
-                        if (r.status() != 200 || classOf(r.body()) != expected[digit]) {
+                        if (status != 200 || in.firstClass() != expected[digit]) {
                             errors.incrementAndGet();
                         }
                     }
-                } catch (IOException | Json.SyntaxError e) {
+                } catch (IOException e) {
                     errors.incrementAndGet();
                 }
+                cpu.add(ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
             }));
         }
         for (Thread t : threads) {
             t.join();
         }
+        return cpu.sum();
     }
 
-    record Reply(int status, String body) {}
+    /**
+     * Reads HTTP/1.1 responses with a Content-Length, as the server writes them, into one reused
+     * buffer: the status, and the class of the first prediction from the body's bytes.
+     */
+    static final class ReplyReader {
+        private static final byte[] CLASS = "\"class\":".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+        private final InputStream in;
+        private byte[] buf = new byte[8192];
+        private int start; // where the unread bytes begin
+        private int end; // where they end
+        private int bodyStart;
+        private int bodyEnd;
 
-    /** One HTTP/1.1 response with a Content-Length, as the server writes them. */
-    private static Reply read(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        int b;
-        int last4 = 0;
-        while ((b = in.read()) >= 0) {
-            head.append((char) b);
-            last4 = (last4 << 8) | b;
-            if (last4 == 0x0D0A0D0A) { // \r\n\r\n ends the head
-                break;
-            }
+        ReplyReader(InputStream in) {
+            this.in = in;
         }
-        if (b < 0) {
-            throw new IOException("connection closed after: " + head);
-        }
-        String[] lines = head.toString().split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
-        int length = 0;
-        for (String line : lines) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return new Reply(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
-    }
 
-    private static long classOf(String body) throws Json.SyntaxError {
-        Map<?, ?> reply = (Map<?, ?>) Json.parse(body);
-        return (Long) ((Map<?, ?>) ((List<?>) reply.get("predictions")).get(0)).get("class");
+        /** Reads one response; returns its status. */
+        int read() throws IOException {
+            int headEnd;
+            while ((headEnd = indexOf(start, end)) < 0) {
+                fill();
+            }
+            int status = (buf[start + 9] - '0') * 100 + (buf[start + 10] - '0') * 10 + (buf[start + 11] - '0');
+            int length = -1;
+            for (int line = start; line < headEnd; ) {
+                int eol = line;
+                while (buf[eol] != '\r') {
+                    eol++;
+                }
+                if (eol - line >= LENGTH.length && startsWithIgnoreCase(line, LENGTH)) {
+                    length = Integer.parseInt(
+                            new String(buf, line + LENGTH.length, eol - line - LENGTH.length, StandardCharsets.US_ASCII)
+                                    .trim());
+                }
+                line = eol + 2;
+            }
+            if (length < 0) {
+                throw new IOException("a response without Content-Length");
+            }
+            start = headEnd + 4;
+            while (end - start < length) {
+                fill();
+            }
+            bodyStart = start;
+            bodyEnd = start + length;
+            start = bodyEnd;
+            return status;
+        }
+
+        /** The number after the body's first {@code "class":}, or -1. */
+        long firstClass() {
+            outer:
+            for (int i = bodyStart; i + CLASS.length < bodyEnd; i++) {
+                for (int k = 0; k < CLASS.length; k++) {
+                    if (buf[i + k] != CLASS[k]) {
+                        continue outer;
+                    }
+                }
+                long v = 0;
+                int j = i + CLASS.length;
+                if (j >= bodyEnd || buf[j] < '0' || buf[j] > '9') {
+                    return -1;
+                }
+                for (; j < bodyEnd && buf[j] >= '0' && buf[j] <= '9'; j++) {
+                    v = v * 10 + (buf[j] - '0');
+                }
+                return v;
+            }
+            return -1;
+        }
+
+        /** The index of the first {@code \r\n\r\n} in {@code buf[from, to)}, or -1. */
+        private int indexOf(int from, int to) {
+            for (int i = from; i + 3 < to; i++) {
+                if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private boolean startsWithIgnoreCase(int at, byte[] prefix) {
+            for (int k = 0; k < prefix.length; k++) {
+                if (Character.toLowerCase(buf[at + k]) != prefix[k]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Reads more bytes, first moving the unread ones to the front (or growing the buffer). */
+        private void fill() throws IOException {
+            if (start > 0) {
+                System.arraycopy(buf, start, buf, 0, end - start);
+                end -= start;
+                start = 0;
+            }
+            if (end == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            int n = in.read(buf, end, buf.length - end);
+            if (n < 0) {
+                throw new IOException("the server closed the connection");
+            }
+            end += n;
+        }
     }
 }

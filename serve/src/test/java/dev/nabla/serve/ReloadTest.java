@@ -169,6 +169,51 @@ class ReloadTest {
         }
     }
 
+    @Test
+    void aWatchedDirectorySwapsVersionsInAndOutByItself() throws Exception {
+        Path base = tmp.resolve("digits");
+        copyCheckpoint(TestModels.lenet(), base.resolve("1"));
+        try (var server = InferenceServer.start(
+                InferenceServer.options().port(0).warmup(1).watch(Duration.ofMillis(50)),
+                List.of(ModelSource.checkpoint("digits", base)))) {
+            TestClient client = new TestClient(server.url());
+            String body = "{\"instances\": [" + TestModels.pixelsJson(0) + "]}";
+            assertEquals(
+                    "1", client.post("v1/models/digits:predict", body).json().get("model_version"));
+            // A broken version folder appears: nothing changes, and the server goes on.
+            Files.createDirectories(base.resolve("3"));
+            byte[] model = Files.readAllBytes(TestModels.lenet().resolve(Checkpoint.MODEL_FILE));
+            Files.write(base.resolve("3").resolve(Checkpoint.MODEL_FILE), Arrays.copyOf(model, 1000));
+            Thread.sleep(500); // ten looks
+            assertEquals(List.of(1L), server.models().get("digits"));
+            assertEquals(
+                    "1", client.post("v1/models/digits:predict", body).json().get("model_version"));
+            deleteTree(base.resolve("3"));
+            // Version 2 appears (copied beside, then renamed in, as a deployment would): it is served
+            // without a :reload; then version 1's folder goes, and so does version 1.
+            copyCheckpoint(TestModels.lenet(), tmp.resolve("incoming"));
+            Files.move(tmp.resolve("incoming"), base.resolve("2"), StandardCopyOption.ATOMIC_MOVE);
+            awaitVersions(server, List.of(1L, 2L));
+            assertEquals(
+                    "2", client.post("v1/models/digits:predict", body).json().get("model_version"));
+            deleteTree(base.resolve("1"));
+            awaitVersions(server, List.of(2L));
+            var r = client.post("v1/models/digits:predict", body);
+            assertEquals(200, r.status(), r.body());
+            assertEquals("2", r.json().get("model_version"));
+            assertTrue(
+                    client.get("metrics").body().contains("nabla_model_load_seconds{model=\"digits\",version=\"2\"}"));
+        }
+    }
+
+    private static void awaitVersions(InferenceServer server, List<Long> versions) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!server.models().get("digits").equals(versions)) {
+            assertTrue(System.nanoTime() < deadline, "still serving " + server.models() + ", not " + versions);
+            Thread.sleep(20);
+        }
+    }
+
     private static void deleteTree(Path dir) throws Exception {
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
