@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,8 +30,9 @@ import jdk.jshell.VarSnippet;
 
 /**
  * A JShell session with Nabla on the class path and its packages imported, evaluating snippets
- * in this JVM (JShell's local execution engine: the snippets share the JVM's classes, so a figure
- * shown by a snippet reaches the {@link Display} handler the host installed). The
+ * in this JVM (JShell's local execution engine, see {@link SnippetExecution}: the snippets share
+ * the JVM's classes, so a figure shown by a snippet reaches the {@link Display} handler the host
+ * installed). The
  * engine behind {@link NotebookRunner} and the Jupyter kernel.
  *
  * <pre>{@code
@@ -73,7 +75,7 @@ public final class Session implements AutoCloseable {
 
     public Session() {
         this.jshell = JShell.builder()
-                .executionEngine("local")
+                .executionEngine(SnippetExecution.provider(), Map.of())
                 .compilerOptions("--add-modules", "jdk.incubator.vector", "-Xlint:-incubating")
                 .build();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nabla.tensor.Tensor;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,6 +184,25 @@ class NotebookRunnerTest {
         stopper.join();
         assertEquals("stopped (interrupted)", o.error());
         assertTrue(session.eval(new Session.Piece("spins > 0;", 3)).value().equals("true"), "the session lives on");
+    }
+
+    @Test
+    void aSnippetThatStartsAThreadDoesNotWaitForIt() {
+        // JShell's own local engine joins every thread it finds in the snippet's group just after
+        // starting it, so a thread the snippet starts at once was sometimes waited for forever
+        assertTrue(session.eval(new Session.Piece("var sleepers = new ArrayList<Thread>();", 1))
+                .ok());
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            for (int i = 0; i < 300; i++) {
+                Session.Outcome o = session.eval(new Session.Piece(
+                        "sleepers.add(Thread.ofPlatform().daemon().start(() -> {"
+                                + " try { Thread.sleep(600_000); } catch (InterruptedException e) { } }));",
+                        2));
+                assertTrue(o.ok(), o.error());
+            }
+        });
+        assertTrue(session.eval(new Session.Piece("sleepers.forEach(Thread::interrupt);", 3))
+                .ok());
     }
 
     @Test
