@@ -150,6 +150,7 @@ public final class Int8Conv2d {
             unfold(p, x, xo, xZero, b);
         }
         int cout = w.out;
+        int[] acc = buf.acc(cout * p.outPlane);
         int cblocks = (cout + MR - 1) / MR;
         int units = cblocks * p.tiles;
         int chunks = parallel ? Parallel.chunks(units, 1) : 1;
@@ -159,19 +160,19 @@ public final class Int8Conv2d {
                 int cb = u / p.tiles;
                 int t = u % p.tiles;
                 Int8Gemm.kernel(p.k, w.panels, cb * p.k * MR, b, p.slotX[2 * t], p.slotX[2 * t + 1], p.off, tile);
-                // Requantize and narrow the tile while it is in cache: no accumulator plane, no second pass.
                 int rows = Math.min(MR, cout - cb * MR);
                 for (int r = 0; r < rows; r++) {
-                    int c = cb * MR + r;
-                    for (int half = 0; half < 2; half++) {
-                        int len = p.slotLen[2 * t + half];
-                        if (len > 0) {
-                            int at = r * NR + half * L;
-                            rq.rowInPlace(c, tile, at, len);
-                            Int8Elementwise.narrow(tile, at, y, yo + c * p.outPlane + p.slotY[2 * t + half], len);
-                        }
-                    }
+                    int plane = (cb * MR + r) * p.outPlane;
+                    System.arraycopy(tile, r * NR, acc, plane + p.slotY[2 * t], p.slotLen[2 * t]);
+                    System.arraycopy(tile, r * NR + L, acc, plane + p.slotY[2 * t + 1], p.slotLen[2 * t + 1]);
                 }
+            }
+        });
+        int planeChunks = parallel ? Parallel.chunks(cout, 1) : 1;
+        Parallel.forChunks(cout, planeChunks, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                rq.rowInPlace(c, acc, c * p.outPlane, p.outPlane);
+                Int8Elementwise.narrow(acc, c * p.outPlane, y, yo + c * p.outPlane, p.outPlane);
             }
         });
     }

@@ -73,6 +73,7 @@ public final class Int8Gemm {
     /** Per-thread scratch that only grows, so steady-state calls allocate nothing. */
     static final class Buffers {
         int[] packed = new int[0];
+        int[] acc = new int[0];
         int[] pad = new int[0];
         int[] row = new int[0];
         final int[] tile = new int[8 * 2 * 64];
@@ -82,6 +83,13 @@ public final class Int8Gemm {
                 packed = new int[n];
             }
             return packed;
+        }
+
+        int[] acc(int n) {
+            if (acc.length < n) {
+                acc = new int[n];
+            }
+            return acc;
         }
 
         int[] row(int n) {
