@@ -38,7 +38,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       that becomes {@code vpdpwssd} on VNNI): the streaming shape {@code out[i] += a[2i]*b[2i] +
  *       a[2i+1]*b[2i+1]} vectorizes (77 GOP/s, the accumulator loaded and stored per 32
  *       products), the reduction shape {@code s += ...} does not (4 GOP/s), and neither does a
- *       GEMM tile written either way (7-10 GOP/s: the short inner loops are unrolled before the
+ *       GEMM tile written either way (6-10 GOP/s: the short inner loops are unrolled before the
  *       vectorizer sees them, and the broadcast operand has no {@code [2i]} index);</li>
  *   <li>short pairs through an int reinterpretation ({@code vpmullw}, two shifts, two adds): more
  *       instructions per product than int32 lanes, and the reinterpreted vector boxes in JDK 25.</li>
