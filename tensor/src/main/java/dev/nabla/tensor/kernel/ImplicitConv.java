@@ -13,9 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code (oh*wp + ow) + off[k]} with the fixed offset {@code off[k] = c*hp*wp + kh*dH*wp + kw*dW},
  * so a vector of L neighbouring output pixels of one row reads a contiguous vector of xp for every
  * tap: the "B matrix" of the GEMM is read straight from the padded image, and a register-blocked
- * micro-kernel (8 or 6 output channels x 2 vectors of pixels, the GEMM's tile) stores its results
- * straight into the output. Rows are cut into vectors of L pixels; the last one of a row may be
- * partial and is stored through a mask-like merge.
+ * micro-kernel (8, 6 or 5 output channels x 2 vectors of pixels, the GEMM's tile) stores its
+ * results straight into the output. Rows are cut into vectors of L pixels; the last one of a row
+ * may be partial and is stored through a masked merge.
  *
  * <p>The same kernel serves the input gradient, which for stride 1 is a convolution of the output
  * gradient, padded by {@code dilation*(kernel-1) - pad} (a crop when negative), with the kernel
@@ -30,7 +30,8 @@ final class ImplicitConv {
     private static final int W = Lanes.WIDTH;
     /**
      * Whether the machine has 32 vector registers (AVX-512, AArch64), so an 8 x 2-vector tile (16
-     * accumulators) fits; with 16 (AVX2) the tiles have 6 rows (12 accumulators), like the GEMM's.
+     * accumulators) fits; with 16 (AVX2) the tiles have 5 rows (10 accumulators, see
+     * {@link Plan#rowsPerTile}).
      */
     static final boolean WIDE_REGISTER_FILE =
             S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch"));
@@ -59,7 +60,7 @@ final class ImplicitConv {
     static final class Plan {
         final int images, groups, srcC, srcH, srcW, cs, padT, padL, hp, wp, plane, xs;
         final int dstC, md, outH, outW, kH, kW, dH, dW, k;
-        /** Tile rows (8, 6, 4 or 1), row blocks, vectors of pixels per tile (2, or 4 for 4 and 1 rows), tiles. */
+        /** Tile rows (8, 6, 5, 4 or 1), row blocks, vectors of pixels per tile (2, or 4 for 4 and 1 rows), tiles. */
         final int mr, mblocks, vecs, tiles;
         /**
          * Per vector slot of the output plane, tile by tile: its pixel in the padded width
@@ -138,18 +139,26 @@ final class ImplicitConv {
         }
 
         /**
-         * 1 for one or two channels (depthwise); 4 (with four vectors of pixels) for three or four
-         * where 32 registers allow it; else 8 or 6, whichever pads {@code md} less.
+         * 1 for one or two channels (depthwise). With 32 registers: 4 (with four vectors of pixels)
+         * for three or four, else 8 or 6, whichever pads {@code md} less. With 16 (AVX2): 5. The 6 x
+         * 2 tile (12 accumulators + 2 pixel vectors + a broadcast = 15 of 16 registers) made C2
+         * spill an accumulator to the stack and reload it on every step of the tap loop (C2 on JDK
+         * 25 schedules two broadcasts at once), which halved its speed: cifar2 forward at
+         * {@code -XX:UseAVX=2}, one thread, Zen 5: 52 GFLOP/s with 6 rows, 102 with 5; LeNet's
+         * 6-channel forward, whose second block of 5 rows is mostly padding, still ran 0.91 ms
+         * with 6 rows against 0.77 with 5.
          */
         private static int rowsPerTile(int md) {
             if (md <= 2) {
                 return 1;
             }
-            if (md <= 4 && WIDE_REGISTER_FILE) {
+            if (!WIDE_REGISTER_FILE) {
+                return 5;
+            }
+            if (md <= 4) {
                 return 4;
             }
-            boolean eight = WIDE_REGISTER_FILE && (md + 7) / 8 * 8 <= (md + 5) / 6 * 6;
-            return eight ? 8 : 6;
+            return (md + 7) / 8 * 8 <= (md + 5) / 6 * 6 ? 8 : 6;
         }
 
         /** The forward pass: x padded by the spec's padding, into y. */
@@ -394,6 +403,23 @@ final class ImplicitConv {
                             whole && accumulate);
                 case 6 ->
                     kernel6(
+                            xp,
+                            xg + p.slotX[v],
+                            xg + p.slotX[v + 1],
+                            p.off,
+                            p.k,
+                            wp,
+                            wo,
+                            bias,
+                            b0,
+                            rows,
+                            out,
+                            whole ? d0 + p.slotY[v] : 0,
+                            whole ? d0 + p.slotY[v + 1] : L,
+                            whole ? ld : 2 * L,
+                            whole && accumulate);
+                case 5 ->
+                    kernel5(
                             xp,
                             xg + p.slotX[v],
                             xg + p.slotX[v + 1],
@@ -680,6 +706,87 @@ final class ImplicitConv {
             one.mul(c41).intoArray(out, db + 4 * ld);
             one.mul(c50).intoArray(out, da + 5 * ld);
             one.mul(c51).intoArray(out, db + 5 * ld);
+        }
+    }
+
+    /** As {@link #kernel8} with five rows: 10 accumulators, for 16-register machines (see {@link Plan#mr}). */
+    private static void kernel5(
+            float[] xp,
+            int xa,
+            int xb,
+            int[] off,
+            int k,
+            float[] wp,
+            int w0,
+            float[] bias,
+            int b0,
+            int rows,
+            float[] out,
+            int da,
+            int db,
+            int ld,
+            boolean add) {
+        FloatVector c00 = init(bias, b0, 0, rows), c01 = c00;
+        FloatVector c10 = init(bias, b0, 1, rows), c11 = c10;
+        FloatVector c20 = init(bias, b0, 2, rows), c21 = c20;
+        FloatVector c30 = init(bias, b0, 3, rows), c31 = c30;
+        FloatVector c40 = init(bias, b0, 4, rows), c41 = c40;
+        for (int i = 0; i < k; i++) {
+            int o = off[i];
+            FloatVector b0v = FloatVector.fromArray(S, xp, xa + o);
+            FloatVector b1v = FloatVector.fromArray(S, xp, xb + o);
+            int a = w0 + i * 5;
+            FloatVector v = FloatVector.broadcast(S, wp[a]);
+            c00 = v.fma(b0v, c00);
+            c01 = v.fma(b1v, c01);
+            v = FloatVector.broadcast(S, wp[a + 1]);
+            c10 = v.fma(b0v, c10);
+            c11 = v.fma(b1v, c11);
+            v = FloatVector.broadcast(S, wp[a + 2]);
+            c20 = v.fma(b0v, c20);
+            c21 = v.fma(b1v, c21);
+            v = FloatVector.broadcast(S, wp[a + 3]);
+            c30 = v.fma(b0v, c30);
+            c31 = v.fma(b1v, c31);
+            v = FloatVector.broadcast(S, wp[a + 4]);
+            c40 = v.fma(b0v, c40);
+            c41 = v.fma(b1v, c41);
+        }
+        // Every vector leaving the loop is stored through an operation whose receiver C2 knows the
+        // class of (see Lanes, "Known receivers"): out + c, or 1 * c, which changes no bit.
+        if (add) {
+            c00 = FloatVector.fromArray(S, out, da).add(c00);
+            c01 = FloatVector.fromArray(S, out, db).add(c01);
+            c10 = FloatVector.fromArray(S, out, da + ld).add(c10);
+            c11 = FloatVector.fromArray(S, out, db + ld).add(c11);
+            c20 = FloatVector.fromArray(S, out, da + 2 * ld).add(c20);
+            c21 = FloatVector.fromArray(S, out, db + 2 * ld).add(c21);
+            c30 = FloatVector.fromArray(S, out, da + 3 * ld).add(c30);
+            c31 = FloatVector.fromArray(S, out, db + 3 * ld).add(c31);
+            c40 = FloatVector.fromArray(S, out, da + 4 * ld).add(c40);
+            c41 = FloatVector.fromArray(S, out, db + 4 * ld).add(c41);
+            c00.intoArray(out, da);
+            c01.intoArray(out, db);
+            c10.intoArray(out, da + ld);
+            c11.intoArray(out, db + ld);
+            c20.intoArray(out, da + 2 * ld);
+            c21.intoArray(out, db + 2 * ld);
+            c30.intoArray(out, da + 3 * ld);
+            c31.intoArray(out, db + 3 * ld);
+            c40.intoArray(out, da + 4 * ld);
+            c41.intoArray(out, db + 4 * ld);
+        } else {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(c00).intoArray(out, da);
+            one.mul(c01).intoArray(out, db);
+            one.mul(c10).intoArray(out, da + ld);
+            one.mul(c11).intoArray(out, db + ld);
+            one.mul(c20).intoArray(out, da + 2 * ld);
+            one.mul(c21).intoArray(out, db + 2 * ld);
+            one.mul(c30).intoArray(out, da + 3 * ld);
+            one.mul(c31).intoArray(out, db + 3 * ld);
+            one.mul(c40).intoArray(out, da + 4 * ld);
+            one.mul(c41).intoArray(out, db + 4 * ld);
         }
     }
 
