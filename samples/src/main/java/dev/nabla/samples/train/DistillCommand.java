@@ -6,10 +6,12 @@ import dev.nabla.export.Checkpoint;
 import dev.nabla.nn.CrossEntropyLoss;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.data.DataLoader;
+import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.quantize.distill.DistillationLoss;
 import dev.nabla.quantize.distill.Teacher;
 import dev.nabla.samples.cli.Args;
 import dev.nabla.tensor.Threads;
+import dev.nabla.train.DivergenceException;
 import dev.nabla.train.Metrics;
 import dev.nabla.train.Trainer;
 import java.io.IOException;
@@ -44,10 +46,30 @@ public final class DistillCommand {
               --temperature T     softens teacher and student distributions (default 4)
               --alpha A           weight of the teacher term, 1 - A weights the labels (default 0.7)
             The training flags of ./nabla train (--epochs, --lr, --seed, ...) apply; the data set and its
-            folder default to the teacher's.
+            folder default to the teacher's, and the images are normalised as the teacher's checkpoint
+            records. Only the loss differs from ./nabla train: compare with the student trained alone on the
+            same flags. With SGD a temperature of 4 enlarges the soft term's gradient; the CIFAR subset's
+            student needs --lr 0.01 rather than the recipe's 0.05 (BENCHMARKS.md, "Pruning and distillation").
             """;
 
     private DistillCommand() {}
+
+    /**
+     * {@code data} normalised as the teacher's checkpoint records, so teacher and student see the
+     * same inputs: the student's own statistics (CIFAR's are measured on its training split, which
+     * --val-split and --train-limit change) would feed the teacher inputs it was not trained on.
+     */
+    static DataSource withTeacherInput(DataSource data, Preprocessing teacher, String teacherDir) {
+        if (teacher.channels() != data.channels()
+                || teacher.height() != data.size()
+                || teacher.width() != data.train().width()) {
+            throw new IllegalArgumentException("distill: the teacher " + teacherDir + " takes [" + teacher.channels()
+                    + ", " + teacher.height() + ", " + teacher.width() + "] images but the data set has ["
+                    + data.channels() + ", " + data.size() + ", " + data.train().width()
+                    + "]; train the teacher on the student's data set");
+        }
+        return new DataSource(data.train(), data.val(), data.test(), teacher.normalization());
+    }
 
     public static int run(String[] argv, PrintStream log) throws IOException {
         Set<String> switches = new HashSet<>(Recipe.SWITCHES);
@@ -86,7 +108,7 @@ public final class DistillCommand {
         Path out = Path.of(a.string("out", null));
         a.finish();
 
-        DataSource data = DataSource.load(recipe);
+        DataSource data = withTeacherInput(DataSource.load(recipe), teacherLoaded.preprocessing(), teacherDir);
         DataLoader train = data.trainLoader(recipe);
         DataLoader test = data.loader(data.test());
         Setup setup = Setup.build(recipe, data, train.size());
@@ -118,18 +140,29 @@ public final class DistillCommand {
         Trainer trainer;
         long t0 = System.nanoTime();
         try (DistillationLoss.Bound loss = kd.bind(teacher, student)) {
-            trainer = new Trainer(
-                    student,
-                    setup.optimizer(),
-                    Trainer.options()
-                            .epochs(recipe.epochs())
-                            .loss(loss)
-                            .scheduler(setup.scheduler())
-                            .classNames(data.classNames())
-                            .metadata(metadata)
-                            .preprocessing(data.preprocessing())
-                            .log(log));
-            trainer.fit(train);
+            // The recipe as ./nabla train runs it, only the loss differs.
+            Trainer.Options options = Trainer.options()
+                    .epochs(recipe.epochs())
+                    .loss(loss)
+                    .scheduler(setup.scheduler())
+                    .clipGradNorm(recipe.clipGradNorm())
+                    .accumulateGradBatches(recipe.accumulate())
+                    .classNames(data.classNames())
+                    .metadata(metadata)
+                    .preprocessing(data.preprocessing())
+                    .log(log);
+            if (recipe.testEveryEpoch()) {
+                options = options.testEveryEpoch(test);
+            }
+            trainer = new Trainer(student, setup.optimizer(), options);
+            // The held-out images (--val-split, --val-data) are validated on after each epoch, as
+            // ./nabla train does; the student tested is the last epoch's.
+            trainer.fit(train, data.val() == null ? null : data.loader(data.val()));
+        } catch (DivergenceException e) {
+            log.println("stopped: " + e.getMessage()
+                    + ". No checkpoint was written; lower --lr, --temperature or --alpha, or add --warmup-epochs"
+                    + " or --clip-grad-norm.");
+            return 3;
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         Metrics result = Metrics.evaluate(student, test, ce, data.classNames());

@@ -1,9 +1,13 @@
 package dev.nabla.samples.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nabla.nn.data.ChannelStats;
+import dev.nabla.nn.data.Preprocessing;
 import dev.nabla.samples.cli.Args;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +15,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,6 +128,53 @@ class PruneDistillCommandTest {
                 "0.5");
         assertTrue(log.contains("-> student lenet5"), log);
         assertTrue(Files.readString(out.resolve("metrics.json")).contains("temperature"));
+    }
+
+    @Test
+    void theStudentSeesTheTeachersNormalisation() throws IOException {
+        DataSource digits = DataSource.load(Recipe.fromArgs(
+                Args.parse(new String[] {"--train-limit", "64", "--test-limit", "10", "--val-split", "0"}, Set.of()),
+                null));
+        ChannelStats teachers = ChannelStats.of(0.25f, 0.5f);
+        Preprocessing teacher = new Preprocessing(1, 28, 28, teachers, digits.classNames());
+        DataSource data = DistillCommand.withTeacherInput(digits, teacher, "t");
+        assertArrayEquals(teachers.mean(), data.preprocessing().normalization().mean());
+        assertArrayEquals(teachers.std(), data.preprocessing().normalization().std());
+        // pixel 300 of the first test image as the loader gives it: normalised the teacher's way
+        float raw = (digits.test().pixels(0)[300] & 0xFF) / 255f;
+        float[] seen;
+        try (var it = data.loader(data.test()).epoch(0).iterator()) {
+            seen = it.next().inputs().data().contiguous().toArray();
+        }
+        assertEquals((raw - 0.25f) / 0.5f, seen[300], 1e-6f);
+
+        Preprocessing colour = new Preprocessing(
+                3, 32, 32, new ChannelStats(new float[] {0, 0, 0}, new float[] {1, 1, 1}), List.of("a", "b"));
+        String message = assertThrows(
+                        IllegalArgumentException.class, () -> DistillCommand.withTeacherInput(digits, colour, "runs/t"))
+                .getMessage();
+        assertTrue(message.contains("runs/t takes [3, 32, 32] images") && message.contains("[1, 28, 28]"), message);
+    }
+
+    @Test
+    void aDivergingDistillationStopsWithTheStep() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = DistillCommand.run(
+                new String[] {
+                    "--teacher", tmp.resolve("cnn").toString(),
+                    "--model", "lenet5",
+                    "--out", tmp.resolve("kd-diverged").toString(),
+                    "--epochs", "1",
+                    "--train-limit", "256",
+                    "--test-limit", "100",
+                    "--optimizer", "sgd",
+                    "--lr", "1e6"
+                },
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String log = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(3, code, log);
+        assertTrue(log.contains("stopped:") && log.contains("step"), log);
+        assertFalse(Files.exists(tmp.resolve("kd-diverged/checkpoint")), log);
     }
 
     @Test
