@@ -159,6 +159,32 @@ public final class Tracing {
         return STATE.get() != null;
     }
 
+    /** The name of the operations {@link #reportInput} records. */
+    public static final String INPUT = "input";
+
+    /**
+     * Reports {@code operand} as a further input of the computation in progress, for operations
+     * that bypass autograd (an int8 layer's kernels): the listener sees an operation named
+     * {@link #INPUT} with that one input and no outputs. A module with two inputs whose hooks see
+     * only the first (the int8 residual add's second operand) calls it so that a trace recording
+     * the module call whole (ONNX export's {@code ModuleExporter}) knows both. Does nothing when
+     * this thread is not tracing.
+     *
+     * <pre>{@code
+     * protected Variable sum(Variable a, Variable b, boolean relu) {
+     *     Tracing.reportInput(b);
+     *     return Variable.of(QuantizedOps.add(a.data(), b.data(), scale, zeroPoint, relu));
+     * }
+     * }</pre>
+     */
+    public static void reportInput(Variable operand) {
+        Objects.requireNonNull(operand, "operand");
+        State s = STATE.get();
+        if (s != null && s.hidden == 0) {
+            s.listener.op(new Op(INPUT, Map.of(), List.of(operand), List.of()));
+        }
+    }
+
     /** Called for every recorded single-output operation. */
     static void recorded(Variable output, String name, Map<String, Object> attributes, Variable[] inputs) {
         State s = STATE.get();

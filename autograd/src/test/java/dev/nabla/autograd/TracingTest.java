@@ -99,4 +99,22 @@ class TracingTest {
                 () -> Tracing.trace(op -> {}, () -> Tracing.trace(op -> {}, () -> Variable.zeros(1))));
         assertTrue(e.getMessage().contains("already tracing"));
     }
+
+    @Test
+    void aReportedInputIsAnOperationWithNoOutputsAndNothingOutsideATrace() {
+        Variable a = Variable.of(1f, 2f);
+        Variable b = Variable.of(3f, 4f);
+        List<Tracing.Op> ops = new ArrayList<>();
+        Tracing.trace(ops::add, () -> {
+            Tracing.reportInput(b);
+            return a.relu();
+        });
+        assertEquals(
+                List.of(Tracing.INPUT, "relu"),
+                ops.stream().map(Tracing.Op::name).toList());
+        assertSame(b, ops.get(0).input(0));
+        assertTrue(ops.get(0).outputs().isEmpty());
+        Tracing.reportInput(b); // not tracing: no listener, no error
+        assertThrows(NullPointerException.class, () -> Tracing.reportInput(null));
+    }
 }

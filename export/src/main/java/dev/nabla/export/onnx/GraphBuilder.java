@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The ONNX graph an export is writing, as a {@link ModuleExporter} sees it: it adds nodes and
@@ -35,6 +36,8 @@ public final class GraphBuilder {
     private final Set<String> usedState = new HashSet<>();
     private final int opset;
     private String scope = "";
+    private List<String> otherInputs = List.of();
+    private Function<String, Tensor> examples = name -> null;
 
     GraphBuilder(Map<String, Variable> parameters, Map<String, Tensor> buffers, int opset) {
         this.opset = opset;
@@ -52,6 +55,31 @@ public final class GraphBuilder {
     /** The module path new nodes are named after ({@code "layer1.0.conv1"}); set by the exporter. */
     void scope(String modulePath) {
         scope = modulePath;
+    }
+
+    /**
+     * The further inputs of the module call being written, beyond the one {@link ModuleExporter#emit}
+     * receives: the values its forward reported with {@link dev.nabla.autograd.Tracing#reportInput}
+     * (the second operand of an int8 residual add), in order; empty for a one-input module.
+     */
+    public List<String> otherInputs() {
+        return otherInputs;
+    }
+
+    /**
+     * The tensor that {@code value} held when the export traced the model on the example input, or
+     * null for a name the trace did not produce (a constant, an initializer). An int8 activation
+     * carries its scale and zero point there ({@link Tensor#qScale()}), which an exporter of a
+     * layer that keeps its input's quantization (pooling) needs.
+     */
+    public Tensor example(String value) {
+        return examples.apply(value);
+    }
+
+    /** Set by the exporter around each {@link ModuleExporter#emit}. */
+    void moduleCall(List<String> others, Function<String, Tensor> lookup) {
+        otherInputs = List.copyOf(others);
+        examples = lookup;
     }
 
     /**

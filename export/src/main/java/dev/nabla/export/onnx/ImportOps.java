@@ -4,6 +4,7 @@ import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.DType;
 import dev.nabla.tensor.Generator;
+import dev.nabla.tensor.QuantizedOps;
 import dev.nabla.tensor.ShapeMismatchException;
 import dev.nabla.tensor.Tensor;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ final class ImportOps {
             "AveragePool",
             "BatchNormalization",
             "Cast",
+            "DequantizeLinear",
+            "DynamicQuantizeLinear",
             "Clip",
             "Concat",
             "Constant",
@@ -59,6 +62,7 @@ final class ImportOps {
             "Neg",
             "Pad",
             "Pow",
+            "QuantizeLinear",
             "Reciprocal",
             "ReduceMax",
             "ReduceMean",
@@ -261,6 +265,9 @@ final class ImportOps {
             case "Equal" -> List.of(Variable.of(x.data().eq(in.get(1).data())));
             case "Where" -> List.of(where(x, in.get(1), in.get(2)));
             case "LSTM" -> lstm(n, in);
+            case "QuantizeLinear" -> List.of(quantizeLinear(n, x, in));
+            case "DequantizeLinear" -> List.of(dequantizeLinear(n, x, in));
+            case "DynamicQuantizeLinear" -> dynamicQuantizeLinear(x);
             default -> throw new IllegalStateException("no implementation for " + n.opType());
         };
     }
@@ -335,6 +342,82 @@ final class ImportOps {
             default -> throw new IllegalArgumentException("cast to " + Proto.typeName(to) + " is not supported");
         };
         return x.dtype() == t ? x : Variable.of(x.data().to(t));
+    }
+
+    // =================================================================== QDQ
+
+    /**
+     * A per-tensor scale or zero point as it is, a per-axis one ([C]) shaped to broadcast along
+     * {@code axis} of a rank-{@code rank} value.
+     */
+    private static Tensor alongAxis(Tensor t, Proto.Node n, int rank, String what) {
+        if (t.dim() == 0 || (t.dim() == 1 && t.size(0) == 1)) {
+            return t.reshape();
+        }
+        if (t.dim() != 1) {
+            throw new IllegalArgumentException(
+                    n.opType() + "'s " + what + " must be a scalar or 1-D, got " + t.shape());
+        }
+        int a = axis(intAttr(n, "axis", 1), rank, n.opType() + " axis");
+        int[] shape = new int[rank];
+        Arrays.fill(shape, 1);
+        shape[a] = t.size(0);
+        return t.reshape(shape);
+    }
+
+    /** Rounds half to even (what QuantizeLinear specifies) for values well inside the int range. */
+    private static Tensor roundHalfEven(Tensor v) {
+        // Adding and subtracting 1.5 * 2^23 in float32 leaves the value rounded to an integer,
+        // ties to even; the clamp keeps it in the trick's range (the result is clamped to 8 bits anyway).
+        float magic = 12582912f;
+        return v.clamp(-1e6f, 1e6f).add(magic).sub(magic);
+    }
+
+    /** {@code saturate(round(x / scale) + zero_point)}, uint8 (or the zero point's int8). */
+    private static Variable quantizeLinear(Proto.Node n, Variable x, List<Variable> in) {
+        Tensor xf = x.data().toFloat();
+        Tensor scale = alongAxis(in.get(1).data().toFloat(), n, xf.dim(), "scale");
+        Variable zp = in.size() > 2 ? in.get(2) : null;
+        DType type = zp == null ? DType.UINT8 : zp.dtype();
+        if (type != DType.UINT8 && type != DType.INT8) {
+            throw new IllegalArgumentException("QuantizeLinear to " + type + " is not supported (uint8 or int8)");
+        }
+        Tensor zero = zp == null ? Tensor.scalar(0f) : alongAxis(zp.data().toFloat(), n, xf.dim(), "zero point");
+        float lo = type == DType.UINT8 ? 0 : -128;
+        float hi = type == DType.UINT8 ? 255 : 127;
+        Tensor q = roundHalfEven(xf.div(scale)).add(zero).clamp(lo, hi);
+        return Variable.of(q.to(type));
+    }
+
+    /** {@code (x - zero_point) * scale} in float32, per tensor or along {@code axis}. */
+    private static Variable dequantizeLinear(Proto.Node n, Variable x, List<Variable> in) {
+        if (x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("DequantizeLinear needs an integer input, got " + x.dtype());
+        }
+        Tensor xf = x.data().toFloat();
+        Variable scale = in.get(1);
+        Tensor shaped = alongAxis(scale.data(), n, xf.dim(), "scale");
+        Variable s = shaped.dim() == scale.dim() && Arrays.equals(shaped.dims(), scale.dims())
+                ? scale
+                : scale.reshape(shaped.dims());
+        Tensor centered = in.size() > 2 && in.get(2) != null
+                ? xf.sub(alongAxis(in.get(2).data().toFloat(), n, xf.dim(), "zero point"))
+                : xf;
+        return Variable.of(centered)
+                .mul(s.dtype() == DType.FLOAT32 ? s : Variable.of(s.data().toFloat()));
+    }
+
+    /** uint8 with the scale and zero point from the value's own range (widened to include 0). */
+    private static List<Variable> dynamicQuantizeLinear(Variable x) {
+        Tensor xf = x.data().toFloat();
+        double[] qp = xf.numel() == 0
+                ? new double[] {1, 0}
+                : QuantizedOps.dynamicQParams(xf.min().item(), xf.max().item());
+        Tensor q = roundHalfEven(xf.div((float) qp[0])).add((float) qp[1]).clamp(0, 255);
+        return List.of(
+                Variable.of(q.to(DType.UINT8)),
+                Variable.of(Tensor.scalar((float) qp[0])),
+                Variable.of(Tensor.full(DType.UINT8, (long) qp[1])));
     }
 
     private static Variable dropout(Proto.Node n, List<Variable> in, OnnxModel model) {

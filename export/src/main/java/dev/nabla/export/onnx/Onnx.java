@@ -34,7 +34,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * nodes over the PyTorch-layout initializers); multi-head attention is decomposed into MatMul,
  * Softmax, Transpose and Reshape with its masks as additive -inf constants. An operation without
  * an ONNX form fails with its name and the module path it ran in; a module class can write its
- * own nodes instead ({@link ModuleExporter}, the way quantized layers plug in).
+ * own nodes instead ({@link ModuleExporter}, the way quantized layers plug in), and a module that
+ * computes its output outside autograd (on tensors) without one fails naming its path rather
+ * than being written as a constant.
+ *
+ * <p><b>int8 models</b> of {@code dev.nabla.quantize} export as QDQ: each int8 activation a float
+ * value through {@code QuantizeLinear -> DequantizeLinear} with the int8 model's scale and zero
+ * point, int8 weights as int8 initializers through {@code DequantizeLinear} (per-channel, axis 0),
+ * the float operator between. QDQ rather than QLinearConv / QLinearMatMul because the standard
+ * opset has no int8 add or average pooling (ResNet-20 needs both) and QLinearMatMul no bias;
+ * ONNX Runtime fuses our QDQ groups into its int8 kernels and then matches Nabla's int8 outputs
+ * within one int8 step (README, "int8 models export as QDQ").
  *
  * <p><b>Protobuf</b> is read and written by a small hand-written codec over the wire format, so
  * the library keeps no run-time dependency; reading validates every length and element count

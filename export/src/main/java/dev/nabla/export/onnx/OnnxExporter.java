@@ -93,6 +93,8 @@ final class OnnxExporter {
     private static final class Frame {
         final String path;
         final Module module;
+        /** A captured call's further inputs ({@link Tracing#reportInput}). */
+        final List<Variable> others = new ArrayList<>();
 
         Frame(String path, Module module) {
             this.path = path;
@@ -100,10 +102,20 @@ final class OnnxExporter {
         }
     }
 
+    /**
+     * Records one forward pass: the traced operations, a call of a module with an exporter as one
+     * "module" step (its inputs: the module's input, then what it reported with
+     * {@link Tracing#reportInput}), and an "opaque" step for a module without one whose output no
+     * traced operation produced (an int8 layer computes on tensors, out of autograd's sight), so
+     * that the export names it instead of writing its output as a constant.
+     */
     private static Trace trace(Module model, Variable input, ExportOptions options) {
         List<Step> steps = new ArrayList<>();
         Deque<Frame> stack = new ArrayDeque<>();
         Frame[] capture = {null};
+        Set<Variable> known = Collections.newSetFromMap(new IdentityHashMap<>());
+        known.add(input);
+        known.addAll(model.parameters());
         List<Module.HookHandle> handles = new ArrayList<>();
         try {
             for (var e : model.namedModules().entrySet()) {
@@ -119,19 +131,28 @@ final class OnnxExporter {
                 }));
                 handles.add(e.getValue().registerForwardHook((m, in, out) -> {
                     Frame f = stack.pop();
-                    if (capture[0] == f) {
+                    String kind =
+                            capture[0] == f ? "module" : capture[0] == null && !known.contains(out) ? "opaque" : null;
+                    if (kind != null) {
                         capture[0] = null;
-                        steps.add(new Step(
-                                new Tracing.Op("module", Map.of("module", m), List.of(in), List.of(out)), f.path, m));
+                        List<Variable> ins = new ArrayList<>(List.of(in));
+                        ins.addAll(f.others);
+                        steps.add(new Step(new Tracing.Op(kind, Map.of("module", m), ins, List.of(out)), f.path, m));
+                        known.add(out);
                     }
                     return null;
                 }));
             }
             Variable out = Tracing.trace(
                     op -> {
-                        if (capture[0] == null) {
+                        if (op.name().equals(Tracing.INPUT)) {
+                            if (capture[0] != null) {
+                                capture[0].others.add(op.input(0));
+                            }
+                        } else if (capture[0] == null) {
                             Frame f = stack.peek();
                             steps.add(new Step(op, f == null ? "" : f.path, f == null ? model : f.module));
+                            known.addAll(op.outputs());
                         }
                     },
                     () -> model.call(input));
@@ -501,15 +522,47 @@ final class OnnxExporter {
                 attention(op);
                 yield names.get(out);
             }
-            case "module" -> {
-                Module m = (Module) op.attribute("module");
-                yield options.exporterFor(m).emit(m, value(op.input(0)), g);
-            }
+            case "module" -> module(op);
+            case "opaque" ->
+                throw unsupported("the output is computed outside autograd (on tensors, as an int8 layer does) and"
+                        + " " + current.module.getClass().getName() + " has no ModuleExporter; register one with"
+                        + " Onnx.registerModuleExporter or ExportOptions.moduleExporter");
             case "crossEntropy", "nllLoss", "mseLoss", "bceWithLogits", "klDiv" ->
                 throw unsupported("the loss " + op.name() + " has no ONNX export; export the model without its loss");
             default -> throw unsupported("operation '" + op.name() + "' has no ONNX export");
         };
         names.put(out, y);
+    }
+
+    /** A module that writes its own nodes; an error it raises is reported with the module's path. */
+    private String module(Tracing.Op op) {
+        Module m = (Module) op.attribute("module");
+        List<String> others = new ArrayList<>();
+        for (int i = 1; i < op.inputs().size(); i++) {
+            others.add(value(op.input(i)));
+        }
+        String in = value(op.input(0));
+        g.moduleCall(others, this::example);
+        try {
+            return options.exporterFor(m).emit(m, in, g);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            if (e.getMessage() != null && e.getMessage().contains(where(current))) {
+                throw e;
+            }
+            throw new IllegalArgumentException("ONNX export: " + e.getMessage() + " in " + where(current), e);
+        } finally {
+            g.moduleCall(List.of(), name -> null);
+        }
+    }
+
+    /** The example trace's tensor behind an ONNX value name, or null. */
+    private Tensor example(String name) {
+        for (var e : names.entrySet()) {
+            if (e.getValue().equals(name)) {
+                return e.getKey().data();
+            }
+        }
+        return null;
     }
 
     private String unary(String type, Tracing.Op op) {

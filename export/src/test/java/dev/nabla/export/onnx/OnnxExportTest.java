@@ -9,6 +9,7 @@ import dev.nabla.autograd.AutogradFunction;
 import dev.nabla.autograd.FunctionContext;
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
+import dev.nabla.export.testing.Oracles;
 import dev.nabla.nn.LSTM;
 import dev.nabla.nn.Linear;
 import dev.nabla.nn.Module;

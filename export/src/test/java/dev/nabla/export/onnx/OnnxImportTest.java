@@ -9,6 +9,7 @@ import dev.nabla.autograd.Autograd;
 import dev.nabla.autograd.Functional;
 import dev.nabla.autograd.Variable;
 import dev.nabla.export.SafeTensors;
+import dev.nabla.export.testing.Oracles;
 import dev.nabla.nn.Module;
 import dev.nabla.nn.models.LeNet5;
 import dev.nabla.nn.models.ResNet20;

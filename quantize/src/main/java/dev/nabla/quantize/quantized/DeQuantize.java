@@ -13,6 +13,10 @@ import dev.nabla.nn.Module;
  * }</pre>
  */
 public final class DeQuantize extends Module {
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
     @Override
     protected Variable forward(Variable x) {
         if (!x.data().isQuantized()) {

@@ -33,6 +33,10 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class DynamicQuantizedLSTM extends Module implements LSTM.Replacement {
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
     private final int inputSize;
     private final int hiddenSize;
     private final int numLayers;

@@ -26,11 +26,15 @@ import dev.nabla.tensor.Tensor;
  * }</pre>
  */
 public final class DynamicQuantizedLinear extends Module {
-    private final int in;
-    private final int out;
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor weightScale;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final int in;
+    final int out;
+    final Tensor weight;
+    final Tensor bias;
+    final Tensor weightScale;
     private final WeightCache cache;
 
     /** A layer of this size with zero weights, for {@link Module#loadStateDict}. */

@@ -1,6 +1,7 @@
 package dev.nabla.quantize.quantized;
 
 import dev.nabla.autograd.Autograd;
+import dev.nabla.autograd.Tracing;
 import dev.nabla.autograd.Variable;
 import dev.nabla.nn.FloatFunctional;
 import dev.nabla.quantize.observer.QParams;
@@ -19,8 +20,12 @@ import dev.nabla.tensor.Tensor;
  * }</pre>
  */
 public final class QFunctional extends FloatFunctional {
-    private final Tensor scale;
-    private final Tensor zeroPoint;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final Tensor scale;
+    final Tensor zeroPoint;
 
     /** Output scale 1, zero point 0, for {@link dev.nabla.nn.Module#loadStateDict}. */
     public QFunctional() {
@@ -38,8 +43,17 @@ public final class QFunctional extends FloatFunctional {
         return q;
     }
 
+    /** Whether the last call was addRelu: what the ONNX export writes (one QFunctional per place, as in PyTorch). */
+    private volatile boolean lastRelu;
+
+    boolean tracedRelu() {
+        return lastRelu;
+    }
+
     @Override
     protected Variable sum(Variable a, Variable b, boolean relu) {
+        lastRelu = relu;
+        Tracing.reportInput(b);
         return Variable.of(QuantizedOps.add(
                 a.data(),
                 b.data(),

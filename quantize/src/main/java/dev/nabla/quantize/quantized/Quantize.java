@@ -15,8 +15,12 @@ import dev.nabla.tensor.Tensor;
  * }</pre>
  */
 public final class Quantize extends Module {
-    private final Tensor scale;
-    private final Tensor zeroPoint;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final Tensor scale;
+    final Tensor zeroPoint;
 
     public Quantize(double scale, long zeroPoint) {
         this.scale = registerBuffer("scale", QParamsBuffers.scale(scale));

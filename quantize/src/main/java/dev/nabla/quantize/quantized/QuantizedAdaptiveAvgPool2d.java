@@ -14,7 +14,11 @@ import dev.nabla.tensor.QuantizedOps;
  * }</pre>
  */
 public final class QuantizedAdaptiveAvgPool2d extends Module {
-    private final int[] size;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final int[] size;
 
     public QuantizedAdaptiveAvgPool2d(AdaptiveAvgPool2d pool) {
         this.size = pool.outputSize();

@@ -14,11 +14,15 @@ import dev.nabla.tensor.QuantizedOps;
  * }</pre>
  */
 public final class QuantizedAvgPool2d extends Module {
-    private final int[] kernel;
-    private final int[] stride;
-    private final int[] padding;
-    private final boolean ceilMode;
-    private final boolean countIncludePad;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final int[] kernel;
+    final int[] stride;
+    final int[] padding;
+    final boolean ceilMode;
+    final boolean countIncludePad;
 
     public QuantizedAvgPool2d(AvgPool2d pool) {
         this.kernel = pool.kernelSize();

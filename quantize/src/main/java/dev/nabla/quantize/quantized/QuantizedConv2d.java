@@ -29,18 +29,22 @@ import java.util.Arrays;
  * }</pre>
  */
 public final class QuantizedConv2d extends Module {
-    private final int in;
-    private final int out;
-    private final int[] kernel;
-    private final int[] stride;
-    private final int[] padding;
-    private final int[] dilation;
-    private final boolean relu;
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor weightScale;
-    private final Tensor scale;
-    private final Tensor zeroPoint;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final int in;
+    final int out;
+    final int[] kernel;
+    final int[] stride;
+    final int[] padding;
+    final int[] dilation;
+    final boolean relu;
+    final Tensor weight;
+    final Tensor bias;
+    final Tensor weightScale;
+    final Tensor scale;
+    final Tensor zeroPoint;
     private final WeightCache cache;
 
     /**

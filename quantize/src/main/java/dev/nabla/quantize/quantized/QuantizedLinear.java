@@ -24,14 +24,18 @@ import dev.nabla.tensor.Tensor;
  * }</pre>
  */
 public final class QuantizedLinear extends Module {
-    private final int in;
-    private final int out;
-    private final boolean relu;
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor weightScale;
-    private final Tensor scale;
-    private final Tensor zeroPoint;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final int in;
+    final int out;
+    final boolean relu;
+    final Tensor weight;
+    final Tensor bias;
+    final Tensor weightScale;
+    final Tensor scale;
+    final Tensor zeroPoint;
     private final WeightCache cache;
 
     /** A layer of this size with zero weights and unit scales, for {@link Module#loadStateDict}. */

@@ -14,11 +14,15 @@ import dev.nabla.tensor.QuantizedOps;
  * }</pre>
  */
 public final class QuantizedMaxPool2d extends Module {
-    private final int[] kernel;
-    private final int[] stride;
-    private final int[] padding;
-    private final int[] dilation;
-    private final boolean ceilMode;
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
+    final int[] kernel;
+    final int[] stride;
+    final int[] padding;
+    final int[] dilation;
+    final boolean ceilMode;
 
     public QuantizedMaxPool2d(MaxPool2d pool) {
         this.kernel = pool.kernelSize();

@@ -14,6 +14,10 @@ import dev.nabla.tensor.QuantizedOps;
  * }</pre>
  */
 public final class QuantizedReLU extends Module {
+    static {
+        OnnxQdq.register(); // ONNX export of int8 models works without set-up
+    }
+
     @Override
     protected Variable forward(Variable x) {
         return Variable.of(QuantizedOps.relu(x.data()));

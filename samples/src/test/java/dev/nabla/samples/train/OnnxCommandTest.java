@@ -66,6 +66,60 @@ class OnnxCommandTest {
         assertEquals(accuracy(fromCheckpoint), accuracy(fromOnnx), fromOnnx);
     }
 
+    private static double percent(String log) {
+        Matcher m = Pattern.compile("test accuracy ([0-9.]+)%").matcher(log);
+        assertTrue(m.find(), log);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /**
+     * An int8 checkpoint of ./nabla quantize exports as QDQ and, imported back, scores the int8
+     * checkpoint's accuracy: the imported file computes the int8 model's outputs in float, each
+     * within one int8 step of the output, so at most a near-tie between two classes may flip; the
+     * test allows one of the 200 digits (0.5 points).
+     */
+    @Test
+    void anInt8CheckpointExportsAsQdqAndScoresItsAccuracy() throws IOException {
+        Path run = tmp.resolve("run");
+        run(
+                TrainCommand::train,
+                "--train-limit",
+                "640",
+                "--test-limit",
+                "200",
+                "--batch-size",
+                "32",
+                "--threads",
+                "2",
+                "--epochs",
+                "2",
+                "--out",
+                run.toString());
+        Path int8 = tmp.resolve("int8");
+        run(
+                QuantizeCommand::run,
+                "--checkpoint",
+                run.toString(),
+                "--out",
+                int8.toString(),
+                "--calibration-batches",
+                "4",
+                "--no-timing",
+                "--threads",
+                "2");
+        Path onnx = tmp.resolve("lenet5-int8.onnx");
+        String exported = run(TrainCommand::export, "--checkpoint", int8.toString(), "--out", onnx.toString());
+        // int8 weights: about a quarter of the float file's 248 KB
+        assertTrue(Files.size(onnx) < 100_000, exported);
+        double checkpoint = percent(run(TrainCommand::evaluate, "--checkpoint", int8.toString(), "--threads", "2"));
+        double file = percent(
+                run(TrainCommand::evaluate, "--onnx", onnx.toString(), "--test-limit", "200", "--threads", "2"));
+        System.out.printf("int8 checkpoint %.1f%%, its ONNX file %.1f%%: %s", checkpoint, file, exported);
+        assertTrue(
+                Math.abs(checkpoint - file) <= 0.5, "int8 checkpoint " + checkpoint + "%, its ONNX file " + file + "%");
+        assertTrue(checkpoint > 50, "the int8 model learned: " + checkpoint + "% (its ONNX file " + file + "%)");
+    }
+
     @Test
     void missingArgumentsAreNamed() {
         var e = assertThrows(

@@ -1,4 +1,4 @@
-package dev.nabla.export.onnx;
+package dev.nabla.export.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,14 +20,17 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The independent checks for ONNX files: ONNX Runtime runs them, Python's onnx checker checks them. */
-final class Oracles {
+/**
+ * The independent checks for ONNX files: ONNX Runtime runs them, Python's onnx checker checks them
+ * (shared with quantize's tests through this module's test jar).
+ */
+public final class Oracles {
     private Oracles() {}
 
-    static final Path PYTHON = Path.of("/usr/bin/python3");
+    public static final Path PYTHON = Path.of("/usr/bin/python3");
 
     /** Runs a model in ONNX Runtime on one input (float32 or int64) and returns its first output. */
-    static Tensor ort(byte[] model, Tensor input) throws OrtException {
+    public static Tensor ort(byte[] model, Tensor input) throws OrtException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setIntraOpNumThreads(1);
@@ -37,7 +40,7 @@ final class Oracles {
         }
     }
 
-    static Tensor run(OrtEnvironment env, OrtSession s, Tensor input) throws OrtException {
+    public static Tensor run(OrtEnvironment env, OrtSession s, Tensor input) throws OrtException {
         long[] shape = Arrays.stream(input.dims()).asLongStream().toArray();
         String name = s.getInputNames().iterator().next();
         try (OnnxTensor t = input.dtype() == DType.INT64
@@ -58,7 +61,7 @@ final class Oracles {
      * Asserts {@code got} equals {@code want} within 1e-4 relative to the output's scale: every
      * element within 1e-4 * max(|want|) (elementwise relative error is meaningless near zero).
      */
-    static void assertClose(Tensor want, Tensor got, String what) {
+    public static void assertClose(Tensor want, Tensor got, String what) {
         assertArrayEquals(want.dims(), got.dims(), what + ": shape");
         float[] w = want.toArray();
         float[] g = got.toArray();
@@ -82,7 +85,7 @@ final class Oracles {
     }
 
     /** True when /usr/bin/python3 can import {@code module}. */
-    static boolean python(String module) {
+    public static boolean python(String module) {
         if (!Files.isExecutable(PYTHON)) {
             return false;
         }
@@ -103,7 +106,7 @@ final class Oracles {
      * Runs {@code onnx.checker.check_model(model, full_check=True)} on the file where python3 has
      * onnx (Debian's python3-onnx); prints a note once and returns where it has not.
      */
-    static void check(Path file) throws IOException, InterruptedException {
+    public static void check(Path file) throws IOException, InterruptedException {
         if (onnxChecker == null) {
             onnxChecker = python("onnx");
             if (!onnxChecker) {
