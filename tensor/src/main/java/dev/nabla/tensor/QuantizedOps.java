@@ -116,7 +116,8 @@ public final class QuantizedOps {
         if (m == 0) {
             return y;
         }
-        double[] qp = dynamicQParams(xc.min().item(), xc.max().item());
+        float[] range = Int8Elementwise.minMax(xc.storage.data, xc.offset, m * in);
+        double[] qp = dynamicQParams(range[0], range[1]);
         float[] colScale = new float[out];
         for (int c = 0; c < out; c++) {
             colScale[c] = (float) (qp[0] * w.scale(c));
@@ -130,10 +131,16 @@ public final class QuantizedOps {
                 (int) qp[1],
                 w.packedForLinear(),
                 colScale,
-                bias == null ? null : bias.contiguous().toArray(),
+                bias == null ? null : floats(bias),
                 y.storage.data,
                 0);
         return y;
+    }
+
+    /** A float32 vector's values from index 0: its own array when it has no offset (no copy per call). */
+    private static float[] floats(Tensor v) {
+        Tensor c = v.contiguous();
+        return c.offset == 0 ? c.storage.data : c.toArray();
     }
 
     /**

@@ -57,8 +57,8 @@ public final class QFunctional extends FloatFunctional {
         return Variable.of(QuantizedOps.add(
                 a.data(),
                 b.data(),
-                QParamsBuffers.scaleOf(describe(), scale),
-                QParamsBuffers.zeroOf(describe(), zeroPoint),
+                QParamsBuffers.scaleOf(this::describe, scale),
+                QParamsBuffers.zeroOf(this::describe, zeroPoint),
                 relu));
     }
 

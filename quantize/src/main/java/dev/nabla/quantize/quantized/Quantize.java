@@ -32,8 +32,9 @@ public final class Quantize extends Module {
         if (x.dtype() != DType.FLOAT32 || x.data().isQuantized()) {
             throw new IllegalArgumentException("Quantize: expects float32 input, got " + x.dtype() + " " + x.shape());
         }
-        double s = QParamsBuffers.scaleOf("Quantize", scale);
-        return Variable.of(x.data().quantizePerTensor(s, QParamsBuffers.zeroOf("Quantize", zeroPoint), DType.UINT8));
+        double s = QParamsBuffers.scaleOf(() -> "Quantize", scale);
+        return Variable.of(
+                x.data().quantizePerTensor(s, QParamsBuffers.zeroOf(() -> "Quantize", zeroPoint), DType.UINT8));
     }
 
     @Override

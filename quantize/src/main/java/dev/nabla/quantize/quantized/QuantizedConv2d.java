@@ -121,8 +121,8 @@ public final class QuantizedConv2d extends Module {
                 stride,
                 padding,
                 dilation,
-                QParamsBuffers.scaleOf(describe(), scale),
-                QParamsBuffers.zeroOf(describe(), zeroPoint),
+                QParamsBuffers.scaleOf(this::describe, scale),
+                QParamsBuffers.zeroOf(this::describe, zeroPoint),
                 relu);
         return Variable.of(y);
     }

@@ -77,8 +77,8 @@ public final class QuantizedLinear extends Module {
                 x.data(),
                 cache.get(),
                 bias,
-                QParamsBuffers.scaleOf(describe(), scale),
-                QParamsBuffers.zeroOf(describe(), zeroPoint),
+                QParamsBuffers.scaleOf(this::describe, scale),
+                QParamsBuffers.zeroOf(this::describe, zeroPoint),
                 relu));
     }
 

@@ -41,7 +41,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code tileByteConvert}: int8 operands kept as bytes and widened per load with
  *       {@code convert(B2I)} ({@code vpmovsxbd}), as Lucene's int8 vector scorer does;</li>
  *   <li>{@code tileFloatFma}: the same integers as floats, one FMA per lane (exact while sums stay
- *       below 2^24).</li>
+ *       below 2^24);</li>
+ *   <li>{@code tileAutoStream}: no Vector API; plain loops of the shape C2's auto-vectorizer turns
+ *       into {@code MulAddVS2VI} ({@code vpdpwssd} on VNNI), {@code acc[j] += x[2j]*b[2j] +
+ *       x[2j+1]*b[2j+1]}, with the broadcast operand's k pair replicated into {@code x};</li>
+ *   <li>{@code tileAutoDot}: plain loops, one dot product per output as the reduction
+ *       {@code s += a[2k]*b[2k] + a[2k+1]*b[2k+1]} over row-major shorts.</li>
  * </ul>
  *
  * <p>Vectors must not escape (no varargs or arrays of them): C2 then boxes every accumulator and
@@ -81,6 +86,9 @@ public class Int8GemmBenchmark {
         byte[] bBytes = new byte[K * 2 * L];
         float[] aFloat = new float[K * MR];
         float[] bFloat = new float[K * 2 * L];
+        short[] xPairs = new short[4 * L];
+        short[] aRows = new short[MR * K];
+        short[] bCols = new short[2 * L * K];
         int[] out = new int[MR * 2 * L];
         float[] outFloat = new float[MR * 2 * L];
 
@@ -95,6 +103,14 @@ public class Int8GemmBenchmark {
                 bInt[i] = rnd.nextInt(255) - 127;
                 bBytes[i] = (byte) bInt[i];
                 bFloat[i] = bInt[i];
+            }
+            for (int k = 0; k < K; k++) {
+                for (int r = 0; r < MR; r++) {
+                    aRows[r * K + k] = (short) aInt[k * MR + r];
+                }
+                for (int c = 0; c < 2 * L; c++) {
+                    bCols[c * K + k] = (short) bInt[k * 2 * L + c];
+                }
             }
             for (int k = 0; k < K; k += 2) {
                 for (int r = 0; r < MR; r++) {
@@ -245,6 +261,49 @@ public class Int8GemmBenchmark {
         c21.intoArray(o, 5 * L);
         c30.intoArray(o, 6 * L);
         c31.intoArray(o, 7 * L);
+        return o;
+    }
+
+    @Benchmark
+    public int[] tileAutoStream(Tile t) {
+        int[] o = t.out;
+        short[] x = t.xPairs;
+        short[] b = t.bPairs;
+        Arrays.fill(o, 0);
+        for (int k = 0; k < K; k += 2) {
+            int bo = k * 2 * L;
+            for (int r = 0; r < MR; r++) {
+                short x0 = (short) t.aInt[k * MR + r];
+                short x1 = (short) t.aInt[(k + 1) * MR + r];
+                for (int j = 0; j < 2 * L; j++) {
+                    x[2 * j] = x0;
+                    x[2 * j + 1] = x1;
+                }
+                int oo = r * 2 * L;
+                for (int j = 0; j < 2 * L; j++) {
+                    o[oo + j] += x[2 * j] * b[bo + 2 * j] + x[2 * j + 1] * b[bo + 2 * j + 1];
+                }
+            }
+        }
+        return o;
+    }
+
+    @Benchmark
+    public int[] tileAutoDot(Tile t) {
+        int[] o = t.out;
+        short[] a = t.aRows;
+        short[] b = t.bCols;
+        for (int r = 0; r < MR; r++) {
+            for (int c = 0; c < 2 * L; c++) {
+                int ao = r * K;
+                int bo = c * K;
+                int s = 0;
+                for (int k = 0; k < K / 2; k++) {
+                    s += a[ao + 2 * k] * b[bo + 2 * k] + a[ao + 2 * k + 1] * b[bo + 2 * k + 1];
+                }
+                o[r * 2 * L + c] = s;
+            }
+        }
         return o;
     }
 

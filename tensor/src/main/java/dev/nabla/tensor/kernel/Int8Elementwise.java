@@ -82,6 +82,61 @@ public final class Int8Elementwise {
     }
 
     /**
+     * {@code out[oo + i] = quantize(x[xo + i], inv, zero, lo, hi) - zero} for {@code i < n}, as ints:
+     * a row of activations quantized and centred for the int8 GEMM in one vector pass (the dynamic
+     * linear layer quantizes every batch on the fly, so this pass is on its critical path).
+     */
+    static void quantizeCentred(float[] x, int xo, int n, float inv, int zero, int lo, int hi, int[] out, int oo) {
+        int i = 0;
+        if (FS.length() == L) {
+            FloatVector vinv = FloatVector.broadcast(FS, inv);
+            FloatVector tlo = FloatVector.broadcast(FS, lo - zero - 1f);
+            FloatVector thi = FloatVector.broadcast(FS, hi - zero + 1f);
+            FloatVector magic = FloatVector.broadcast(FS, MAGIC);
+            // clamp(r + zero, lo, hi) - zero == clamp(r, lo - zero, hi - zero)
+            IntVector vlo = IntVector.broadcast(IS, lo - zero);
+            IntVector vhi = IntVector.broadcast(IS, hi - zero);
+            for (int ub = n / L * L; i < ub; i += L) {
+                FloatVector t =
+                        FloatVector.fromArray(FS, x, xo + i).mul(vinv).min(thi).max(tlo);
+                FloatVector r = t.add(magic).sub(magic);
+                IntVector v = (IntVector) r.convertShape(VectorOperators.F2I, IS, 0);
+                vhi.min(vlo.max(v)).intoArray(out, oo + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[oo + i] = quantize(x[xo + i], inv, zero, lo, hi) - zero;
+        }
+    }
+
+    /**
+     * The minimum and maximum of {@code x[xo ...]} ({@code n >= 1} values) in one pass, as
+     * {@code {min, max}}: the range a dynamic quantization's scale comes from. NaN propagates as in
+     * {@link Math#min}, so a NaN input gives NaN bounds (which the caller rejects).
+     */
+    public static float[] minMax(float[] x, int xo, int n) {
+        int i = 0;
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        if (n >= FS.length()) {
+            FloatVector vmin = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
+            FloatVector vmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+            for (int ub = n / FS.length() * FS.length(); i < ub; i += FS.length()) {
+                FloatVector v = FloatVector.fromArray(FS, x, xo + i);
+                vmin = vmin.min(v);
+                vmax = vmax.max(v);
+            }
+            min = vmin.reduceLanes(VectorOperators.MIN);
+            max = vmax.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            min = Math.min(min, x[xo + i]);
+            max = Math.max(max, x[xo + i]);
+        }
+        return new float[] {min, max};
+    }
+
+    /**
      * {@code out[oo + i] = (q[qo + i] - zero) * scale} for {@code i < n}; {@code unsigned} reads the
      * bytes as uint8, else as int8.
      */
@@ -287,19 +342,22 @@ public final class Int8Elementwise {
         }
     }
 
-    /** {@code y[yo + j] = fma(c[co + j], scale[j], bias[j])} (bias 0 when null): a dynamic layer's output row. */
-    static void scaleRow(int[] c, int co, float[] scale, float[] bias, float[] y, int yo, int n) {
+    /**
+     * {@code y[yo + j] = fma(c[co + j], scale[s0 + j], bias[s0 + j])} (bias 0 when null) for
+     * {@code j < n}: part of a dynamic layer's output row, columns {@code s0 ..}.
+     */
+    static void scaleRow(int[] c, int co, float[] scale, float[] bias, int s0, float[] y, int yo, int n) {
         int j = 0;
         if (FS.length() == L) {
             for (; j <= n - L; j += L) {
                 FloatVector v =
                         (FloatVector) IntVector.fromArray(IS, c, co + j).convertShape(VectorOperators.I2F, FS, 0);
-                FloatVector b = bias == null ? FloatVector.zero(FS) : FloatVector.fromArray(FS, bias, j);
-                v.fma(FloatVector.fromArray(FS, scale, j), b).intoArray(y, yo + j);
+                FloatVector b = bias == null ? FloatVector.zero(FS) : FloatVector.fromArray(FS, bias, s0 + j);
+                v.fma(FloatVector.fromArray(FS, scale, s0 + j), b).intoArray(y, yo + j);
             }
         }
         for (; j < n; j++) {
-            y[yo + j] = Math.fma((float) c[co + j], scale[j], bias == null ? 0f : bias[j]);
+            y[yo + j] = Math.fma((float) c[co + j], scale[s0 + j], bias == null ? 0f : bias[s0 + j]);
         }
     }
 

@@ -23,15 +23,31 @@ import jdk.incubator.vector.VectorSpecies;
  * <h2>The formulation, and why</h2>
  * The Vector API has no dot-product operation (x86's {@code vpmaddwd}, {@code vpdpwssd} or
  * {@code vpdpbusd}, Arm's {@code sdot}), so every formulation spends one vector multiply per L
- * products. JMH ({@code Int8GemmBenchmark}, numbers in BENCHMARKS.md) compared on this machine:
- * int32 lanes ({@code vpmulld} + {@code vpaddd}, operands widened when packed), 16-bit products of
- * short pairs summed through an {@code int} reinterpretation ({@code vpmullw} + shift + two adds),
- * Lucene's widening conversions per load ({@code B2S}, {@code S2I}), float emulation (exact FMA on
- * converted values, K cut into blocks of at most 512), and C2's auto-vectorizer, which does emit
- * {@code vpdpwssd} for a scalar {@code out[i] += a[2i]*b[2i] + a[2i+1]*b[2i+1]} loop but keeps the
- * accumulator in memory (a load and a store per 32 products). The int32 lanes won: an integer
- * multiply and an add issue on separate ports, so on Zen 5 they run about as fast as an FMA per
- * lane, and the packed operands need no conversion in the inner loop.
+ * products. Measured on the AMD EPYC Zen 5 (AVX-512 VNNI) with JDK 25, one thread, 64 x 512 x 512
+ * (numbers and commands in BENCHMARKS.md, JMH {@code Int8GemmBenchmark}):
+ *
+ * <ul>
+ *   <li>int32 lanes ({@code vpmulld} + {@code vpaddd}, operands widened when packed), this class:
+ *       147 us, 229 GOP/s, against 237 GFLOP/s for {@link Gemm}'s float kernel on the same shape.
+ *       A multiply and an add per lane where float needs one FMA, on the same two multiply pipes:
+ *       level with float32 per operation, not faster;</li>
+ *   <li>weights kept as bytes and widened per load ({@code convert(B2I)}): 0.85-1.0x of the above
+ *       (a shuffle per load, for a quarter of the weight traffic, which at batch 64 is not the
+ *       bottleneck);</li>
+ *   <li>C2's auto-vectorizer on plain Java loops over shorts (it has a {@code MulAddS2I} pattern
+ *       that becomes {@code vpdpwssd} on VNNI): the streaming shape {@code out[i] += a[2i]*b[2i] +
+ *       a[2i+1]*b[2i+1]} vectorizes (77 GOP/s, the accumulator loaded and stored per 32
+ *       products), the reduction shape {@code s += ...} does not (4 GOP/s), and neither does a
+ *       GEMM tile written either way (6-10 GOP/s: the short inner loops are unrolled before the
+ *       vectorizer sees them, and the broadcast operand has no {@code [2i]} index);</li>
+ *   <li>short pairs through an int reinterpretation ({@code vpmullw}, two shifts, two adds): more
+ *       instructions per product than int32 lanes, and the reinterpreted vector boxes in JDK 25.</li>
+ * </ul>
+ *
+ * <p>So the int8 path cannot beat float32 on a GEMM-bound layer through the JDK alone; it wins by
+ * doing less around the GEMM: activations are quantized and centred in one vector pass while
+ * packing, and each finished tile is requantized (or scaled to float) while still in cache
+ * ({@code TileSink}), with no m x n accumulator array and no second pass.
  *
  * <h2>Micro-kernel</h2>
  * An {@code MR x NR} tile of C lives in {@code 2 * MR} int vectors ({@code NR = 2 * L}); each step
@@ -59,6 +75,7 @@ public final class Int8Gemm {
         int[] packed = new int[0];
         int[] acc = new int[0];
         int[] pad = new int[0];
+        int[] row = new int[0];
         final int[] tile = new int[8 * 2 * 64];
 
         int[] packed(int n) {
@@ -73,6 +90,13 @@ public final class Int8Gemm {
                 acc = new int[n];
             }
             return acc;
+        }
+
+        int[] row(int n) {
+            if (row.length < n) {
+                row = new int[n];
+            }
+            return row;
         }
 
         int[] pad(int n) {
@@ -222,14 +246,11 @@ public final class Int8Gemm {
             throw new IllegalArgumentException(
                     "quantized linear: " + rq.channels() + " requantizer channels for " + n + " output features");
         }
-        Buffers buf = buffers();
-        int[] ap = packRows(buf, m, k, x, xo, xZero);
-        int[] c = buf.acc(m * n);
-        multiply(m, k, ap, w, c);
-        Parallel.forRange(m, Math.max(1, 4096 / n), (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                rq.colsInPlace(0, c, i * n, n);
-                Int8Elementwise.narrow(c, i * n, y, yo + i * n, n);
+        int[] ap = packRows(m, k, n, x, xo, xZero);
+        multiply(m, k, ap, w, (tile, i0, rows, j0, cols) -> {
+            for (int r = 0; r < rows; r++) {
+                rq.colsInPlace(j0, tile, r * NR, cols);
+                Int8Elementwise.narrow(tile, r * NR, y, yo + (i0 + r) * n + j0, cols);
             }
         });
     }
@@ -254,31 +275,33 @@ public final class Int8Gemm {
             int yo) {
         int n = w.out;
         checkLinear("dynamic quantized linear", m, k, w, x.length - xo, y.length - yo);
-        Buffers buf = buffers();
         int mp = (m + MR - 1) / MR;
-        int[] ap = buf.packed(mp * MR * k);
+        int[] ap = buffers().packed(mp * MR * k);
         float inv = 1f / xScale;
-        for (int ib = 0; ib < mp; ib++) {
-            int base = ib * MR * k;
-            for (int r = 0; r < MR; r++) {
-                int i = ib * MR + r;
-                if (i >= m) {
-                    for (int kk = 0; kk < k; kk++) {
-                        ap[base + kk * MR + r] = 0;
+        // Panels are packed in parallel: on two threads a serial pass here would cost a quarter of the layer.
+        Parallel.forChunks(mp, packChunks(m, k, w.out, mp), (p0, p1) -> {
+            int[] row = buffers().row(k);
+            for (int ib = p0; ib < p1; ib++) {
+                int base = ib * MR * k;
+                for (int r = 0; r < MR; r++) {
+                    int i = ib * MR + r;
+                    if (i >= m) {
+                        for (int kk = 0; kk < k; kk++) {
+                            ap[base + kk * MR + r] = 0;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                int row = xo + i * k;
-                for (int kk = 0; kk < k; kk++) {
-                    ap[base + kk * MR + r] = Int8Elementwise.quantize(x[row + kk], inv, xZero, 0, 255) - xZero;
+                    // Quantize the row in one vector pass, then interleave it into the panel.
+                    Int8Elementwise.quantizeCentred(x, xo + i * k, k, inv, xZero, 0, 255, row, 0);
+                    for (int kk = 0; kk < k; kk++) {
+                        ap[base + kk * MR + r] = row[kk];
+                    }
                 }
             }
-        }
-        int[] c = buf.acc(m * n);
-        multiply(m, k, ap, w, c);
-        Parallel.forRange(m, Math.max(1, 4096 / n), (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                Int8Elementwise.scaleRow(c, i * n, colScale, bias, y, yo + i * n, n);
+        });
+        multiply(m, k, ap, w, (tile, i0, rows, j0, cols) -> {
+            for (int r = 0; r < rows; r++) {
+                Int8Elementwise.scaleRow(tile, r * NR, colScale, bias, j0, y, yo + (i0 + r) * n + j0, cols);
             }
         });
     }
@@ -297,30 +320,47 @@ public final class Int8Gemm {
     }
 
     /** Packs {@code x - zero} in panels of MR rows, {@code ap[panel][kk][r]}, zero past row m. */
-    private static int[] packRows(Buffers buf, int m, int k, byte[] x, int xo, int zero) {
+    private static int[] packRows(int m, int k, int n, byte[] x, int xo, int zero) {
         int mp = (m + MR - 1) / MR;
-        int[] ap = buf.packed(mp * MR * k);
-        for (int ib = 0; ib < mp; ib++) {
-            int base = ib * MR * k;
-            for (int r = 0; r < MR; r++) {
-                int i = ib * MR + r;
-                if (i >= m) {
-                    for (int kk = 0; kk < k; kk++) {
-                        ap[base + kk * MR + r] = 0;
+        int[] ap = buffers().packed(mp * MR * k);
+        Parallel.forChunks(mp, packChunks(m, k, n, mp), (p0, p1) -> {
+            for (int ib = p0; ib < p1; ib++) {
+                int base = ib * MR * k;
+                for (int r = 0; r < MR; r++) {
+                    int i = ib * MR + r;
+                    if (i >= m) {
+                        for (int kk = 0; kk < k; kk++) {
+                            ap[base + kk * MR + r] = 0;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                int row = xo + i * k;
-                for (int kk = 0; kk < k; kk++) {
-                    ap[base + kk * MR + r] = (x[row + kk] & 0xFF) - zero;
+                    int row = xo + i * k;
+                    for (int kk = 0; kk < k; kk++) {
+                        ap[base + kk * MR + r] = (x[row + kk] & 0xFF) - zero;
+                    }
                 }
             }
-        }
+        });
         return ap;
     }
 
-    /** {@code c[i][j] = sum_k ap(i, k) * w(j, k)}, {@code c} dense {@code m x n}; tiles in parallel. */
-    private static void multiply(int m, int k, int[] ap, Int8Weights w, int[] c) {
+    /** Packing runs in parallel exactly when the multiply that follows does. */
+    private static int packChunks(int m, int k, int n, int panels) {
+        return (long) m * n * k < PARALLEL_MIN_MACS ? 1 : Parallel.chunks(panels, 1);
+    }
+
+    /**
+     * What happens to a finished tile while it is still in cache (requantize and narrow, or scale
+     * to float): rows {@code i0 ..} and columns {@code j0 ..} of C, {@code tile[r * NR + c]}. One
+     * call per tile, so the epilogue needs no m x n accumulator array and no second pass.
+     */
+    @FunctionalInterface
+    interface TileSink {
+        void accept(int[] tile, int i0, int rows, int j0, int cols);
+    }
+
+    /** {@code C[i][j] = sum_k ap(i, k) * w(j, k)}, tile by tile into {@code sink}; tiles in parallel. */
+    private static void multiply(int m, int k, int[] ap, Int8Weights w, TileSink sink) {
         int n = w.out;
         int mp = (m + MR - 1) / MR;
         int np = (n + NR - 1) / NR;
@@ -335,11 +375,7 @@ public final class Int8Gemm {
                 int ib = t % mp;
                 int bo = jp * k * NR;
                 kernel(k, ap, ib * MR * k, w.panels, bo, bo + L, w.offsets, tile);
-                int rows = Math.min(MR, m - ib * MR);
-                int cols = Math.min(NR, n - jp * NR);
-                for (int r = 0; r < rows; r++) {
-                    System.arraycopy(tile, r * NR, c, (ib * MR + r) * n + jp * NR, cols);
-                }
+                sink.accept(tile, ib * MR, Math.min(MR, m - ib * MR), jp * NR, Math.min(NR, n - jp * NR));
             }
         });
     }

@@ -190,6 +190,27 @@ class Int8KernelTest {
     }
 
     @Test
+    void minMaxIsTheScalarMinimumAndMaximumAndPropagatesNaN() {
+        for (int n : new int[] {1, 5, 16, 17, 63, 1000}) {
+            float[] x = new float[n + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian() * 10;
+            }
+            float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+            for (int i = 3; i < n + 3; i++) {
+                min = Math.min(min, x[i]);
+                max = Math.max(max, x[i]);
+            }
+            float[] got = Int8Elementwise.minMax(x, 3, n);
+            assertEquals(min, got[0], "min of " + n);
+            assertEquals(max, got[1], "max of " + n);
+            x[3 + n / 2] = Float.NaN;
+            got = Int8Elementwise.minMax(x, 3, n);
+            assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[1]), "NaN among " + n + " values");
+        }
+    }
+
+    @Test
     void resultsDoNotDependOnTheThreadCount() {
         int m = 64, k = 300, n = 130;
         byte[] x = bytes(m * k);
