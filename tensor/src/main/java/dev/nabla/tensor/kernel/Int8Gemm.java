@@ -275,30 +275,10 @@ public final class Int8Gemm {
             int yo) {
         int n = w.out;
         checkLinear("dynamic quantized linear", m, k, w, x.length - xo, y.length - yo);
-        int mp = (m + MR - 1) / MR;
-        int[] ap = buffers().packed(mp * MR * k);
         float inv = 1f / xScale;
-        // Panels are packed in parallel: on two threads a serial pass here would cost a quarter of the layer.
-        Parallel.forChunks(mp, packChunks(m, k, w.out, mp), (p0, p1) -> {
-            int[] row = buffers().row(k);
-            for (int ib = p0; ib < p1; ib++) {
-                int base = ib * MR * k;
-                for (int r = 0; r < MR; r++) {
-                    int i = ib * MR + r;
-                    if (i >= m) {
-                        for (int kk = 0; kk < k; kk++) {
-                            ap[base + kk * MR + r] = 0;
-                        }
-                        continue;
-                    }
-                    // Quantize the row in one vector pass, then interleave it into the panel.
-                    Int8Elementwise.quantizeCentred(x, xo + i * k, k, inv, xZero, 0, 255, row, 0);
-                    for (int kk = 0; kk < k; kk++) {
-                        ap[base + kk * MR + r] = row[kk];
-                    }
-                }
-            }
-        });
+        // Each row quantized in one vector pass: the dynamic layer does this for every batch.
+        int[] ap = packPanels(
+                m, k, w.out, (i, row) -> Int8Elementwise.quantizeCentred(x, xo + i * k, k, inv, xZero, 0, 255, row, 0));
         multiply(m, k, ap, w, (tile, i0, rows, j0, cols) -> {
             for (int r = 0; r < rows; r++) {
                 Int8Elementwise.scaleRow(tile, r * NR, colScale, bias, j0, y, yo + (i0 + r) * n + j0, cols);
@@ -321,9 +301,30 @@ public final class Int8Gemm {
 
     /** Packs {@code x - zero} in panels of MR rows, {@code ap[panel][kk][r]}, zero past row m. */
     private static int[] packRows(int m, int k, int n, byte[] x, int xo, int zero) {
+        return packPanels(m, k, n, (i, row) -> {
+            int from = xo + i * k;
+            for (int kk = 0; kk < k; kk++) {
+                row[kk] = (x[from + kk] & 0xFF) - zero;
+            }
+        });
+    }
+
+    /** Writes row {@code i} of the centred input, {@code k} ints, into {@code row}. */
+    @FunctionalInterface
+    private interface RowSource {
+        void fill(int i, int[] row);
+    }
+
+    /**
+     * Packs the rows {@code source} gives in panels of MR rows, {@code ap[panel][kk][r]}, zero past
+     * row m; the panels are packed in parallel (on two threads a serial pass here cost a quarter of
+     * a dynamic linear layer).
+     */
+    private static int[] packPanels(int m, int k, int n, RowSource source) {
         int mp = (m + MR - 1) / MR;
         int[] ap = buffers().packed(mp * MR * k);
         Parallel.forChunks(mp, packChunks(m, k, n, mp), (p0, p1) -> {
+            int[] row = buffers().row(k);
             for (int ib = p0; ib < p1; ib++) {
                 int base = ib * MR * k;
                 for (int r = 0; r < MR; r++) {
@@ -334,9 +335,9 @@ public final class Int8Gemm {
                         }
                         continue;
                     }
-                    int row = xo + i * k;
+                    source.fill(i, row);
                     for (int kk = 0; kk < k; kk++) {
-                        ap[base + kk * MR + r] = (x[row + kk] & 0xFF) - zero;
+                        ap[base + kk * MR + r] = row[kk];
                     }
                 }
             }
