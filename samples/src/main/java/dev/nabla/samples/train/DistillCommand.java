@@ -82,7 +82,7 @@ public final class DistillCommand {
         if (teacherDir == null || !a.has("model") || !a.has("out")) {
             throw new Args.UsageException("--teacher DIR, --model NAME and --out DIR are required");
         }
-        TrainCommand.Loaded teacherLoaded = TrainCommand.Loaded.of(Path.of(teacherDir), null);
+        TrainCommand.Loaded teacherLoaded = TrainCommand.Loaded.of(Path.of(teacherDir), null, "--teacher");
         Recipe teacherRecipe = teacherLoaded.recipe();
         // The data set defaults to the teacher's: re-parse with its flags in front of the user's.
         List<String> full = new ArrayList<>();

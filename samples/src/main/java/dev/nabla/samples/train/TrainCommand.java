@@ -480,14 +480,17 @@ public final class TrainCommand {
         return Recipe.fromMap(m);
     }
 
-    /** A checkpoint folder named on the command line: a run's folder means its best/. */
-    static Path checkpointFolder(Path p) throws IOException {
+    /**
+     * A checkpoint folder named on the command line by {@code flag} (named in the errors): a run's
+     * folder means its best/.
+     */
+    static Path checkpointFolder(Path p, String flag) throws IOException {
         if (!Files.exists(AtomicFiles.resolveDirectory(p))) {
-            throw new NoSuchFileException(p.toString(), null, "--checkpoint: not found");
+            throw new NoSuchFileException(p.toString(), null, flag + ": not found");
         }
         if (!Files.isDirectory(AtomicFiles.resolveDirectory(p))) {
             throw new FileSystemException(
-                    p.toString(), null, "--checkpoint: is a file; give a run's folder or its best/ or last/ folder");
+                    p.toString(), null, flag + ": is a file; give a run's folder or its best/ or last/ folder");
         }
         Path best = p.resolve(ModelCheckpoint.BEST);
         if (Files.exists(AtomicFiles.resolveDirectory(best))) {
@@ -495,9 +498,7 @@ public final class TrainCommand {
         }
         if (!Files.exists(AtomicFiles.resolveDirectory(p).resolve(Checkpoint.MODEL_FILE))) {
             throw new NoSuchFileException(
-                    p.toString(),
-                    null,
-                    "--checkpoint: holds neither best/ nor " + Checkpoint.MODEL_FILE + ": not found");
+                    p.toString(), null, flag + ": holds neither best/ nor " + Checkpoint.MODEL_FILE + ": not found");
         }
         return p;
     }
@@ -510,7 +511,12 @@ public final class TrainCommand {
      */
     record Loaded(Path dir, Recipe recipe, Preprocessing preprocessing, long epoch, String quantization, Module model) {
         static Loaded of(Path dirArg, String classPath) throws IOException {
-            Path dir = checkpointFolder(dirArg);
+            return of(dirArg, classPath, "--checkpoint");
+        }
+
+        /** As {@link #of(Path, String)}, for a checkpoint given by another option ({@code --teacher}). */
+        static Loaded of(Path dirArg, String classPath, String flag) throws IOException {
+            Path dir = checkpointFolder(dirArg, flag);
             Map<String, String> meta = Checkpoint.metadata(dir);
             String quantization = meta.get(Quantization.METHOD_KEY);
             TrainingState state = quantization == null ? Checkpoint.load(dir) : null;

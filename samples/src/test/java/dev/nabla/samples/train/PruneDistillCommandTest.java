@@ -210,5 +210,20 @@ class PruneDistillCommandTest {
                                 System.out))
                 .getMessage()
                 .contains("--alpha"));
+        String missing = tmp.resolve("no-such-teacher").toString();
+        String message = assertThrows(
+                        java.nio.file.NoSuchFileException.class,
+                        () -> DistillCommand.run(
+                                new String[] {
+                                    "--teacher",
+                                    missing,
+                                    "--model",
+                                    "lenet5",
+                                    "--out",
+                                    tmp.resolve("w").toString()
+                                },
+                                System.out))
+                .getMessage();
+        assertTrue(message.contains(missing) && message.contains("--teacher: not found"), message);
     }
 }
