@@ -278,8 +278,9 @@ public final class ServeCommand {
      * the model's CPU per request for LeNet-5) keep the rest; without batching, all of them, since
      * the one batcher running single images is then the bottleneck and each pass gets shorter.
      * Measured on 2 cores (BENCHMARKS.md, "Serving"): at {@code --max-batch 32} one thread used
-     * about a quarter less CPU per request than two, with throughput level within the noise; at 1,
-     * two threads gave 1.2-1.6x the throughput of one.
+     * about a quarter less CPU per request than two and, in a quiet window, 14% more throughput; at
+     * 1, two threads gave 1.2-1.6x the throughput of one on a loaded machine (one was 1.1x ahead
+     * when quiet).
      */
     static int defaultThreads(int maxBatch, int processors) {
         return maxBatch > 1 ? Math.max(1, processors / 2) : processors;
