@@ -60,6 +60,13 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code b0 + off[kk]} and {@code b1 + off[kk]}: consecutive rows of a packed panel for a linear
  * layer, the taps of a zero-padded image for a stride-1 convolution (implicit GEMM), rows of an
  * unfolded image otherwise.
+ *
+ * <h2>One or two rows</h2>
+ * A linear layer with at most {@link #ROW_PATH_MAX} rows (batch-1 inference) skips the tiles, which
+ * would multiply MR - m rows of zeros: each row is multiplied by every weight panel read from a byte
+ * copy of the panels, widened per load (a quarter of the int32 panels' memory traffic, which is what
+ * a weight used once per call costs). The VGG-style CNN's 4096 -> 256 layer at batch 1: 88 us by
+ * tiles, 19 us by rows, against 45 us for the float32 layer.
  */
 public final class Int8Gemm {
     static final VectorSpecies<Integer> S = IntVector.SPECIES_PREFERRED;
