@@ -1195,7 +1195,7 @@ final class ImplicitConv {
      * The 4 x 3 tiles of {@link #weightItem}'s WM rows on 16-register machines, images outermost:
      * every tile's 12 sums of 16 lanes wait in {@code acc} from one image to the next, so one
      * image's rows of dy (reused by every tile) stay in L1, where with the images innermost the
-     * four images' rows of a large layer did not (cifar2: 41 -> 97 GFLOP/s with
+     * four images' rows of a large layer did not (cifar2: 41 -> 97-101 GFLOP/s with
      * {@link #narrowStep}, one thread, {@code -XX:UseAVX=2}, Zen 5). Each lane still adds its
      * products image by image and pixel by pixel, as {@link #weight4x3} does: the same bits.
      */
