@@ -1273,18 +1273,20 @@ final class ImplicitConv {
                 a31 = d.fma(x1, a31);
                 a32 = d.fma(x2, a32);
             }
-            a00.intoArray(acc, a);
-            a01.intoArray(acc, a + W);
-            a02.intoArray(acc, a + 2 * W);
-            a10.intoArray(acc, a + 3 * W);
-            a11.intoArray(acc, a + 4 * W);
-            a12.intoArray(acc, a + 5 * W);
-            a20.intoArray(acc, a + 6 * W);
-            a21.intoArray(acc, a + 7 * W);
-            a22.intoArray(acc, a + 8 * W);
-            a30.intoArray(acc, a + 9 * W);
-            a31.intoArray(acc, a + 10 * W);
-            a32.intoArray(acc, a + 11 * W);
+            // Stores through a receiver whose class C2 knows (see Lanes, "Known receivers").
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a00).intoArray(acc, a);
+            one.mul(a01).intoArray(acc, a + W);
+            one.mul(a02).intoArray(acc, a + 2 * W);
+            one.mul(a10).intoArray(acc, a + 3 * W);
+            one.mul(a11).intoArray(acc, a + 4 * W);
+            one.mul(a12).intoArray(acc, a + 5 * W);
+            one.mul(a20).intoArray(acc, a + 6 * W);
+            one.mul(a21).intoArray(acc, a + 7 * W);
+            one.mul(a22).intoArray(acc, a + 8 * W);
+            one.mul(a30).intoArray(acc, a + 9 * W);
+            one.mul(a31).intoArray(acc, a + 10 * W);
+            one.mul(a32).intoArray(acc, a + 11 * W);
         }
     }
 
