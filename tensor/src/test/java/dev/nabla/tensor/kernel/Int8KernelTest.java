@@ -126,7 +126,18 @@ class Int8KernelTest {
 
     @Test
     void staticLinearEqualsScalarReference() {
-        int[][] shapes = {{1, 1, 1}, {1, 5, 3}, {3, 31, 17}, {7, 100, 33}, {9, 64, 70}, {17, 13, 64}, {64, 97, 37}};
+        // m <= 2 takes the row-by-row path (byte panels, k unrolled by 4 with a tail), m > 2 the tiles
+        int[][] shapes = {
+            {1, 1, 1},
+            {1, 5, 3},
+            {1, 300, 33},
+            {2, 37, 70},
+            {3, 31, 17},
+            {7, 100, 33},
+            {9, 64, 70},
+            {17, 13, 64},
+            {64, 97, 37}
+        };
         for (int[] sh : shapes) {
             int m = sh[0], k = sh[1], n = sh[2];
             byte[] x = bytes(m * k + 3);
@@ -159,7 +170,7 @@ class Int8KernelTest {
 
     @Test
     void dynamicLinearQuantizesThenScales() {
-        int[][] shapes = {{1, 7, 5}, {3, 33, 17}, {64, 100, 40}};
+        int[][] shapes = {{1, 7, 5}, {2, 130, 45}, {3, 33, 17}, {64, 100, 40}};
         for (int[] sh : shapes) {
             int m = sh[0], k = sh[1], n = sh[2];
             float[] x = new float[m * k];
@@ -204,10 +215,20 @@ class Int8KernelTest {
             float[] got = Int8Elementwise.minMax(x, 3, n);
             assertEquals(min, got[0], "min of " + n);
             assertEquals(max, got[1], "max of " + n);
-            x[3 + n / 2] = Float.NaN;
-            got = Int8Elementwise.minMax(x, 3, n);
-            assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[1]), "NaN among " + n + " values");
+            for (int at : new int[] {0, n / 2, n - 1}) {
+                float saved = x[3 + at];
+                x[3 + at] = Float.NaN;
+                got = Int8Elementwise.minMax(x, 3, n);
+                assertTrue(Float.isNaN(got[0]) && Float.isNaN(got[1]), "NaN at " + at + " among " + n + " values");
+                x[3 + at] = saved;
+            }
         }
+        // as Math.min and Math.max: -0.0 below 0.0, wherever the two sit among the vector chains
+        float[] zeros = new float[200];
+        zeros[150] = -0.0f;
+        float[] got = Int8Elementwise.minMax(zeros, 0, zeros.length);
+        assertEquals(Float.floatToIntBits(-0.0f), Float.floatToIntBits(got[0]));
+        assertEquals(Float.floatToIntBits(0.0f), Float.floatToIntBits(got[1]));
     }
 
     @Test
@@ -226,6 +247,21 @@ class Int8KernelTest {
             byte[] three = new byte[m * n];
             Int8Gemm.linear(m, k, x, 0, 17, pw, rq, three, 0);
             assertArrayEquals(one, three);
+            // one row, enough multiply-adds for the row path to split its panels over the threads
+            int wide = 1100;
+            byte[] ww = bytes(wide * k);
+            Requantizer rw = Requantizer.of(multipliers(wide), null, 3, 0, 255);
+            Int8Weights pww = Int8Weights.forLinear(ww, 0, wide, k);
+            byte[] rowThree = new byte[wide];
+            Int8Gemm.linear(1, k, x, 0, 17, pww, rw, rowThree, 0);
+            Parallel.setThreads(1);
+            byte[] rowOne = new byte[wide];
+            Int8Gemm.linear(1, k, x, 0, 17, pww, rw, rowOne, 0);
+            assertArrayEquals(rowOne, rowThree);
+            long[] ref = refLinear(1, k, wide, x, 17, ww);
+            for (int j = 0; j < wide; j++) {
+                assertEquals(rw.apply(j, (int) ref[j]), rowOne[j] & 0xFF, "row path at " + j);
+            }
         } finally {
             Parallel.setThreads(saved);
         }
@@ -313,6 +349,12 @@ class Int8KernelTest {
         x[3] = 1e30f;
         x[4] = 0.25f; // 2.5 steps of 0.1: ties to even
         x[5] = 0.35f;
+        // products near and beyond 2^22, where the rounding trick is no longer exact: still clamped
+        x[6] = 419430.4f;
+        x[7] = -419430.5f;
+        x[8] = 838860.8f;
+        x[9] = -1e9f;
+        x[10] = 3e38f;
         byte[] q = new byte[n];
         Int8Elementwise.quantize(x, 0, n, 0.1f, 10, 0, 255, q, 0);
         for (int i = 0; i < n; i++) {
