@@ -53,8 +53,9 @@ import jdk.incubator.vector.VectorSpecies;
  * other into its own reusable scratch, so no thread waits for another and no barrier is needed.
  * (Sharing one packed B between the threads behind a barrier was tried on the Zen 5: 1024^3 went
  * 457-489 against 457-474 GFLOP/s, but a late worker stalled the whole team now and then, 256^3
- * once dropping to 32.) The split side is the one whose full
- * packing would cost more (transposing layouts count double). Problems below
+ * once dropping to 32.) The split side is the one that leaves the busiest thread less
+ * work: its tiles, edge padding included, plus its packing ({@link #slowestThread}); with even
+ * slabs, the side whose full packing would cost more (transposing layouts count double). Problems below
  * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
  * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
  * the split: every element is summed in the same order.
@@ -94,6 +95,16 @@ public final class Gemm {
      * against 194, 128^3 227 against 205, 160^3 271 against 217, 192^3 356 against 219.
      */
     static final long PARALLEL_MIN_MACS = 1L << 21;
+
+    /**
+     * What packing one float costs, in multiply-adds of the micro-kernel, for choosing the split
+     * ({@link #slowestThread}). Measured as the busiest thread's share on one thread at
+     * {@code -XX:UseAVX=2} (Zen 5): for 1024^3, 516 rows of C (m split: all of B packed) took
+     * 0.3-1% less than 512 columns (n split: all of A packed, transposing), and for 512^3 0.4-4%
+     * less, so packing costs more than the 4 multiply-adds per float of a bare copy; with 8 the
+     * square sizes keep the m split and the MLP's 64-row layers take the n split.
+     */
+    private static final long PACK_MACS = 8;
 
     /** 8x8 transposes in packing use 256-bit vectors where the hardware has them natively. */
     private static final VectorSpecies<Float> T = FloatVector.SPECIES_256;
@@ -415,13 +426,11 @@ public final class Gemm {
             int ldc) {
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
-        // Every thread packs all of the operand that is not split: split the side whose full
-        // packing would cost more, given enough tiles. Transposing layouts (A not transposed,
-        // B transposed) cost about twice a straight copy; a pre-packed B costs nothing.
-        long packAllA = (long) m * (transA ? 1 : 2);
-        long packAllB = packed != null ? 0 : (long) n * (transB ? 2 : 1);
         int threads = Parallel.threads();
-        boolean splitN = mTiles < threads || (nTiles >= threads && packAllA <= packAllB);
+        boolean splitN = mTiles < threads
+                || (nTiles >= threads
+                        && slowestThread(true, mr, m, n, transA, transB, packed != null, threads)
+                                <= slowestThread(false, mr, m, n, transA, transB, packed != null, threads));
         int chunks = chunks((long) m * n * k, splitN ? nTiles : mTiles);
         if (chunks <= 1) {
             blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
@@ -476,6 +485,31 @@ public final class Gemm {
                             cOff,
                             ldc));
         }
+    }
+
+    /**
+     * The work of the busiest thread when m ({@code !splitN}) or n is cut into slabs of whole
+     * micro-tiles, per unit of k, in multiply-adds: its tiles' arithmetic, edge padding included,
+     * plus packing its slab of the split operand and all of the other, a packed float counted as
+     * {@link #PACK_MACS} multiply-adds (twice that for the transposing layouts, A not transposed
+     * and B transposed; nothing for a pre-packed B). With slabs of equal size this is the old rule
+     * (split the side whose full packing costs more); with uneven ones it weighs the padding of
+     * the slowest slab: 64 rows in 6-row tiles (AVX2) split as 5 and 6 tiles, so the second
+     * thread computed 36 rows while 256 of 512 columns each took 66, 3-4% less per thread for
+     * the MLP's 64 x 784 x 512 (one thread each, {@code -XX:UseAVX=2}, Zen 5).
+     */
+    private static long slowestThread(
+            boolean splitN, int mr, int m, int n, boolean transA, boolean transB, boolean packedB, int threads) {
+        int mTiles = (m + mr - 1) / mr;
+        int nTiles = (n + NR - 1) / NR;
+        long packA = PACK_MACS * (transA ? 1 : 2);
+        long packB = packedB ? 0 : PACK_MACS * (transB ? 2 : 1);
+        if (splitN) {
+            long cols = (long) (nTiles + threads - 1) / threads * NR;
+            return (long) mTiles * mr * cols + packA * m + packB * Math.min(n, cols);
+        }
+        long rows = (long) (mTiles + threads - 1) / threads * mr;
+        return rows * (long) nTiles * NR + packA * Math.min(m, rows) + packB * n;
     }
 
     private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {

@@ -972,6 +972,18 @@ final class ImplicitConv {
     private static final int WM = 4;
 
     private static final int WK = 3;
+
+    /**
+     * The pixel step of the weight-gradient tile on 16-register machines (AVX2): always
+     * {@link Lanes#WIDTH}, but read from a field that is not final, because C2 only turns a loop
+     * with a compile-time constant stride into a counted loop, and only counted loops are
+     * unrolled. Unrolled four times, the 4 x 3 tile's loop needs 12 accumulators plus the loads
+     * of several steps at once, more than 16 registers: C2 (JDK 25) kept all 12 accumulators on
+     * the stack, a load, an FMA and a store per step, and the weight gradient ran at 35-45
+     * GFLOP/s on one thread (Zen 5, {@code -XX:UseAVX=2}). Not unrolled, the loop keeps them in
+     * registers. With 32 registers the unrolled loop is faster and keeps the constant.
+     */
+    private static int narrowStep = W;
     /** Images per group: their lanes are summed once per group rather than once per image. */
     private static final int IMAGE_GROUP = 4;
 
@@ -1003,7 +1015,7 @@ final class ImplicitConv {
             Parallel.forRange(chunks, 1, (c0, c1) -> {
                 float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
                 float[] st = staging(ys);
-                float[] lanes = new float[WM * WK * W];
+                float[] lanes = Scratch.floats(Scratch.LANES, laneBuffer(p));
                 for (int c = c0; c < c1; c++) {
                     int tOff = c * ws;
                     Arrays.fill(partial, tOff, tOff + ws, 0f);
@@ -1044,7 +1056,7 @@ final class ImplicitConv {
             }
             // Items own disjoint rows of dw, so they run in parallel without partial sums.
             Parallel.forRange(items, 1, (i0, i1) -> {
-                float[] lanes = new float[WM * WK * W];
+                float[] lanes = Scratch.floats(Scratch.LANES, laneBuffer(p));
                 for (int i = i0; i < i1; i++) {
                     weightItem(p, qw, ys, xp, st, i, cnt, dw, dwOff, lanes);
                 }
@@ -1082,8 +1094,12 @@ final class ImplicitConv {
         if (rows == WM) {
             int yRow = (g * p.md + m0) * qw;
             int wRow = dwOff + (g * p.md + m0) * p.k;
-            for (int kk = 0; kk < kFull; kk += WK) {
-                weight4x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, p.k, lanes);
+            if (WIDE_REGISTER_FILE) {
+                for (int kk = 0; kk < kFull; kk += WK) {
+                    weight4x3(xp, xg, p.xs, cnt, off, kk, st, yRow, ys, qw, dw, wRow, p.k, lanes);
+                }
+            } else {
+                weightRowsNarrow(p, qw, ys, xp, xg, st, yRow, cnt, kFull, dw, wRow, lanes);
             }
             for (int kk = kFull; kk < p.k; kk++) {
                 for (int r = 0; r < WM; r++) {
@@ -1167,6 +1183,110 @@ final class ImplicitConv {
             for (int c = 0; c < 3; c++) {
                 dw[w0 + r * k + kk + c] += Lanes.sum(lanes, (r * 3 + c) * W);
             }
+        }
+    }
+
+    /** Floats of the lane buffer a thread needs for {@link #weightItem} on this plan. */
+    private static int laneBuffer(Plan p) {
+        return WIDE_REGISTER_FILE ? WM * WK * W : Math.max(WM * WK * W, p.k * WM * W);
+    }
+
+    /**
+     * The 4 x 3 tiles of {@link #weightItem}'s WM rows on 16-register machines, images outermost:
+     * every tile's 12 sums of 16 lanes wait in {@code acc} from one image to the next, so one
+     * image's rows of dy (reused by every tile) stay in L1, where with the images innermost the
+     * four images' rows of a large layer did not (cifar2: 41 -> 97-101 GFLOP/s with
+     * {@link #narrowStep}, one thread, {@code -XX:UseAVX=2}, Zen 5). Each lane still adds its
+     * products image by image and pixel by pixel, as {@link #weight4x3} does: the same bits.
+     */
+    private static void weightRowsNarrow(
+            Plan p,
+            int qw,
+            int ys,
+            float[] xp,
+            int xg,
+            float[] st,
+            int yRow,
+            int cnt,
+            int kFull,
+            float[] dw,
+            int wRow,
+            float[] acc) {
+        int tile = WM * WK * W;
+        int tiles = kFull / WK;
+        Arrays.fill(acc, 0, tiles * tile, 0f);
+        for (int n = 0; n < cnt; n++) {
+            int xo = xg + n * p.xs;
+            int yo = yRow + n * ys;
+            for (int t = 0; t < tiles; t++) {
+                tile4x3(xp, xo, p.off, t * WK, st, yo, qw, acc, t * tile);
+            }
+        }
+        for (int t = 0; t < tiles; t++) {
+            for (int r = 0; r < WM; r++) {
+                for (int c = 0; c < WK; c++) {
+                    dw[wRow + r * p.k + t * WK + c] += Lanes.sum(acc, t * tile + (r * WK + c) * W);
+                }
+            }
+        }
+    }
+
+    /**
+     * One image's share of a 4 x 3 tile: {@code acc[ao + (r*3 + c)*16 + l] += } the products of
+     * lane l of dy's row r and tap {@code kk + c}, pixel by pixel (see {@link #narrowStep}).
+     */
+    private static void tile4x3(float[] xp, int xo, int[] off, int kk, float[] dq, int y, int ld, float[] acc, int ao) {
+        int o0 = xo + off[kk], o1 = xo + off[kk + 1], o2 = xo + off[kk + 2];
+        int step = narrowStep;
+        for (int h = 0; h < W; h += L) {
+            int a = ao + h;
+            FloatVector a00 = FloatVector.fromArray(S, acc, a);
+            FloatVector a01 = FloatVector.fromArray(S, acc, a + W);
+            FloatVector a02 = FloatVector.fromArray(S, acc, a + 2 * W);
+            FloatVector a10 = FloatVector.fromArray(S, acc, a + 3 * W);
+            FloatVector a11 = FloatVector.fromArray(S, acc, a + 4 * W);
+            FloatVector a12 = FloatVector.fromArray(S, acc, a + 5 * W);
+            FloatVector a20 = FloatVector.fromArray(S, acc, a + 6 * W);
+            FloatVector a21 = FloatVector.fromArray(S, acc, a + 7 * W);
+            FloatVector a22 = FloatVector.fromArray(S, acc, a + 8 * W);
+            FloatVector a30 = FloatVector.fromArray(S, acc, a + 9 * W);
+            FloatVector a31 = FloatVector.fromArray(S, acc, a + 10 * W);
+            FloatVector a32 = FloatVector.fromArray(S, acc, a + 11 * W);
+            for (int q = h; q < ld; q += step) {
+                FloatVector x0 = FloatVector.fromArray(S, xp, o0 + q);
+                FloatVector x1 = FloatVector.fromArray(S, xp, o1 + q);
+                FloatVector x2 = FloatVector.fromArray(S, xp, o2 + q);
+                FloatVector d = FloatVector.fromArray(S, dq, y + q);
+                a00 = d.fma(x0, a00);
+                a01 = d.fma(x1, a01);
+                a02 = d.fma(x2, a02);
+                d = FloatVector.fromArray(S, dq, y + ld + q);
+                a10 = d.fma(x0, a10);
+                a11 = d.fma(x1, a11);
+                a12 = d.fma(x2, a12);
+                d = FloatVector.fromArray(S, dq, y + 2 * ld + q);
+                a20 = d.fma(x0, a20);
+                a21 = d.fma(x1, a21);
+                a22 = d.fma(x2, a22);
+                d = FloatVector.fromArray(S, dq, y + 3 * ld + q);
+                a30 = d.fma(x0, a30);
+                a31 = d.fma(x1, a31);
+                a32 = d.fma(x2, a32);
+            }
+            // Stores through a receiver whose class C2 knows (see Lanes, "Known receivers").
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            one.mul(a00).intoArray(acc, a);
+            one.mul(a01).intoArray(acc, a + W);
+            one.mul(a02).intoArray(acc, a + 2 * W);
+            one.mul(a10).intoArray(acc, a + 3 * W);
+            one.mul(a11).intoArray(acc, a + 4 * W);
+            one.mul(a12).intoArray(acc, a + 5 * W);
+            one.mul(a20).intoArray(acc, a + 6 * W);
+            one.mul(a21).intoArray(acc, a + 7 * W);
+            one.mul(a22).intoArray(acc, a + 8 * W);
+            one.mul(a30).intoArray(acc, a + 9 * W);
+            one.mul(a31).intoArray(acc, a + 10 * W);
+            one.mul(a32).intoArray(acc, a + 11 * W);
         }
     }
 

@@ -14,8 +14,10 @@ final class Scratch {
     static final int STAGE = 2;
     /** Weights packed for a micro-kernel: owned by the thread that starts the parallel region. */
     static final int PACKED = 3;
+    /** Lane sums of weight-gradient tiles: used by the executing thread. */
+    static final int LANES = 4;
 
-    private static final int SLOTS = 4;
+    private static final int SLOTS = 5;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
