@@ -44,7 +44,8 @@ public final class ServeCommand {
               --port N              port (default 8080; 0 picks a free one)
               --max-batch N         images per forward pass (default 32)
               --max-delay-ms MS     how long a batch waits for more requests (default 5)
-              --threads N           threads for the model's kernels (default: all processors)
+              --threads N           threads for the model's kernels (default: half the processors when
+                                    batching, all of them with --max-batch 1)
               --max-queue N         requests waiting for a model before 503 (default 256)
               --max-instances N     images per request before 400 (default 64)
               --max-body-bytes N    request body size before 413 (default 4194304)
@@ -130,6 +131,8 @@ public final class ServeCommand {
                 .watch(Duration.ofSeconds(number(flags, "watch-seconds", 0, 0)));
         if (flags.containsKey("threads")) {
             Threads.set(number(flags, "threads", 1, 1));
+        } else if (System.getProperty("nabla.threads") == null) {
+            Threads.set(defaultThreads(o.maxBatch(), Runtime.getRuntime().availableProcessors()));
         }
         List<ModelSource> sources = sources(flags);
         if (!System.getProperties().containsKey("java.util.logging.SimpleFormatter.format")) {
@@ -267,6 +270,20 @@ public final class ServeCommand {
             values.add(value);
         }
         return flags;
+    }
+
+    /**
+     * Kernel threads when neither {@code --threads} nor {@code -Dnabla.threads} says: with batching,
+     * half the processors (at least one), so the request threads (HTTP, parsing, replies: about twice
+     * the model's CPU per request for LeNet-5) keep the rest; without batching, all of them, since
+     * the one batcher running single images is then the bottleneck and each pass gets shorter.
+     * Measured on 2 cores (BENCHMARKS.md, "Serving"): at {@code --max-batch 32} one thread used
+     * about a quarter less CPU per request than two and, in a quiet window, 14% more throughput; at
+     * 1, two threads gave 1.2-1.6x the throughput of one on a loaded machine (one was 1.1x ahead
+     * when quiet).
+     */
+    static int defaultThreads(int maxBatch, int processors) {
+        return maxBatch > 1 ? Math.max(1, processors / 2) : processors;
     }
 
     private static String one(Map<String, List<String>> flags, String key, String fallback) {

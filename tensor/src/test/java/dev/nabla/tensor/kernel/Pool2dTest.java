@@ -440,7 +440,8 @@ class Pool2dTest {
     @Test
     void twoByTwoStrideTwoFastPathAndItsEdges() {
         SplittableRandom r = new SplittableRandom(8);
-        // widths 10 and 28 are LeNet's: rows narrower than a vector, pooled by masked vectors
+        // widths 10 and 28 are LeNet's: rows narrower than a vector, pooled by masked vectors (with
+        // indices) or in two passes across planes (without)
         for (int h : new int[] {2, 3, 8, 9, 28, 32}) {
             for (int w : new int[] {2, 5, 10, 16, 17, 28, 33}) {
                 for (boolean ceil : new boolean[] {false, true}) {
@@ -452,6 +453,31 @@ class Pool2dTest {
         }
         checkMax(Pool2dSpec.of(16, 4, 32, 32, 2, 2, 0, false), r); // many planes: split over threads
         checkAvg(Pool2dSpec.of(16, 4, 32, 32, 2, 2, 0, false), r);
+    }
+
+    @Test
+    void inferencePoolOfNarrowRowsEqualsTheIndexedPathBitForBit() {
+        // Without indices, planes of narrow even rows (LeNet's 28 and 10 columns) are pooled in two
+        // passes across planes; values drawn from {-1, -0, 0, 1, NaN} make ties of signed zeros and
+        // NaNs common, so any change in comparison order shows. Batches of 1 to 40 images cover
+        // partial blocks, partial gather periods and scalar tails, and the split over threads.
+        SplittableRandom r = new SplittableRandom(9);
+        float[] values = {-1f, -0f, 0f, 1f, Float.NaN};
+        for (int w : new int[] {2, 4, 6, 10, 14, 28, 30}) {
+            for (int batch : new int[] {1, 3, 32, 40}) {
+                Pool2dSpec s = Pool2dSpec.of(batch, 6, w, w, 2, 2, 0, false);
+                int off = r.nextInt(3);
+                float[] x = new float[off + s.inputSize()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = values[r.nextInt(values.length)];
+                }
+                float[] indexed = new float[off + s.outputSize()];
+                Pool2d.maxForward(s, x, off, indexed, off, new int[off + s.outputSize()], off);
+                float[] y = new float[off + s.outputSize()];
+                Pool2d.maxForward(s, x, off, y, off, null, 0);
+                assertArrayEquals(indexed, y, "max values without indices for " + s);
+            }
+        }
     }
 
     @Test
