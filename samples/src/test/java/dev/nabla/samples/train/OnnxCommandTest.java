@@ -33,16 +33,8 @@ class OnnxCommandTest {
         return log;
     }
 
-    private static String accuracy(String log) {
-        Matcher m = Pattern.compile("test accuracy [0-9.]+% \\([0-9,]+ / [0-9,]+\\), test loss [0-9.]+")
-                .matcher(log);
-        assertTrue(m.find(), log);
-        return m.group();
-    }
-
-    @Test
-    void anExportedCheckpointEvaluatesLikeTheCheckpoint() throws IOException {
-        Path out = tmp.resolve("run");
+    /** A LeNet-5 trained for a few epochs on 640 of the embedded digits, tested on 200. */
+    private static void trainTiny(Path out, int epochs) throws IOException {
         run(
                 TrainCommand::train,
                 "--train-limit",
@@ -54,9 +46,22 @@ class OnnxCommandTest {
                 "--threads",
                 "2",
                 "--epochs",
-                "1",
+                Integer.toString(epochs),
                 "--out",
                 out.toString());
+    }
+
+    private static String accuracy(String log) {
+        Matcher m = Pattern.compile("test accuracy [0-9.]+% \\([0-9,]+ / [0-9,]+\\), test loss [0-9.]+")
+                .matcher(log);
+        assertTrue(m.find(), log);
+        return m.group();
+    }
+
+    @Test
+    void anExportedCheckpointEvaluatesLikeTheCheckpoint() throws IOException {
+        Path out = tmp.resolve("run");
+        trainTiny(out, 1);
         Path onnx = tmp.resolve("lenet5.onnx");
         String exported = run(TrainCommand::export, "--checkpoint", out.toString(), "--out", onnx.toString());
         assertTrue(Files.size(onnx) > 100_000 && exported.contains("opset 17"), exported);
@@ -81,20 +86,7 @@ class OnnxCommandTest {
     @Test
     void anInt8CheckpointExportsAsQdqAndScoresItsAccuracy() throws IOException {
         Path run = tmp.resolve("run");
-        run(
-                TrainCommand::train,
-                "--train-limit",
-                "640",
-                "--test-limit",
-                "200",
-                "--batch-size",
-                "32",
-                "--threads",
-                "2",
-                "--epochs",
-                "2",
-                "--out",
-                run.toString());
+        trainTiny(run, 2);
         Path int8 = tmp.resolve("int8");
         run(
                 QuantizeCommand::run,
