@@ -155,10 +155,11 @@ public final class ServeCommand {
         }
         out.printf(
                 Locale.ROOT,
-                "serving at %s (ready in %.1f s; %d kernel threads, batches of up to %d within %d ms)%n",
+                "serving at %s (ready in %.1f s; %d kernel thread%s, batches of up to %d within %d ms)%n",
                 server.url(),
                 (System.nanoTime() - t0) / 1e9,
                 Threads.get(),
+                Threads.get() == 1 ? "" : "s",
                 o.maxBatch(),
                 o.maxDelay().toMillis());
         out.flush();
