@@ -59,6 +59,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
  * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
  * the split: every element is summed in the same order.
+ * <li><b>Small batches</b>: up to {@link #DIRECT_MAX_ROWS} rows of A (not transposed) per thread
+ * are read in place, not packed, and each B panel is streamed once for all of them (with MC = 48
+ * a 64-row batch read every B panel twice); a layer's bias and ReLU can be the tile's epilogue
+ * ({@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean, float[], int,
+ * int)}), so an MLP's hidden activations are written once.
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
  * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
@@ -88,6 +93,13 @@ public final class Gemm {
     static final int MC = 48;
     /** Columns of B packed per block; a multiple of NR. */
     static final int NC = 1024;
+    /**
+     * Up to this many rows of A (not transposed) per thread, A is read where it lies instead of
+     * packed ({@link #directRows}): a batch of a layer's inputs is used by few B panels, and with
+     * the columns split between the threads each thread would pack all of it.
+     */
+    static final int DIRECT_MAX_ROWS = 64;
+
     /**
      * Below this many multiply-adds (128^3) a call stays on the calling thread. A hand-off to the
      * pool's spinning workers costs about 0.2 us, but two threads only win once each has enough
@@ -328,7 +340,53 @@ public final class Gemm {
         }
         checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
-        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /**
+     * A layer's forward in one pass over C: {@code C = op(A) * B + bias}, the bias (n values from
+     * {@code bias[biasOff]}, or null for none) added to every row, then {@code max(C, 0)} when
+     * {@code relu}, all in the micro-tile's epilogue instead of separate passes over C. Gives the
+     * same bits as filling C with the bias, {@code sgemm(transA, m, 1f, a, aOff, lda, b, 1f, c, cOff,
+     * ldc)} and a ReLU pass (NaN stays NaN, -0 becomes 0). C is only written.
+     *
+     * <pre>{@code
+     * float[] w = new float[120 * 400], bias = new float[120];  // a Linear layer, out x in
+     * Gemm.PackedB wt = Gemm.packB(true, 400, 120, w, 0, 400);
+     * float[] x = new float[64 * 400], y = new float[64 * 120];
+     * Gemm.sgemm(false, 64, x, 0, 400, wt, bias, 0, true, y, 0, 120);  // y = relu(x * w^T + bias)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a size, offset or row pitch is negative or too small
+     * @throws IndexOutOfBoundsException if a matrix or the bias does not fit in its array
+     */
+    public static void sgemm(
+            boolean transA,
+            int m,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float[] bias,
+            int biasOff,
+            boolean relu,
+            float[] c,
+            int cOff,
+            int ldc) {
+        if (b == null) {
+            throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
+        }
+        int n = b.n;
+        int k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + " (packed B is " + k + "x" + n + ")");
+        }
+        checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
+        checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
+        if (bias != null) {
+            checkMatrix("sgemm", m, n, k, "bias", bias, biasOff, Math.max(1, n), 1, n);
+        }
+        runPacked(MR, transA, m, 1f, a, aOff, lda, b, 0f, c, cOff, ldc, bias, biasOff, relu);
     }
 
     /** The unchecked packed-B entry point; {@code mr} as in {@link #run}. */
@@ -345,14 +403,46 @@ public final class Gemm {
             float[] c,
             int cOff,
             int ldc) {
+        runPacked(mr, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /** As above, with {@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean, float[], int, int)}'s epilogue. */
+    static void runPacked(
+            int mr,
+            boolean transA,
+            int m,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         if (m == 0 || b.n == 0) {
             return;
         }
         if (b.k == 0 || alpha == 0f) {
-            scale(m, b.n, beta, c, cOff, ldc);
+            if (bias == null && !relu) {
+                scale(m, b.n, beta, c, cOff, ldc);
+            } else {
+                // Only the fused entry passes an epilogue, with alpha 1 and beta 0: C = bias.
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < b.n; j++) {
+                        float v = bias == null ? 0f : bias[biasOff + j];
+                        c[cOff + i * ldc + j] = relu && !(v > 0f) && v == v ? 0f : v;
+                    }
+                }
+            }
             return;
         }
-        blockedProduct(mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc);
+        blockedProduct(
+                mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc, bias, biasOff,
+                relu);
     }
 
     /** The unchecked entry point; {@code mr} (6 or 8) picks the micro-kernel so tests can cover both. */
@@ -401,7 +491,9 @@ public final class Gemm {
             }
             return;
         }
-        blockedProduct(mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
+        blockedProduct(
+                mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc, null, 0,
+                false);
     }
 
     /** The packed algorithm, split over the pool; B comes from {@code packed} when it is not null. */
@@ -423,7 +515,10 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc) {
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
         int threads = Parallel.threads();
@@ -433,7 +528,9 @@ public final class Gemm {
                                 <= slowestThread(false, mr, m, n, transA, transB, packed != null, threads));
         int chunks = chunks((long) m * n * k, splitN ? nTiles : mTiles);
         if (chunks <= 1) {
-            blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
+            blocked(
+                    mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc,
+                    bias, biasOff, relu);
         } else if (splitN) {
             Parallel.forChunks(
                     nTiles,
@@ -458,7 +555,10 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc));
+                            ldc,
+                            bias,
+                            biasOff,
+                            relu));
         } else {
             Parallel.forChunks(
                     mTiles,
@@ -483,7 +583,10 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc));
+                            ldc,
+                            bias,
+                            biasOff,
+                            relu));
         }
     }
 
@@ -559,12 +662,17 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc) {
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         Scratch s = SCRATCH.get();
+        boolean plain = bias == null && !relu;
         int m = i1 - i0;
         int n = j1 - j0;
         int kcMax = Math.min(KC, k);
-        float[] ap = s.ap(Math.min(MC, roundUp(m, mr)) * kcMax);
+        boolean direct = !transA && m <= DIRECT_MAX_ROWS;
+        float[] ap = s.ap((direct ? mr : Math.min(MC, roundUp(m, mr))) * kcMax);
         float[] bp = packed != null ? packed.data : s.bp(Math.min(NC, roundUp(n, NR)) * kcMax);
         float[] tile = s.tile;
         for (int jc = j0; jc < j1; jc += NC) {
@@ -572,12 +680,21 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaK = pc == 0 ? beta : 1f;
+                // The bias is C's starting value, ReLU applies to the final sums.
+                float[] biasK = pc == 0 ? bias : null;
+                boolean reluK = relu && pc + KC >= k;
                 int bpOff;
                 if (packed != null) {
                     bpOff = packed.offset(pc, jc);
                 } else {
                     packB(transB, b, bOff, ldb, pc, jc, kc, nc, bp, 0);
                     bpOff = 0;
+                }
+                if (direct) {
+                    directRows(
+                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile,
+                            biasK, biasOff, reluK);
+                    continue;
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
@@ -588,15 +705,68 @@ public final class Gemm {
                         for (int ir = 0; ir < mc; ir += mr) {
                             int rows = Math.min(mr, mc - ir);
                             int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && nr == NR) {
+                            if (rows == mr && nr == NR && plain) {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, c, co, ldc, alpha, betaK);
                             } else {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, tile, 0, NR, 1f, 0f);
-                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK);
+                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK, biasK, biasOff + jc + jr, reluK);
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * One KC slice of C[i0:i1, jc:jc+nc] for a few rows of A not transposed: whole panels of mr
+     * rows are read from A where it lies (no packing; see {@link #DIRECT_MAX_ROWS}), each B panel
+     * once for all the rows; a last partial panel is packed zero-padded into {@code ap} once.
+     */
+    private static void directRows(
+            int mr,
+            int i0,
+            int i1,
+            int jc,
+            int nc,
+            int pc,
+            int kc,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            float[] bp,
+            int bpOff,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] ap,
+            float[] tile,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
+        int full = i0 + (i1 - i0) / mr * mr;
+        if (full < i1) {
+            packA(mr, false, a, aOff, lda, full, pc, i1 - full, kc, ap);
+        }
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bo = bpOff + jr * kc;
+            for (int ir = i0; ir < i1; ir += mr) {
+                int rows = Math.min(mr, i1 - ir);
+                if (rows == mr) {
+                    int ao = aOff + ir * lda + pc;
+                    if (mr == 8) {
+                        kernel8Direct(kc, a, ao, lda, bp, bo, tile);
+                    } else {
+                        kernel6Direct(kc, a, ao, lda, bp, bo, tile);
+                    }
+                } else {
+                    kernel(mr, kc, ap, 0, bp, bo, tile, 0, NR, 1f, 0f);
+                }
+                mergeTile(
+                        tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta, bias, biasOff + jc + jr, relu);
             }
         }
     }
@@ -624,22 +794,64 @@ public final class Gemm {
         }
     }
 
-    /** C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C. */
+    /**
+     * C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C; with a bias
+     * (then beta is 0) alpha * tile + bias[bo + j] instead, and max(., 0) when relu.
+     */
     private static void mergeTile(
-            float[] tile, int rows, int cols, float[] c, int co, int ldc, float alpha, float beta) {
+            float[] tile,
+            int rows,
+            int cols,
+            float[] c,
+            int co,
+            int ldc,
+            float alpha,
+            float beta,
+            float[] bias,
+            int bo,
+            boolean relu) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
         for (int r = 0; r < rows; r++) {
             int t = r * NR;
             int ci = co + r * ldc;
-            if (beta == 0f) {
-                for (int j = 0; j < cols; j++) {
-                    c[ci + j] = alpha * tile[t + j];
+            if (cols == NR) {
+                // The kernels' own epilogue, lane for lane.
+                FloatVector t0 = FloatVector.fromArray(S, tile, t);
+                FloatVector t1 = FloatVector.fromArray(S, tile, t + L);
+                if (bias != null) {
+                    put(va.fma(t0, FloatVector.fromArray(S, bias, bo)), relu, c, ci);
+                    put(va.fma(t1, FloatVector.fromArray(S, bias, bo + L)), relu, c, ci + L);
+                } else if (beta == 0f) {
+                    put(va.mul(t0), relu, c, ci);
+                    put(va.mul(t1), relu, c, ci + L);
+                } else {
+                    put(va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)), relu, c, ci);
+                    put(va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)), relu, c, ci + L);
                 }
-            } else {
-                for (int j = 0; j < cols; j++) {
-                    // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
-                    c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
-                }
+                continue;
             }
+            for (int j = 0; j < cols; j++) {
+                float v;
+                if (bias != null) {
+                    v = Math.fma(tile[t + j], alpha, bias[bo + j]);
+                } else if (beta == 0f) {
+                    v = alpha * tile[t + j];
+                } else {
+                    // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
+                    v = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
+                }
+                c[ci + j] = relu ? (v > 0f ? v : (v == v ? 0f : v)) : v;
+            }
+        }
+    }
+
+    /** Stores y, through ReLU (as {@code Tensor.relu}: NaN stays, -0 becomes 0) when asked. */
+    private static void put(FloatVector y, boolean relu, float[] c, int ci) {
+        if (relu) {
+            y.max(0f).intoArray(c, ci);
+        } else {
+            y.intoArray(c, ci);
         }
     }
 
@@ -897,6 +1109,146 @@ public final class Gemm {
             va.fma(c70, FloatVector.fromArray(S, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
             va.fma(c71, FloatVector.fromArray(S, c, co + 7 * ldc + L).mul(vb)).intoArray(c, co + 7 * ldc + L);
         }
+    }
+
+    /**
+     * The 8 x NR micro-kernel on rows of A as stored (row r at {@code ao + r * lda}, unit stride
+     * along k) instead of a packed panel; the sums, in the same order as {@link #kernel8}'s, go to
+     * {@code tile} unscaled for {@link #mergeTile}.
+     */
+    private static void kernel8Direct(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00,
+                c60 = c00,
+                c61 = c00,
+                c70 = c00,
+                c71 = c00;
+        int a0 = ao;
+        int a1 = ao + lda;
+        int a2 = ao + 2 * lda;
+        int a3 = ao + 3 * lda;
+        int a4 = ao + 4 * lda;
+        int a5 = ao + 5 * lda;
+        int a6 = ao + 6 * lda;
+        int a7 = ao + 7 * lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = b0.fma(x, c60);
+            c61 = b1.fma(x, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = b0.fma(x, c70);
+            c71 = b1.fma(x, c71);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        one.mul(c00).intoArray(tile, 0 * NR);
+        one.mul(c01).intoArray(tile, 0 * NR + L);
+        one.mul(c10).intoArray(tile, 1 * NR);
+        one.mul(c11).intoArray(tile, 1 * NR + L);
+        one.mul(c20).intoArray(tile, 2 * NR);
+        one.mul(c21).intoArray(tile, 2 * NR + L);
+        one.mul(c30).intoArray(tile, 3 * NR);
+        one.mul(c31).intoArray(tile, 3 * NR + L);
+        one.mul(c40).intoArray(tile, 4 * NR);
+        one.mul(c41).intoArray(tile, 4 * NR + L);
+        one.mul(c50).intoArray(tile, 5 * NR);
+        one.mul(c51).intoArray(tile, 5 * NR + L);
+        one.mul(c60).intoArray(tile, 6 * NR);
+        one.mul(c61).intoArray(tile, 6 * NR + L);
+        one.mul(c70).intoArray(tile, 7 * NR);
+        one.mul(c71).intoArray(tile, 7 * NR + L);
+    }
+
+    /**
+     * The 6 x NR micro-kernel on rows of A as stored (row r at {@code ao + r * lda}, unit stride
+     * along k) instead of a packed panel; the sums, in the same order as {@link #kernel6}'s, go to
+     * {@code tile} unscaled for {@link #mergeTile}.
+     */
+    private static void kernel6Direct(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00;
+        int a0 = ao;
+        int a1 = ao + lda;
+        int a2 = ao + 2 * lda;
+        int a3 = ao + 3 * lda;
+        int a4 = ao + 4 * lda;
+        int a5 = ao + 5 * lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        one.mul(c00).intoArray(tile, 0 * NR);
+        one.mul(c01).intoArray(tile, 0 * NR + L);
+        one.mul(c10).intoArray(tile, 1 * NR);
+        one.mul(c11).intoArray(tile, 1 * NR + L);
+        one.mul(c20).intoArray(tile, 2 * NR);
+        one.mul(c21).intoArray(tile, 2 * NR + L);
+        one.mul(c30).intoArray(tile, 3 * NR);
+        one.mul(c31).intoArray(tile, 3 * NR + L);
+        one.mul(c40).intoArray(tile, 4 * NR);
+        one.mul(c41).intoArray(tile, 4 * NR + L);
+        one.mul(c50).intoArray(tile, 5 * NR);
+        one.mul(c51).intoArray(tile, 5 * NR + L);
     }
 
     /** 6 x NR micro-kernel: 12 accumulators, for 16-register machines (AVX2). */
