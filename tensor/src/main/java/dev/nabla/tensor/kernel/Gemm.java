@@ -61,9 +61,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the split: every element is summed in the same order.
  * <li><b>Small batches</b>: with the 8-row kernel, up to {@link #DIRECT_MAX_ROWS} rows of A (not
  * transposed) per thread are read in place, not packed, and each B panel is streamed once for all of them (with MC = 48
- * a 64-row batch read every B panel twice); a layer's bias and ReLU can be the tile's epilogue
- * ({@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean, float[], int,
- * int)}), so an MLP's hidden activations are written once.
+ * a 64-row batch read every B panel twice).
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
  * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
@@ -342,53 +340,7 @@ public final class Gemm {
         }
         checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
-        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
-    }
-
-    /**
-     * A layer's forward in one pass over C: {@code C = op(A) * B + bias}, the bias (n values from
-     * {@code bias[biasOff]}, or null for none) added to every row, then {@code max(C, 0)} when
-     * {@code relu}, all in the micro-tile's epilogue instead of separate passes over C. Gives the
-     * same bits as filling C with the bias, {@code sgemm(transA, m, 1f, a, aOff, lda, b, 1f, c, cOff,
-     * ldc)} and a ReLU pass (NaN stays NaN, -0 becomes 0). C is only written.
-     *
-     * <pre>{@code
-     * float[] w = new float[120 * 400], bias = new float[120];  // a Linear layer, out x in
-     * Gemm.PackedB wt = Gemm.packB(true, 400, 120, w, 0, 400);
-     * float[] x = new float[64 * 400], y = new float[64 * 120];
-     * Gemm.sgemm(false, 64, x, 0, 400, wt, bias, 0, true, y, 0, 120);  // y = relu(x * w^T + bias)
-     * }</pre>
-     *
-     * @throws IllegalArgumentException if a size, offset or row pitch is negative or too small
-     * @throws IndexOutOfBoundsException if a matrix or the bias does not fit in its array
-     */
-    public static void sgemm(
-            boolean transA,
-            int m,
-            float[] a,
-            int aOff,
-            int lda,
-            PackedB b,
-            float[] bias,
-            int biasOff,
-            boolean relu,
-            float[] c,
-            int cOff,
-            int ldc) {
-        if (b == null) {
-            throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
-        }
-        int n = b.n;
-        int k = b.k;
-        if (m < 0) {
-            throw new IllegalArgumentException("sgemm: negative size m=" + m + " (packed B is " + k + "x" + n + ")");
-        }
-        checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
-        checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
-        if (bias != null) {
-            checkMatrix("sgemm", m, n, k, "bias", bias, biasOff, Math.max(1, n), 1, n);
-        }
-        runPacked(MR, transA, m, 1f, a, aOff, lda, b, 0f, c, cOff, ldc, bias, biasOff, relu);
+        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
     }
 
     /** The unchecked packed-B entry point; {@code mr} as in {@link #run}. */
@@ -405,46 +357,14 @@ public final class Gemm {
             float[] c,
             int cOff,
             int ldc) {
-        runPacked(mr, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
-    }
-
-    /** As above, with {@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean, float[], int, int)}'s epilogue. */
-    static void runPacked(
-            int mr,
-            boolean transA,
-            int m,
-            float alpha,
-            float[] a,
-            int aOff,
-            int lda,
-            PackedB b,
-            float beta,
-            float[] c,
-            int cOff,
-            int ldc,
-            float[] bias,
-            int biasOff,
-            boolean relu) {
         if (m == 0 || b.n == 0) {
             return;
         }
         if (b.k == 0 || alpha == 0f) {
-            if (bias == null && !relu) {
-                scale(m, b.n, beta, c, cOff, ldc);
-            } else {
-                // Only the fused entry passes an epilogue, with alpha 1 and beta 0: C = bias.
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < b.n; j++) {
-                        float v = bias == null ? 0f : bias[biasOff + j];
-                        c[cOff + i * ldc + j] = relu && !(v > 0f) && v == v ? 0f : v;
-                    }
-                }
-            }
+            scale(m, b.n, beta, c, cOff, ldc);
             return;
         }
-        blockedProduct(
-                mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc, bias, biasOff,
-                relu);
+        blockedProduct(mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc);
     }
 
     /** The unchecked entry point; {@code mr} (6 or 8) picks the micro-kernel so tests can cover both. */
@@ -493,9 +413,7 @@ public final class Gemm {
             }
             return;
         }
-        blockedProduct(
-                mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc, null, 0,
-                false);
+        blockedProduct(mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
     }
 
     /** The packed algorithm, split over the pool; B comes from {@code packed} when it is not null. */
@@ -517,10 +435,7 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc,
-            float[] bias,
-            int biasOff,
-            boolean relu) {
+            int ldc) {
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
         int threads = Parallel.threads();
@@ -530,9 +445,7 @@ public final class Gemm {
                                 <= slowestThread(false, mr, m, n, transA, transB, packed != null, threads));
         int chunks = chunks((long) m * n * k, splitN ? nTiles : mTiles);
         if (chunks <= 1) {
-            blocked(
-                    mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc,
-                    bias, biasOff, relu);
+            blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
         } else if (splitN) {
             Parallel.forChunks(
                     nTiles,
@@ -557,10 +470,7 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc,
-                            bias,
-                            biasOff,
-                            relu));
+                            ldc));
         } else {
             Parallel.forChunks(
                     mTiles,
@@ -585,10 +495,7 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc,
-                            bias,
-                            biasOff,
-                            relu));
+                            ldc));
         }
     }
 
@@ -664,12 +571,8 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc,
-            float[] bias,
-            int biasOff,
-            boolean relu) {
+            int ldc) {
         Scratch s = SCRATCH.get();
-        boolean plain = bias == null && !relu;
         int m = i1 - i0;
         int n = j1 - j0;
         int kcMax = Math.min(KC, k);
@@ -682,9 +585,6 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaK = pc == 0 ? beta : 1f;
-                // The bias is C's starting value, ReLU applies to the final sums.
-                float[] biasK = pc == 0 ? bias : null;
-                boolean reluK = relu && pc + KC >= k;
                 int bpOff;
                 if (packed != null) {
                     bpOff = packed.offset(pc, jc);
@@ -694,8 +594,7 @@ public final class Gemm {
                 }
                 if (direct) {
                     directRows(
-                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile,
-                            biasK, biasOff, reluK);
+                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile);
                     continue;
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -707,11 +606,11 @@ public final class Gemm {
                         for (int ir = 0; ir < mc; ir += mr) {
                             int rows = Math.min(mr, mc - ir);
                             int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && nr == NR && plain) {
+                            if (rows == mr && nr == NR) {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, c, co, ldc, alpha, betaK);
                             } else {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, tile, 0, NR, 1f, 0f);
-                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK, biasK, biasOff + jc + jr, reluK);
+                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK);
                             }
                         }
                     }
@@ -744,10 +643,7 @@ public final class Gemm {
             int cOff,
             int ldc,
             float[] ap,
-            float[] tile,
-            float[] bias,
-            int biasOff,
-            boolean relu) {
+            float[] tile) {
         int full = i0 + (i1 - i0) / mr * mr;
         if (full < i1) {
             packA(mr, false, a, aOff, lda, full, pc, i1 - full, kc, ap);
@@ -763,8 +659,7 @@ public final class Gemm {
                 } else {
                     kernel(mr, kc, ap, 0, bp, bo, tile, 0, NR, 1f, 0f);
                 }
-                mergeTile(
-                        tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta, bias, biasOff + jc + jr, relu);
+                mergeTile(tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta);
             }
         }
     }
@@ -792,22 +687,9 @@ public final class Gemm {
         }
     }
 
-    /**
-     * C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C; with a bias
-     * (then beta is 0) alpha * tile + bias[bo + j] instead, and max(., 0) when relu.
-     */
+    /** C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C. */
     private static void mergeTile(
-            float[] tile,
-            int rows,
-            int cols,
-            float[] c,
-            int co,
-            int ldc,
-            float alpha,
-            float beta,
-            float[] bias,
-            int bo,
-            boolean relu) {
+            float[] tile, int rows, int cols, float[] c, int co, int ldc, float alpha, float beta) {
         FloatVector va = FloatVector.broadcast(S, alpha);
         FloatVector vb = FloatVector.broadcast(S, beta);
         for (int r = 0; r < rows; r++) {
@@ -817,39 +699,25 @@ public final class Gemm {
                 // The kernels' own epilogue, lane for lane.
                 FloatVector t0 = FloatVector.fromArray(S, tile, t);
                 FloatVector t1 = FloatVector.fromArray(S, tile, t + L);
-                if (bias != null) {
-                    put(va.fma(t0, FloatVector.fromArray(S, bias, bo)), relu, c, ci);
-                    put(va.fma(t1, FloatVector.fromArray(S, bias, bo + L)), relu, c, ci + L);
-                } else if (beta == 0f) {
-                    put(va.mul(t0), relu, c, ci);
-                    put(va.mul(t1), relu, c, ci + L);
+                if (beta == 0f) {
+                    va.mul(t0).intoArray(c, ci);
+                    va.mul(t1).intoArray(c, ci + L);
                 } else {
-                    put(va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)), relu, c, ci);
-                    put(va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)), relu, c, ci + L);
+                    va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)).intoArray(c, ci);
+                    va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)).intoArray(c, ci + L);
                 }
                 continue;
             }
-            for (int j = 0; j < cols; j++) {
-                float v;
-                if (bias != null) {
-                    v = Math.fma(tile[t + j], alpha, bias[bo + j]);
-                } else if (beta == 0f) {
-                    v = alpha * tile[t + j];
-                } else {
-                    // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
-                    v = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
+            if (beta == 0f) {
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = alpha * tile[t + j];
                 }
-                c[ci + j] = relu ? (v > 0f ? v : (v == v ? 0f : v)) : v;
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
+                    c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
+                }
             }
-        }
-    }
-
-    /** Stores y, through ReLU (as {@code Tensor.relu}: NaN stays, -0 becomes 0) when asked. */
-    private static void put(FloatVector y, boolean relu, float[] c, int ci) {
-        if (relu) {
-            y.max(0f).intoArray(c, ci);
-        } else {
-            y.intoArray(c, ci);
         }
     }
 
