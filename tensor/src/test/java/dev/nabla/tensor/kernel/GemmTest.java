@@ -289,6 +289,32 @@ class GemmTest {
         }
     }
 
+    /**
+     * A few rows of A are read where they lie, many are packed first: either way a row of C gets
+     * the same bits, so a layer's output row does not depend on the batch it came in.
+     */
+    @ParameterizedTest(name = "mr={0}")
+    @ValueSource(ints = {6, 8})
+    void rowsReadInPlaceMatchPackedRows(int mr) {
+        Random rnd = new Random(41 + mr);
+        int big = 3 * Gemm.DIRECT_MAX_ROWS + 5, n = 77, k = Gemm.KC + 30;
+        float[] a = new float[big * k];
+        float[] w = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rnd.nextFloat() * 2 - 1;
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] = rnd.nextFloat() * 2 - 1;
+        }
+        float[] all = new float[big * n];
+        Gemm.run(mr, false, false, big, n, k, 1f, a, 0, k, w, 0, n, 0f, all, 0, n);
+        for (int m : new int[] {Gemm.DIRECT_MAX_ROWS, 37, 8, 2}) {
+            float[] few = new float[m * n];
+            Gemm.run(mr, false, false, m, n, k, 1f, a, 0, k, w, 0, n, 0f, few, 0, n);
+            assertArrayEquals(Arrays.copyOf(all, m * n), few, "mr=" + mr + ", the first " + m + " rows");
+        }
+    }
+
     /** Pre-packed B: edge tiles, several k-slices and column blocks, offsets, both kernels, all transposes. */
     @ParameterizedTest(name = "mr={0}")
     @ValueSource(ints = {6, 8})
