@@ -1036,23 +1036,22 @@ public final class Gemm {
             c70 = b0.fma(x, c70);
             c71 = b1.fma(x, c71);
         }
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        one.mul(c00).intoArray(tile, 0 * NR);
-        one.mul(c01).intoArray(tile, 0 * NR + L);
-        one.mul(c10).intoArray(tile, 1 * NR);
-        one.mul(c11).intoArray(tile, 1 * NR + L);
-        one.mul(c20).intoArray(tile, 2 * NR);
-        one.mul(c21).intoArray(tile, 2 * NR + L);
-        one.mul(c30).intoArray(tile, 3 * NR);
-        one.mul(c31).intoArray(tile, 3 * NR + L);
-        one.mul(c40).intoArray(tile, 4 * NR);
-        one.mul(c41).intoArray(tile, 4 * NR + L);
-        one.mul(c50).intoArray(tile, 5 * NR);
-        one.mul(c51).intoArray(tile, 5 * NR + L);
-        one.mul(c60).intoArray(tile, 6 * NR);
-        one.mul(c61).intoArray(tile, 6 * NR + L);
-        one.mul(c70).intoArray(tile, 7 * NR);
-        one.mul(c71).intoArray(tile, 7 * NR + L);
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
     }
 
     /** 6 x NR micro-kernel: 12 accumulators, for 16-register machines (AVX2). */
