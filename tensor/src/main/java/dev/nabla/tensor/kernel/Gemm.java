@@ -59,9 +59,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
  * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
  * the split: every element is summed in the same order.
- * <li><b>Small batches</b>: with the 8-row kernel, up to {@link #DIRECT_MAX_ROWS} rows of A (not
- * transposed) per thread are read in place, not packed, and each B panel is streamed once for all of them (with MC = 48
- * a 64-row batch read every B panel twice).
+ * <li><b>Small batches</b>: up to {@link #DIRECT_MAX_ROWS} rows of A (not transposed) per thread are
+ * read in place, not packed, and each B panel is streamed once for all of them (with MC = 48 a
+ * 64-row batch read every B panel twice).
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
  * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
@@ -94,11 +94,20 @@ public final class Gemm {
     /**
      * Up to this many rows of A (not transposed) per thread, A is read where it lies instead of
      * packed ({@link #directRows}): a batch of a layer's inputs is used by few B panels, and with
-     * the columns split between the threads each thread would pack all of it. Only with the 8-row
-     * kernel: at AVX2 the 6-row one on unpacked rows ran at half speed (57 against 121 GFLOP/s for
-     * 64 x 784 x 512 on one thread, Zen 5; C2 unrolls its loop and the 16 registers spill).
+     * the columns split between the threads each thread would pack all of it (at AVX2 with scalar
+     * copies: the MLP's 64 x 784 x 512 on two threads took 231 us packed, 207-213 in place, Zen 5).
+     * The 6-row (AVX2) kernel on unpacked rows first ran at half speed (57 against 121 GFLOP/s on
+     * one thread): C2 unrolled its loop and the 16 registers spilled; {@link #directStep} stops the
+     * unrolling.
      */
     static final int DIRECT_MAX_ROWS = 64;
+
+    /**
+     * The k step of {@link #kernel6Direct}: always 1, but a field that is not final, because C2
+     * only turns a loop with a compile-time constant stride into a counted loop, and only counted
+     * loops are unrolled (see ImplicitConv's {@code narrowStep}).
+     */
+    private static int directStep = 1;
 
     /**
      * Below this many multiply-adds (128^3) a call stays on the calling thread. A hand-off to the
@@ -576,7 +585,7 @@ public final class Gemm {
         int m = i1 - i0;
         int n = j1 - j0;
         int kcMax = Math.min(KC, k);
-        boolean direct = !transA && mr == 8 && m <= DIRECT_MAX_ROWS;
+        boolean direct = !transA && m <= DIRECT_MAX_ROWS;
         float[] ap = s.ap((direct ? mr : Math.min(MC, roundUp(m, mr))) * kcMax);
         float[] bp = packed != null ? packed.data : s.bp(Math.min(NC, roundUp(n, NR)) * kcMax);
         float[] tile = s.tile;
@@ -620,7 +629,7 @@ public final class Gemm {
     }
 
     /**
-     * One KC slice of C[i0:i1, jc:jc+nc] for a few rows of A not transposed (mr = 8): whole panels of mr
+     * One KC slice of C[i0:i1, jc:jc+nc] for a few rows of A not transposed: whole panels of mr
      * rows are read from A where it lies (no packing; see {@link #DIRECT_MAX_ROWS}), each B panel
      * once for all the rows; a last partial panel is packed zero-padded into {@code ap} once.
      */
@@ -655,7 +664,11 @@ public final class Gemm {
                 int rows = Math.min(mr, i1 - ir);
                 if (rows == mr) {
                     int ao = aOff + ir * lda + pc;
-                    kernel8Direct(kc, a, ao, lda, bp, bo, tile);
+                    if (mr == 8) {
+                        kernel8Direct(kc, a, ao, lda, bp, bo, tile);
+                    } else {
+                        kernel6Direct(kc, a, ao, lda, bp, bo, tile);
+                    }
                 } else {
                     kernel(mr, kc, ap, 0, bp, bo, tile, 0, NR, 1f, 0f);
                 }
@@ -1052,6 +1065,67 @@ public final class Gemm {
         c61.intoArray(tile, 6 * NR + L);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /**
+     * The 6 x NR micro-kernel on rows of A as stored, as {@link #kernel8Direct} for
+     * 16-register machines. Its k step is {@link #directStep}, not the constant 1: see there.
+     */
+    private static void kernel6Direct(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00;
+        int a0 = ao;
+        int a1 = ao + lda;
+        int a2 = ao + 2 * lda;
+        int a3 = ao + 3 * lda;
+        int a4 = ao + 4 * lda;
+        int a5 = ao + 5 * lda;
+        int step = directStep;
+        for (int p = 0; p < kc; p += step) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
     }
 
     /** 6 x NR micro-kernel: 12 accumulators, for 16-register machines (AVX2). */
