@@ -46,11 +46,24 @@ public final class Linear extends Module {
 
     @Override
     protected Variable forward(Variable x) {
+        checkInput(x);
+        return Functional.linear(x, weight, bias, packed);
+    }
+
+    /**
+     * This layer followed by a ReLU, for {@link Sequential}: in inference the bias and the ReLU are
+     * the GEMM's epilogue, so the hidden activations are written once (the same bits).
+     */
+    Variable forwardRelu(Variable x) {
+        checkInput(x);
+        return Functional.linearRelu(x, weight, bias, packed);
+    }
+
+    private void checkInput(Variable x) {
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new ShapeMismatchException(
                     "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());
         }
-        return Functional.linear(x, weight, bias, packed);
     }
 
     /** PyTorch's {@code in_features}. */

@@ -61,7 +61,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the split: every element is summed in the same order.
  * <li><b>Small batches</b>: up to {@link #DIRECT_MAX_ROWS} rows of A (not transposed) per thread are
  * read in place, not packed, and each B panel is streamed once for all of them (with MC = 48 a
- * 64-row batch read every B panel twice).
+ * 64-row batch read every B panel twice); a layer's bias and ReLU can be the tile's epilogue
+ * ({@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean, float[], int,
+ * int)}), applied by the thread that computed the tile, so an MLP's hidden activations are written
+ * once and no pass over them runs on one thread between the products.
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
  * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
@@ -349,7 +352,54 @@ public final class Gemm {
         }
         checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
-        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /**
+     * A layer's forward in one pass over C: {@code C = op(A) * B + bias}, the bias (n values from
+     * {@code bias[biasOff]}, or null for none) added to every row, then {@code max(C, 0)} when
+     * {@code relu}, all in the micro-tile's epilogue, on the thread that computed the tile, instead
+     * of separate passes over C. Gives the same bits as filling C with the bias, {@code sgemm(transA,
+     * m, 1f, a, aOff, lda, b, 1f, c, cOff, ldc)} and a ReLU pass (NaN stays NaN, -0 becomes 0). C
+     * is only written.
+     *
+     * <pre>{@code
+     * float[] w = new float[120 * 400], bias = new float[120];  // a Linear layer, out x in
+     * Gemm.PackedB wt = Gemm.packB(true, 400, 120, w, 0, 400);
+     * float[] x = new float[64 * 400], y = new float[64 * 120];
+     * Gemm.sgemm(false, 64, x, 0, 400, wt, bias, 0, true, y, 0, 120);  // y = relu(x * w^T + bias)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a size, offset or row pitch is negative or too small
+     * @throws IndexOutOfBoundsException if a matrix or the bias does not fit in its array
+     */
+    public static void sgemm(
+            boolean transA,
+            int m,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float[] bias,
+            int biasOff,
+            boolean relu,
+            float[] c,
+            int cOff,
+            int ldc) {
+        if (b == null) {
+            throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
+        }
+        int n = b.n;
+        int k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + " (packed B is " + k + "x" + n + ")");
+        }
+        checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
+        checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
+        if (bias != null) {
+            checkMatrix("sgemm", m, n, k, "bias", bias, biasOff, Math.max(1, n), 1, n);
+        }
+        runPacked(MR, transA, m, 1f, a, aOff, lda, b, 0f, c, cOff, ldc, bias, biasOff, relu);
     }
 
     /** The unchecked packed-B entry point; {@code mr} as in {@link #run}. */
@@ -366,14 +416,54 @@ public final class Gemm {
             float[] c,
             int cOff,
             int ldc) {
+        runPacked(mr, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /**
+     * As above, with {@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean,
+     * float[], int, int)}'s epilogue (bias: then alpha is 1 and beta 0).
+     */
+    static void runPacked(
+            int mr,
+            boolean transA,
+            int m,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         if (m == 0 || b.n == 0) {
             return;
         }
         if (b.k == 0 || alpha == 0f) {
-            scale(m, b.n, beta, c, cOff, ldc);
+            if (bias == null && !relu) {
+                scale(m, b.n, beta, c, cOff, ldc);
+            } else {
+                // Only the fused entry passes an epilogue, with alpha 1 and beta 0: C = relu(bias).
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < b.n; j++) {
+                        float v = bias == null ? 0f : bias[biasOff + j];
+                        c[cOff + i * ldc + j] = relu ? relu(v) : v;
+                    }
+                }
+            }
             return;
         }
-        blockedProduct(mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc);
+        blockedProduct(
+                mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc, bias, biasOff,
+                relu);
+    }
+
+    /** {@code Tensor.relu} of one value: NaN stays NaN, -0 becomes 0, as {@code max(v, 0)} in a vector lane. */
+    private static float relu(float v) {
+        return v > 0f ? v : (v == v ? 0f : v);
     }
 
     /** The unchecked entry point; {@code mr} (6 or 8) picks the micro-kernel so tests can cover both. */
@@ -422,7 +512,9 @@ public final class Gemm {
             }
             return;
         }
-        blockedProduct(mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
+        blockedProduct(
+                mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc, null, 0,
+                false);
     }
 
     /** The packed algorithm, split over the pool; B comes from {@code packed} when it is not null. */
@@ -444,7 +536,10 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc) {
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
         int threads = Parallel.threads();
@@ -454,7 +549,9 @@ public final class Gemm {
                                 <= slowestThread(false, mr, m, n, transA, transB, packed != null, threads));
         int chunks = chunks((long) m * n * k, splitN ? nTiles : mTiles);
         if (chunks <= 1) {
-            blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
+            blocked(
+                    mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc,
+                    bias, biasOff, relu);
         } else if (splitN) {
             Parallel.forChunks(
                     nTiles,
@@ -479,7 +576,10 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc));
+                            ldc,
+                            bias,
+                            biasOff,
+                            relu));
         } else {
             Parallel.forChunks(
                     mTiles,
@@ -504,7 +604,10 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc));
+                            ldc,
+                            bias,
+                            biasOff,
+                            relu));
         }
     }
 
@@ -580,8 +683,12 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc) {
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         Scratch s = SCRATCH.get();
+        boolean plain = bias == null && !relu;
         int m = i1 - i0;
         int n = j1 - j0;
         int kcMax = Math.min(KC, k);
@@ -594,6 +701,9 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaK = pc == 0 ? beta : 1f;
+                // The bias is C's starting value, the ReLU applies to the final sums.
+                float[] biasK = pc == 0 ? bias : null;
+                boolean reluK = relu && pc + KC >= k;
                 int bpOff;
                 if (packed != null) {
                     bpOff = packed.offset(pc, jc);
@@ -603,7 +713,8 @@ public final class Gemm {
                 }
                 if (direct) {
                     directRows(
-                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile);
+                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile,
+                            biasK, biasOff, reluK);
                     continue;
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -615,11 +726,11 @@ public final class Gemm {
                         for (int ir = 0; ir < mc; ir += mr) {
                             int rows = Math.min(mr, mc - ir);
                             int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && nr == NR) {
+                            if (rows == mr && nr == NR && plain) {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, c, co, ldc, alpha, betaK);
                             } else {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, tile, 0, NR, 1f, 0f);
-                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK);
+                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK, biasK, biasOff + jc + jr, reluK);
                             }
                         }
                     }
@@ -652,7 +763,10 @@ public final class Gemm {
             int cOff,
             int ldc,
             float[] ap,
-            float[] tile) {
+            float[] tile,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         int full = i0 + (i1 - i0) / mr * mr;
         if (full < i1) {
             packA(mr, false, a, aOff, lda, full, pc, i1 - full, kc, ap);
@@ -672,7 +786,8 @@ public final class Gemm {
                 } else {
                     kernel(mr, kc, ap, 0, bp, bo, tile, 0, NR, 1f, 0f);
                 }
-                mergeTile(tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta);
+                mergeTile(
+                        tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta, bias, biasOff + jc + jr, relu);
             }
         }
     }
@@ -700,9 +815,22 @@ public final class Gemm {
         }
     }
 
-    /** C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C. */
+    /**
+     * C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C; with a bias
+     * (then beta is 0) alpha * tile + bias[bo + j] instead, and max(., 0) when relu.
+     */
     private static void mergeTile(
-            float[] tile, int rows, int cols, float[] c, int co, int ldc, float alpha, float beta) {
+            float[] tile,
+            int rows,
+            int cols,
+            float[] c,
+            int co,
+            int ldc,
+            float alpha,
+            float beta,
+            float[] bias,
+            int bo,
+            boolean relu) {
         FloatVector va = FloatVector.broadcast(S, alpha);
         FloatVector vb = FloatVector.broadcast(S, beta);
         for (int r = 0; r < rows; r++) {
@@ -712,25 +840,39 @@ public final class Gemm {
                 // The kernels' own epilogue, lane for lane.
                 FloatVector t0 = FloatVector.fromArray(S, tile, t);
                 FloatVector t1 = FloatVector.fromArray(S, tile, t + L);
-                if (beta == 0f) {
-                    va.mul(t0).intoArray(c, ci);
-                    va.mul(t1).intoArray(c, ci + L);
+                if (bias != null) {
+                    put(va.fma(t0, FloatVector.fromArray(S, bias, bo)), relu, c, ci);
+                    put(va.fma(t1, FloatVector.fromArray(S, bias, bo + L)), relu, c, ci + L);
+                } else if (beta == 0f) {
+                    put(va.mul(t0), relu, c, ci);
+                    put(va.mul(t1), relu, c, ci + L);
                 } else {
-                    va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)).intoArray(c, ci);
-                    va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)).intoArray(c, ci + L);
+                    put(va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)), relu, c, ci);
+                    put(va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)), relu, c, ci + L);
                 }
                 continue;
             }
-            if (beta == 0f) {
-                for (int j = 0; j < cols; j++) {
-                    c[ci + j] = alpha * tile[t + j];
-                }
-            } else {
-                for (int j = 0; j < cols; j++) {
+            for (int j = 0; j < cols; j++) {
+                float v;
+                if (bias != null) {
+                    v = Math.fma(tile[t + j], alpha, bias[bo + j]);
+                } else if (beta == 0f) {
+                    v = alpha * tile[t + j];
+                } else {
                     // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
-                    c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
+                    v = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
                 }
+                c[ci + j] = relu ? relu(v) : v;
             }
+        }
+    }
+
+    /** Stores y, through ReLU (as {@code Tensor.relu}: NaN stays, -0 becomes 0) when asked. */
+    private static void put(FloatVector y, boolean relu, float[] c, int ci) {
+        if (relu) {
+            y.max(0f).intoArray(c, ci);
+        } else {
+            y.intoArray(c, ci);
         }
     }
 
