@@ -68,7 +68,7 @@ public final class Sequential extends Module implements Iterable<Module> {
                     && layers.get(i + 1) instanceof ReLU relu
                     && linear.isPlain()
                     && relu.isPlain()) {
-                x = linear.callFused(relu, x, linear::forwardRelu);
+                x = linear.callFused(relu, x, linear.fusedRelu);
                 i++;
             } else {
                 x = m.call(x);
