@@ -80,6 +80,24 @@ public final class Functional {
                 inputs);
     }
 
+    /**
+     * {@code linear(x, weight, bias, packed).relu()}: when no gradient is recorded the bias and the
+     * ReLU are applied in the GEMM's epilogue (one pass over the result, the same bits); when one
+     * is, the two recorded steps.
+     *
+     * <pre>{@code
+     * Variable w = Variable.randn(new Generator(0), 512, 784), b = Variable.zeros(512);
+     * Variable h = Functional.linearRelu(Variable.randn(new Generator(1), 64, 784), w, b, null); // [64, 512]
+     * }</pre>
+     */
+    public static Variable linearRelu(Variable x, Variable weight, Variable bias, PackedWeight packed) {
+        if (Autograd.needsGrad(x, weight, bias)) {
+            return linear(x, weight, bias, packed).relu();
+        }
+        return constant(
+                TensorFunctional.linearRelu(x.data(), weight.data(), bias == null ? null : bias.data(), packed));
+    }
+
     /** PyTorch's default {@code ignore_index}: no class index equals it. */
     public static final int DEFAULT_IGNORE_INDEX = TensorFunctional.DEFAULT_IGNORE_INDEX;
 

@@ -5,6 +5,7 @@ import dev.nabla.autograd.Variable;
 import dev.nabla.tensor.Generator;
 import dev.nabla.tensor.PackedWeight;
 import dev.nabla.tensor.ShapeMismatchException;
+import java.util.function.Function;
 
 /**
  * The fully connected ("dense") layer {@code y = x W^T + b}, with {@code W} of shape
@@ -25,6 +26,8 @@ public final class Linear extends Module {
     public final Variable bias;
     /** The weight packed for inference; repacked only after the weight changes. */
     private final PackedWeight packed = new PackedWeight();
+    /** {@link #forwardRelu} as a function, made once so a fused call allocates nothing for it. */
+    final Function<Variable, Variable> fusedRelu = this::forwardRelu;
 
     public Linear(int in, int out) {
         this(in, out, true, Generator.defaultGenerator());
@@ -46,11 +49,24 @@ public final class Linear extends Module {
 
     @Override
     protected Variable forward(Variable x) {
+        checkInput(x);
+        return Functional.linear(x, weight, bias, packed);
+    }
+
+    /**
+     * This layer followed by a ReLU, for {@link Sequential}: in inference the bias and the ReLU are
+     * the GEMM's epilogue, so the hidden activations are written once (the same bits).
+     */
+    Variable forwardRelu(Variable x) {
+        checkInput(x);
+        return Functional.linearRelu(x, weight, bias, packed);
+    }
+
+    private void checkInput(Variable x) {
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new ShapeMismatchException(
                     "Linear(" + in + " -> " + out + "): expected input [..., " + in + "], got " + x.shape());
         }
-        return Functional.linear(x, weight, bias, packed);
     }
 
     /** PyTorch's {@code in_features}. */

@@ -162,6 +162,30 @@ public abstract class Module {
         }
     }
 
+    /**
+     * Whether {@link #call} would run nothing but {@link #forward}: no hooks and no replacement, so
+     * a container may fuse this module with the next one ({@link Sequential}'s Linear + ReLU).
+     */
+    final boolean isPlain() {
+        return replacedBy == null && preHooks.isEmpty() && forwardHooks.isEmpty();
+    }
+
+    /**
+     * {@code next.call(call(input))} for two {@link #isPlain} modules, computed in one step by
+     * {@code fused}; both record the output's shape, as their own calls would.
+     */
+    final Variable callFused(Module next, Variable input, Function<Variable, Variable> fused) {
+        Module caller = enter(input);
+        try {
+            Variable y = checkResult(fused.apply(input));
+            lastOutputShape = y.shape();
+            next.lastOutputShape = lastOutputShape;
+            return y;
+        } finally {
+            RUNNING.set(caller);
+        }
+    }
+
     /** Checks the input and the caller's registration, marks this module running; returns the caller. */
     private Module enter(Variable input) {
         if (input == null) {

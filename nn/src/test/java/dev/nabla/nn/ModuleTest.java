@@ -378,4 +378,34 @@ class ModuleTest {
         assertTrue(r.getMessage().contains("forward returned null"), r.getMessage());
         assertEquals(Map.of(), broken.stateDict());
     }
+
+    /**
+     * Sequential runs a Linear and the ReLU after it as one fused step in inference: the output has
+     * the bits of the two calls apart (forced by a hook on the ReLU, which turns the fusion off),
+     * both modules record their output shape, and in training the gradient still flows.
+     */
+    @Test
+    void sequentialFusesLinearAndReluWithTheSameBits() {
+        Generator g = new Generator(5);
+        Sequential mlp = new Sequential(new Linear(40, 48, g), new ReLU(), new Linear(48, 7, g));
+        mlp.eval();
+        Variable x = Variable.of(Tensor.randn(new Generator(6), 19, 40));
+        float[] fused;
+        try (var ignored = dev.nabla.autograd.Autograd.noGrad()) {
+            fused = mlp.call(x).data().toArray();
+            assertTrue(mlp.toString().contains("[19, 48]"), mlp.toString());
+            List<String> seen = new ArrayList<>();
+            try (var h = mlp.get(1).registerForwardHook((m, in, out) -> {
+                seen.add(out.shape().toString());
+                return null;
+            })) {
+                assertArrayEquals(fused, mlp.call(x).data().toArray(), "fused against Linear, then ReLU");
+            }
+            assertEquals(List.of("[19, 48]"), seen, "the hook ran: no fusion while it is registered");
+        }
+        mlp.train();
+        Variable loss = mlp.call(x).sum();
+        loss.backward();
+        assertNotNull(((Linear) mlp.get(0)).weight.grad(), "training through the pair records the gradient");
+    }
 }

@@ -15,8 +15,8 @@ import java.util.Objects;
 final class NeuralFunctions {
     private NeuralFunctions() {}
 
-    /** {@code x W^T + b} over the last dimension of {@code x}, every shape checked. */
-    static Tensor linear(Tensor x, Tensor weight, Tensor bias, PackedWeight packed) {
+    /** {@code x W^T + b} over the last dimension of {@code x}, every shape checked; ReLU after it when {@code relu}. */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias, PackedWeight packed, boolean relu) {
         requireFloat("linear", "input", x);
         requireFloat("linear", "weight", weight);
         requireFloat("linear", "bias", bias);
@@ -35,15 +35,17 @@ final class NeuralFunctions {
         }
         int[] outDims = x.dims();
         outDims[outDims.length - 1] = out;
-        return product(x.reshape(-1, in), weight, bias, packed).reshape(outDims);
+        return product(x.reshape(-1, in), weight, bias, packed, relu).reshape(outDims);
     }
 
     /**
      * {@code y = x2 W^T + b}, the bias being the GEMM's starting value (y is written once, and the
      * packed and unpacked forms add in the same order). W^T comes from {@code packed} when it is
      * given and there is more than one row; one row is a matrix-vector product on W as stored.
+     * With the packed weight, the bias and the ReLU ({@code relu}) happen in the GEMM's epilogue,
+     * in the same order and so with the same bits as the separate passes of the other forms.
      */
-    private static Tensor product(Tensor x2, Tensor w, Tensor bias, PackedWeight packed) {
+    private static Tensor product(Tensor x2, Tensor w, Tensor bias, PackedWeight packed, boolean relu) {
         int rows = x2.size(0);
         int in = w.size(1);
         int out = w.size(0);
@@ -53,10 +55,27 @@ final class NeuralFunctions {
             if (bias != null) {
                 y.add(bias, y);
             }
-            return y;
+            return relu ? y.unary(UnaryOp.RELU, y) : y;
         }
         Tensor y = Tensor.zeros(rows, out);
         float[] yd = y.storage.data;
+        if (packed != null && rows > 1) {
+            Tensor b = bias == null ? null : bias.contiguous();
+            Gemm.sgemm(
+                    false,
+                    rows,
+                    x2.storage.data,
+                    x2.offset,
+                    in,
+                    packed.transposed(w),
+                    b == null ? null : b.storage.data,
+                    b == null ? 0 : b.offset,
+                    relu,
+                    yd,
+                    0,
+                    out);
+            return y;
+        }
         float beta = 0f;
         if (bias != null) {
             Tensor b = bias.contiguous();
@@ -65,28 +84,24 @@ final class NeuralFunctions {
             }
             beta = 1f;
         }
-        if (packed != null && rows > 1) {
-            Gemm.sgemm(false, rows, 1f, x2.storage.data, x2.offset, in, packed.transposed(w), beta, yd, 0, out);
-        } else {
-            Gemm.sgemm(
-                    false,
-                    true,
-                    rows,
-                    out,
-                    in,
-                    1f,
-                    x2.storage.data,
-                    x2.offset,
-                    in,
-                    w.storage.data,
-                    w.offset,
-                    ws[0],
-                    beta,
-                    yd,
-                    0,
-                    out);
-        }
-        return y;
+        Gemm.sgemm(
+                false,
+                true,
+                rows,
+                out,
+                in,
+                1f,
+                x2.storage.data,
+                x2.offset,
+                in,
+                w.storage.data,
+                w.offset,
+                ws[0],
+                beta,
+                yd,
+                0,
+                out);
+        return relu ? y.unary(UnaryOp.RELU, y) : y;
     }
 
     /** {@code grad * op'(x)} in one kernel pass, given {@code y = op(x)} (one of them may be null when op needs only the other). */

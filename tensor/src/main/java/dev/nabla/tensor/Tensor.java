@@ -1556,7 +1556,7 @@ public final class Tensor {
         return eq(zeros(storage.dtype));
     }
 
-    private Tensor unary(UnaryOp op, Tensor out) {
+    Tensor unary(UnaryOp op, Tensor out) {
         if (storage.dtype != DType.FLOAT32 || (out != null && out.storage.dtype != DType.FLOAT32)) {
             return promotedUnary(op, out);
         }

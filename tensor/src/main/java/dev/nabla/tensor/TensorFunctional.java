@@ -60,7 +60,7 @@ public final class TensorFunctional {
      * }</pre>
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        return NeuralFunctions.linear(x, weight, bias, null);
+        return NeuralFunctions.linear(x, weight, bias, null, false);
     }
 
     /**
@@ -69,7 +69,22 @@ public final class TensorFunctional {
      * again: inference through a layer whose weight does not change between calls.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, PackedWeight packed) {
-        return NeuralFunctions.linear(x, weight, bias, packed);
+        return NeuralFunctions.linear(x, weight, bias, packed, false);
+    }
+
+    /**
+     * {@code relu(linear(x, weight, bias, packed))} in one pass over the result: with a packed
+     * weight and more than one row, the bias and the ReLU are the GEMM tile's epilogue. The same
+     * bits as the two steps apart.
+     *
+     * <pre>{@code
+     * Tensor w = Tensor.randn(new Generator(0), 512, 784), b = Tensor.zeros(512);
+     * PackedWeight cache = new PackedWeight();
+     * Tensor h = TensorFunctional.linearRelu(Tensor.randn(new Generator(1), 64, 784), w, b, cache); // [64, 512]
+     * }</pre>
+     */
+    public static Tensor linearRelu(Tensor x, Tensor weight, Tensor bias, PackedWeight packed) {
+        return NeuralFunctions.linear(x, weight, bias, packed, true);
     }
 
     // =================================================================== convolution

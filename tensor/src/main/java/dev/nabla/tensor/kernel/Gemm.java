@@ -56,12 +56,16 @@ import jdk.incubator.vector.VectorSpecies;
  * once dropping to 32.) The split side is the one that leaves the busiest thread less
  * work: its tiles, edge padding included, plus its packing ({@link #slowestThread}); with even
  * slabs, the side whose full packing would cost more (transposing layouts count double). Problems below
- * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread; inside a pool worker
+ * {@link #PARALLEL_MIN_MACS} multiply-adds stay on the calling thread (from
+ * {@link #PARALLEL_MIN_MACS_PREPACKED} for a batch of rows times a pre-packed B, nothing to pack); inside a pool worker
  * (e.g. a batched matmul) {@link Parallel} runs everything serially. Results do not depend on
  * the split: every element is summed in the same order.
- * <li><b>Small batches</b>: with the 8-row kernel, up to {@link #DIRECT_MAX_ROWS} rows of A (not
- * transposed) per thread are read in place, not packed, and each B panel is streamed once for all of them (with MC = 48
- * a 64-row batch read every B panel twice).
+ * <li><b>Small batches</b>: up to {@link #DIRECT_MAX_ROWS} rows of A (not transposed) per thread are
+ * read in place, not packed, and each B panel is streamed once for all of them (with MC = 48 a
+ * 64-row batch read every B panel twice); a layer's bias and ReLU can be the tile's epilogue
+ * ({@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean, float[], int,
+ * int)}), applied by the thread that computed the tile, so an MLP's hidden activations are written
+ * once and no pass over them runs on one thread between the products.
  * <li><b>Skinny cases</b>: m == 1 or n == 1 is a matrix-vector product; it skips packing (which
  * would cost as much as the arithmetic) and uses dot-product or axpy loops directly on the input.
  * <li><b>Reproducibility</b>: every element of C gets the same bits on any vector width and thread
@@ -94,11 +98,20 @@ public final class Gemm {
     /**
      * Up to this many rows of A (not transposed) per thread, A is read where it lies instead of
      * packed ({@link #directRows}): a batch of a layer's inputs is used by few B panels, and with
-     * the columns split between the threads each thread would pack all of it. Only with the 8-row
-     * kernel: at AVX2 the 6-row one on unpacked rows ran at half speed (57 against 121 GFLOP/s for
-     * 64 x 784 x 512 on one thread, Zen 5; C2 unrolls its loop and the 16 registers spill).
+     * the columns split between the threads each thread would pack all of it (at AVX2 with scalar
+     * copies: the MLP's 64 x 784 x 512 on two threads took 231 us packed, 207-213 in place, Zen 5).
+     * The 6-row (AVX2) kernel on unpacked rows first ran at half speed (57 against 121 GFLOP/s on
+     * one thread): C2 unrolled its loop and the 16 registers spilled; {@link #directStep} stops the
+     * unrolling.
      */
     static final int DIRECT_MAX_ROWS = 64;
+
+    /**
+     * The k step of {@link #kernel6Direct}: always 1, but a field that is not final, because C2
+     * only turns a loop with a compile-time constant stride into a counted loop, and only counted
+     * loops are unrolled (see ImplicitConv's {@code narrowStep}).
+     */
+    private static int directStep = 1;
 
     /**
      * Below this many multiply-adds (128^3) a call stays on the calling thread. A hand-off to the
@@ -107,6 +120,15 @@ public final class Gemm {
      * against 194, 128^3 227 against 205, 160^3 271 against 217, 192^3 356 against 219.
      */
     static final long PARALLEL_MIN_MACS = 1L << 21;
+
+    /**
+     * The same threshold (64^3) when B is pre-packed and up to {@link #DIRECT_MAX_ROWS} rows of A
+     * are read in place, so a thread's share costs no packing: a layer's inference on a batch.
+     * Measured on two threads against one (Zen 5, us per call, AVX2 / AVX-512): the MLP's 64 x 512
+     * x 10 10.4 -> 6.8 / 9.2 -> 4.7, 64 x 120 x 84 13.3 -> 8.5 / 7.6 -> 3.9, 64 x 256 x 32 9.8 -> 6.5
+     * / 4.4 -> 3.3.
+     */
+    static final long PARALLEL_MIN_MACS_PREPACKED = 1L << 18;
 
     /**
      * What packing one float costs, in multiply-adds of the micro-kernel, for choosing the split
@@ -340,7 +362,54 @@ public final class Gemm {
         }
         checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
-        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /**
+     * A layer's forward in one pass over C: {@code C = op(A) * B + bias}, the bias (n values from
+     * {@code bias[biasOff]}, or null for none) added to every row, then {@code max(C, 0)} when
+     * {@code relu}, all in the micro-tile's epilogue, on the thread that computed the tile, instead
+     * of separate passes over C. Gives the same bits as filling C with the bias, {@code sgemm(transA,
+     * m, 1f, a, aOff, lda, b, 1f, c, cOff, ldc)} and a ReLU pass (NaN stays NaN, -0 becomes 0). C
+     * is only written.
+     *
+     * <pre>{@code
+     * float[] w = new float[120 * 400], bias = new float[120];  // a Linear layer, out x in
+     * Gemm.PackedB wt = Gemm.packB(true, 400, 120, w, 0, 400);
+     * float[] x = new float[64 * 400], y = new float[64 * 120];
+     * Gemm.sgemm(false, 64, x, 0, 400, wt, bias, 0, true, y, 0, 120);  // y = relu(x * w^T + bias)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a size, offset or row pitch is negative or too small
+     * @throws IndexOutOfBoundsException if a matrix or the bias does not fit in its array
+     */
+    public static void sgemm(
+            boolean transA,
+            int m,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float[] bias,
+            int biasOff,
+            boolean relu,
+            float[] c,
+            int cOff,
+            int ldc) {
+        if (b == null) {
+            throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
+        }
+        int n = b.n;
+        int k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + " (packed B is " + k + "x" + n + ")");
+        }
+        checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
+        checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
+        if (bias != null) {
+            checkMatrix("sgemm", m, n, k, "bias", bias, biasOff, Math.max(1, n), 1, n);
+        }
+        runPacked(MR, transA, m, 1f, a, aOff, lda, b, 0f, c, cOff, ldc, bias, biasOff, relu);
     }
 
     /** The unchecked packed-B entry point; {@code mr} as in {@link #run}. */
@@ -357,14 +426,54 @@ public final class Gemm {
             float[] c,
             int cOff,
             int ldc) {
+        runPacked(mr, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /**
+     * As above, with {@link #sgemm(boolean, int, float[], int, int, PackedB, float[], int, boolean,
+     * float[], int, int)}'s epilogue (bias: then alpha is 1 and beta 0).
+     */
+    static void runPacked(
+            int mr,
+            boolean transA,
+            int m,
+            float alpha,
+            float[] a,
+            int aOff,
+            int lda,
+            PackedB b,
+            float beta,
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         if (m == 0 || b.n == 0) {
             return;
         }
         if (b.k == 0 || alpha == 0f) {
-            scale(m, b.n, beta, c, cOff, ldc);
+            if (bias == null && !relu) {
+                scale(m, b.n, beta, c, cOff, ldc);
+            } else {
+                // Only the fused entry passes an epilogue, with alpha 1 and beta 0: C = relu(bias).
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < b.n; j++) {
+                        float v = bias == null ? 0f : bias[biasOff + j];
+                        c[cOff + i * ldc + j] = relu ? relu(v) : v;
+                    }
+                }
+            }
             return;
         }
-        blockedProduct(mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc);
+        blockedProduct(
+                mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc, bias, biasOff,
+                relu);
+    }
+
+    /** {@code Tensor.relu} of one value: NaN stays NaN, -0 becomes 0, as {@code max(v, 0)} in a vector lane. */
+    private static float relu(float v) {
+        return v > 0f ? v : (v == v ? 0f : v);
     }
 
     /** The unchecked entry point; {@code mr} (6 or 8) picks the micro-kernel so tests can cover both. */
@@ -413,7 +522,9 @@ public final class Gemm {
             }
             return;
         }
-        blockedProduct(mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
+        blockedProduct(
+                mr, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc, null, 0,
+                false);
     }
 
     /** The packed algorithm, split over the pool; B comes from {@code packed} when it is not null. */
@@ -435,7 +546,10 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc) {
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         int nTiles = (n + NR - 1) / NR;
         int mTiles = (m + mr - 1) / mr;
         int threads = Parallel.threads();
@@ -443,9 +557,14 @@ public final class Gemm {
                 || (nTiles >= threads
                         && slowestThread(true, mr, m, n, transA, transB, packed != null, threads)
                                 <= slowestThread(false, mr, m, n, transA, transB, packed != null, threads));
-        int chunks = chunks((long) m * n * k, splitN ? nTiles : mTiles);
+        // With the weights pre-packed and a batch's rows read in place, no thread packs anything.
+        long minMacs =
+                packed != null && !transA && m <= DIRECT_MAX_ROWS ? PARALLEL_MIN_MACS_PREPACKED : PARALLEL_MIN_MACS;
+        int chunks = chunks((long) m * n * k, minMacs, splitN ? nTiles : mTiles);
         if (chunks <= 1) {
-            blocked(mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
+            blocked(
+                    mr, transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc,
+                    bias, biasOff, relu);
         } else if (splitN) {
             Parallel.forChunks(
                     nTiles,
@@ -470,7 +589,10 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc));
+                            ldc,
+                            bias,
+                            biasOff,
+                            relu));
         } else {
             Parallel.forChunks(
                     mTiles,
@@ -495,7 +617,10 @@ public final class Gemm {
                             beta,
                             c,
                             cOff,
-                            ldc));
+                            ldc,
+                            bias,
+                            biasOff,
+                            relu));
         }
     }
 
@@ -571,12 +696,16 @@ public final class Gemm {
             float beta,
             float[] c,
             int cOff,
-            int ldc) {
+            int ldc,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         Scratch s = SCRATCH.get();
+        boolean plain = bias == null && !relu;
         int m = i1 - i0;
         int n = j1 - j0;
         int kcMax = Math.min(KC, k);
-        boolean direct = !transA && mr == 8 && m <= DIRECT_MAX_ROWS;
+        boolean direct = !transA && m <= DIRECT_MAX_ROWS;
         float[] ap = s.ap((direct ? mr : Math.min(MC, roundUp(m, mr))) * kcMax);
         float[] bp = packed != null ? packed.data : s.bp(Math.min(NC, roundUp(n, NR)) * kcMax);
         float[] tile = s.tile;
@@ -585,6 +714,9 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaK = pc == 0 ? beta : 1f;
+                // The bias is C's starting value, the ReLU applies to the final sums.
+                float[] biasK = pc == 0 ? bias : null;
+                boolean reluK = relu && pc + KC >= k;
                 int bpOff;
                 if (packed != null) {
                     bpOff = packed.offset(pc, jc);
@@ -594,7 +726,8 @@ public final class Gemm {
                 }
                 if (direct) {
                     directRows(
-                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile);
+                            mr, i0, i1, jc, nc, pc, kc, alpha, a, aOff, lda, bp, bpOff, betaK, c, cOff, ldc, ap, tile,
+                            biasK, biasOff, reluK);
                     continue;
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -606,11 +739,11 @@ public final class Gemm {
                         for (int ir = 0; ir < mc; ir += mr) {
                             int rows = Math.min(mr, mc - ir);
                             int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && nr == NR) {
+                            if (rows == mr && nr == NR && plain) {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, c, co, ldc, alpha, betaK);
                             } else {
                                 kernel(mr, kc, ap, ir * kc, bp, bo, tile, 0, NR, 1f, 0f);
-                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK);
+                                mergeTile(tile, rows, nr, c, co, ldc, alpha, betaK, biasK, biasOff + jc + jr, reluK);
                             }
                         }
                     }
@@ -620,7 +753,7 @@ public final class Gemm {
     }
 
     /**
-     * One KC slice of C[i0:i1, jc:jc+nc] for a few rows of A not transposed (mr = 8): whole panels of mr
+     * One KC slice of C[i0:i1, jc:jc+nc] for a few rows of A not transposed: whole panels of mr
      * rows are read from A where it lies (no packing; see {@link #DIRECT_MAX_ROWS}), each B panel
      * once for all the rows; a last partial panel is packed zero-padded into {@code ap} once.
      */
@@ -643,7 +776,10 @@ public final class Gemm {
             int cOff,
             int ldc,
             float[] ap,
-            float[] tile) {
+            float[] tile,
+            float[] bias,
+            int biasOff,
+            boolean relu) {
         int full = i0 + (i1 - i0) / mr * mr;
         if (full < i1) {
             packA(mr, false, a, aOff, lda, full, pc, i1 - full, kc, ap);
@@ -655,11 +791,16 @@ public final class Gemm {
                 int rows = Math.min(mr, i1 - ir);
                 if (rows == mr) {
                     int ao = aOff + ir * lda + pc;
-                    kernel8Direct(kc, a, ao, lda, bp, bo, tile);
+                    if (mr == 8) {
+                        kernel8Direct(kc, a, ao, lda, bp, bo, tile);
+                    } else {
+                        kernel6Direct(kc, a, ao, lda, bp, bo, tile);
+                    }
                 } else {
                     kernel(mr, kc, ap, 0, bp, bo, tile, 0, NR, 1f, 0f);
                 }
-                mergeTile(tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta);
+                mergeTile(
+                        tile, rows, nr, c, cOff + ir * ldc + jc + jr, ldc, alpha, beta, bias, biasOff + jc + jr, relu);
             }
         }
     }
@@ -687,9 +828,22 @@ public final class Gemm {
         }
     }
 
-    /** C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C. */
+    /**
+     * C[0:rows, 0:cols] = alpha * tile + beta * C, where beta == 0 does not read C; with a bias
+     * (then beta is 0) alpha * tile + bias[bo + j] instead, and max(., 0) when relu.
+     */
     private static void mergeTile(
-            float[] tile, int rows, int cols, float[] c, int co, int ldc, float alpha, float beta) {
+            float[] tile,
+            int rows,
+            int cols,
+            float[] c,
+            int co,
+            int ldc,
+            float alpha,
+            float beta,
+            float[] bias,
+            int bo,
+            boolean relu) {
         FloatVector va = FloatVector.broadcast(S, alpha);
         FloatVector vb = FloatVector.broadcast(S, beta);
         for (int r = 0; r < rows; r++) {
@@ -699,25 +853,39 @@ public final class Gemm {
                 // The kernels' own epilogue, lane for lane.
                 FloatVector t0 = FloatVector.fromArray(S, tile, t);
                 FloatVector t1 = FloatVector.fromArray(S, tile, t + L);
-                if (beta == 0f) {
-                    va.mul(t0).intoArray(c, ci);
-                    va.mul(t1).intoArray(c, ci + L);
+                if (bias != null) {
+                    put(va.fma(t0, FloatVector.fromArray(S, bias, bo)), relu, c, ci);
+                    put(va.fma(t1, FloatVector.fromArray(S, bias, bo + L)), relu, c, ci + L);
+                } else if (beta == 0f) {
+                    put(va.mul(t0), relu, c, ci);
+                    put(va.mul(t1), relu, c, ci + L);
                 } else {
-                    va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)).intoArray(c, ci);
-                    va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)).intoArray(c, ci + L);
+                    put(va.fma(t0, FloatVector.fromArray(S, c, ci).mul(vb)), relu, c, ci);
+                    put(va.fma(t1, FloatVector.fromArray(S, c, ci + L).mul(vb)), relu, c, ci + L);
                 }
                 continue;
             }
-            if (beta == 0f) {
-                for (int j = 0; j < cols; j++) {
-                    c[ci + j] = alpha * tile[t + j];
-                }
-            } else {
-                for (int j = 0; j < cols; j++) {
+            for (int j = 0; j < cols; j++) {
+                float v;
+                if (bias != null) {
+                    v = Math.fma(tile[t + j], alpha, bias[bo + j]);
+                } else if (beta == 0f) {
+                    v = alpha * tile[t + j];
+                } else {
                     // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
-                    c[ci + j] = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
+                    v = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
                 }
+                c[ci + j] = relu ? relu(v) : v;
             }
+        }
+    }
+
+    /** Stores y, through ReLU (as {@code Tensor.relu}: NaN stays, -0 becomes 0) when asked. */
+    private static void put(FloatVector y, boolean relu, float[] c, int ci) {
+        if (relu) {
+            y.max(0f).intoArray(c, ci);
+        } else {
+            y.intoArray(c, ci);
         }
     }
 
@@ -1054,6 +1222,67 @@ public final class Gemm {
         c71.intoArray(tile, 7 * NR + L);
     }
 
+    /**
+     * The 6 x NR micro-kernel on rows of A as stored, as {@link #kernel8Direct} for
+     * 16-register machines. Its k step is {@link #directStep}, not the constant 1: see there.
+     */
+    private static void kernel6Direct(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00;
+        int a0 = ao;
+        int a1 = ao + lda;
+        int a2 = ao + 2 * lda;
+        int a3 = ao + 3 * lda;
+        int a4 = ao + 4 * lda;
+        int a5 = ao + 5 * lda;
+        int step = directStep;
+        for (int p = 0; p < kc; p += step) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+    }
+
     /** 6 x NR micro-kernel: 12 accumulators, for 16-register machines (AVX2). */
     private static void kernel6(
             int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, float alpha, float beta) {
@@ -1167,7 +1396,12 @@ public final class Gemm {
 
     /** How many threads a job of {@code macs} multiply-adds that splits into {@code units} pieces should use. */
     private static int chunks(long macs, int units) {
-        if (macs < PARALLEL_MIN_MACS || Parallel.inWorker()) {
+        return chunks(macs, PARALLEL_MIN_MACS, units);
+    }
+
+    /** As {@link #chunks(long, int)}, with a job of fewer than {@code minMacs} multiply-adds kept on one thread. */
+    private static int chunks(long macs, long minMacs, int units) {
+        if (macs < minMacs || Parallel.inWorker()) {
             return 1;
         }
         return Math.max(1, Math.min(Parallel.threads(), units));

@@ -315,6 +315,74 @@ class GemmTest {
         }
     }
 
+    /**
+     * The fused epilogue (bias, then ReLU) gives the bits of the three steps apart: C filled with
+     * the bias, the product added with beta 1, a ReLU pass as {@code Tensor.relu} computes it. Shapes
+     * with A read in place (up to {@link Gemm#DIRECT_MAX_ROWS} rows) and packed, edge tiles, several
+     * k-slices (the bias enters once, the ReLU at the end), NaN and signed zeros in the bias.
+     */
+    @ParameterizedTest(name = "mr={0}")
+    @ValueSource(ints = {6, 8})
+    void fusedBiasReluEpilogueMatchesSeparatePasses(int mr) {
+        Random rnd = new Random(31 + mr);
+        int[][] shapes = {{64, 512, 784}, {64, 10, 512}, {37, 70, Gemm.KC + 9}, {130, 131, 61}, {9, 33, 17}, {2, 5, 3}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            for (boolean transA : new boolean[] {false, true}) {
+                float[] a = new float[m * k + 1];
+                float[] w = new float[n * k];
+                float[] bias = new float[n + 2];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = rnd.nextFloat() * 2 - 1;
+                }
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = rnd.nextFloat() * 2 - 1;
+                }
+                for (int i = 0; i < bias.length; i++) {
+                    bias[i] = i % 11 == 3 ? Float.NaN : i % 11 == 5 ? -0f : rnd.nextFloat() * 2 - 1;
+                }
+                Gemm.PackedB pb = Gemm.packB(true, k, n, w, 0, k);
+                int lda = transA ? m : k;
+                for (boolean relu : new boolean[] {false, true}) {
+                    float[] want = new float[m * n];
+                    for (int i = 0; i < m; i++) {
+                        System.arraycopy(bias, 2, want, i * n, n);
+                    }
+                    Gemm.runPacked(mr, transA, m, 1f, a, 1, lda, pb, 1f, want, 0, n);
+                    if (relu) {
+                        for (int i = 0; i < want.length; i++) {
+                            float v = want[i];
+                            want[i] = v > 0f ? v : (v == v ? 0f : v);
+                        }
+                    }
+                    float[] got = new float[m * n];
+                    Arrays.fill(got, Float.NaN);
+                    Gemm.runPacked(mr, transA, m, 1f, a, 1, lda, pb, 0f, got, 0, n, bias, 2, relu);
+                    for (int i = 0; i < want.length; i++) {
+                        if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                            fail("mr=" + mr + " m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " relu=" + relu
+                                    + ": C[" + i / n + "][" + i % n + "] = " + got[i] + ", separate passes " + want[i]);
+                        }
+                    }
+                }
+                float[] none = new float[m * n];
+                Gemm.sgemm(transA, m, a, 1, lda, pb, null, 0, false, none, 0, n);
+                float[] plain = new float[m * n];
+                Gemm.sgemm(transA, m, 1f, a, 1, lda, pb, 0f, plain, 0, n);
+                assertArrayEquals(plain, none, "no bias, no ReLU: the plain product");
+            }
+        }
+    }
+
+    @Test
+    void fusedEntryChecksTheBias() {
+        Gemm.PackedB pb = Gemm.packB(false, 3, 5, new float[15], 0, 5);
+        IndexOutOfBoundsException e = assertThrows(
+                IndexOutOfBoundsException.class,
+                () -> Gemm.sgemm(false, 2, new float[6], 0, 3, pb, new float[4], 0, true, new float[10], 0, 5));
+        assertTrue(e.getMessage().contains("bias"), e.getMessage());
+    }
+
     /** Pre-packed B: edge tiles, several k-slices and column blocks, offsets, both kernels, all transposes. */
     @ParameterizedTest(name = "mr={0}")
     @ValueSource(ints = {6, 8})
