@@ -123,7 +123,8 @@ public final class Conv2d {
             return;
         }
         float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * ws);
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
+        // One chunk of work per partial, claimed as threads get free (see CHUNKS_PER_THREAD).
+        Parallel.forChunks(chunks, Parallel.chunks(chunks, 1) > 1 ? chunks : 1, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
                 Arrays.fill(partial, c * ws, (c + 1) * ws, 0f);
                 int from = (int) ((long) g.units * c / chunks);
@@ -210,12 +211,21 @@ public final class Conv2d {
     /**
      * Chunks for splitting the (image, group) units over threads, or 1 when the units should run
      * one after another with each one split inside. Splitting over units wins when it balances:
-     * every thread gets the same count, or so many that one extra unit costs little.
+     * every thread gets the same count, or so many that one extra unit costs little. There are up
+     * to {@link #CHUNKS_PER_THREAD} chunks per thread, claimed by the threads as they get free.
      */
     static int outerChunks(int units) {
         int t = Parallel.chunks(units, 1);
-        return t > 1 && (units % t == 0 || units >= 8 * t) ? t : 1;
+        return t > 1 && (units % t == 0 || units >= 8 * t) ? Math.min(units, t * CHUNKS_PER_THREAD) : 1;
     }
+
+    /**
+     * Chunks per thread when a convolution's images are shared out. With one chunk per thread, a
+     * thread that lost its core for a while (to the JIT's compiler threads in the first seconds,
+     * the garbage collector or another process) held the others up at the join; with several,
+     * the threads that run take its unclaimed chunks. Which thread runs a chunk changes no result.
+     */
+    static final int CHUNKS_PER_THREAD = 8;
 
     private static void run(Geometry g, Unit unit) {
         int chunks = outerChunks(g.units);

@@ -1012,7 +1012,10 @@ final class ImplicitConv {
         if (chunks > 1) {
             // Chunk c sums its image groups into zeroed partial c; threads share the chunks.
             float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * ws);
-            Parallel.forRange(chunks, 1, (c0, c1) -> {
+            // One chunk of work per partial, claimed by the threads as they get free (see
+            // Conv2d.CHUNKS_PER_THREAD); a single thread runs them all in one call.
+            int parts = Parallel.chunks(chunks, 1) > 1 ? chunks : 1;
+            Parallel.forChunks(chunks, parts, (c0, c1) -> {
                 float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
                 float[] st = staging(ys);
                 float[] lanes = Scratch.floats(Scratch.LANES, laneBuffer(p));
