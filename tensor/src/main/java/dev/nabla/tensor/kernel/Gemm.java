@@ -460,7 +460,7 @@ public final class Gemm {
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < b.n; j++) {
                         float v = bias == null ? 0f : bias[biasOff + j];
-                        c[cOff + i * ldc + j] = relu ? relu(v) : v;
+                        c[cOff + i * ldc + j] = relu ? UnaryOp.RELU.apply(v) : v;
                     }
                 }
             }
@@ -469,11 +469,6 @@ public final class Gemm {
         blockedProduct(
                 mr, transA, false, m, b.n, b.k, alpha, a, aOff, lda, null, 0, 0, b, beta, c, cOff, ldc, bias, biasOff,
                 relu);
-    }
-
-    /** {@code Tensor.relu} of one value: NaN stays NaN, -0 becomes 0, as {@code max(v, 0)} in a vector lane. */
-    private static float relu(float v) {
-        return v > 0f ? v : (v == v ? 0f : v);
     }
 
     /** The unchecked entry point; {@code mr} (6 or 8) picks the micro-kernel so tests can cover both. */
@@ -701,7 +696,6 @@ public final class Gemm {
             int biasOff,
             boolean relu) {
         Scratch s = SCRATCH.get();
-        boolean plain = bias == null && !relu;
         int m = i1 - i0;
         int n = j1 - j0;
         int kcMax = Math.min(KC, k);
@@ -717,6 +711,8 @@ public final class Gemm {
                 // The bias is C's starting value, the ReLU applies to the final sums.
                 float[] biasK = pc == 0 ? bias : null;
                 boolean reluK = relu && pc + KC >= k;
+                // Slices with nothing to add after the sums store them from the kernel, as a plain product.
+                boolean plain = biasK == null && !reluK;
                 int bpOff;
                 if (packed != null) {
                     bpOff = packed.offset(pc, jc);
@@ -875,7 +871,7 @@ public final class Gemm {
                     // As the kernels' epilogue: one rounding for alpha * acc + (beta * c).
                     v = Math.fma(tile[t + j], alpha, beta * c[ci + j]);
                 }
-                c[ci + j] = relu ? relu(v) : v;
+                c[ci + j] = relu ? UnaryOp.RELU.apply(v) : v;
             }
         }
     }

@@ -325,7 +325,15 @@ class GemmTest {
     @ValueSource(ints = {6, 8})
     void fusedBiasReluEpilogueMatchesSeparatePasses(int mr) {
         Random rnd = new Random(31 + mr);
-        int[][] shapes = {{64, 512, 784}, {64, 10, 512}, {37, 70, Gemm.KC + 9}, {130, 131, 61}, {9, 33, 17}, {2, 5, 3}};
+        int[][] shapes = {
+            {64, 512, 784},
+            {64, 10, 512},
+            {37, 70, Gemm.KC + 9},
+            {130, 131, 61},
+            {100, 40, 2 * Gemm.KC + 3},
+            {9, 33, 17},
+            {2, 5, 3}
+        };
         for (int[] sh : shapes) {
             int m = sh[0], n = sh[1], k = sh[2];
             for (boolean transA : new boolean[] {false, true}) {
