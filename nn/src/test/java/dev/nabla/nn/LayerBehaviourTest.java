@@ -49,6 +49,9 @@ class LayerBehaviourTest {
         rejects(new LayerNorm(4, 5), Variable.zeros(2, 5, 4), "LayerNorm([4, 5])", "[..., 4, 5]");
         rejects(new Flatten(1, 3), Variable.zeros(2, 3), "Flatten(1, 3)");
         rejects(new Softmax(2), Variable.zeros(2, 3), "Softmax(dim=2)");
+        rejects(new Linear(4, 3), Variable.zeros(2, 5), "Linear(4 -> 3)", "[..., 4]");
+        // Sequential runs a Linear and the ReLU after it as one fused step: the same check.
+        rejects(new Sequential(new Linear(4, 3), new ReLU()), Variable.zeros(2, 5), "Linear(4 -> 3)", "[..., 4]");
     }
 
     @Test
