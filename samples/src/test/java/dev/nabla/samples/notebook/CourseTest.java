@@ -89,6 +89,8 @@ class CourseTest {
 
     /** The Jupyter runs, started before the headless ones so that both use the two cores. */
     private static final List<Process> jupyter = new ArrayList<>();
+    /** What the kernel's JVM prints when a port jupyter_client gave it was taken first (ZeroMQ's EADDRINUSE). */
+    private static final String PORT_RACE = "ZMQException: Errno 48 : Address already in use";
 
     private static long jupyterStart;
 
@@ -109,32 +111,37 @@ class CourseTest {
         }
         kernel.addAll(List.of("-cp", System.getProperty("java.class.path"), NablaKernel.class.getName()));
         KernelSpec.write(tmp.resolve("jupyter/kernels"), kernel);
-        List<Path> course = course();
         jupyterStart = System.nanoTime();
         // two nbconvert processes, each executing every other notebook in turn
         for (int part = 0; part < 2; part++) {
-            List<String> cmd = new ArrayList<>(List.of(
-                    "jupyter",
-                    "nbconvert",
-                    "--to",
-                    "notebook",
-                    "--execute",
-                    "--ExecutePreprocessor.timeout=300",
-                    "--output-dir",
-                    tmp.resolve("out").toString()));
-            for (int i = part; i < course.size(); i += 2) {
-                Path f = course.get(i);
-                Path ipynb =
-                        tmp.resolve("course").resolve(f.getFileName().toString().replace(".jsh", ".ipynb"));
-                Ipynb.write(Notebook.read(f), ipynb);
-                cmd.add(ipynb.toString());
-            }
-            ProcessBuilder pb = new ProcessBuilder(cmd)
-                    .redirectErrorStream(true)
-                    .redirectOutput(tmp.resolve("nbconvert-" + part + ".log").toFile());
-            pb.environment().put("JUPYTER_PATH", tmp.resolve("jupyter").toString());
-            jupyter.add(pb.start());
+            jupyter.add(startPart(part));
         }
+    }
+
+    /** One nbconvert process executing every other notebook of the course, from the {@code part}-th. */
+    private static Process startPart(int part) throws IOException {
+        List<Path> course = course();
+        List<String> cmd = new ArrayList<>(List.of(
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--ExecutePreprocessor.timeout=300",
+                "--output-dir",
+                tmp.resolve("out").toString()));
+        for (int i = part; i < course.size(); i += 2) {
+            Path f = course.get(i);
+            Path ipynb =
+                    tmp.resolve("course").resolve(f.getFileName().toString().replace(".jsh", ".ipynb"));
+            Ipynb.write(Notebook.read(f), ipynb);
+            cmd.add(ipynb.toString());
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("nbconvert-" + part + ".log").toFile());
+        pb.environment().put("JUPYTER_PATH", tmp.resolve("jupyter").toString());
+        return pb.start();
     }
 
     @AfterAll
@@ -153,6 +160,17 @@ class CourseTest {
             Process p = jupyter.get(part);
             assertTrue(p.waitFor(20, TimeUnit.MINUTES), "nbconvert did not finish");
             String log = Files.readString(tmp.resolve("nbconvert-" + part + ".log"));
+            if (p.exitValue() != 0 && log.contains(PORT_RACE)) {
+                // jupyter_client picks a kernel's five ports by binding port 0 and letting it go, so
+                // another process (the other nbconvert, or any other) can take one before the kernel binds
+                // it: the kernel never started. Run that part once more; any other failure stands.
+                System.err.println("nbconvert part " + part + ": the kernel lost a port to another process; "
+                        + "running the part again:\n" + log);
+                p = startPart(part);
+                jupyter.set(part, p);
+                assertTrue(p.waitFor(20, TimeUnit.MINUTES), "nbconvert did not finish");
+                log = Files.readString(tmp.resolve("nbconvert-" + part + ".log"));
+            }
             assertEquals(0, p.exitValue(), "jupyter nbconvert --execute failed:\n" + log);
         }
         System.err.printf(
