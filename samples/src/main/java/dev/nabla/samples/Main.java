@@ -50,6 +50,7 @@ public final class Main {
               serve-image  build a runtime image (jlink) with the server and the models, to deploy
               jshell     open JShell with Nabla on the class path
               jmh        run the JMH benchmarks (arguments go to JMH)
+              jvm-options  print the JVM options ./nabla uses, for your own java command line
               test       run the whole test suite (mvn verify)
               install    install the library into ~/.m2 for your own projects (tests skipped)
               help       this text
