@@ -984,6 +984,11 @@ final class ImplicitConv {
      * registers. With 32 registers the unrolled loop is faster and keeps the constant.
      */
     private static int narrowStep = W;
+    /**
+     * Tiles of {@link #weightRowsNarrow} that take all the group's images before the next ones
+     * start: their 8 x 12 x 16 lane sums (24 KiB) and their taps of the images stay in L1.
+     */
+    private static final int TILE_GROUP = 8;
     /** Images per group: their lanes are summed once per group rather than once per image. */
     private static final int IMAGE_GROUP = 4;
 
@@ -1191,16 +1196,20 @@ final class ImplicitConv {
 
     /** Floats of the lane buffer a thread needs for {@link #weightItem} on this plan. */
     private static int laneBuffer(Plan p) {
-        return WIDE_REGISTER_FILE ? WM * WK * W : Math.max(WM * WK * W, p.k * WM * W);
+        return WIDE_REGISTER_FILE ? WM * WK * W : TILE_GROUP * WM * WK * W;
     }
 
     /**
-     * The 4 x 3 tiles of {@link #weightItem}'s WM rows on 16-register machines, images outermost:
-     * every tile's 12 sums of 16 lanes wait in {@code acc} from one image to the next, so one
-     * image's rows of dy (reused by every tile) stay in L1, where with the images innermost the
-     * four images' rows of a large layer did not (cifar2: 41 -> 97-101 GFLOP/s with
-     * {@link #narrowStep}, one thread, {@code -XX:UseAVX=2}, Zen 5). Each lane still adds its
-     * products image by image and pixel by pixel, as {@link #weight4x3} does: the same bits.
+     * The 4 x 3 tiles of {@link #weightItem}'s WM rows on 16-register machines, images outside
+     * the tile: each tile's 12 sums of 16 lanes wait in {@code acc} from one image to the next,
+     * so one image's rows of dy (reused by every tile) stay in L1, where with the images innermost
+     * the four images' rows of a large layer did not (cifar2: 41 -> 97-101 GFLOP/s with
+     * {@link #narrowStep}, one thread, {@code -XX:UseAVX=2}, Zen 5). The tiles go through the
+     * images {@link #TILE_GROUP} at a time, so their sums and taps stay in L1 too; with all of a
+     * layer's tiles per image, the sums (147 KiB for a 64-channel 3x3 layer) and the image's taps
+     * streamed from L2 and had to be zeroed first (cifar3/4 66-72 -> 78-80 GFLOP/s). Each lane still
+     * adds its products image by image and pixel by pixel, as {@link #weight4x3} does: the same
+     * bits.
      */
     private static void weightRowsNarrow(
             Plan p,
@@ -1217,18 +1226,20 @@ final class ImplicitConv {
             float[] acc) {
         int tile = WM * WK * W;
         int tiles = kFull / WK;
-        Arrays.fill(acc, 0, tiles * tile, 0f);
-        for (int n = 0; n < cnt; n++) {
-            int xo = xg + n * p.xs;
-            int yo = yRow + n * ys;
-            for (int t = 0; t < tiles; t++) {
-                tile4x3(xp, xo, p.off, t * WK, st, yo, qw, acc, t * tile);
+        for (int t0 = 0; t0 < tiles; t0 += TILE_GROUP) {
+            int t1 = Math.min(tiles, t0 + TILE_GROUP);
+            for (int n = 0; n < cnt; n++) {
+                int xo = xg + n * p.xs;
+                int yo = yRow + n * ys;
+                for (int t = t0; t < t1; t++) {
+                    tile4x3(xp, xo, p.off, t * WK, st, yo, qw, acc, (t - t0) * tile, n == 0);
+                }
             }
-        }
-        for (int t = 0; t < tiles; t++) {
-            for (int r = 0; r < WM; r++) {
-                for (int c = 0; c < WK; c++) {
-                    dw[wRow + r * p.k + t * WK + c] += Lanes.sum(acc, t * tile + (r * WK + c) * W);
+            for (int t = t0; t < t1; t++) {
+                for (int r = 0; r < WM; r++) {
+                    for (int c = 0; c < WK; c++) {
+                        dw[wRow + r * p.k + t * WK + c] += Lanes.sum(acc, (t - t0) * tile + (r * WK + c) * W);
+                    }
                 }
             }
         }
@@ -1236,25 +1247,43 @@ final class ImplicitConv {
 
     /**
      * One image's share of a 4 x 3 tile: {@code acc[ao + (r*3 + c)*16 + l] += } the products of
-     * lane l of dy's row r and tap {@code kk + c}, pixel by pixel (see {@link #narrowStep}).
+     * lane l of dy's row r and tap {@code kk + c}, pixel by pixel (see {@link #narrowStep});
+     * {@code =} for the {@code first} image, so {@code acc} needs no zeroing.
      */
-    private static void tile4x3(float[] xp, int xo, int[] off, int kk, float[] dq, int y, int ld, float[] acc, int ao) {
+    private static void tile4x3(
+            float[] xp, int xo, int[] off, int kk, float[] dq, int y, int ld, float[] acc, int ao, boolean first) {
         int o0 = xo + off[kk], o1 = xo + off[kk + 1], o2 = xo + off[kk + 2];
         int step = narrowStep;
         for (int h = 0; h < W; h += L) {
             int a = ao + h;
-            FloatVector a00 = FloatVector.fromArray(S, acc, a);
-            FloatVector a01 = FloatVector.fromArray(S, acc, a + W);
-            FloatVector a02 = FloatVector.fromArray(S, acc, a + 2 * W);
-            FloatVector a10 = FloatVector.fromArray(S, acc, a + 3 * W);
-            FloatVector a11 = FloatVector.fromArray(S, acc, a + 4 * W);
-            FloatVector a12 = FloatVector.fromArray(S, acc, a + 5 * W);
-            FloatVector a20 = FloatVector.fromArray(S, acc, a + 6 * W);
-            FloatVector a21 = FloatVector.fromArray(S, acc, a + 7 * W);
-            FloatVector a22 = FloatVector.fromArray(S, acc, a + 8 * W);
-            FloatVector a30 = FloatVector.fromArray(S, acc, a + 9 * W);
-            FloatVector a31 = FloatVector.fromArray(S, acc, a + 10 * W);
-            FloatVector a32 = FloatVector.fromArray(S, acc, a + 11 * W);
+            FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32;
+            if (first) {
+                a00 = FloatVector.zero(S);
+                a01 = a00;
+                a02 = a00;
+                a10 = a00;
+                a11 = a00;
+                a12 = a00;
+                a20 = a00;
+                a21 = a00;
+                a22 = a00;
+                a30 = a00;
+                a31 = a00;
+                a32 = a00;
+            } else {
+                a00 = FloatVector.fromArray(S, acc, a);
+                a01 = FloatVector.fromArray(S, acc, a + W);
+                a02 = FloatVector.fromArray(S, acc, a + 2 * W);
+                a10 = FloatVector.fromArray(S, acc, a + 3 * W);
+                a11 = FloatVector.fromArray(S, acc, a + 4 * W);
+                a12 = FloatVector.fromArray(S, acc, a + 5 * W);
+                a20 = FloatVector.fromArray(S, acc, a + 6 * W);
+                a21 = FloatVector.fromArray(S, acc, a + 7 * W);
+                a22 = FloatVector.fromArray(S, acc, a + 8 * W);
+                a30 = FloatVector.fromArray(S, acc, a + 9 * W);
+                a31 = FloatVector.fromArray(S, acc, a + 10 * W);
+                a32 = FloatVector.fromArray(S, acc, a + 11 * W);
+            }
             for (int q = h; q < ld; q += step) {
                 FloatVector x0 = FloatVector.fromArray(S, xp, o0 + q);
                 FloatVector x1 = FloatVector.fromArray(S, xp, o1 + q);
