@@ -3,6 +3,7 @@ package dev.nabla.tensor.kernel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -1011,9 +1012,10 @@ final class ImplicitConv {
         int ws = s.weightSize();
         int xImage = p.srcC * p.srcH * p.srcW;
         int yImage = p.dstC * p.outH * p.outW;
-        int items = p.groups * ((p.md + WM - 1) / WM);
         int imageGroups = (p.images + IMAGE_GROUP - 1) / IMAGE_GROUP;
         int chunks = Conv2d.weightChunks(imageGroups, ws);
+        boolean t = chunks > 1 && transposed(p);
+        int items = t ? p.dstC / TM : p.groups * ((p.md + WM - 1) / WM);
         if (chunks > 1) {
             // Chunk c sums its image groups into zeroed partial c; threads share the chunks.
             float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * ws);
@@ -1022,8 +1024,9 @@ final class ImplicitConv {
             int parts = Parallel.chunks(chunks, 1) > 1 ? chunks : 1;
             Parallel.forChunks(chunks, parts, (c0, c1) -> {
                 float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
-                float[] st = staging(ys);
-                float[] lanes = Scratch.floats(Scratch.LANES, laneBuffer(p));
+                float[] st = t ? Scratch.floats(Scratch.STAGE, IMAGE_GROUP * ys) : staging(ys);
+                float[] qs = t ? pixels(ys) : null;
+                float[] lanes = Scratch.floats(Scratch.LANES, t ? W * TK * TM + L : laneBuffer(p));
                 for (int c = c0; c < c1; c++) {
                     int tOff = c * ws;
                     Arrays.fill(partial, tOff, tOff + ws, 0f);
@@ -1034,10 +1037,19 @@ final class ImplicitConv {
                         int cnt = Math.min(IMAGE_GROUP, p.images - n0);
                         for (int j = 0; j < cnt; j++) {
                             pad(p, x, xOff + (n0 + j) * xImage, xp, j * p.xs, 0, p.srcC);
-                            stage(p, qw, dy, dyOff + (n0 + j) * yImage, st, j * ys, 0, p.dstC);
+                            if (t) {
+                                stage(p, qw, dy, dyOff + (n0 + j) * yImage, qs, 0, 0, p.dstC);
+                                transposeTiles(qs, p.dstC, qw, st, j * ys);
+                            } else {
+                                stage(p, qw, dy, dyOff + (n0 + j) * yImage, st, j * ys, 0, p.dstC);
+                            }
                         }
                         for (int i = 0; i < items; i++) {
-                            weightItem(p, qw, ys, xp, st, i, cnt, partial, tOff, lanes);
+                            if (t) {
+                                weightItemT(p, qw, ys, xp, st, i, cnt, partial, tOff, lanes);
+                            } else {
+                                weightItem(p, qw, ys, xp, st, i, cnt, partial, tOff, lanes);
+                            }
                         }
                     }
                 }
@@ -1070,6 +1082,13 @@ final class ImplicitConv {
                 }
             });
         }
+    }
+
+    /** This thread's buffer for one image's dy in pixel order, zeroed: junk columns are never written after. */
+    private static float[] pixels(int ys) {
+        float[] qs = Scratch.floats(Scratch.PIXELS, ys);
+        Arrays.fill(qs, 0, ys, 0f);
+        return qs;
     }
 
     /** This thread's staging buffer for a group of images, zeroed: junk columns are never written after. */
@@ -1374,5 +1393,352 @@ final class ImplicitConv {
             FloatVector.broadcast(S, 1f).mul(acc).intoArray(lanes, h);
         }
         return Lanes.sum(lanes, 0);
+    }
+
+    // ------------------------------------------------------------------ weight gradient, channels in the vector
+
+    /** Output channels per tile of {@link #tileT6}: two vectors. */
+    private static final int TM = 2 * L;
+    /** Taps per tile of {@link #tileT6}: 12 accumulators. */
+    private static final int TK = 6;
+
+    /**
+     * Whether the weight gradient takes {@link #tileT6}: 32 registers, vectors of the 16 logical
+     * lanes (the transposition is 16 x 16), whole tiles of output channels and taps in threes.
+     *
+     * <p>Why: {@link #weight4x3} loads each tap as a vector of pixels, and taps one float apart
+     * cannot all be aligned, so at AVX-512 nearly every such 64-byte load splits a cache line. Here
+     * the taps are broadcast, one float each, and the vector runs over output channels instead,
+     * which needs dy with its channels side by side: each image's dy is transposed once, in
+     * registers ({@link #transpose16}), for every tap that reads it. Each lane of each sum adds
+     * the same products in the same order as the lane-sum tiles: the same bits. One thread, batch
+     * 64, Zen 5: cifar1-4 101 / 115 / 114 / 117 -> 103 / 162 / 126 / 122 GFLOP/s. With scalar or
+     * gathered copies instead of the register transpose the copy cost more than the tile gained.
+     */
+    static boolean transposed(Plan p) {
+        return transposedEnabled && WIDE_REGISTER_FILE && L == W && p.md % TM == 0 && p.k % 3 == 0;
+    }
+
+    /** Cleared only by tests, to compare the two weight-gradient formulations. */
+    static volatile boolean transposedEnabled = true;
+
+    /** Lane j of a vector from lane j - d (the lanes below d take any lane: the blend drops them). */
+    private static final VectorShuffle<Float> FROM_BELOW_8 = shuffle(-8),
+            FROM_BELOW_4 = shuffle(-4),
+            FROM_BELOW_2 = shuffle(-2),
+            FROM_BELOW_1 = shuffle(-1);
+    /** Lane j of a vector from lane j + d. */
+    private static final VectorShuffle<Float> FROM_ABOVE_8 = shuffle(8),
+            FROM_ABOVE_4 = shuffle(4),
+            FROM_ABOVE_2 = shuffle(2),
+            FROM_ABOVE_1 = shuffle(1);
+    /** The lanes j with bit d set. */
+    private static final VectorMask<Float> BIT_8 = bit(8), BIT_4 = bit(4), BIT_2 = bit(2), BIT_1 = bit(1);
+
+    private static VectorShuffle<Float> shuffle(int by) {
+        return VectorShuffle.fromOp(S, j -> Math.floorMod(j + by, L));
+    }
+
+    private static VectorMask<Float> bit(int d) {
+        boolean[] m = new boolean[L];
+        for (int j = 0; j < L; j++) {
+            m[j] = (j & d) != 0;
+        }
+        return VectorMask.fromArray(S, m, 0);
+    }
+
+    /**
+     * {@code st[so + t*qw*TM + (q%16)*(qw/16)*TM + (q/16)*TM + m] = qs[(t*TM + m)*qw + q]} for every
+     * channel tile t: each tile's channels side by side, pixels dealt by logical lane, so a lane's
+     * pass of {@link #tileT6} reads its rows contiguously. 16 x 16 blocks, transposed in registers.
+     */
+    private static void transposeTiles(float[] qs, int channels, int qw, float[] st, int so) {
+        int seg = qw / W * TM;
+        for (int t = 0; t < channels / TM; t++) {
+            for (int half = 0; half < TM; half += L) {
+                for (int j = 0; j < qw / W; j++) {
+                    transpose16(qs, (t * TM + half) * qw + j * W, qw, st, so + t * qw * TM + j * TM + half, seg);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code b[bo + c*ldb + r] = a[ao + r*lda + c]} for r, c < 16 (L = 16): four stages, each
+     * swapping one bit of the row index with the same bit of the column index.
+     */
+    private static void transpose16(float[] a, int ao, int lda, float[] b, int bo, int ldb) {
+        FloatVector v0 = FloatVector.fromArray(S, a, ao);
+        FloatVector v1 = FloatVector.fromArray(S, a, ao + lda);
+        FloatVector v2 = FloatVector.fromArray(S, a, ao + 2 * lda);
+        FloatVector v3 = FloatVector.fromArray(S, a, ao + 3 * lda);
+        FloatVector v4 = FloatVector.fromArray(S, a, ao + 4 * lda);
+        FloatVector v5 = FloatVector.fromArray(S, a, ao + 5 * lda);
+        FloatVector v6 = FloatVector.fromArray(S, a, ao + 6 * lda);
+        FloatVector v7 = FloatVector.fromArray(S, a, ao + 7 * lda);
+        FloatVector v8 = FloatVector.fromArray(S, a, ao + 8 * lda);
+        FloatVector v9 = FloatVector.fromArray(S, a, ao + 9 * lda);
+        FloatVector v10 = FloatVector.fromArray(S, a, ao + 10 * lda);
+        FloatVector v11 = FloatVector.fromArray(S, a, ao + 11 * lda);
+        FloatVector v12 = FloatVector.fromArray(S, a, ao + 12 * lda);
+        FloatVector v13 = FloatVector.fromArray(S, a, ao + 13 * lda);
+        FloatVector v14 = FloatVector.fromArray(S, a, ao + 14 * lda);
+        FloatVector v15 = FloatVector.fromArray(S, a, ao + 15 * lda);
+        FloatVector w0 = v0.blend(v8.rearrange(FROM_BELOW_8), BIT_8),
+                w8 = v0.rearrange(FROM_ABOVE_8).blend(v8, BIT_8);
+        FloatVector w1 = v1.blend(v9.rearrange(FROM_BELOW_8), BIT_8),
+                w9 = v1.rearrange(FROM_ABOVE_8).blend(v9, BIT_8);
+        FloatVector w2 = v2.blend(v10.rearrange(FROM_BELOW_8), BIT_8),
+                w10 = v2.rearrange(FROM_ABOVE_8).blend(v10, BIT_8);
+        FloatVector w3 = v3.blend(v11.rearrange(FROM_BELOW_8), BIT_8),
+                w11 = v3.rearrange(FROM_ABOVE_8).blend(v11, BIT_8);
+        FloatVector w4 = v4.blend(v12.rearrange(FROM_BELOW_8), BIT_8),
+                w12 = v4.rearrange(FROM_ABOVE_8).blend(v12, BIT_8);
+        FloatVector w5 = v5.blend(v13.rearrange(FROM_BELOW_8), BIT_8),
+                w13 = v5.rearrange(FROM_ABOVE_8).blend(v13, BIT_8);
+        FloatVector w6 = v6.blend(v14.rearrange(FROM_BELOW_8), BIT_8),
+                w14 = v6.rearrange(FROM_ABOVE_8).blend(v14, BIT_8);
+        FloatVector w7 = v7.blend(v15.rearrange(FROM_BELOW_8), BIT_8),
+                w15 = v7.rearrange(FROM_ABOVE_8).blend(v15, BIT_8);
+        v0 = w0.blend(w4.rearrange(FROM_BELOW_4), BIT_4);
+        v4 = w0.rearrange(FROM_ABOVE_4).blend(w4, BIT_4);
+        v1 = w1.blend(w5.rearrange(FROM_BELOW_4), BIT_4);
+        v5 = w1.rearrange(FROM_ABOVE_4).blend(w5, BIT_4);
+        v2 = w2.blend(w6.rearrange(FROM_BELOW_4), BIT_4);
+        v6 = w2.rearrange(FROM_ABOVE_4).blend(w6, BIT_4);
+        v3 = w3.blend(w7.rearrange(FROM_BELOW_4), BIT_4);
+        v7 = w3.rearrange(FROM_ABOVE_4).blend(w7, BIT_4);
+        v8 = w8.blend(w12.rearrange(FROM_BELOW_4), BIT_4);
+        v12 = w8.rearrange(FROM_ABOVE_4).blend(w12, BIT_4);
+        v9 = w9.blend(w13.rearrange(FROM_BELOW_4), BIT_4);
+        v13 = w9.rearrange(FROM_ABOVE_4).blend(w13, BIT_4);
+        v10 = w10.blend(w14.rearrange(FROM_BELOW_4), BIT_4);
+        v14 = w10.rearrange(FROM_ABOVE_4).blend(w14, BIT_4);
+        v11 = w11.blend(w15.rearrange(FROM_BELOW_4), BIT_4);
+        v15 = w11.rearrange(FROM_ABOVE_4).blend(w15, BIT_4);
+        w0 = v0.blend(v2.rearrange(FROM_BELOW_2), BIT_2);
+        w2 = v0.rearrange(FROM_ABOVE_2).blend(v2, BIT_2);
+        w1 = v1.blend(v3.rearrange(FROM_BELOW_2), BIT_2);
+        w3 = v1.rearrange(FROM_ABOVE_2).blend(v3, BIT_2);
+        w4 = v4.blend(v6.rearrange(FROM_BELOW_2), BIT_2);
+        w6 = v4.rearrange(FROM_ABOVE_2).blend(v6, BIT_2);
+        w5 = v5.blend(v7.rearrange(FROM_BELOW_2), BIT_2);
+        w7 = v5.rearrange(FROM_ABOVE_2).blend(v7, BIT_2);
+        w8 = v8.blend(v10.rearrange(FROM_BELOW_2), BIT_2);
+        w10 = v8.rearrange(FROM_ABOVE_2).blend(v10, BIT_2);
+        w9 = v9.blend(v11.rearrange(FROM_BELOW_2), BIT_2);
+        w11 = v9.rearrange(FROM_ABOVE_2).blend(v11, BIT_2);
+        w12 = v12.blend(v14.rearrange(FROM_BELOW_2), BIT_2);
+        w14 = v12.rearrange(FROM_ABOVE_2).blend(v14, BIT_2);
+        w13 = v13.blend(v15.rearrange(FROM_BELOW_2), BIT_2);
+        w15 = v13.rearrange(FROM_ABOVE_2).blend(v15, BIT_2);
+        w0.blend(w1.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo);
+        w0.rearrange(FROM_ABOVE_1).blend(w1, BIT_1).intoArray(b, bo + ldb);
+        w2.blend(w3.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 2 * ldb);
+        w2.rearrange(FROM_ABOVE_1).blend(w3, BIT_1).intoArray(b, bo + 3 * ldb);
+        w4.blend(w5.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 4 * ldb);
+        w4.rearrange(FROM_ABOVE_1).blend(w5, BIT_1).intoArray(b, bo + 5 * ldb);
+        w6.blend(w7.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 6 * ldb);
+        w6.rearrange(FROM_ABOVE_1).blend(w7, BIT_1).intoArray(b, bo + 7 * ldb);
+        w8.blend(w9.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 8 * ldb);
+        w8.rearrange(FROM_ABOVE_1).blend(w9, BIT_1).intoArray(b, bo + 9 * ldb);
+        w10.blend(w11.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 10 * ldb);
+        w10.rearrange(FROM_ABOVE_1).blend(w11, BIT_1).intoArray(b, bo + 11 * ldb);
+        w12.blend(w13.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 12 * ldb);
+        w12.rearrange(FROM_ABOVE_1).blend(w13, BIT_1).intoArray(b, bo + 13 * ldb);
+        w14.blend(w15.rearrange(FROM_BELOW_1), BIT_1).intoArray(b, bo + 14 * ldb);
+        w14.rearrange(FROM_ABOVE_1).blend(w15, BIT_1).intoArray(b, bo + 15 * ldb);
+    }
+
+    /** Channels {@code [i*TM, i*TM + TM)} of dw (item {@code i}), all taps, {@code cnt} images. */
+    private static void weightItemT(
+            Plan p, int qw, int ys, float[] xp, float[] st, int i, int cnt, float[] dw, int dwOff, float[] lanes) {
+        int c0 = i * TM;
+        int xg = c0 / p.md * p.cs * p.plane;
+        int d0 = c0 * qw;
+        int wRow = dwOff + c0 * p.k;
+        int kk = 0;
+        for (; kk + TK <= p.k; kk += TK) {
+            for (int n = 0; n < cnt; n++) {
+                tileT6(xp, xg + n * p.xs, p.off, kk, n == 0, st, d0 + n * ys, qw, lanes);
+            }
+            reduceT(lanes, TK, dw, wRow, p.k, kk);
+        }
+        if (kk < p.k) {
+            for (int n = 0; n < cnt; n++) {
+                tileT3(xp, xg + n * p.xs, p.off, kk, n == 0, st, d0 + n * ys, qw, lanes);
+            }
+            reduceT(lanes, 3, dw, wRow, p.k, kk);
+        }
+    }
+
+    /**
+     * {@code dw[m][kk + r] += } the fixed tree ({@link Lanes#sum}) over the 16 lane sums
+     * {@code lanes[(l*taps + r)*TM + m]}, for the tile's TM channels m, a vector of channels at a time.
+     */
+    private static void reduceT(float[] lanes, int taps, float[] dw, int wRow, int k, int kk) {
+        int ls = taps * TM;
+        int tmp = W * ls;
+        for (int r = 0; r < taps; r++) {
+            for (int v = 0; v < TM; v += L) {
+                int b = r * TM + v;
+                FloatVector a0 = FloatVector.fromArray(S, lanes, b).add(FloatVector.fromArray(S, lanes, b + 8 * ls));
+                FloatVector a1 =
+                        FloatVector.fromArray(S, lanes, b + ls).add(FloatVector.fromArray(S, lanes, b + 9 * ls));
+                FloatVector a2 =
+                        FloatVector.fromArray(S, lanes, b + 2 * ls).add(FloatVector.fromArray(S, lanes, b + 10 * ls));
+                FloatVector a3 =
+                        FloatVector.fromArray(S, lanes, b + 3 * ls).add(FloatVector.fromArray(S, lanes, b + 11 * ls));
+                FloatVector a4 =
+                        FloatVector.fromArray(S, lanes, b + 4 * ls).add(FloatVector.fromArray(S, lanes, b + 12 * ls));
+                FloatVector a5 =
+                        FloatVector.fromArray(S, lanes, b + 5 * ls).add(FloatVector.fromArray(S, lanes, b + 13 * ls));
+                FloatVector a6 =
+                        FloatVector.fromArray(S, lanes, b + 6 * ls).add(FloatVector.fromArray(S, lanes, b + 14 * ls));
+                FloatVector a7 =
+                        FloatVector.fromArray(S, lanes, b + 7 * ls).add(FloatVector.fromArray(S, lanes, b + 15 * ls));
+                FloatVector even = a0.add(a4).add(a2.add(a6));
+                FloatVector odd = a1.add(a5).add(a3.add(a7));
+                even.add(odd).intoArray(lanes, tmp);
+                for (int m = 0; m < L; m++) {
+                    dw[wRow + (v + m) * k + kk + r] += lanes[tmp + m];
+                }
+            }
+        }
+    }
+
+    /**
+     * One image's share, lane pass by lane pass: {@code lanes[(l*6 + r)*TM + m] += } (= for the
+     * {@code first} image) the products over the pixels q of lane l ({@code q % 16 == l}, in order)
+     * of {@code dy[m][q] * xp[off[kk + r] + q]}: the GEMM's 6 x 2 tile with the taps broadcast and
+     * the channels in the vector.
+     */
+    private static void tileT6(
+            float[] xp, int xg, int[] off, int kk, boolean first, float[] st, int d0, int qw, float[] lanes) {
+        int seg = qw / W * TM;
+        int step = narrowStep;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int l = 0; l < W; l++) {
+            int o = l * TK * TM;
+            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+            if (first) {
+                c00 = FloatVector.zero(S);
+                c01 = c00;
+                c10 = c00;
+                c11 = c00;
+                c20 = c00;
+                c21 = c00;
+                c30 = c00;
+                c31 = c00;
+                c40 = c00;
+                c41 = c00;
+                c50 = c00;
+                c51 = c00;
+            } else {
+                c00 = FloatVector.fromArray(S, lanes, o);
+                c01 = FloatVector.fromArray(S, lanes, o + L);
+                c10 = FloatVector.fromArray(S, lanes, o + TM);
+                c11 = FloatVector.fromArray(S, lanes, o + TM + L);
+                c20 = FloatVector.fromArray(S, lanes, o + 2 * TM);
+                c21 = FloatVector.fromArray(S, lanes, o + 2 * TM + L);
+                c30 = FloatVector.fromArray(S, lanes, o + 3 * TM);
+                c31 = FloatVector.fromArray(S, lanes, o + 3 * TM + L);
+                c40 = FloatVector.fromArray(S, lanes, o + 4 * TM);
+                c41 = FloatVector.fromArray(S, lanes, o + 4 * TM + L);
+                c50 = FloatVector.fromArray(S, lanes, o + 5 * TM);
+                c51 = FloatVector.fromArray(S, lanes, o + 5 * TM + L);
+            }
+            {
+                int xb = xg + l;
+                int a0 = xb + off[kk], a1 = xb + off[kk + 1], a2 = xb + off[kk + 2];
+                int a3 = xb + off[kk + 3], a4 = xb + off[kk + 4], a5 = xb + off[kk + 5];
+                int e = d0 + l * seg;
+                for (int q = 0; q < qw; q += step, e += TM) {
+                    FloatVector b0 = FloatVector.fromArray(S, st, e);
+                    FloatVector b1 = FloatVector.fromArray(S, st, e + L);
+                    FloatVector x = FloatVector.broadcast(S, xp[a0 + q]);
+                    c00 = b0.fma(x, c00);
+                    c01 = b1.fma(x, c01);
+                    x = FloatVector.broadcast(S, xp[a1 + q]);
+                    c10 = b0.fma(x, c10);
+                    c11 = b1.fma(x, c11);
+                    x = FloatVector.broadcast(S, xp[a2 + q]);
+                    c20 = b0.fma(x, c20);
+                    c21 = b1.fma(x, c21);
+                    x = FloatVector.broadcast(S, xp[a3 + q]);
+                    c30 = b0.fma(x, c30);
+                    c31 = b1.fma(x, c31);
+                    x = FloatVector.broadcast(S, xp[a4 + q]);
+                    c40 = b0.fma(x, c40);
+                    c41 = b1.fma(x, c41);
+                    x = FloatVector.broadcast(S, xp[a5 + q]);
+                    c50 = b0.fma(x, c50);
+                    c51 = b1.fma(x, c51);
+                }
+            }
+            one.mul(c00).intoArray(lanes, o);
+            one.mul(c01).intoArray(lanes, o + L);
+            one.mul(c10).intoArray(lanes, o + TM);
+            one.mul(c11).intoArray(lanes, o + TM + L);
+            one.mul(c20).intoArray(lanes, o + 2 * TM);
+            one.mul(c21).intoArray(lanes, o + 2 * TM + L);
+            one.mul(c30).intoArray(lanes, o + 3 * TM);
+            one.mul(c31).intoArray(lanes, o + 3 * TM + L);
+            one.mul(c40).intoArray(lanes, o + 4 * TM);
+            one.mul(c41).intoArray(lanes, o + 4 * TM + L);
+            one.mul(c50).intoArray(lanes, o + 5 * TM);
+            one.mul(c51).intoArray(lanes, o + 5 * TM + L);
+        }
+    }
+
+    /** As {@link #tileT6} for the last three taps ({@code lanes[(l*3 + r)*TM + m]}). */
+    private static void tileT3(
+            float[] xp, int xg, int[] off, int kk, boolean first, float[] st, int d0, int qw, float[] lanes) {
+        int seg = qw / W * TM;
+        int step = narrowStep;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int l = 0; l < W; l++) {
+            int o = l * 3 * TM;
+            FloatVector c00, c01, c10, c11, c20, c21;
+            if (first) {
+                c00 = FloatVector.zero(S);
+                c01 = c00;
+                c10 = c00;
+                c11 = c00;
+                c20 = c00;
+                c21 = c00;
+            } else {
+                c00 = FloatVector.fromArray(S, lanes, o);
+                c01 = FloatVector.fromArray(S, lanes, o + L);
+                c10 = FloatVector.fromArray(S, lanes, o + TM);
+                c11 = FloatVector.fromArray(S, lanes, o + TM + L);
+                c20 = FloatVector.fromArray(S, lanes, o + 2 * TM);
+                c21 = FloatVector.fromArray(S, lanes, o + 2 * TM + L);
+            }
+            {
+                int xb = xg + l;
+                int a0 = xb + off[kk], a1 = xb + off[kk + 1], a2 = xb + off[kk + 2];
+                int e = d0 + l * seg;
+                for (int q = 0; q < qw; q += step, e += TM) {
+                    FloatVector b0 = FloatVector.fromArray(S, st, e);
+                    FloatVector b1 = FloatVector.fromArray(S, st, e + L);
+                    FloatVector x = FloatVector.broadcast(S, xp[a0 + q]);
+                    c00 = b0.fma(x, c00);
+                    c01 = b1.fma(x, c01);
+                    x = FloatVector.broadcast(S, xp[a1 + q]);
+                    c10 = b0.fma(x, c10);
+                    c11 = b1.fma(x, c11);
+                    x = FloatVector.broadcast(S, xp[a2 + q]);
+                    c20 = b0.fma(x, c20);
+                    c21 = b1.fma(x, c21);
+                }
+            }
+            one.mul(c00).intoArray(lanes, o);
+            one.mul(c01).intoArray(lanes, o + L);
+            one.mul(c10).intoArray(lanes, o + TM);
+            one.mul(c11).intoArray(lanes, o + TM + L);
+            one.mul(c20).intoArray(lanes, o + 2 * TM);
+            one.mul(c21).intoArray(lanes, o + 2 * TM + L);
+        }
     }
 }

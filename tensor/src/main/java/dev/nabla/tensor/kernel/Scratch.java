@@ -16,8 +16,10 @@ final class Scratch {
     static final int PACKED = 3;
     /** Lane sums of weight-gradient tiles: used by the executing thread. */
     static final int LANES = 4;
+    /** An output gradient in pixel order before its transposition: used by the executing thread. */
+    static final int PIXELS = 5;
 
-    private static final int SLOTS = 5;
+    private static final int SLOTS = 6;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
