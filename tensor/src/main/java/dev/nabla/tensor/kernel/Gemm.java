@@ -352,6 +352,13 @@ public final class Gemm {
             float[] c,
             int cOff,
             int ldc) {
+        checkPacked(transA, m, a, aOff, lda, b, c, cOff, ldc);
+        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
+    }
+
+    /** The preconditions of both products with a pre-packed B: B present, m not negative, A and C fit. */
+    private static void checkPacked(
+            boolean transA, int m, float[] a, int aOff, int lda, PackedB b, float[] c, int cOff, int ldc) {
         if (b == null) {
             throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
         }
@@ -362,7 +369,6 @@ public final class Gemm {
         }
         checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
         checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
-        runPacked(MR, transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null, 0, false);
     }
 
     /**
@@ -396,18 +402,9 @@ public final class Gemm {
             float[] c,
             int cOff,
             int ldc) {
-        if (b == null) {
-            throw new NullPointerException("sgemm: packed B is null (m=" + m + ")");
-        }
-        int n = b.n;
-        int k = b.k;
-        if (m < 0) {
-            throw new IllegalArgumentException("sgemm: negative size m=" + m + " (packed B is " + k + "x" + n + ")");
-        }
-        checkMatrix("sgemm", m, n, k, "A", a, aOff, lda, transA ? k : m, transA ? m : k);
-        checkMatrix("sgemm", m, n, k, "C", c, cOff, ldc, m, n);
+        checkPacked(transA, m, a, aOff, lda, b, c, cOff, ldc);
         if (bias != null) {
-            checkMatrix("sgemm", m, n, k, "bias", bias, biasOff, Math.max(1, n), 1, n);
+            checkMatrix("sgemm", m, b.n, b.k, "bias", bias, biasOff, Math.max(1, b.n), 1, b.n);
         }
         runPacked(MR, transA, m, 1f, a, aOff, lda, b, 0f, c, cOff, ldc, bias, biasOff, relu);
     }

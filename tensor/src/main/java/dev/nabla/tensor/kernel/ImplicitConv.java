@@ -1024,8 +1024,10 @@ final class ImplicitConv {
             int parts = Parallel.chunks(chunks, 1) > 1 ? chunks : 1;
             Parallel.forChunks(chunks, parts, (c0, c1) -> {
                 float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
-                float[] st = t ? Scratch.floats(Scratch.STAGE, IMAGE_GROUP * ys) : staging(ys);
-                float[] qs = t ? pixels(ys) : null;
+                // The transposition writes every float of st; the lane-sum staging skips junk columns.
+                float[] st =
+                        t ? Scratch.floats(Scratch.STAGE, IMAGE_GROUP * ys) : zeroed(Scratch.STAGE, IMAGE_GROUP * ys);
+                float[] qs = t ? zeroed(Scratch.PIXELS, ys) : null;
                 float[] lanes = Scratch.floats(Scratch.LANES, t ? W * TK * TM + L : laneBuffer(p));
                 for (int c = c0; c < c1; c++) {
                     int tOff = c * ws;
@@ -1058,7 +1060,7 @@ final class ImplicitConv {
             return;
         }
         float[] xp = Scratch.floats(Scratch.COL, IMAGE_GROUP * p.xs);
-        float[] st = staging(ys);
+        float[] st = zeroed(Scratch.STAGE, IMAGE_GROUP * ys);
         for (int n0 = 0; n0 < p.images; n0 += IMAGE_GROUP) {
             int cnt = Math.min(IMAGE_GROUP, p.images - n0);
             for (int j = 0; j < cnt; j++) {
@@ -1084,18 +1086,14 @@ final class ImplicitConv {
         }
     }
 
-    /** This thread's buffer for one image's dy in pixel order, zeroed: junk columns are never written after. */
-    private static float[] pixels(int ys) {
-        float[] qs = Scratch.floats(Scratch.PIXELS, ys);
-        Arrays.fill(qs, 0, ys, 0f);
-        return qs;
-    }
-
-    /** This thread's staging buffer for a group of images, zeroed: junk columns are never written after. */
-    private static float[] staging(int ys) {
-        float[] st = Scratch.floats(Scratch.STAGE, IMAGE_GROUP * ys);
-        Arrays.fill(st, 0, IMAGE_GROUP * ys, 0f);
-        return st;
+    /**
+     * This thread's scratch {@code slot}, its first {@code n} floats zeroed: staged dy whose junk
+     * columns are never written after.
+     */
+    private static float[] zeroed(int slot, int n) {
+        float[] b = Scratch.floats(slot, n);
+        Arrays.fill(b, 0, n, 0f);
+        return b;
     }
 
     /** {@code st[so + c*qw + oh*wp + ow] = dy[c][oh][ow]} for channels {@code [c0, c1)}. */
