@@ -58,6 +58,15 @@ class LauncherHeapTest {
         assertFalse(out.contains("warning"), "the JVM adjusted an option: " + cmd + ":\n" + out);
     }
 
+    @Test
+    void anArgumentIsRefusedByName() throws Exception {
+        Process p = new ProcessBuilder("bash", LAUNCHER.toString(), "jvm-options", "--threads").start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "./nabla jvm-options did not finish");
+        assertEquals(1, p.exitValue(), err);
+        assertTrue(err.contains("jvm-options takes no arguments, got: --threads"), err);
+    }
+
     private static List<String> jvmOptions(String userOptions) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", LAUNCHER.toString(), "jvm-options");
         pb.environment().put("NABLA_JAVA_OPTS", userOptions);
